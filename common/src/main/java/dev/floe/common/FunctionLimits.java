@@ -1,0 +1,129 @@
+package dev.floe.common;
+
+import dev.floe.proto.FunctionConfig;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * What a function may be, with Lambda's limits and defaults
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ * Every violation is an {@link ErrorType#INVALID_PARAMETER} whose message names the field, the value,
+ * and what was expected.
+ */
+public final class FunctionLimits {
+    public static final int MEMORY_MIN_MB = 128;
+    public static final int MEMORY_MAX_MB = 10_240;
+    public static final int MEMORY_DEFAULT_MB = 128;
+    public static final int TIMEOUT_MIN_S = 1;
+    public static final int TIMEOUT_MAX_S = 900;
+    public static final int TIMEOUT_DEFAULT_S = 3;
+    public static final int TMP_MIN_MB = 512;
+    public static final int TMP_MAX_MB = 10_240;
+    public static final int TMP_DEFAULT_MB = 512;
+    /** Lambda's limit on a direct upload of a zip package. */
+    public static final int CODE_ZIP_MAX_BYTES = 50 * 1024 * 1024;
+    /** Lambda's limit on a package's unpacked size. */
+    public static final long CODE_UNPACKED_MAX_BYTES = 250L * 1024 * 1024;
+    /** Synchronous invocation payloads, request and response: 6 MB each way. */
+    public static final int PAYLOAD_MAX_BYTES = 6 * 1024 * 1024;
+    /** The total size of a function's environment variables. */
+    public static final int ENVIRONMENT_MAX_BYTES = 4 * 1024;
+    public static final int HANDLER_MAX_CHARS = 128;
+    /** The runtimes Floe runs. "provided.al2023" and "provided.al2" are accepted as names for "provided". */
+    public static final Set<String> RUNTIMES = Set.of("provided", "provided.al2023", "provided.al2");
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9_]+");
+    /** Variables the platform sets; Lambda refuses them as function variables too. */
+    private static final Set<String> RESERVED_KEYS = Set.of(
+            "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+            "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+            "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+            "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+            "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR");
+
+    private FunctionLimits() {}
+
+    public static String checkName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw invalid("function name: " + quote(name)
+                    + " (expected: 1 to 64 letters, digits, hyphens or underscores)");
+        }
+        return name;
+    }
+
+    /** The config with Lambda's defaults in place of zero values, after checking every field. */
+    public static FunctionConfig withDefaultsChecked(FunctionConfig config) {
+        FunctionConfig.Builder b = config.toBuilder();
+        if (b.getMemoryMb() == 0) {
+            b.setMemoryMb(MEMORY_DEFAULT_MB);
+        }
+        if (b.getTimeoutSeconds() == 0) {
+            b.setTimeoutSeconds(TIMEOUT_DEFAULT_S);
+        }
+        if (b.getTmpMb() == 0) {
+            b.setTmpMb(TMP_DEFAULT_MB);
+        }
+        FunctionConfig full = b.build();
+        check(full);
+        return full;
+    }
+
+    public static void check(FunctionConfig config) {
+        if (!RUNTIMES.contains(config.getRuntime())) {
+            throw invalid("runtime: " + quote(config.getRuntime()) + " (expected: provided)");
+        }
+        String handler = config.getHandler();
+        if (handler.isEmpty() || handler.length() > HANDLER_MAX_CHARS || handler.chars().anyMatch(Character::isWhitespace)) {
+            throw invalid("handler: " + quote(handler) + " (expected: 1 to " + HANDLER_MAX_CHARS
+                    + " characters without spaces)");
+        }
+        range("memory", config.getMemoryMb(), MEMORY_MIN_MB, MEMORY_MAX_MB, " MB");
+        range("timeout", config.getTimeoutSeconds(), TIMEOUT_MIN_S, TIMEOUT_MAX_S, " s");
+        range("tmp", config.getTmpMb(), TMP_MIN_MB, TMP_MAX_MB, " MB");
+        checkEnvironment(config.getEnvironmentMap());
+    }
+
+    public static void checkEnvironment(Map<String, String> variables) {
+        int bytes = 0;
+        for (Map.Entry<String, String> e : variables.entrySet()) {
+            String key = e.getKey();
+            if (!ENV_KEY.matcher(key).matches()) {
+                throw invalid("environment variable " + quote(key)
+                        + " (expected: a letter, then letters, digits or underscores, at least 2 characters)");
+            }
+            if (RESERVED_KEYS.contains(key)) {
+                throw invalid("environment variable " + key + " is reserved: Floe sets it");
+            }
+            bytes += key.getBytes(StandardCharsets.UTF_8).length + e.getValue().getBytes(StandardCharsets.UTF_8).length;
+        }
+        if (bytes > ENVIRONMENT_MAX_BYTES) {
+            throw invalid("environment variables: " + bytes + " bytes (expected: at most " + ENVIRONMENT_MAX_BYTES + ")");
+        }
+    }
+
+    public static void checkCodeSize(long zipBytes) {
+        if (zipBytes == 0) {
+            throw invalid("code: empty (expected: a zip file with a bootstrap)");
+        }
+        if (zipBytes > CODE_ZIP_MAX_BYTES) {
+            throw invalid("code: " + zipBytes + " bytes (expected: a zip of at most " + CODE_ZIP_MAX_BYTES + " bytes)");
+        }
+    }
+
+    private static void range(String field, int value, int min, int max, String unit) {
+        if (value < min || value > max) {
+            throw invalid(field + ": " + value + unit + " (expected: " + min + ".." + max + unit + ")");
+        }
+    }
+
+    private static String quote(String s) {
+        return s == null ? "null" : "\"" + s + "\"";
+    }
+
+    private static FloeException invalid(String message) {
+        return new FloeException(ErrorType.INVALID_PARAMETER, message);
+    }
+}

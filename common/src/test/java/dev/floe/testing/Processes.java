@@ -1,0 +1,91 @@
+package dev.floe.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Finds the processes a test started, however far they wandered (forked, re-parented, in a new
+ * session): every environment process inherits variables that name its worker's data directory,
+ * so a scan of {@code /proc/<pid>/environ} finds them all.
+ */
+public final class Processes {
+    private Processes() {}
+
+    /** Pids of live (non-zombie) processes whose environment mentions {@code marker}. */
+    public static List<Long> mentioning(String marker) {
+        byte[] needle = marker.getBytes(StandardCharsets.UTF_8);
+        List<Long> found = new ArrayList<>();
+        long self = ProcessHandle.current().pid();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : (Iterable<Path>) procs::iterator) {
+                String name = proc.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit) || Long.parseLong(name) == self) {
+                    continue;
+                }
+                try {
+                    if (contains(Files.readAllBytes(proc.resolve("environ")), needle) && !isZombie(proc)) {
+                        found.add(Long.parseLong(name));
+                    }
+                } catch (IOException | SecurityException gone) {
+                    // exited meanwhile, or not ours to read
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot list /proc: " + e.getMessage(), e);
+        }
+        return found;
+    }
+
+    /** Fails unless every process mentioning {@code marker} is gone within {@code timeout}. */
+    public static void assertNoneLeft(String marker, Duration timeout) {
+        try {
+            Await.until(timeout, "no process left of " + marker, () -> mentioning(marker).isEmpty());
+        } catch (AssertionError e) {
+            List<String> described = mentioning(marker).stream().map(Processes::describe).toList();
+            throw new AssertionError(e.getMessage() + "; still running: " + described, e);
+        }
+    }
+
+    public static String describe(long pid) {
+        try {
+            String cmdline = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ').trim();
+            return pid + " " + cmdline;
+        } catch (IOException e) {
+            return pid + " (gone)";
+        }
+    }
+
+    /** The scheduler state letter of a process: R, S, D, T (stopped), t, Z... */
+    public static char state(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2);
+        } catch (IOException e) {
+            return '?';
+        }
+    }
+
+    private static boolean isZombie(Path proc) throws IOException {
+        String stat = Files.readString(proc.resolve("stat"));
+        return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}

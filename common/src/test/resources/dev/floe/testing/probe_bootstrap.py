@@ -1,0 +1,101 @@
+#!/usr/bin/python3
+# Floe's probe function: a Lambda runtime written against the Runtime API with Python's standard
+# library only. What each invocation does is chosen by the event's "op", so one package exercises
+# everything a test needs: state kept across invocations, /tmp, memory, crashes, timeouts, errors,
+# large responses and background processes.
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+HOST, PORT = API.rsplit(":", 1)
+conn = http.client.HTTPConnection(HOST, int(PORT))
+
+# State created outside the handler survives across invocations of one environment.
+count = 0
+started = time.time()
+print("probe initializing", flush=True)
+if os.environ.get("PROBE_INIT") == "crash":
+    sys.exit(7)
+if os.environ.get("PROBE_INIT") == "error":
+    conn.request("POST", "/2018-06-01/runtime/init/error",
+                 json.dumps({"errorType": "Probe.InitFailed", "errorMessage": "init failed on purpose"}),
+                 {"Lambda-Runtime-Function-Error-Type": "Probe.InitFailed"})
+    conn.getresponse().read()
+    sys.exit(1)
+if os.environ.get("PROBE_INIT_SLEEP"):
+    time.sleep(float(os.environ["PROBE_INIT_SLEEP"]))
+
+
+class ProbeError(Exception):
+    pass
+
+
+def handle(event, headers):
+    global count
+    op = event.get("op", "count")
+    if op == "count":
+        count += 1
+        return {"count": count, "pid": os.getpid()}
+    if op == "echo":
+        return {"event": event, "headers": headers}
+    if op == "env":
+        return dict(os.environ)
+    if op == "tmp-write":
+        path = event.get("path", "/tmp/probe.bin")
+        with open(path, "ab") as f:
+            chunk = b"x" * (1024 * 1024)
+            for _ in range(event["mb"]):
+                f.write(chunk)
+        return {"written": event["mb"], "size": os.path.getsize(path)}
+    if op == "tmp-read":
+        path = event.get("path", "/tmp/probe.bin")
+        return {"exists": os.path.exists(path), "size": os.path.getsize(path) if os.path.exists(path) else 0}
+    if op == "write-file":
+        with open(event["path"], "w") as f:
+            f.write(event.get("text", "x"))
+        return {"ok": True}
+    if op == "sleep":
+        time.sleep(event["seconds"])
+        return {"slept": event["seconds"]}
+    if op == "crash":
+        print("probe crashing", flush=True)
+        os._exit(event.get("code", 3))
+    if op == "alloc":
+        hog = b"x" * (event["mb"] * 1024 * 1024)
+        return {"allocated": len(hog)}
+    if op == "big":
+        return "y" * event["bytes"]
+    if op == "error":
+        raise ProbeError(event.get("message", "failed on purpose"))
+    if op == "spawn":
+        # A background process that outlives the invocation, appending a tick to a file every 5 ms.
+        proc = subprocess.Popen(["/bin/sh", "-c", 'while :; do echo tick >> "$1"; sleep 0.005; done', "ticker",
+                                 event["path"]], start_new_session=event.get("new_session", False))
+        return {"pid": proc.pid}
+    if op == "log":
+        for line in event["lines"]:
+            print(line, flush=True)
+        return {"logged": len(event["lines"])}
+    raise ProbeError("unknown op " + op)
+
+
+while True:
+    conn.request("GET", "/2018-06-01/runtime/invocation/next")
+    response = conn.getresponse()
+    body = response.read()
+    request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
+    headers = {k: v for k, v in response.getheaders() if k.lower().startswith("lambda-runtime-")}
+    try:
+        event = json.loads(body) if body else {}
+        result = handle(event if isinstance(event, dict) else {"value": event}, headers)
+        conn.request("POST", "/2018-06-01/runtime/invocation/%s/response" % request_id, json.dumps(result))
+    except Exception as e:
+        conn.request("POST", "/2018-06-01/runtime/invocation/%s/error" % request_id,
+                     json.dumps({"errorType": type(e).__name__, "errorMessage": str(e), "stackTrace": []}),
+                     {"Lambda-Runtime-Function-Error-Type": "Unhandled"})
+    reply = conn.getresponse()
+    reply.read()

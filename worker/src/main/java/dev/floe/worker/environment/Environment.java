@@ -1,0 +1,631 @@
+package dev.floe.worker.environment;
+
+import dev.floe.common.ErrorType;
+import dev.floe.common.FloeException;
+import dev.floe.proto.Function;
+import dev.floe.worker.code.CodeCache;
+import dev.floe.worker.runtimeapi.InvocationEvent;
+import dev.floe.worker.runtimeapi.NextWaiter;
+import dev.floe.worker.runtimeapi.Reply;
+import dev.floe.worker.runtimeapi.RuntimeApiServer;
+import dev.floe.worker.runtimeapi.RuntimeEndpoint;
+import dev.floe.worker.sandbox.Cell;
+import dev.floe.worker.sandbox.TmpVolume;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One execution environment: a runtime process tree for one revision of one function, with its own
+ * Runtime API endpoint, cgroups, /tmp and log. It is confined to one event loop: every field below is
+ * read and written only there, so the lifecycle needs no locks. Other threads reach it through
+ * {@link #start}, {@link #assign} and {@link #retire}, which hop onto the loop.
+ *
+ * <p>One invocation at a time: the pool assigns an invocation only to an environment it took from
+ * its idle set, and an environment returns itself there only when its runtime asks for the next
+ * invocation.
+ */
+public final class Environment implements RuntimeEndpoint {
+    private static final System.Logger LOG = System.getLogger(Environment.class.getName());
+    private static final long FREEZE_CONFIRM_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final String id;
+    private final Function function;
+    private final EnvironmentPool pool;
+    private final EnvironmentHost host;
+    private final EventLoop loop;
+
+    private EnvironmentState state = EnvironmentState.STARTING;
+    private Instant since;
+    private Instant lastUsed;
+    private long invocations;
+    private String retireReason = "";
+
+    private Path dir;
+    private CodeCache.Lease code;
+    private Cell cell;
+    private TmpVolume tmp;
+    private EnvironmentLog log;
+    private RuntimeApiServer.Binding endpoint;
+    private Process process;
+
+    private NextWaiter waiter;
+    /** A cold start's first invocation, waiting for the runtime's first request for work. */
+    private Invocation pending;
+    /** Delivered to the runtime; null between invocations. */
+    private Invocation current;
+    private boolean answered;
+    private long spawnedNanos;
+    private double initDurationMs;
+    private long oomKillsBefore;
+    private boolean freezeRequested;
+    private ScheduledFuture<?> freezeTimer;
+    private ScheduledFuture<?> timeoutTimer;
+    private ScheduledFuture<?> initTimer;
+
+    Environment(String id, Function function, EnvironmentPool pool, EnvironmentHost host, EventLoop loop) {
+        this.id = id;
+        this.function = function;
+        this.pool = pool;
+        this.host = host;
+        this.loop = loop;
+        this.since = host.clock().instant();
+        this.lastUsed = since;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Function function() {
+        return function;
+    }
+
+    int memoryMb() {
+        return function.getConfig().getMemoryMb();
+    }
+
+    /** A consistent picture of this environment, taken on its loop. */
+    CompletableFuture<EnvironmentView> view() {
+        CompletableFuture<EnvironmentView> view = new CompletableFuture<>();
+        loop.execute(() -> view.complete(snapshot()));
+        return view;
+    }
+
+    EnvironmentView snapshot() {
+        return new EnvironmentView(id, function.getName(), function.getRevision(), function.getRevisionId(),
+                state, cell == null ? 0 : cell.pid(), memoryMb(), since, lastUsed, invocations, retireReason);
+    }
+
+    // ---- cold start -------------------------------------------------------------------------
+
+    /** Starts the environment for {@code first}, its first invocation. */
+    void start(Invocation first) {
+        loop.execute(() -> {
+            first.markCold();
+            pending = first;
+            host.metrics().transition(null, EnvironmentState.STARTING);
+            pool.changed(snapshot());
+            host.codeCache().acquire(function.getCodeSha256())
+                    .thenAcceptAsync(lease -> {
+                        code = lease;
+                        prepare();
+                    }, loop)
+                    .exceptionally(failure -> {
+                        loop.execute(() -> failStart(new FloeException(ErrorType.SERVICE,
+                                "cannot get the code of " + function.getName() + ": " + rootMessage(failure), failure)));
+                        return null;
+                    });
+        });
+    }
+
+    private void prepare() {
+        if (state == EnvironmentState.RETIRED) {
+            cleanUp();
+            return;
+        }
+        Path bootstrap = code.root().resolve("bootstrap");
+        if (!Files.isRegularFile(bootstrap) || !Files.isExecutable(bootstrap)) {
+            String message = "RequestId: " + pending.requestId() + " Error: Couldn't find valid bootstrap(s): ["
+                    + bootstrap + "]";
+            failInit(Failures.INVALID_ENTRYPOINT, Failures.document(Failures.INVALID_ENTRYPOINT, message), "invalid-entrypoint");
+            return;
+        }
+        CompletableFuture.runAsync(() -> {
+            try {
+                Path envDir = Files.createDirectories(host.environmentsDir().resolve(id));
+                EnvironmentLog envLog = new EnvironmentLog(envDir.resolve("log"));
+                Cell envCell = host.sandbox().createCell(id, memoryMb());
+                TmpVolume envTmp;
+                try {
+                    envTmp = host.sandbox().createTmp(envDir, function.getConfig().getTmpMb());
+                } catch (IOException e) {
+                    envCell.close();
+                    throw e;
+                }
+                loop.execute(() -> {
+                    dir = envDir;
+                    log = envLog;
+                    cell = envCell;
+                    tmp = envTmp;
+                    bind();
+                });
+            } catch (IOException e) {
+                loop.execute(() -> failStart(new FloeException(ErrorType.SERVICE,
+                        "cannot prepare a sandbox for " + function.getName() + ": " + e.getMessage(), e)));
+            }
+        }, host.blocking());
+    }
+
+    private void bind() {
+        if (state == EnvironmentState.RETIRED) {
+            cleanUp();
+            return;
+        }
+        host.runtimeApi().bind(loop, this).whenCompleteAsync((binding, failure) -> {
+            if (failure != null) {
+                failStart(new FloeException(ErrorType.SERVICE, "cannot open a Runtime API endpoint: " + failure.getMessage(), failure));
+                return;
+            }
+            endpoint = binding;
+            if (state == EnvironmentState.RETIRED) {
+                cleanUp();
+                return;
+            }
+            spawn();
+        }, loop);
+    }
+
+    private void spawn() {
+        List<String> command = List.of(code.root().resolve("bootstrap").toString());
+        var environment = RuntimeVariables.of(function, id, endpoint.address(), code.root(), host);
+        log.initStart(function.getConfig().getRuntime());
+        CompletableFuture.supplyAsync(() -> {
+            try {
+                return host.sandbox().launch(cell, tmp, code.root(), command, environment, log.file());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, host.blocking()).whenCompleteAsync((launched, failure) -> {
+            if (failure != null) {
+                failStart(new FloeException(ErrorType.SERVICE, "cannot start the runtime: " + rootMessage(failure), failure));
+                return;
+            }
+            process = launched;
+            spawnedNanos = host.ticker().getAsLong();
+            process.onExit().thenRun(() -> loop.execute(this::exited));
+            if (state == EnvironmentState.RETIRED) {
+                cleanUp();
+                return;
+            }
+            become(EnvironmentState.INITIALIZING);
+            initTimer = loop.schedule(this::initTimedOut, host.initTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }, loop);
+    }
+
+    // ---- warm start ---------------------------------------------------------------------------
+
+    /** Runs {@code invocation} in this warm environment, which the pool just took from its idle set. */
+    void assign(Invocation invocation) {
+        loop.execute(() -> {
+            if (state.isWarm() && waiter != null && waiter.isOpen()) {
+                deliver(invocation);
+                return;
+            }
+            // Its runtime hung up while it waited for work: it cannot take this invocation.
+            retireNow("runtime-disconnected");
+            pool.reassign(invocation);
+        });
+    }
+
+    private void deliver(Invocation invocation) {
+        cancel(freezeTimer);
+        thaw();
+        become(EnvironmentState.BUSY);
+        current = invocation;
+        pending = null;
+        answered = false;
+        invocations++;
+        lastUsed = host.clock().instant();
+        long timeoutMs = function.getConfig().getTimeoutSeconds() * 1000L;
+        long deadline = host.clock().millis() + timeoutMs;
+        long logStart = invocation.cold() ? 0 : log.size();
+        invocation.delivered(host.ticker().getAsLong(), deadline, logStart);
+        cell.resetMemoryPeak();
+        oomKillsBefore = cell.oomKills();
+        log.start(invocation.requestId(), function.getRevision());
+        host.metrics().started(invocation.cold());
+        NextWaiter w = waiter;
+        waiter = null;
+        w.deliver(new InvocationEvent(invocation.requestId(), deadline, RuntimeVariables.arn(function, host),
+                TraceIds.next(host.clock()), invocation.request().clientContext(), "", invocation.request().payload()));
+        timeoutTimer = loop.schedule(this::timedOut, timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    // ---- the Runtime API ----------------------------------------------------------------------
+
+    @Override
+    public void next(NextWaiter next) {
+        if (state == EnvironmentState.RETIRED) {
+            next.reject(Reply.containerError("the environment is shutting down"));
+            return;
+        }
+        if (waiter != null && waiter.isOpen()) {
+            next.reject(Reply.forbidden("InvalidStateTransition", "a request for the next invocation is already waiting"));
+            return;
+        }
+        switch (state) {
+            case INITIALIZING -> {
+                cancel(initTimer);
+                long initNanos = host.ticker().getAsLong() - spawnedNanos;
+                initDurationMs = initNanos / 1e6;
+                host.metrics().initialized(initNanos);
+                become(EnvironmentState.IDLE);
+                waiter = next;
+                if (pending != null) {
+                    deliver(pending);
+                } else {
+                    pool.released(this, invocations, initDurationMs);
+                    scheduleFreeze();
+                }
+            }
+            case BUSY -> {
+                if (current != null && !answered) {
+                    next.reject(Reply.forbidden("InvalidStateTransition",
+                            "invocation " + current.requestId() + " has no response or error yet"));
+                    return;
+                }
+                current = null;
+                become(EnvironmentState.IDLE);
+                waiter = next;
+                pool.released(this, invocations, initDurationMs);
+                scheduleFreeze();
+            }
+            case IDLE, FROZEN -> waiter = next;
+            default -> next.reject(Reply.forbidden("InvalidStateTransition", "the runtime has not started"));
+        }
+    }
+
+    @Override
+    public Reply response(String requestId, byte[] body) {
+        Reply refusal = checkAnswerable(requestId);
+        if (refusal != null) {
+            return refusal;
+        }
+        answered = true;
+        finish(current, body, "", "");
+        return Reply.ACCEPTED;
+    }
+
+    @Override
+    public Reply error(String requestId, String errorType, byte[] body) {
+        Reply refusal = checkAnswerable(requestId);
+        if (refusal != null) {
+            return refusal;
+        }
+        answered = true;
+        String type = Failures.errorTypeOf(body, errorType);
+        finish(current, Failures.errorBody(body, type), Failures.UNHANDLED, type);
+        return Reply.ACCEPTED;
+    }
+
+    @Override
+    public Reply initError(String errorType, byte[] body) {
+        if (state != EnvironmentState.INITIALIZING) {
+            return Reply.forbidden("InvalidStateTransition", "init/error is only accepted during the init phase");
+        }
+        String type = Failures.errorTypeOf(body, errorType);
+        // The runtime should exit after reporting; the environment is retired either way.
+        loop.execute(() -> failInit(type, Failures.errorBody(body, type), "init-error"));
+        return Reply.ACCEPTED;
+    }
+
+    @Override
+    public void responseTooLarge(String requestId, long limitBytes) {
+        if (current != null && !answered && current.requestId().equals(requestId)) {
+            answered = true;
+            String message = "Response payload size exceeded maximum allowed payload size (" + limitBytes + " bytes).";
+            finish(current, Failures.document(Failures.RESPONSE_TOO_LARGE, message), Failures.UNHANDLED,
+                    Failures.RESPONSE_TOO_LARGE);
+        }
+    }
+
+    @Override
+    public void waiterGone(NextWaiter gone) {
+        if (waiter == gone) {
+            waiter = null;
+        }
+    }
+
+    private Reply checkAnswerable(String requestId) {
+        if (state == EnvironmentState.RETIRED) {
+            return Reply.containerError("the environment is shutting down");
+        }
+        if (current == null || !current.requestId().equals(requestId)) {
+            return Reply.badRequest("InvalidRequestID", "no invocation " + requestId + " is running in this environment");
+        }
+        if (answered) {
+            return Reply.forbidden("InvalidStateTransition", "invocation " + requestId + " was already answered");
+        }
+        return null;
+    }
+
+    // ---- ends of invocations ------------------------------------------------------------------
+
+    /** Completes {@code invocation} with what the caller sees, and writes END and REPORT. */
+    private void finish(Invocation invocation, byte[] payload, String functionError, String errorType) {
+        cancel(timeoutTimer);
+        long nanos = host.ticker().getAsLong() - invocation.deliveredNanos();
+        double durationMs = nanos / 1e6;
+        double initMs = invocation.cold() ? initDurationMs : 0;
+        // Lambda bills the init phase of a cold start with the invocation, rounded up to the millisecond.
+        long billedMs = (long) Math.ceil(durationMs + initMs);
+        long peak = cell == null ? -1 : cell.memoryPeakBytes();
+        int maxMemoryMb = peak < 0 ? 0 : (int) Math.ceil(peak / (1024.0 * 1024.0));
+        log.end(invocation.requestId(), durationMs, billedMs, memoryMb(), maxMemoryMb, initMs);
+        String tail = invocation.request().tailLog() ? log.tail(invocation.logStart()) : "";
+        host.metrics().invoked(nanos);
+        pool.answered(this);
+        invocation.complete(new InvocationResult(invocation.requestId(), payload, functionError, errorType,
+                invocation.cold(), id, durationMs, billedMs, initMs, memoryMb(), maxMemoryMb, tail));
+    }
+
+    private void timedOut() {
+        if (current == null || answered) {
+            return;
+        }
+        answered = true;
+        double seconds = function.getConfig().getTimeoutSeconds();
+        log.timedOut(host.clock().instant(), current.requestId(), seconds);
+        String message = Failures.timedOut(current.requestId(), seconds);
+        finish(current, Failures.document(Failures.TIMED_OUT, message), Failures.UNHANDLED, Failures.TIMED_OUT);
+        retireNow("timeout");
+    }
+
+    private void initTimedOut() {
+        if (state != EnvironmentState.INITIALIZING) {
+            return;
+        }
+        String requestId = pending == null ? "" : pending.requestId();
+        String message = "RequestId: " + requestId + " Error: Init phase timed out after "
+                + String.format(java.util.Locale.ROOT, "%.2f", host.initTimeout().toMillis() / 1000.0) + " seconds";
+        failInit(Failures.TIMED_OUT, Failures.document(Failures.TIMED_OUT, message), "init-timeout");
+    }
+
+    /** The runtime process ended; unless we retired it, that is a crash. */
+    private void exited() {
+        if (state == EnvironmentState.RETIRED) {
+            return;
+        }
+        boolean oom = cell != null && cell.oomKills() > oomKillsBefore;
+        String type = oom ? Failures.OUT_OF_MEMORY : Failures.EXIT_ERROR;
+        String exit = Failures.describeExit(process.exitValue());
+        if (state == EnvironmentState.INITIALIZING || state == EnvironmentState.STARTING) {
+            String requestId = pending == null ? "" : pending.requestId();
+            failInit(type, Failures.document(type, Failures.exited(requestId, exit)), oom ? "out-of-memory" : "exited");
+            return;
+        }
+        if (current != null && !answered) {
+            answered = true;
+            finish(current, Failures.document(type, Failures.exited(current.requestId(), exit)), Failures.UNHANDLED, type);
+        }
+        retireNow(oom ? "out-of-memory" : "exited");
+    }
+
+    /** The init phase failed: the first invocation fails with the init error, and the environment retires. */
+    private void failInit(String errorType, byte[] document, String reason) {
+        if (state == EnvironmentState.RETIRED) {
+            return;
+        }
+        Invocation first = pending;
+        pending = null;
+        if (first != null && !first.isDone()) {
+            double initMs = spawnedNanos == 0 ? 0 : (host.ticker().getAsLong() - spawnedNanos) / 1e6;
+            if (log != null) {
+                log.initReport(initMs, errorType);
+            }
+            String tail = first.request().tailLog() && log != null ? log.tail(0) : "";
+            first.complete(new InvocationResult(first.requestId(), document, Failures.UNHANDLED, errorType, true, id,
+                    0, (long) Math.ceil(initMs), initMs, memoryMb(), 0, tail));
+        }
+        retireNow(reason);
+    }
+
+    private void failStart(FloeException failure) {
+        if (pending != null) {
+            pending.fail(failure);
+            pending = null;
+        }
+        LOG.log(System.Logger.Level.WARNING, "environment " + id + " of " + function.getName() + " failed to start: "
+                + failure.getMessage());
+        retireNow("start-failed");
+    }
+
+    // ---- freezing -----------------------------------------------------------------------------
+
+    private void scheduleFreeze() {
+        cancel(freezeTimer);
+        freezeTimer = loop.schedule(this::freeze, host.freezeGrace().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void freeze() {
+        if (state != EnvironmentState.IDLE) {
+            return;
+        }
+        long started = host.ticker().getAsLong();
+        try {
+            host.sandbox().freezeDriver().freeze(cell);
+            freezeRequested = true;
+            confirmFrozen(started, 20_000);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot freeze environment " + id + ": " + e.getMessage());
+            retireNow("freeze-failed");
+        }
+    }
+
+    /** The kernel freezes a cgroup asynchronously: poll, backing off, until every process stopped. */
+    private void confirmFrozen(long started, long pauseNanos) {
+        if (state != EnvironmentState.IDLE || !freezeRequested) {
+            return;
+        }
+        try {
+            if (host.sandbox().freezeDriver().isFrozen(cell)) {
+                host.metrics().frozen(host.ticker().getAsLong() - started);
+                become(EnvironmentState.FROZEN);
+                return;
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot read the freezer of " + id + ": " + e.getMessage());
+        }
+        if (host.ticker().getAsLong() - started > FREEZE_CONFIRM_LIMIT_NANOS) {
+            LOG.log(System.Logger.Level.WARNING, "environment " + id + " did not freeze within 5 s; retiring it");
+            retireNow("freeze-failed");
+            return;
+        }
+        freezeTimer = loop.schedule(() -> confirmFrozen(started, Math.min(pauseNanos * 2, 10_000_000)),
+                pauseNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void thaw() {
+        cancel(freezeTimer);
+        if (!freezeRequested) {
+            return;
+        }
+        long started = host.ticker().getAsLong();
+        try {
+            host.sandbox().freezeDriver().thaw(cell);
+            freezeRequested = false;
+            host.metrics().thawed(host.ticker().getAsLong() - started);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot thaw environment " + id + ": " + e.getMessage());
+            retireNow("thaw-failed");
+        }
+    }
+
+    // ---- retirement ---------------------------------------------------------------------------
+
+    /** Retires the environment: kills every process in it and releases what it holds. */
+    void retire(String reason) {
+        loop.execute(() -> retireNow(reason));
+    }
+
+    private void retireNow(String reason) {
+        if (state == EnvironmentState.RETIRED) {
+            return;
+        }
+        retireReason = reason;
+        cancel(freezeTimer);
+        cancel(timeoutTimer);
+        cancel(initTimer);
+        FloeException gone = new FloeException(ErrorType.SERVICE_UNAVAILABLE,
+                "the environment running the invocation was retired (" + reason + ")");
+        for (Invocation left : new Invocation[] {pending, current}) {
+            if (left != null && !left.isDone()) {
+                left.fail(gone);
+            }
+        }
+        pending = null;
+        current = null;
+        if (waiter != null) {
+            waiter.reject(Reply.containerError("the environment is shutting down"));
+            waiter = null;
+        }
+        become(EnvironmentState.RETIRED);
+        host.metrics().retired(reason);
+        cleanUp();
+    }
+
+    /** Releases whatever the environment holds so far; runs again as late resources arrive. */
+    private void cleanUp() {
+        Cell c = cell;
+        TmpVolume t = tmp;
+        EnvironmentLog l = log;
+        RuntimeApiServer.Binding e = endpoint;
+        CodeCache.Lease k = code;
+        Process p = process;
+        Path d = dir;
+        cell = null;
+        tmp = null;
+        log = null;
+        endpoint = null;
+        code = null;
+        if (e != null) {
+            e.close();
+        }
+        pool.cleanupStarted();
+        CompletableFuture.runAsync(() -> {
+            if (c != null) {
+                c.killAll();
+                if (p != null) {
+                    try {
+                        p.onExit().get(5, TimeUnit.SECONDS);
+                    } catch (Exception timeout) {
+                        LOG.log(System.Logger.Level.WARNING, "runtime of " + id + " did not exit after SIGKILL");
+                    }
+                }
+                c.close();
+            }
+            closeQuietly(t);
+            closeQuietly(l);
+            if (k != null) {
+                k.close();
+            }
+        }, host.blocking()).whenComplete((ok, failure) -> pool.cleanedUp(this, d));
+    }
+
+    private void become(EnvironmentState next) {
+        EnvironmentState previous = state;
+        state = state.to(next);
+        since = host.clock().instant();
+        host.metrics().transition(previous, next);
+        if (next == EnvironmentState.RETIRED) {
+            pool.retired(this);
+        }
+        pool.changed(snapshot());
+    }
+
+    EnvironmentState state() {
+        return state;
+    }
+
+    boolean onLoop() {
+        return loop.inEventLoop();
+    }
+
+    private static void cancel(ScheduledFuture<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "closing " + closeable + ": " + e.getMessage());
+        }
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable t = failure;
+        while (t.getCause() != null && (t instanceof java.util.concurrent.CompletionException
+                || t instanceof java.io.UncheckedIOException || t instanceof java.util.concurrent.ExecutionException)) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    @Override
+    public String toString() {
+        return "Environment[" + id + " " + function.getName() + "#" + function.getRevision() + "]";
+    }
+}

@@ -1,0 +1,506 @@
+package dev.floe.worker.environment;
+
+import dev.floe.common.Check;
+import dev.floe.common.ErrorType;
+import dev.floe.common.FloeException;
+import dev.floe.proto.Function;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A worker's environments. For each invocation it takes the most recently used idle environment of
+ * the revision (so the others can age out), or starts a new one if the worker's memory budget (the
+ * sum of its environments' memory sizes) has room, retiring idle environments of any function, least
+ * valuable first, to make it; a busy environment is never retired for room. Idle environments retire
+ * when the {@link KeepAlivePolicy} says so.
+ *
+ * <p>The pool's own bookkeeping (which environments are idle, how much memory is reserved) is under
+ * one lock held only for map operations; environments run on their event loops.
+ */
+public final class EnvironmentPool implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(EnvironmentPool.class.getName());
+
+    /** Receives every environment's state after every change, on the environment's event loop. */
+    public interface Listener {
+        void changed(EnvironmentView view);
+    }
+
+    private final EnvironmentHost host;
+    private final EventLoopGroup loops;
+    private final int budgetMb;
+    private final KeepAlivePolicy keepAlive;
+    private final Listener listener;
+    private final int retainedLogs;
+    private final long handoffWaitNanos;
+
+    private final Object lock = new Object();
+    private final Map<String, Environment> live = new HashMap<>();
+    private final Map<String, Deque<Idle>> idleByRevision = new HashMap<>();
+    private final Set<String> holdingMemory = new HashSet<>();
+    private final Set<String> retireOnRelease = new HashSet<>();
+    /** Environments that answered their invocation and whose runtime has not asked for the next one yet. */
+    private final Set<String> finishing = new HashSet<>();
+    private final Map<String, Integer> finishingByRevision = new HashMap<>();
+    /** Invocations waiting, briefly, for a finishing environment of their revision. */
+    private final Map<String, Deque<Invocation>> waitingByRevision = new HashMap<>();
+    private final Deque<Path> retiredDirs = new ArrayDeque<>();
+    private int reservedMb;
+    private int cleaningUp;
+    private boolean closed;
+    private final ScheduledFuture<?> sweeper;
+
+    private EnvironmentPool(Builder b) {
+        this.host = b.host;
+        this.loops = b.loops;
+        this.budgetMb = b.memoryBudgetMb;
+        this.keepAlive = b.keepAlive;
+        this.listener = b.listener;
+        this.retainedLogs = b.retainedLogs;
+        this.handoffWaitNanos = b.handoffWait.toNanos();
+        long sweepNanos = b.sweepInterval.toNanos();
+        this.sweeper = loops.next().scheduleAtFixedRate(this::sweep, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** An idle environment and what the keep-alive policy weighs. */
+    private record Idle(Environment env, long sinceNanos, long invocations, double initDurationMs) {
+        KeepAlivePolicy.IdleEnvironment forPolicy() {
+            return new KeepAlivePolicy.IdleEnvironment(env.id(), env.function().getRevisionId(), env.memoryMb(),
+                    sinceNanos, invocations, initDurationMs);
+        }
+    }
+
+    /**
+     * Runs one invocation of {@code function}: warm if an environment of its revision is idle or frozen,
+     * else cold. Fails with {@link ErrorType#WORKER_FULL} when the budget has no room even after
+     * retiring every idle environment.
+     */
+    public CompletableFuture<InvocationResult> invoke(Function function, InvocationRequest request) {
+        Invocation invocation = new Invocation(function, request);
+        place(invocation);
+        return invocation.result();
+    }
+
+    void reassign(Invocation invocation) {
+        place(invocation, true);
+    }
+
+    private void place(Invocation invocation) {
+        place(invocation, true);
+    }
+
+    /**
+     * Places an invocation: on an idle environment of its revision; else, when one of its
+     * environments has just answered and its runtime is about to ask for more, on that one after a
+     * short wait (so back-to-back invocations stay warm); else on a new environment.
+     */
+    private void place(Invocation invocation, boolean mayWait) {
+        Function function = invocation.function();
+        String revisionId = function.getRevisionId();
+        int needMb = function.getConfig().getMemoryMb();
+        Environment warm;
+        Environment cold = null;
+        List<Environment> victims = List.of();
+        synchronized (lock) {
+            if (closed) {
+                invocation.fail(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "the worker is shutting down"));
+                return;
+            }
+            warm = takeIdle(revisionId);
+            if (warm == null && mayWait && handoffWaitNanos > 0
+                    && finishingByRevision.getOrDefault(revisionId, 0) > waiting(revisionId)) {
+                waitingByRevision.computeIfAbsent(revisionId, r -> new ArrayDeque<>()).addLast(invocation);
+                loops.next().schedule(() -> handoffExpired(invocation), handoffWaitNanos, TimeUnit.NANOSECONDS);
+                return;
+            }
+            if (warm == null) {
+                try {
+                    victims = makeRoom(needMb);
+                } catch (FloeException full) {
+                    invocation.fail(full);
+                    return;
+                }
+                reservedMb += needMb;
+                cold = new Environment(newId(), function, this, host, loops.next());
+                live.put(cold.id(), cold);
+                holdingMemory.add(cold.id());
+            }
+        }
+        for (Environment victim : victims) {
+            victim.retire("memory-pressure");
+        }
+        if (warm != null) {
+            warm.assign(invocation);
+        } else {
+            cold.start(invocation);
+        }
+    }
+
+    private int waiting(String revisionId) {
+        Deque<Invocation> waiting = waitingByRevision.get(revisionId);
+        return waiting == null ? 0 : waiting.size();
+    }
+
+    /** The finishing environment did not come back in time: start a new one instead. */
+    private void handoffExpired(Invocation invocation) {
+        boolean stillWaiting;
+        synchronized (lock) {
+            stillWaiting = removeWaiting(invocation);
+        }
+        if (stillWaiting) {
+            place(invocation, false);
+        }
+    }
+
+    private boolean removeWaiting(Invocation invocation) {
+        String revisionId = invocation.function().getRevisionId();
+        Deque<Invocation> waiting = waitingByRevision.get(revisionId);
+        boolean removed = waiting != null && waiting.remove(invocation);
+        if (waiting != null && waiting.isEmpty()) {
+            waitingByRevision.remove(revisionId);
+        }
+        return removed;
+    }
+
+    /** The environment answered its invocation; its runtime will soon ask for the next one. */
+    void answered(Environment env) {
+        synchronized (lock) {
+            if (finishing.add(env.id())) {
+                finishingByRevision.merge(env.function().getRevisionId(), 1, Integer::sum);
+            }
+        }
+    }
+
+    /** Ends the environment's finishing phase; returns a waiting invocation it should take, if any. */
+    private Invocation doneFinishing(Environment env) {
+        String revisionId = env.function().getRevisionId();
+        if (finishing.remove(env.id())) {
+            finishingByRevision.merge(revisionId, -1, Integer::sum);
+            if (finishingByRevision.get(revisionId) <= 0) {
+                finishingByRevision.remove(revisionId);
+            }
+        }
+        Deque<Invocation> waiting = waitingByRevision.get(revisionId);
+        Invocation next = waiting == null ? null : waiting.pollFirst();
+        if (waiting != null && waiting.isEmpty()) {
+            waitingByRevision.remove(revisionId);
+        }
+        return next;
+    }
+
+    private Environment takeIdle(String revisionId) {
+        Deque<Idle> idle = idleByRevision.get(revisionId);
+        if (idle == null) {
+            return null;
+        }
+        Idle mostRecent = idle.pollFirst();
+        if (idle.isEmpty()) {
+            idleByRevision.remove(revisionId);
+        }
+        return mostRecent == null ? null : mostRecent.env();
+    }
+
+    /** Idle environments to retire so that {@code needMb} fits; takes them out of the idle sets. */
+    private List<Environment> makeRoom(int needMb) {
+        int free = budgetMb - reservedMb;
+        if (free >= needMb) {
+            return List.of();
+        }
+        List<Idle> candidates = new ArrayList<>();
+        idleByRevision.values().forEach(candidates::addAll);
+        int reclaimable = candidates.stream().mapToInt(i -> i.env().memoryMb()).sum();
+        if (free + reclaimable < needMb) {
+            throw new FloeException(ErrorType.WORKER_FULL, "worker " + host.workerId() + " has " + free + " MB free of "
+                    + budgetMb + " MB and " + reclaimable + " MB in idle environments; the function needs " + needMb + " MB");
+        }
+        Comparator<KeepAlivePolicy.IdleEnvironment> order = keepAlive.leastValuableFirst();
+        candidates.sort((a, b) -> order.compare(a.forPolicy(), b.forPolicy()));
+        List<Environment> victims = new ArrayList<>();
+        for (Idle candidate : candidates) {
+            if (free >= needMb) {
+                break;
+            }
+            Environment env = candidate.env();
+            removeIdle(env);
+            releaseMemory(env);
+            free += env.memoryMb();
+            victims.add(env);
+        }
+        return victims;
+    }
+
+    /** The environment's runtime asked for more work: it takes a waiting invocation, or is idle now. */
+    void released(Environment env, long invocations, double initDurationMs) {
+        boolean retire;
+        Invocation handoff = null;
+        synchronized (lock) {
+            retire = closed || retireOnRelease.remove(env.id());
+            if (!retire) {
+                handoff = doneFinishing(env);
+                if (handoff == null) {
+                    idleByRevision.computeIfAbsent(env.function().getRevisionId(), r -> new ArrayDeque<>())
+                            .addFirst(new Idle(env, host.ticker().getAsLong(), invocations, initDurationMs));
+                }
+            }
+        }
+        if (retire) {
+            env.retire(closed ? "shutdown" : "revision");
+        } else if (handoff != null) {
+            env.assign(handoff);
+        }
+    }
+
+    void retired(Environment env) {
+        Invocation orphan;
+        synchronized (lock) {
+            live.remove(env.id());
+            removeIdle(env);
+            releaseMemory(env);
+            retireOnRelease.remove(env.id());
+            orphan = finishing.contains(env.id()) ? doneFinishing(env) : null;
+        }
+        if (orphan != null) {
+            place(orphan, false);
+        }
+    }
+
+    void cleanupStarted() {
+        synchronized (lock) {
+            cleaningUp++;
+        }
+    }
+
+    /** The environment's processes are gone and its resources released; {@code dir} holds its log. */
+    void cleanedUp(Environment env, Path dir) {
+        Path expired = null;
+        synchronized (lock) {
+            cleaningUp--;
+            if (dir != null) {
+                retiredDirs.addLast(dir);
+                if (retiredDirs.size() > retainedLogs) {
+                    expired = retiredDirs.pollFirst();
+                }
+            }
+            lock.notifyAll();
+        }
+        if (expired != null) {
+            deleteTree(expired);
+        }
+    }
+
+    void changed(EnvironmentView view) {
+        try {
+            listener.changed(view);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "environment listener failed", e);
+        }
+    }
+
+    private void removeIdle(Environment env) {
+        Deque<Idle> idle = idleByRevision.get(env.function().getRevisionId());
+        if (idle != null) {
+            idle.removeIf(i -> i.env() == env);
+            if (idle.isEmpty()) {
+                idleByRevision.remove(env.function().getRevisionId());
+            }
+        }
+    }
+
+    private void releaseMemory(Environment env) {
+        if (holdingMemory.remove(env.id())) {
+            reservedMb -= env.memoryMb();
+        }
+    }
+
+    /** Retires idle environments past their keep-alive. */
+    void sweep() {
+        long now = host.ticker().getAsLong();
+        List<Environment> expired = new ArrayList<>();
+        synchronized (lock) {
+            for (Iterator<Deque<Idle>> it = idleByRevision.values().iterator(); it.hasNext(); ) {
+                Deque<Idle> idle = it.next();
+                idle.removeIf(i -> {
+                    if (keepAlive.expired(i.forPolicy(), now)) {
+                        expired.add(i.env());
+                        return true;
+                    }
+                    return false;
+                });
+                if (idle.isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
+        expired.forEach(env -> env.retire("idle"));
+    }
+
+    /**
+     * Retires the function's environments except those of {@code keepRevisionId} (empty: all of
+     * them): idle ones now, busy ones when their invocation ends.
+     */
+    public void retireFunction(String name, String keepRevisionId) {
+        List<Environment> now = new ArrayList<>();
+        synchronized (lock) {
+            for (Environment env : live.values()) {
+                if (!env.function().getName().equals(name) || env.function().getRevisionId().equals(keepRevisionId)) {
+                    continue;
+                }
+                Deque<Idle> idle = idleByRevision.get(env.function().getRevisionId());
+                if (idle != null && idle.stream().anyMatch(i -> i.env() == env)) {
+                    removeIdle(env);
+                    now.add(env);
+                } else {
+                    retireOnRelease.add(env.id());
+                }
+            }
+        }
+        now.forEach(env -> env.retire("revision"));
+    }
+
+    /** Every environment not yet retired, each as of a moment on its own loop. */
+    public List<EnvironmentView> views() {
+        List<Environment> envs;
+        synchronized (lock) {
+            envs = new ArrayList<>(live.values());
+        }
+        return envs.stream().map(Environment::view).map(CompletableFuture::join)
+                .filter(v -> v.state() != EnvironmentState.RETIRED).toList();
+    }
+
+    public int memoryBudgetMb() {
+        return budgetMb;
+    }
+
+    public int memoryReservedMb() {
+        synchronized (lock) {
+            return reservedMb;
+        }
+    }
+
+    /** Retires every environment and waits (bounded) until their processes are gone. */
+    @Override
+    public void close() {
+        List<Environment> all;
+        synchronized (lock) {
+            closed = true;
+            all = new ArrayList<>(live.values());
+        }
+        sweeper.cancel(false);
+        all.forEach(env -> env.retire("shutdown"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        synchronized (lock) {
+            while ((!live.isEmpty() || cleaningUp > 0) && System.nanoTime() < deadline) {
+                try {
+                    lock.wait(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            if (!live.isEmpty() || cleaningUp > 0) {
+                LOG.log(System.Logger.Level.WARNING, live.size() + " environments still retiring at shutdown");
+            }
+        }
+    }
+
+    private static String newId() {
+        return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 12);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove " + dir + ": " + e.getMessage());
+        }
+    }
+
+    public static final class Builder {
+        private EnvironmentHost host;
+        private EventLoopGroup loops;
+        private int memoryBudgetMb = 4096;
+        private KeepAlivePolicy keepAlive = KeepAlivePolicy.idleTimeout(Duration.ofMinutes(10));
+        private Listener listener = view -> { };
+        private Duration sweepInterval = Duration.ofSeconds(1);
+        private int retainedLogs = 256;
+        private Duration handoffWait = Duration.ofMillis(100);
+
+        private Builder() {}
+
+        public Builder host(EnvironmentHost host) {
+            this.host = Check.notNull("host", host);
+            return this;
+        }
+
+        public Builder loops(EventLoopGroup loops) {
+            this.loops = Check.notNull("loops", loops);
+            return this;
+        }
+
+        public Builder memoryBudgetMb(int memoryBudgetMb) {
+            this.memoryBudgetMb = Check.range("memoryBudgetMb", memoryBudgetMb, 128, 16 * 1024 * 1024);
+            return this;
+        }
+
+        public Builder keepAlive(KeepAlivePolicy keepAlive) {
+            this.keepAlive = Check.notNull("keepAlive", keepAlive);
+            return this;
+        }
+
+        public Builder listener(Listener listener) {
+            this.listener = Check.notNull("listener", listener);
+            return this;
+        }
+
+        /** How often idle environments are checked against the keep-alive policy. */
+        public Builder sweepInterval(Duration sweepInterval) {
+            this.sweepInterval = Check.positive("sweepInterval", sweepInterval);
+            return this;
+        }
+
+        /** How many retired environments' logs are kept on disk. */
+        public Builder retainedLogs(int retainedLogs) {
+            this.retainedLogs = Check.range("retainedLogs", retainedLogs, 0, 1_000_000);
+            return this;
+        }
+
+        /**
+         * How long an invocation waits for an environment of its revision that has answered and is
+         * about to ask for more work, before it starts a new one instead (0: never waits).
+         */
+        public Builder handoffWait(Duration handoffWait) {
+            this.handoffWait = Check.nonNegative("handoffWait", handoffWait);
+            return this;
+        }
+
+        public EnvironmentPool build() {
+            Check.notNull("host", host);
+            Check.notNull("loops", loops);
+            return new EnvironmentPool(this);
+        }
+    }
+}

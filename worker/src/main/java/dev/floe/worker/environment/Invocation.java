@@ -1,0 +1,76 @@
+package dev.floe.worker.environment;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One invocation on its way through an environment. Created by the pool, completed exactly once by
+ * the environment (response, error, timeout, crash) or by the pool (no room).
+ */
+public final class Invocation {
+    private final dev.floe.proto.Function function;
+    private final InvocationRequest request;
+    private final CompletableFuture<InvocationResult> result = new CompletableFuture<>();
+    private boolean cold;
+    private long deliveredNanos;
+    private long deadlineEpochMs;
+    private long logStart;
+
+    Invocation(dev.floe.proto.Function function, InvocationRequest request) {
+        this.function = function;
+        this.request = request;
+    }
+
+    dev.floe.proto.Function function() {
+        return function;
+    }
+
+    public InvocationRequest request() {
+        return request;
+    }
+
+    public String requestId() {
+        return request.requestId();
+    }
+
+    public CompletableFuture<InvocationResult> result() {
+        return result;
+    }
+
+    boolean isDone() {
+        return result.isDone();
+    }
+
+    boolean cold() {
+        return cold;
+    }
+
+    void markCold() {
+        this.cold = true;
+    }
+
+    long deliveredNanos() {
+        return deliveredNanos;
+    }
+
+    long deadlineEpochMs() {
+        return deadlineEpochMs;
+    }
+
+    long logStart() {
+        return logStart;
+    }
+
+    void delivered(long nanos, long deadlineEpochMs, long logStart) {
+        this.deliveredNanos = nanos;
+        this.deadlineEpochMs = deadlineEpochMs;
+        this.logStart = logStart;
+    }
+
+    void complete(InvocationResult value) {
+        result.complete(value);
+    }
+
+    void fail(Throwable failure) {
+        result.completeExceptionally(failure);
+    }
+}

@@ -1,0 +1,268 @@
+package dev.floe.worker.runtimeapi;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One connection of a runtime to its environment's endpoint: routes the four Runtime API calls,
+ * collects request bodies up to the size limit (a larger one is discarded as it arrives and answered
+ * 413), and answers with the specification's status codes and JSON bodies.
+ */
+final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
+    static final String PREFIX = "/2018-06-01/runtime/";
+    static final String REQUEST_ID = "Lambda-Runtime-Aws-Request-Id";
+    static final String DEADLINE_MS = "Lambda-Runtime-Deadline-Ms";
+    static final String FUNCTION_ARN = "Lambda-Runtime-Invoked-Function-Arn";
+    static final String TRACE_ID = "Lambda-Runtime-Trace-Id";
+    static final String CLIENT_CONTEXT = "Lambda-Runtime-Client-Context";
+    static final String COGNITO_IDENTITY = "Lambda-Runtime-Cognito-Identity";
+    static final String ERROR_TYPE = "Lambda-Runtime-Function-Error-Type";
+
+    private final RuntimeEndpoint endpoint;
+    private final int maxBodyBytes;
+
+    private HttpRequest request;
+    private CompositeByteBuf body;
+    private long bodyBytes;
+    private boolean oversized;
+    private Waiter parked;
+
+    RuntimeApiHandler(RuntimeEndpoint endpoint, int maxBodyBytes) {
+        this.endpoint = endpoint;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof HttpRequest head) {
+                startRequest(ctx, head);
+            }
+            if (msg instanceof HttpContent content && request != null) {
+                accumulate(ctx, content.content());
+                if (content instanceof LastHttpContent) {
+                    finishRequest(ctx);
+                }
+            }
+        } finally {
+            io.netty.util.ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void startRequest(ChannelHandlerContext ctx, HttpRequest head) {
+        if (!head.decoderResult().isSuccess()) {
+            writeError(ctx, false, HttpResponseStatus.BAD_REQUEST, "InvalidRequest",
+                    "malformed HTTP request: " + head.decoderResult().cause().getMessage());
+            return;
+        }
+        request = head;
+        body = ctx.alloc().compositeBuffer();
+        bodyBytes = 0;
+        oversized = false;
+        if (HttpUtil.is100ContinueExpected(head)) {
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+        }
+        long declared = HttpUtil.getContentLength(head, -1L);
+        if (declared > maxBodyBytes) {
+            markOversized();
+        }
+    }
+
+    private void accumulate(ChannelHandlerContext ctx, ByteBuf chunk) {
+        bodyBytes += chunk.readableBytes();
+        if (!oversized && bodyBytes > maxBodyBytes) {
+            markOversized();
+        }
+        if (!oversized && chunk.isReadable()) {
+            body.addComponent(true, chunk.retain());
+        }
+    }
+
+    private void markOversized() {
+        oversized = true;
+        body.release();
+        body = Unpooled.compositeBuffer();
+        String id = requestIdOf(request.uri());
+        if (id != null) {
+            endpoint.responseTooLarge(id, maxBodyBytes);
+        }
+    }
+
+    private void finishRequest(ChannelHandlerContext ctx) {
+        HttpRequest head = request;
+        byte[] bytes = new byte[body.readableBytes()];
+        body.readBytes(bytes);
+        body.release();
+        body = null;
+        request = null;
+        boolean keepAlive = HttpUtil.isKeepAlive(head);
+        if (oversized) {
+            writeError(ctx, keepAlive, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "RequestEntityTooLarge",
+                    "the body exceeds the limit of " + maxBodyBytes + " bytes");
+            return;
+        }
+        String uri = head.uri();
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query);
+        if (!path.startsWith(PREFIX)) {
+            writeError(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "NotFound", "no such path: " + path);
+            return;
+        }
+        String route = path.substring(PREFIX.length());
+        HttpMethod method = head.method();
+        if (route.equals("invocation/next")) {
+            if (!method.equals(HttpMethod.GET)) {
+                methodNotAllowed(ctx, keepAlive, "GET");
+                return;
+            }
+            parked = new Waiter(ctx, keepAlive);
+            endpoint.next(parked);
+            return;
+        }
+        if (!method.equals(HttpMethod.POST)) {
+            methodNotAllowed(ctx, keepAlive, "POST");
+            return;
+        }
+        String errorType = head.headers().get(ERROR_TYPE, "");
+        Reply reply;
+        if (route.equals("init/error")) {
+            reply = endpoint.initError(errorType, bytes);
+        } else if (route.startsWith("invocation/") && route.endsWith("/response")) {
+            reply = endpoint.response(route.substring("invocation/".length(), route.length() - "/response".length()), bytes);
+        } else if (route.startsWith("invocation/") && route.endsWith("/error")) {
+            reply = endpoint.error(route.substring("invocation/".length(), route.length() - "/error".length()), errorType, bytes);
+        } else {
+            writeError(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "NotFound", "no such path: " + path);
+            return;
+        }
+        write(ctx, keepAlive, reply);
+    }
+
+    private static String requestIdOf(String uri) {
+        String prefix = PREFIX + "invocation/";
+        if (!uri.startsWith(prefix)) {
+            return null;
+        }
+        String rest = uri.substring(prefix.length());
+        int slash = rest.indexOf('/');
+        return slash > 0 ? rest.substring(0, slash) : null;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        if (parked != null && !parked.answered) {
+            endpoint.waiterGone(parked);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    private void methodNotAllowed(ChannelHandlerContext ctx, boolean keepAlive, String allowed) {
+        writeError(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED, "MethodNotAllowed", "expected " + allowed);
+    }
+
+    private static void write(ChannelHandlerContext ctx, boolean keepAlive, Reply reply) {
+        if (reply.status() == 202) {
+            send(ctx, keepAlive, HttpResponseStatus.ACCEPTED, "{\"status\":\"OK\"}\n".getBytes(StandardCharsets.UTF_8));
+        } else {
+            writeError(ctx, keepAlive, HttpResponseStatus.valueOf(reply.status()), reply.errorType(), reply.errorMessage());
+        }
+    }
+
+    private static void writeError(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status,
+                                   String errorType, String message) {
+        String json = "{\"errorMessage\":" + Json.quote(message) + ",\"errorType\":" + Json.quote(errorType) + "}\n";
+        send(ctx, keepAlive && status.code() != 500, status, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, byte[] content) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(content));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, content.length);
+        finish(ctx, keepAlive, response);
+    }
+
+    private static void finish(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
+        if (keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            ctx.writeAndFlush(response);
+        } else {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** A parked {@code next}: the request stays open until the environment answers it. */
+    private final class Waiter implements NextWaiter {
+        private final ChannelHandlerContext ctx;
+        private final boolean keepAlive;
+        private boolean answered;
+
+        Waiter(ChannelHandlerContext ctx, boolean keepAlive) {
+            this.ctx = ctx;
+            this.keepAlive = keepAlive;
+        }
+
+        @Override
+        public void deliver(InvocationEvent event) {
+            if (answered) {
+                throw new IllegalStateException("next answered twice");
+            }
+            answered = true;
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.wrappedBuffer(event.payload()));
+            response.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, event.payload().length)
+                    .set(REQUEST_ID, event.requestId())
+                    .set(DEADLINE_MS, Long.toString(event.deadlineEpochMs()))
+                    .set(FUNCTION_ARN, event.invokedFunctionArn())
+                    .set(TRACE_ID, event.traceId());
+            if (!event.clientContext().isEmpty()) {
+                response.headers().set(CLIENT_CONTEXT, event.clientContext());
+            }
+            if (!event.cognitoIdentity().isEmpty()) {
+                response.headers().set(COGNITO_IDENTITY, event.cognitoIdentity());
+            }
+            finish(ctx, keepAlive, response);
+        }
+
+        @Override
+        public void reject(Reply reply) {
+            if (!answered) {
+                answered = true;
+                write(ctx, keepAlive, reply);
+            }
+        }
+
+        @Override
+        public boolean isOpen() {
+            return !answered && ctx.channel().isActive();
+        }
+    }
+}

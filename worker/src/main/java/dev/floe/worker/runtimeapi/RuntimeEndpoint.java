@@ -1,0 +1,25 @@
+package dev.floe.worker.runtimeapi;
+
+/**
+ * What an environment answers on its Runtime API endpoint. Every method is called on the
+ * environment's event loop.
+ */
+public interface RuntimeEndpoint {
+    /** {@code GET /runtime/invocation/next}: deliver now, or keep {@code waiter} until an invocation comes. */
+    void next(NextWaiter waiter);
+
+    /** {@code POST /runtime/invocation/{id}/response}. */
+    Reply response(String requestId, byte[] body);
+
+    /** {@code POST /runtime/invocation/{id}/error}; {@code errorType} from the Lambda-Runtime-Function-Error-Type header, may be empty. */
+    Reply error(String requestId, String errorType, byte[] body);
+
+    /** {@code POST /runtime/init/error}. */
+    Reply initError(String errorType, byte[] body);
+
+    /** A response or error body for {@code requestId} was over the size limit; the runtime gets 413. */
+    void responseTooLarge(String requestId, long limitBytes);
+
+    /** A parked {@code next} whose connection closed. */
+    default void waiterGone(NextWaiter waiter) {}
+}

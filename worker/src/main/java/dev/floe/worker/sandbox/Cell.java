@@ -1,0 +1,217 @@
+package dev.floe.worker.sandbox;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * What holds one environment's processes: its cgroups (one per hierarchy the worker uses) and its
+ * process group. Everything the runtime forks, in the background or in a new process group, stays
+ * in the cgroups, so the cell can freeze, measure and kill all of it. Without cgroups, the process
+ * group is the fallback and a process that leaves it escapes.
+ */
+public final class Cell implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Cell.class.getName());
+
+    private final String id;
+    private final Path unified;
+    private final Path v1Freezer;
+    private final Path v1Memory;
+    private final Path v1Pids;
+    private final MemoryControl memory;
+    private volatile long pid;
+
+    Cell(String id, Path unified, Path v1Freezer, Path v1Memory, Path v1Pids, MemoryControl memory) {
+        this.id = id;
+        this.unified = unified;
+        this.v1Freezer = v1Freezer;
+        this.v1Memory = v1Memory;
+        this.v1Pids = v1Pids;
+        this.memory = memory;
+    }
+
+    /** Which hierarchy holds the memory limit, if any. */
+    enum MemoryControl { CGROUP2, CGROUP1, NONE }
+
+    public String id() {
+        return id;
+    }
+
+    /** The runtime process; also the id of the environment's process group, which the launcher creates. */
+    public long pid() {
+        return pid;
+    }
+
+    void started(long runtimePid) {
+        this.pid = runtimePid;
+    }
+
+    Path unified() {
+        return unified;
+    }
+
+    Path v1Freezer() {
+        return v1Freezer;
+    }
+
+    /** The {@code cgroup.procs} files the launcher writes its pid into. */
+    List<Path> procsFiles() {
+        List<Path> files = new ArrayList<>();
+        for (Path dir : new Path[] {unified, v1Freezer, v1Memory, v1Pids}) {
+            if (dir != null) {
+                files.add(dir.resolve("cgroup.procs"));
+            }
+        }
+        return files;
+    }
+
+    /** The highest memory use since the last {@link #resetMemoryPeak()}, in bytes; -1 if unknown. */
+    public long memoryPeakBytes() {
+        try {
+            return switch (memory) {
+                case CGROUP2 -> CgroupFiles.number(unified.resolve("memory.peak"));
+                case CGROUP1 -> CgroupFiles.number(v1Memory.resolve("memory.max_usage_in_bytes"));
+                case NONE -> residentPeakOfRuntime();
+            };
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Starts a new peak measurement, at the start of an invocation. */
+    public void resetMemoryPeak() {
+        try {
+            switch (memory) {
+                case CGROUP2 -> CgroupFiles.write(unified.resolve("memory.peak"), "0");
+                case CGROUP1 -> CgroupFiles.write(v1Memory.resolve("memory.max_usage_in_bytes"), "0");
+                case NONE -> { }
+            }
+        } catch (IOException e) {
+            // kernels before 6.12 cannot reset memory.peak: the peak is then the environment's
+        }
+    }
+
+    /** How many times the kernel's OOM killer has killed a process in this cell. */
+    public long oomKills() {
+        try {
+            return switch (memory) {
+                case CGROUP2 -> Math.max(0, CgroupFiles.keyed(unified.resolve("memory.events"), "oom_kill"));
+                case CGROUP1 -> Math.max(0, CgroupFiles.keyed(v1Memory.resolve("memory.oom_control"), "oom_kill"));
+                case NONE -> 0;
+            };
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Kills every process in the cell with SIGKILL: through {@code cgroup.kill} where the kernel has
+     * it, else by freezing the cgroup so nothing can fork, killing each member, and thawing so the
+     * kills land; and the process group as well.
+     */
+    public void killAll() {
+        try {
+            if (unified != null && Files.exists(unified.resolve("cgroup.kill"))) {
+                CgroupFiles.write(unified.resolve("cgroup.kill"), "1");
+            } else if (v1Freezer != null) {
+                CgroupFiles.write(v1Freezer.resolve("freezer.state"), "FROZEN");
+                killEach(v1Freezer.resolve("cgroup.procs"));
+                CgroupFiles.write(v1Freezer.resolve("freezer.state"), "THAWED");
+            } else if (unified != null) {
+                CgroupFiles.write(unified.resolve("cgroup.freeze"), "1");
+                killEach(unified.resolve("cgroup.procs"));
+                CgroupFiles.write(unified.resolve("cgroup.freeze"), "0");
+            }
+            for (Path procs : procsFiles()) {
+                for (int round = 0; round < 8 && killEach(procs) > 0; round++) {
+                    LockSupport.parkNanos(1_000_000);
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "killing cell " + id + " through its cgroups failed", e);
+        }
+        if (pid > 0) {
+            Libc.kill(-pid, Libc.SIGKILL);
+        }
+    }
+
+    /** True once no process is left in the cell's cgroups (or, without cgroups, in its process group). */
+    public boolean isEmpty() {
+        List<Path> files = procsFiles();
+        if (files.isEmpty()) {
+            return pid == 0 || !Libc.kill(-pid, 0);
+        }
+        try {
+            for (Path procs : files) {
+                if (!CgroupFiles.pids(procs).isEmpty()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Removes the cell's cgroups. Call after {@link #killAll()}: waits (bounded) for the killed
+     * processes to be reaped, since a cgroup with members cannot be removed.
+     */
+    @Override
+    public void close() {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        for (Path dir : new Path[] {unified, v1Freezer, v1Memory, v1Pids}) {
+            if (dir == null) {
+                continue;
+            }
+            long pause = 100_000;
+            while (true) {
+                try {
+                    Files.deleteIfExists(dir);
+                    break;
+                } catch (IOException busy) {
+                    if (System.nanoTime() - deadline > 0) {
+                        LOG.log(System.Logger.Level.WARNING, "cgroup " + dir + " still busy; left behind: " + busy);
+                        break;
+                    }
+                    try {
+                        killEach(dir.resolve("cgroup.procs"));
+                    } catch (IOException ignored) {
+                        // gone meanwhile
+                    }
+                    LockSupport.parkNanos(pause);
+                    pause = Math.min(pause * 2, 50_000_000);
+                }
+            }
+        }
+    }
+
+    private static int killEach(Path procs) throws IOException {
+        List<Long> pids = CgroupFiles.pids(procs);
+        for (long member : pids) {
+            Libc.kill(member, Libc.SIGKILL);
+        }
+        return pids.size();
+    }
+
+    private long residentPeakOfRuntime() throws IOException {
+        if (pid <= 0) {
+            return -1;
+        }
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public String toString() {
+        return "Cell[" + id + "]";
+    }
+}

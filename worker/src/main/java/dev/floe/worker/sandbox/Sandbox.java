@@ -1,0 +1,398 @@
+package dev.floe.worker.sandbox;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The machine's means of holding environments, found once when a worker starts: which freezer,
+ * which memory limit, which kind of /tmp. It creates a {@link Cell} and a {@link TmpVolume} per
+ * environment and launches runtimes into them. Its cgroups live under
+ * {@code <worker's own cgroup>/floe/<worker id>/<environment id>} in each hierarchy it uses; leftovers of
+ * a previous run of the same worker (one that was killed) are killed and removed when it opens.
+ */
+public final class Sandbox implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Sandbox.class.getName());
+
+    /** Which freezer to use: {@code AUTO} picks cgroup v2, then cgroup v1, then signals. */
+    public enum FreezerChoice { AUTO, CGROUP2, CGROUP1, SIGNAL }
+
+    /** Which /tmp to give environments: {@code AUTO} picks disk, then tmpfs, then a private TMPDIR. */
+    public enum TmpChoice { AUTO, DISK, TMPFS, TMPDIR }
+
+    /** What a worker asks of its sandbox; {@code pidsMax} is Lambda's limit of 1,024 processes and threads. */
+    public record Options(FreezerChoice freezer, TmpChoice tmp, boolean memoryLimits, int pidsMax) {
+        public static Options defaults() {
+            return new Options(FreezerChoice.AUTO, TmpChoice.AUTO, true, 1024);
+        }
+    }
+
+    /** What was chosen, in the words the fleet view reports. */
+    public record Info(String freezer, String memoryLimit, String tmp) {}
+
+    private final Path unifiedBase;
+    private final Path v1FreezerBase;
+    private final Path v1MemoryBase;
+    private final Path v1PidsBase;
+    private final Cell.MemoryControl memory;
+    private final FreezeDriver freezeDriver;
+    private final TmpVolume.Kind tmpKind;
+    private final int pidsMax;
+    private final Path launcher;
+    private final ExecutorService spawner;
+
+    private Sandbox(Path unifiedBase, Path v1FreezerBase, Path v1MemoryBase, Path v1PidsBase, Cell.MemoryControl memory,
+                    FreezeDriver freezeDriver, TmpVolume.Kind tmpKind, int pidsMax, Path launcher, String workerId) {
+        this.unifiedBase = unifiedBase;
+        this.v1FreezerBase = v1FreezerBase;
+        this.v1MemoryBase = v1MemoryBase;
+        this.v1PidsBase = v1PidsBase;
+        this.memory = memory;
+        this.freezeDriver = freezeDriver;
+        this.tmpKind = tmpKind;
+        this.pidsMax = pidsMax;
+        this.launcher = launcher;
+        // Runtimes are spawned from one long-lived thread: the kernel delivers their parent-death
+        // signal when the thread that spawned them ends, so it must live as long as the worker.
+        this.spawner = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().name("floe-spawner-" + workerId).daemon(true).factory());
+    }
+
+    /**
+     * Finds the machine's mechanisms and prepares the worker's cgroups. Fails with a message saying
+     * what is missing when an explicitly chosen mechanism is unavailable.
+     */
+    public static Sandbox open(String workerId, Path dataDir, Options options) throws IOException {
+        CgroupMounts mounts = CgroupMounts.detect();
+        String leaf = "floe/" + workerId;
+        Path unified = mounts.unifiedOwn().map(own -> tryBase(own, leaf)).orElse(null);
+        if (unified != null && !Files.exists(unified.resolve("cgroup.freeze"))) {
+            removeBase(unified);
+            unified = null;
+        }
+        Path v1Freezer = null;
+        FreezeDriver driver = switch (options.freezer()) {
+            case CGROUP2 -> {
+                if (unified == null) {
+                    throw new IOException("freezer cgroup2 asked for, but no writable cgroup v2 hierarchy with cgroup.freeze was found");
+                }
+                yield FreezeDriver.cgroup2();
+            }
+            case CGROUP1 -> {
+                v1Freezer = mounts.v1Own("freezer").map(own -> tryBase(own, leaf)).orElse(null);
+                if (v1Freezer == null) {
+                    throw new IOException("freezer cgroup1 asked for, but no writable cgroup v1 freezer hierarchy was found");
+                }
+                yield FreezeDriver.cgroup1();
+            }
+            case SIGNAL -> FreezeDriver.signal();
+            case AUTO -> {
+                if (unified != null) {
+                    yield FreezeDriver.cgroup2();
+                }
+                v1Freezer = mounts.v1Own("freezer").map(own -> tryBase(own, leaf)).orElse(null);
+                yield v1Freezer != null ? FreezeDriver.cgroup1() : FreezeDriver.signal();
+            }
+        };
+
+        Cell.MemoryControl memory = Cell.MemoryControl.NONE;
+        Path v1Memory = null;
+        Path v1Pids = null;
+        boolean unifiedPids = false;
+        if (unified != null) {
+            List<String> enabled = enableControllers(unified, List.of("memory", "pids"));
+            if (options.memoryLimits() && enabled.contains("memory")) {
+                memory = Cell.MemoryControl.CGROUP2;
+            }
+            unifiedPids = enabled.contains("pids");
+        }
+        if (options.memoryLimits() && memory == Cell.MemoryControl.NONE) {
+            v1Memory = mounts.v1Own("memory").map(own -> tryBase(own, leaf)).orElse(null);
+            if (v1Memory != null) {
+                memory = Cell.MemoryControl.CGROUP1;
+            }
+        }
+        if (!unifiedPids && options.pidsMax() > 0) {
+            v1Pids = mounts.v1Own("pids").map(own -> tryBase(own, leaf)).orElse(null);
+        }
+
+        Path bin = Files.createDirectories(dataDir.resolve("bin"));
+        Path launcher = installLauncher(bin);
+        TmpVolume.Kind tmp = chooseTmp(options.tmp(), launcher);
+        Sandbox sandbox = new Sandbox(unified, v1Freezer, v1Memory, v1Pids, memory, driver, tmp,
+                unifiedPids || v1Pids != null ? options.pidsMax() : 0, launcher, workerId);
+        sandbox.removeLeftovers();
+        return sandbox;
+    }
+
+    public Info info() {
+        return new Info(freezeDriver.name(), switch (memory) {
+            case CGROUP2 -> "cgroup2";
+            case CGROUP1 -> "cgroup1";
+            case NONE -> "none";
+        }, tmpKind.wireName());
+    }
+
+    public FreezeDriver freezeDriver() {
+        return freezeDriver;
+    }
+
+    /** Creates the environment's cgroups with its memory and process limits. Blocking: call off the event loop. */
+    public Cell createCell(String envId, int memoryMb) throws IOException {
+        Path unified = makeCgroup(unifiedBase, envId);
+        Path freezer = makeCgroup(v1FreezerBase, envId);
+        Path mem = makeCgroup(v1MemoryBase, envId);
+        Path pids = makeCgroup(v1PidsBase, envId);
+        Cell cell = new Cell(envId, unified, freezer, mem, pids, memory);
+        try {
+            long bytes = (long) memoryMb * 1024 * 1024;
+            switch (memory) {
+                case CGROUP2 -> {
+                    CgroupFiles.write(unified.resolve("memory.max"), Long.toString(bytes));
+                    writeIfPresent(unified.resolve("memory.swap.max"), "0");
+                }
+                case CGROUP1 -> {
+                    CgroupFiles.write(mem.resolve("memory.limit_in_bytes"), Long.toString(bytes));
+                    writeIfPresent(mem.resolve("memory.memsw.limit_in_bytes"), Long.toString(bytes));
+                }
+                case NONE -> { }
+            }
+            if (pidsMax > 0) {
+                CgroupFiles.write((pids != null ? pids : unified).resolve("pids.max"), Integer.toString(pidsMax));
+            }
+        } catch (IOException e) {
+            cell.close();
+            throw new IOException("setting limits of " + envId + ": " + e.getMessage(), e);
+        }
+        return cell;
+    }
+
+    /** Creates the environment's private /tmp of {@code sizeMb} in {@code envDir}. Blocking. */
+    public TmpVolume createTmp(Path envDir, int sizeMb) throws IOException {
+        return switch (tmpKind) {
+            case DISK -> TmpVolume.disk(envDir.resolve("tmp.img"), sizeMb);
+            case TMPFS -> TmpVolume.tmpfs(sizeMb);
+            case TMPDIR -> TmpVolume.tmpdir(envDir.resolve("tmp"));
+        };
+    }
+
+    /**
+     * Starts {@code command} as the runtime of the cell: the launcher joins the cgroups, mounts the
+     * /tmp and makes {@code taskRoot} read-only before it execs the command, so the returned process
+     * is the runtime itself. Output goes, appended, to {@code log}.
+     */
+    public Process launch(Cell cell, TmpVolume tmp, Path taskRoot, List<String> command,
+                          Map<String, String> environment, Path log) throws IOException {
+        List<String> argv = new ArrayList<>();
+        argv.add("/bin/sh");
+        argv.add(launcher.toString());
+        argv.add(cell.procsFiles().stream().map(Path::toString).collect(Collectors.joining(":")));
+        argv.addAll(tmp.launcherArguments());
+        argv.add(taskRoot.toString());
+        argv.add("--");
+        argv.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(argv)
+                .directory(taskRoot.toFile())
+                .redirectInput(Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(Redirect.appendTo(log.toFile()))
+                .redirectErrorStream(true);
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+        builder.environment().putAll(tmp.environment());
+        try {
+            Process process = spawner.submit(builder::start).get();
+            cell.started(process.pid());
+            return process;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while launching " + cell.id(), e);
+        }
+    }
+
+    /** Removes the worker's cgroups; environments must be retired first. */
+    @Override
+    public void close() {
+        spawner.shutdown();
+        try {
+            spawner.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        removeLeftovers();
+        for (Path base : new Path[] {unifiedBase, v1FreezerBase, v1MemoryBase, v1PidsBase}) {
+            if (base != null) {
+                removeBase(base);
+            }
+        }
+    }
+
+    /** Kills and removes environments a previous run of this worker left behind. */
+    private void removeLeftovers() {
+        for (Path base : new Path[] {unifiedBase, v1FreezerBase, v1MemoryBase, v1PidsBase}) {
+            if (base == null) {
+                continue;
+            }
+            try (Stream<Path> children = Files.list(base)) {
+                for (Path child : children.filter(Files::isDirectory).toList()) {
+                    String id = child.getFileName().toString();
+                    LOG.log(System.Logger.Level.INFO, "removing leftover environment cgroup " + child);
+                    Cell leftover = new Cell(id, base == unifiedBase ? child : null, base == v1FreezerBase ? child : null,
+                            base == v1MemoryBase ? child : null, base == v1PidsBase ? child : null, Cell.MemoryControl.NONE);
+                    leftover.killAll();
+                    leftover.close();
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot list " + base + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static Path makeCgroup(Path base, String envId) throws IOException {
+        if (base == null) {
+            return null;
+        }
+        Path dir = base.resolve(envId);
+        Files.createDirectory(dir);
+        return dir;
+    }
+
+    /** Creates {@code own/leaf}; null when the hierarchy is not writable here. */
+    private static Path tryBase(Path own, String leaf) {
+        try {
+            return Files.createDirectories(own.resolve(leaf));
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    private static void removeBase(Path base) {
+        try {
+            Files.deleteIfExists(base);
+            Path floe = base.getParent();
+            try (Stream<Path> rest = Files.list(floe)) {
+                if (rest.noneMatch(Files::isDirectory)) {
+                    Files.deleteIfExists(floe);
+                }
+            }
+        } catch (IOException e) {
+            // another worker's cgroups, or a busy one: leave it
+        }
+    }
+
+    /**
+     * Enables controllers for the environments below {@code base} where the parent already
+     * delegates them; returns those now available to children of {@code base}.
+     */
+    private static List<String> enableControllers(Path base, List<String> wanted) {
+        List<String> available = new ArrayList<>();
+        try {
+            String offered = CgroupFiles.read(base.getParent().resolve("cgroup.controllers"));
+            for (String controller : wanted) {
+                if (!(" " + offered + " ").contains(" " + controller + " ")) {
+                    continue;
+                }
+                try {
+                    CgroupFiles.write(base.getParent().resolve("cgroup.subtree_control"), "+" + controller);
+                    CgroupFiles.write(base.resolve("cgroup.subtree_control"), "+" + controller);
+                    available.add(controller);
+                } catch (IOException e) {
+                    // not delegated to us
+                }
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        return available;
+    }
+
+    private static TmpVolume.Kind chooseTmp(TmpChoice choice, Path launcher) throws IOException {
+        boolean mounts = canMount(launcher);
+        boolean disk = mounts && Files.exists(Path.of("/dev/loop-control")) && onPath("mkfs.ext4");
+        return switch (choice) {
+            case DISK -> {
+                if (!disk) {
+                    throw new IOException("tmp disk asked for, but it needs root, /dev/loop-control and mkfs.ext4");
+                }
+                yield TmpVolume.Kind.DISK;
+            }
+            case TMPFS -> {
+                if (!mounts) {
+                    throw new IOException("tmp tmpfs asked for, but mounting in a private mount namespace is not permitted here");
+                }
+                yield TmpVolume.Kind.TMPFS;
+            }
+            case TMPDIR -> TmpVolume.Kind.TMPDIR;
+            case AUTO -> disk ? TmpVolume.Kind.DISK : mounts ? TmpVolume.Kind.TMPFS : TmpVolume.Kind.TMPDIR;
+        };
+    }
+
+    /** Whether this process may create a mount namespace and mount in it. */
+    private static boolean canMount(Path launcher) {
+        try {
+            Process probe = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "--",
+                    "mount", "-t", "tmpfs", "-o", "size=1m", "floe-probe", "/mnt")
+                    .redirectErrorStream(true).redirectOutput(Redirect.DISCARD).start();
+            return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static boolean onPath(String program) {
+        for (String dir : Optional.ofNullable(System.getenv("PATH")).orElse("/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return Files.isExecutable(Path.of("/usr/sbin", program)) || Files.isExecutable(Path.of("/sbin", program));
+    }
+
+    private static Path installLauncher(Path bin) throws IOException {
+        Path target = bin.resolve("floe-env-launch");
+        try (InputStream in = Sandbox.class.getResourceAsStream("floe-env-launch.sh")) {
+            if (in == null) {
+                throw new IOException("the launcher script is missing from the worker's jar");
+            }
+            Path tmp = Files.createTempFile(bin, "launch", ".tmp");
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-xr-xr-x"));
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return target;
+    }
+
+    private static void writeIfPresent(Path file, String value) throws IOException {
+        if (Files.exists(file)) {
+            CgroupFiles.write(file, value);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Sandbox" + info();
+    }
+
+    static UncheckedIOException unchecked(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}

@@ -1,0 +1,153 @@
+package dev.floe.worker.environment;
+
+import com.google.protobuf.ByteString;
+import dev.floe.common.EventLoops;
+import dev.floe.common.FunctionLimits;
+import dev.floe.proto.Function;
+import dev.floe.proto.FunctionConfig;
+import dev.floe.testing.Await;
+import dev.floe.testing.ProbeFunction;
+import dev.floe.testing.Processes;
+import dev.floe.worker.code.CodeCache;
+import dev.floe.worker.code.CodeSource;
+import dev.floe.worker.code.PackageUnpacker;
+import dev.floe.worker.runtimeapi.RuntimeApiServer;
+import dev.floe.worker.sandbox.Sandbox;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A worker's environment pool on a real sandbox, with real runtime processes, for tests. Closing it
+ * checks that no process it started is left.
+ */
+final class PoolFixture implements AutoCloseable {
+    final Path data;
+    final Path scratch;
+    final Sandbox sandbox;
+    final EnvironmentPool pool;
+    final WorkerMetrics metrics;
+    final List<EnvironmentView> events = new CopyOnWriteArrayList<>();
+    private final Path packages;
+    private final EventLoopGroup loops;
+    private final ExecutorService blocking;
+
+    PoolFixture(Sandbox.Options options, int budgetMb, KeepAlivePolicy keepAlive, Duration freezeGrace) throws IOException {
+        String workerId = "test-" + UUID.randomUUID().toString().substring(0, 8);
+        // Not under /tmp: environments have a private /tmp, and tests look at files the functions write.
+        this.data = Files.createDirectories(Path.of("target", "test-data", workerId).toAbsolutePath());
+        this.scratch = Files.createDirectories(data.resolve("scratch"));
+        this.packages = Files.createDirectories(data.resolve("packages"));
+        this.loops = EventLoops.group("test-env", 2);
+        this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("test-blocking-", 0).factory());
+        this.sandbox = Sandbox.open(workerId, data, options);
+        CodeCache cache = new CodeCache(data.resolve("code"), CodeSource.directory(packages),
+                new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 10_000), 1L << 30, blocking);
+        this.metrics = new WorkerMetrics(new SimpleMeterRegistry(), workerId);
+        EnvironmentHost host = new EnvironmentHost(workerId, "us-east-1", sandbox, cache, new RuntimeApiServer(),
+                blocking, Files.createDirectories(data.resolve("envs")), freezeGrace, Duration.ofSeconds(10),
+                InstantSource.system(), System::nanoTime, metrics);
+        this.pool = EnvironmentPool.builder()
+                .host(host).loops(loops).memoryBudgetMb(budgetMb).keepAlive(keepAlive)
+                .sweepInterval(Duration.ofMillis(50))
+                .listener(events::add)
+                .build();
+    }
+
+    static PoolFixture standard() throws IOException {
+        return new PoolFixture(Sandbox.Options.defaults(), 2048, KeepAlivePolicy.idleTimeout(Duration.ofMinutes(10)),
+                Duration.ofMillis(20));
+    }
+
+    /** Deploys the probe function as a new revision with the given config changes. */
+    Function probe(String name, FunctionConfig.Builder config) {
+        return deploy(name, ProbeFunction.zip(), config);
+    }
+
+    Function deploy(String name, byte[] zip, FunctionConfig.Builder config) {
+        String sha = ProbeFunction.sha256(zip);
+        try {
+            Files.write(packages.resolve(sha + ".zip"), zip);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (config.getRuntime().isEmpty()) {
+            config.setRuntime("provided");
+        }
+        if (config.getHandler().isEmpty()) {
+            config.setHandler("probe.handler");
+        }
+        return Function.newBuilder()
+                .setName(name)
+                .setRevision(1)
+                .setRevisionId(UUID.randomUUID().toString())
+                .setConfig(FunctionLimits.withDefaultsChecked(config.build()))
+                .setCodeSha256(sha)
+                .setCodeSize(zip.length)
+                .build();
+    }
+
+    InvocationResult invoke(Function function, String json) {
+        return invokeAsync(function, json, false).join();
+    }
+
+    java.util.concurrent.CompletableFuture<InvocationResult> invokeAsync(Function function, String json, boolean tail) {
+        return pool.invoke(function, new InvocationRequest(UUID.randomUUID().toString(),
+                json.getBytes(StandardCharsets.UTF_8), tail, ""));
+    }
+
+    static String body(InvocationResult result) {
+        return new String(result.payload(), StandardCharsets.UTF_8);
+    }
+
+    /** The latest reported state of an environment. */
+    EnvironmentState stateOf(String environmentId) {
+        EnvironmentState last = null;
+        for (EnvironmentView v : events) {
+            if (v.id().equals(environmentId)) {
+                last = v.state();
+            }
+        }
+        return last;
+    }
+
+    EnvironmentView lastView(String environmentId) {
+        EnvironmentView last = null;
+        for (EnvironmentView v : events) {
+            if (v.id().equals(environmentId)) {
+                last = v;
+            }
+        }
+        return last;
+    }
+
+    void awaitState(String environmentId, EnvironmentState state) {
+        Await.until(Duration.ofSeconds(10), "environment " + environmentId + " " + state,
+                () -> stateOf(environmentId) == state);
+    }
+
+    Map<String, Object> json(InvocationResult result) {
+        return new com.google.gson.Gson().fromJson(body(result), Map.class);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        sandbox.close();
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        blocking.close();
+        Processes.assertNoneLeft(data.toString(), Duration.ofSeconds(10));
+    }
+}
