@@ -156,7 +156,7 @@ public final class Environment implements RuntimeEndpoint {
                     tmp = envTmp;
                     bind();
                 });
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 loop.execute(() -> failStart(new FloeException(ErrorType.SERVICE,
                         "cannot prepare a sandbox for " + function.getName() + ": " + e.getMessage(), e)));
             }

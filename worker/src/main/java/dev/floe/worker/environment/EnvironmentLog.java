@@ -21,10 +21,12 @@ final class EnvironmentLog implements AutoCloseable {
 
     private final Path file;
     private final FileChannel channel;
+    private final FileChannel reader;
 
     EnvironmentLog(Path file) throws IOException {
         this.file = file;
         this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        this.reader = FileChannel.open(file, StandardOpenOption.READ);
     }
 
     Path file() {
@@ -77,7 +79,7 @@ final class EnvironmentLog implements AutoCloseable {
             long end = channel.size();
             long start = Math.max(from, end - TAIL_BYTES);
             ByteBuffer buffer = ByteBuffer.allocate((int) (end - start));
-            while (buffer.hasRemaining() && channel.read(buffer, start + buffer.position()) > 0) {
+            while (buffer.hasRemaining() && reader.read(buffer, start + buffer.position()) > 0) {
                 // read until full
             }
             byte[] bytes = buffer.array();
@@ -104,6 +106,8 @@ final class EnvironmentLog implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        try (reader) {
+            channel.close();
+        }
     }
 }

@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
  * 413), and answers with the specification's status codes and JSON bodies.
  */
 final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
+    private static final System.Logger LOG = System.getLogger(RuntimeApiHandler.class.getName());
     static final String PREFIX = "/2018-06-01/runtime/";
     static final String REQUEST_ID = "Lambda-Runtime-Aws-Request-Id";
     static final String DEADLINE_MS = "Lambda-Runtime-Deadline-Ms";
@@ -60,6 +61,10 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
                     finishRequest(ctx);
                 }
             }
+        } catch (RuntimeException e) {
+            // A bug of ours must not look to the runtime like a dropped connection.
+            LOG.log(System.Logger.Level.ERROR, "Runtime API request failed", e);
+            writeError(ctx, false, HttpResponseStatus.INTERNAL_SERVER_ERROR, "Runtime.ContainerError", "internal error: " + e);
         } finally {
             io.netty.util.ReferenceCountUtil.release(msg);
         }
@@ -178,6 +183,9 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof java.io.IOException)) {
+            LOG.log(System.Logger.Level.WARNING, "Runtime API connection failed; closing it", cause);
+        }
         ctx.close();
     }
 

@@ -138,6 +138,12 @@ final class PoolFixture implements AutoCloseable {
                 () -> stateOf(environmentId) == state);
     }
 
+    /** Waits until an environment of {@code function} is running an invocation. */
+    void awaitBusy(Function function) {
+        Await.until(Duration.ofSeconds(10), function.getName() + " busy", () -> events.stream()
+                .anyMatch(v -> v.function().equals(function.getName()) && v.state() == EnvironmentState.BUSY));
+    }
+
     Map<String, Object> json(InvocationResult result) {
         return new com.google.gson.Gson().fromJson(body(result), Map.class);
     }
