@@ -2,7 +2,6 @@ package dev.floe.worker.sandbox;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +22,10 @@ import java.util.stream.Stream;
  * The machine's means of holding environments, found once when a worker starts: which freezer,
  * which memory limit, which kind of /tmp. It creates a {@link Cell} and a {@link TmpVolume} per
  * environment and launches runtimes into them. Its cgroups live under
- * {@code <worker's own cgroup>/floe/<worker id>/<environment id>} in each hierarchy it uses; leftovers of
- * a previous run of the same worker (one that was killed) are killed and removed when it opens.
+ * {@code <worker's own cgroup>/floe/<worker id>-<hash of its data directory>/<environment id>} in each
+ * hierarchy it uses: unique to one worker even if two fleets on a machine reuse worker ids. Leftovers of
+ * a previous run of the same worker on the same data (one that was killed) are killed and removed
+ * when it opens.
  */
 public final class Sandbox implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Sandbox.class.getName());
@@ -79,7 +80,7 @@ public final class Sandbox implements AutoCloseable {
      */
     public static Sandbox open(String workerId, Path dataDir, Options options) throws IOException {
         CgroupMounts mounts = CgroupMounts.detect();
-        String leaf = "floe/" + workerId;
+        String leaf = "floe/" + cgroupName(workerId, dataDir);
         Path unified = mounts.unifiedOwn().map(own -> tryBase(own, leaf)).orElse(null);
         if (unified != null && !Files.exists(unified.resolve("cgroup.freeze"))) {
             removeBase(unified);
@@ -133,7 +134,17 @@ public final class Sandbox implements AutoCloseable {
 
         Path bin = Files.createDirectories(dataDir.resolve("bin"));
         Path launcher = installLauncher(bin);
-        TmpVolume.Kind tmp = chooseTmp(options.tmp(), launcher);
+        TmpVolume.Kind tmp = chooseTmp(options.tmp());
+        if (tmp != TmpVolume.Kind.TMPDIR && underTmp(dataDir)) {
+            // A private /tmp mounted in the environment would hide the worker's data there, code included.
+            if (options.tmp() != TmpChoice.AUTO) {
+                throw new IOException("tmp " + options.tmp().name().toLowerCase() + " needs a data directory outside /tmp (got "
+                        + dataDir + ")");
+            }
+            LOG.log(System.Logger.Level.WARNING, "the data directory " + dataDir + " is under /tmp, so environments get a"
+                    + " private TMPDIR instead of their own /tmp; use a data directory outside /tmp (e.g. under /var/tmp)");
+            tmp = TmpVolume.Kind.TMPDIR;
+        }
         Sandbox sandbox = new Sandbox(unified, v1Freezer, v1Memory, v1Pids, memory, driver, tmp,
                 unifiedPids || v1Pids != null ? options.pidsMax() : 0, launcher, workerId);
         sandbox.removeLeftovers();
@@ -264,6 +275,16 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    static String cgroupName(String workerId, Path dataDir) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+                    dataDir.toAbsolutePath().normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return workerId + "-" + java.util.HexFormat.of().formatHex(digest, 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static Path makeCgroup(Path base, String envId) throws IOException {
         if (base == null) {
             return null;
@@ -322,8 +343,8 @@ public final class Sandbox implements AutoCloseable {
         return available;
     }
 
-    private static TmpVolume.Kind chooseTmp(TmpChoice choice, Path launcher) throws IOException {
-        boolean mounts = canMount(launcher);
+    private static TmpVolume.Kind chooseTmp(TmpChoice choice) throws IOException {
+        boolean mounts = canMount();
         boolean disk = mounts && Files.exists(Path.of("/dev/loop-control")) && onPath("mkfs.ext4");
         return switch (choice) {
             case DISK -> {
@@ -344,7 +365,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Whether this process may create a mount namespace and mount in it. */
-    private static boolean canMount(Path launcher) {
+    private static boolean canMount() {
         try {
             Process probe = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "--",
                     "mount", "-t", "tmpfs", "-o", "size=1m", "floe-probe", "/mnt")
@@ -355,6 +376,14 @@ public final class Sandbox implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    private static boolean underTmp(Path dir) {
+        try {
+            return dir.toRealPath().startsWith(Path.of("/tmp"));
+        } catch (IOException e) {
+            return dir.toAbsolutePath().normalize().startsWith(Path.of("/tmp"));
         }
     }
 
@@ -390,9 +419,5 @@ public final class Sandbox implements AutoCloseable {
     @Override
     public String toString() {
         return "Sandbox" + info();
-    }
-
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
     }
 }

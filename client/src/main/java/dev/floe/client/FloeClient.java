@@ -1,0 +1,140 @@
+package dev.floe.client;
+
+import com.google.protobuf.ByteString;
+import dev.floe.common.EventLoops;
+import dev.floe.common.FloeException;
+import dev.floe.common.HostPort;
+import dev.floe.common.Lifecycles;
+import dev.floe.proto.CreateFunctionRequest;
+import dev.floe.proto.DeleteFunctionRequest;
+import dev.floe.proto.Environment;
+import dev.floe.proto.FleetGrpc;
+import dev.floe.proto.Function;
+import dev.floe.proto.FunctionConfig;
+import dev.floe.proto.FunctionsGrpc;
+import dev.floe.proto.GetFunctionRequest;
+import dev.floe.proto.InvocationsGrpc;
+import dev.floe.proto.InvokeRequest;
+import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.ListEnvironmentsRequest;
+import dev.floe.proto.ListFunctionsRequest;
+import dev.floe.proto.ListWorkersRequest;
+import dev.floe.proto.UpdateFunctionRequest;
+import dev.floe.proto.Worker;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A connection to a Floe controller. Thread-safe; share one per process. Every method throws
+ * {@link FloeException} when Floe refuses the request or cannot be reached.
+ */
+public final class FloeClient implements AutoCloseable {
+    /** Management calls are quick; an invocation may run 15 minutes plus its init phase. */
+    private static final Duration CALL_DEADLINE = Duration.ofSeconds(60);
+    private static final Duration INVOKE_DEADLINE = Duration.ofMinutes(16);
+
+    private final HostPort endpoint;
+    private final EventLoopGroup loops;
+    private final ManagedChannel channel;
+    private final FunctionsGrpc.FunctionsBlockingStub functions;
+    private final InvocationsGrpc.InvocationsBlockingStub invocations;
+    private final InvocationsGrpc.InvocationsFutureStub invocationsAsync;
+    private final FleetGrpc.FleetBlockingStub fleet;
+
+    private FloeClient(HostPort endpoint) {
+        this.endpoint = endpoint;
+        this.loops = EventLoops.group("floe-client", 1);
+        this.channel = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port())
+                .eventLoopGroup(loops).channelType(EventLoops.channelType())
+                .usePlaintext()
+                .maxInboundMessageSize(64 * 1024 * 1024)
+                .build();
+        this.functions = FunctionsGrpc.newBlockingStub(channel);
+        this.invocations = InvocationsGrpc.newBlockingStub(channel);
+        this.invocationsAsync = InvocationsGrpc.newFutureStub(channel);
+        this.fleet = FleetGrpc.newBlockingStub(channel);
+    }
+
+    public static FloeClient connect(HostPort endpoint) {
+        return new FloeClient(endpoint);
+    }
+
+    public HostPort endpoint() {
+        return endpoint;
+    }
+
+    public Function createFunction(String name, byte[] codeZip, FunctionConfig config) {
+        return call(() -> functions.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .createFunction(CreateFunctionRequest.newBuilder()
+                        .setName(name).setCodeZip(ByteString.copyFrom(codeZip)).setConfig(config).build()));
+    }
+
+    public Function updateFunction(UpdateFunctionRequest request) {
+        return call(() -> functions.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).updateFunction(request));
+    }
+
+    public Function getFunction(String name) {
+        return call(() -> functions.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .getFunction(GetFunctionRequest.newBuilder().setName(name).build()));
+    }
+
+    public List<Function> listFunctions() {
+        return call(() -> functions.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .listFunctions(ListFunctionsRequest.getDefaultInstance()).getFunctionsList());
+    }
+
+    public void deleteFunction(String name) {
+        call(() -> functions.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .deleteFunction(DeleteFunctionRequest.newBuilder().setName(name).build()));
+    }
+
+    /** Runs the function once and waits for its answer; a function error is in the response, not thrown. */
+    public InvokeResponse invoke(String function, byte[] payload, boolean tailLog) {
+        return invoke(InvokeRequest.newBuilder().setFunction(function).setPayload(ByteString.copyFrom(payload))
+                .setTailLog(tailLog).build());
+    }
+
+    public InvokeResponse invoke(InvokeRequest request) {
+        return call(() -> invocations.withDeadlineAfter(INVOKE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).invoke(request));
+    }
+
+    /** The asynchronous form, for load generators: the future fails with the gRPC status on refusal. */
+    public com.google.common.util.concurrent.ListenableFuture<InvokeResponse> invokeAsync(InvokeRequest request) {
+        return invocationsAsync.withDeadlineAfter(INVOKE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).invoke(request);
+    }
+
+    public List<Worker> workers() {
+        return call(() -> fleet.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .listWorkers(ListWorkersRequest.getDefaultInstance()).getWorkersList());
+    }
+
+    public List<Environment> environments() {
+        return environments("");
+    }
+
+    /** The fleet's environments, of one function when {@code function} is not empty. */
+    public List<Environment> environments(String function) {
+        return call(() -> fleet.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .listEnvironments(ListEnvironmentsRequest.newBuilder().setFunction(function).build()).getEnvironmentsList());
+    }
+
+    @Override
+    public void close() {
+        Lifecycles.shutdown(channel, Duration.ofSeconds(2));
+        Lifecycles.shutdown(loops, Duration.ofSeconds(2));
+    }
+
+    private static <T> T call(Supplier<T> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            throw FloeException.fromThrowable(e);
+        }
+    }
+}

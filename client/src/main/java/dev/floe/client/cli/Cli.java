@@ -1,0 +1,465 @@
+package dev.floe.client.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.JsonFormat;
+import dev.floe.client.FloeClient;
+import dev.floe.common.CodePackages;
+import dev.floe.common.ErrorType;
+import dev.floe.common.FloeException;
+import dev.floe.common.HostPort;
+import dev.floe.proto.Environment;
+import dev.floe.proto.EnvironmentVariables;
+import dev.floe.proto.Function;
+import dev.floe.proto.FunctionConfig;
+import dev.floe.proto.InvokeRequest;
+import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.UpdateFunctionRequest;
+import dev.floe.proto.Worker;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code floe} commands that talk to a running fleet. Every command takes
+ * {@code --endpoint HOST:PORT} (default {@code $FLOE_ENDPOINT}, else {@code 127.0.0.1:7070}).
+ * Exit status: 0 done (an invocation that ran, function errors included), 1 refused by Floe or Floe
+ * unreachable, 2 a wrong command line.
+ */
+public final class Cli {
+    public static final String DEFAULT_ENDPOINT = "127.0.0.1:7070";
+
+    /** A command another module adds, such as {@code up} or {@code demo}. */
+    public interface Command {
+        int run(List<String> args, Cli cli) throws Exception;
+    }
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Map<String, String> env;
+    private final Map<String, Command> extra;
+
+    public Cli(PrintStream out, PrintStream err, Map<String, String> env, Map<String, Command> extra) {
+        this.out = out;
+        this.err = err;
+        this.env = env;
+        this.extra = new LinkedHashMap<>(extra);
+    }
+
+    public PrintStream out() {
+        return out;
+    }
+
+    public PrintStream err() {
+        return err;
+    }
+
+    public Map<String, String> env() {
+        return env;
+    }
+
+    public int run(String... argv) {
+        List<String> args = Arrays.asList(argv);
+        if (args.isEmpty() || args.getFirst().equals("help") || args.getFirst().equals("--help") || args.getFirst().equals("-h")) {
+            usage(out);
+            return args.isEmpty() ? 2 : 0;
+        }
+        String command = args.getFirst();
+        List<String> rest = args.subList(1, args.size());
+        try {
+            if (extra.containsKey(command)) {
+                return extra.get(command).run(rest, this);
+            }
+            return switch (command) {
+                case "fn" -> fn(rest);
+                case "invoke" -> invoke(rest);
+                case "envs" -> envs(rest);
+                case "workers" -> workers(rest);
+                default -> throw new UsageException("unknown command '" + command + "' (expected one of: "
+                        + String.join(", ", commands()) + "; see floe help)");
+            };
+        } catch (UsageException e) {
+            err.println("floe: " + e.getMessage());
+            return 2;
+        } catch (FloeException e) {
+            err.println("floe: " + describe(e));
+            return 1;
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            err.println("floe: " + e.getMessage());
+            return 1;
+        } catch (Exception e) {
+            err.println("floe: " + e);
+            return 1;
+        }
+    }
+
+    private List<String> commands() {
+        List<String> names = new java.util.ArrayList<>(extra.keySet());
+        names.addAll(List.of("fn", "invoke", "envs", "workers"));
+        return names;
+    }
+
+    private void usage(PrintStream to) {
+        to.println("""
+                usage: floe COMMAND [ARGS]   (every command takes --endpoint HOST:PORT; default $FLOE_ENDPOINT or 127.0.0.1:7070)
+
+                  demo [--data DIR]                          a local fleet, a sample function, cold and warm starts, then exit
+                  up [--workers N] [--port P] [--data DIR] [--worker-memory MB]
+                                                             a controller and N workers until SIGINT/SIGTERM
+                  controller [--port P] [--data DIR]         a controller alone
+                  worker --controller HOST:PORT [--id ID] [--memory MB] [--data DIR]
+                                                             a worker alone, for another machine
+                  fn create NAME --code DIR|ZIP --handler H [--runtime provided] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
+                  fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
+                  fn get NAME [--json]
+                  fn ls [--json]
+                  fn rm NAME
+                  invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json]
+                  envs [--function NAME] [--json]
+                  workers [--json]""");
+    }
+
+    // ---- functions ----------------------------------------------------------------------------
+
+    private int fn(List<String> args) {
+        if (args.isEmpty()) {
+            throw new UsageException("'fn' needs a subcommand (expected one of: create, update, get, ls, rm)");
+        }
+        List<String> rest = args.subList(1, args.size());
+        return switch (args.getFirst()) {
+            case "create" -> fnCreate(rest);
+            case "update" -> fnUpdate(rest);
+            case "get" -> fnGet(rest);
+            case "ls", "list" -> fnList(rest);
+            case "rm", "delete" -> fnDelete(rest);
+            default -> throw new UsageException("unknown subcommand 'fn " + args.getFirst()
+                    + "' (expected one of: create, update, get, ls, rm)");
+        };
+    }
+
+    private static Args.Spec configOptions() {
+        return new Args.Spec().value("endpoint").value("code").value("runtime").value("handler").value("memory")
+                .value("timeout").value("tmp").repeated("env").flag("json");
+    }
+
+    private int fnCreate(List<String> argv) {
+        Args args = Args.parse("fn create", argv, configOptions());
+        String name = args.positional(1, "one function name").getFirst();
+        byte[] code = readCode(args.required("code", "DIR|ZIP (the function's code: a directory or a zip with a bootstrap)"));
+        FunctionConfig.Builder config = FunctionConfig.newBuilder()
+                .setRuntime(args.value("runtime", "provided"))
+                .setHandler(args.required("handler", "HANDLER (passed to the runtime as _HANDLER)"))
+                .putAllEnvironment(environment(args.all("env")));
+        optionalInt(args, "memory").ifPresent(config::setMemoryMb);
+        optionalInt(args, "timeout").ifPresent(config::setTimeoutSeconds);
+        optionalInt(args, "tmp").ifPresent(config::setTmpMb);
+        try (FloeClient client = connect(args)) {
+            Function created = client.createFunction(name, code, config.build());
+            return printFunctionChange("created", created, args.flag("json"));
+        }
+    }
+
+    private int fnUpdate(List<String> argv) {
+        Args args = Args.parse("fn update", argv, configOptions());
+        String name = args.positional(1, "one function name").getFirst();
+        UpdateFunctionRequest.Builder update = UpdateFunctionRequest.newBuilder().setName(name);
+        if (args.has("code")) {
+            update.setCodeZip(ByteString.copyFrom(readCode(args.value("code", null))));
+        }
+        if (args.has("runtime")) {
+            update.setRuntime(args.value("runtime", null));
+        }
+        if (args.has("handler")) {
+            update.setHandler(args.value("handler", null));
+        }
+        optionalInt(args, "memory").ifPresent(update::setMemoryMb);
+        optionalInt(args, "timeout").ifPresent(update::setTimeoutSeconds);
+        optionalInt(args, "tmp").ifPresent(update::setTmpMb);
+        if (args.has("env")) {
+            update.setEnvironment(EnvironmentVariables.newBuilder().putAllVariables(environment(args.all("env"))));
+        }
+        try (FloeClient client = connect(args)) {
+            return printFunctionChange("updated", client.updateFunction(update.build()), args.flag("json"));
+        }
+    }
+
+    private int printFunctionChange(String verb, Function function, boolean json) {
+        if (json) {
+            out.println(json(function));
+        } else {
+            out.println(verb + " " + function.getName() + " revision " + function.getRevision() + " (code "
+                    + function.getCodeSha256().substring(0, 12) + ", " + function.getCodeSize() + " bytes)");
+        }
+        return 0;
+    }
+
+    private int fnGet(List<String> argv) {
+        Args args = Args.parse("fn get", argv, new Args.Spec().value("endpoint").flag("json"));
+        String name = args.positional(1, "one function name").getFirst();
+        try (FloeClient client = connect(args)) {
+            Function f = client.getFunction(name);
+            if (args.flag("json")) {
+                out.println(json(f));
+                return 0;
+            }
+            FunctionConfig c = f.getConfig();
+            Table table = new Table("FIELD", "VALUE")
+                    .row("name", f.getName())
+                    .row("revision", f.getRevision())
+                    .row("runtime", c.getRuntime())
+                    .row("handler", c.getHandler())
+                    .row("memory", c.getMemoryMb() + " MB")
+                    .row("timeout", c.getTimeoutSeconds() + " s")
+                    .row("tmp", c.getTmpMb() + " MB")
+                    .row("code", f.getCodeSha256() + " (" + f.getCodeSize() + " bytes)")
+                    .row("modified", instant(f.getLastModified()));
+            c.getEnvironmentMap().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> table.row("env " + e.getKey(), e.getValue()));
+            table.print(out);
+            return 0;
+        }
+    }
+
+    private int fnList(List<String> argv) {
+        Args args = Args.parse("fn ls", argv, new Args.Spec().value("endpoint").flag("json"));
+        args.positional(0, "no arguments");
+        try (FloeClient client = connect(args)) {
+            List<Function> functions = client.listFunctions();
+            if (args.flag("json")) {
+                out.println(jsonArray(functions));
+                return 0;
+            }
+            Table table = new Table("NAME", "REVISION", "RUNTIME", "HANDLER", "MEMORY", "TIMEOUT", "TMP", "MODIFIED");
+            for (Function f : functions) {
+                FunctionConfig c = f.getConfig();
+                table.row(f.getName(), f.getRevision(), c.getRuntime(), c.getHandler(), c.getMemoryMb() + " MB",
+                        c.getTimeoutSeconds() + " s", c.getTmpMb() + " MB", instant(f.getLastModified()));
+            }
+            table.print(out);
+            return 0;
+        }
+    }
+
+    private int fnDelete(List<String> argv) {
+        Args args = Args.parse("fn rm", argv, new Args.Spec().value("endpoint"));
+        String name = args.positional(1, "one function name").getFirst();
+        try (FloeClient client = connect(args)) {
+            client.deleteFunction(name);
+            out.println("deleted " + name);
+            return 0;
+        }
+    }
+
+    // ---- invocations --------------------------------------------------------------------------
+
+    private int invoke(List<String> argv) {
+        Args args = Args.parse("invoke", argv, new Args.Spec().value("endpoint").value("payload").value("payload-file")
+                .flag("tail").flag("json"));
+        String name = args.positional(1, "one function name").getFirst();
+        if (args.has("payload") && args.has("payload-file")) {
+            throw new UsageException("give --payload or --payload-file, not both");
+        }
+        byte[] payload = payload(args);
+        try (FloeClient client = connect(args)) {
+            InvokeResponse response = client.invoke(InvokeRequest.newBuilder().setFunction(name)
+                    .setPayload(ByteString.copyFrom(payload)).setTailLog(args.flag("tail")).build());
+            if (args.flag("json")) {
+                out.println(invokeJson(response, args.flag("tail")));
+                return 0;
+            }
+            out.println(response.getPayload().toStringUtf8());
+            if (args.flag("tail")) {
+                err.print(response.getLogTail());
+            }
+            if (!response.getFunctionError().isEmpty()) {
+                err.println("floe: the function failed (" + response.getFunctionError() + ", " + response.getErrorType() + ")");
+            }
+            return 0;
+        }
+    }
+
+    private byte[] payload(Args args) {
+        byte[] payload;
+        String source;
+        if (args.has("payload-file")) {
+            String file = args.value("payload-file", null);
+            source = "--payload-file " + file;
+            try {
+                payload = file.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file));
+            } catch (IOException e) {
+                throw new UsageException("--payload-file: cannot read " + file + " (" + e.getMessage() + ")");
+            }
+        } else {
+            source = "--payload";
+            payload = args.value("payload", "{}").getBytes(StandardCharsets.UTF_8);
+        }
+        try {
+            JsonParser.parseString(new String(payload, StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            throw new UsageException(source + ": not valid JSON (expected a JSON document, e.g. '{\"key\":\"value\"}')");
+        }
+        return payload;
+    }
+
+    static String invokeJson(InvokeResponse r, boolean tail) {
+        JsonObject o = new JsonObject();
+        o.addProperty("requestId", r.getRequestId());
+        o.addProperty("payload", r.getPayload().toStringUtf8());
+        if (!r.getFunctionError().isEmpty()) {
+            o.addProperty("functionError", r.getFunctionError());
+            o.addProperty("errorType", r.getErrorType());
+        }
+        o.addProperty("cold", r.getCold());
+        o.addProperty("environmentId", r.getEnvironmentId());
+        o.addProperty("workerId", r.getWorkerId());
+        o.addProperty("function", r.getFunction());
+        o.addProperty("revision", r.getRevision());
+        o.addProperty("durationMs", Math.round(r.getDurationMs() * 1000) / 1000.0);
+        o.addProperty("billedDurationMs", r.getBilledDurationMs());
+        if (r.getCold()) {
+            o.addProperty("initDurationMs", Math.round(r.getInitDurationMs() * 1000) / 1000.0);
+        }
+        o.addProperty("memorySizeMb", r.getMemorySizeMb());
+        o.addProperty("maxMemoryUsedMb", r.getMaxMemoryUsedMb());
+        if (tail) {
+            o.addProperty("logTail", r.getLogTail());
+        }
+        return new GsonBuilder().disableHtmlEscaping().create().toJson(o);
+    }
+
+    // ---- the fleet ----------------------------------------------------------------------------
+
+    private int envs(List<String> argv) {
+        Args args = Args.parse("envs", argv, new Args.Spec().value("endpoint").value("function").flag("json"));
+        args.positional(0, "no arguments");
+        try (FloeClient client = connect(args)) {
+            List<Environment> envs = client.environments(args.value("function", ""));
+            if (args.flag("json")) {
+                out.println(jsonArray(envs));
+                return 0;
+            }
+            Table table = new Table("ID", "FUNCTION", "REVISION", "WORKER", "STATE", "PID", "MEMORY", "INVOCATIONS", "LAST USED");
+            for (Environment e : envs) {
+                table.row(e.getId(), e.getFunction(), e.getRevision(), e.getWorkerId(), e.getState(), e.getPid(),
+                        e.getMemoryMb() + " MB", e.getInvocations(), instant(e.getLastUsed()));
+            }
+            table.print(out);
+            return 0;
+        }
+    }
+
+    private int workers(List<String> argv) {
+        Args args = Args.parse("workers", argv, new Args.Spec().value("endpoint").flag("json"));
+        args.positional(0, "no arguments");
+        try (FloeClient client = connect(args)) {
+            List<Worker> workers = client.workers();
+            if (args.flag("json")) {
+                out.println(jsonArray(workers));
+                return 0;
+            }
+            Table table = new Table("ID", "ADDRESS", "STATE", "MEMORY", "USED", "ENVIRONMENTS", "FREEZER", "MEMORY LIMIT", "TMP");
+            for (Worker w : workers) {
+                table.row(w.getId(), w.getAddress(), w.getState(), w.getMemoryMb() + " MB", w.getMemoryUsedMb() + " MB",
+                        w.getEnvironments(), w.getSandbox().getFreezer(), w.getSandbox().getMemoryLimit(), w.getSandbox().getTmp());
+            }
+            table.print(out);
+            return 0;
+        }
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    /** The endpoint from --endpoint, else $FLOE_ENDPOINT, else the default. */
+    public HostPort endpoint(Args args) {
+        String text = args.value("endpoint", env.getOrDefault("FLOE_ENDPOINT", DEFAULT_ENDPOINT));
+        try {
+            return HostPort.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--endpoint: " + e.getMessage());
+        }
+    }
+
+    private FloeClient connect(Args args) {
+        return FloeClient.connect(endpoint(args));
+    }
+
+    private String describe(FloeException e) {
+        if (e.type() == ErrorType.SERVICE_UNAVAILABLE && e.getCause() != null
+                && String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connection refused")) {
+            return "cannot reach Floe at " + e.getMessage().replaceAll(".*?([^ /]+:\\d+).*", "$1")
+                    + ": connection refused (is a controller running there? start a local fleet with: floe up)";
+        }
+        return e.type().wireName() + ": " + e.getMessage();
+    }
+
+    private static byte[] readCode(String location) {
+        Path path = Path.of(location);
+        if (Files.isDirectory(path)) {
+            return CodePackages.zipDirectory(path);
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new UsageException("--code: no such file or directory: " + location + " (expected: a directory or a .zip file)");
+        }
+        try {
+            return Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw new UsageException("--code: cannot read " + location + " (" + e.getMessage() + ")");
+        }
+    }
+
+    private static Map<String, String> environment(List<String> pairs) {
+        Map<String, String> vars = new LinkedHashMap<>();
+        for (String pair : pairs) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException("--env: \"" + pair + "\" (expected: KEY=VALUE)");
+            }
+            vars.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        return vars;
+    }
+
+    private static java.util.Optional<Integer> optionalInt(Args args, String name) {
+        return java.util.Optional.ofNullable(args.integer(name, 0, Integer.MAX_VALUE, null));
+    }
+
+    private static String instant(Timestamp t) {
+        if (t.getSeconds() == 0 && t.getNanos() == 0) {
+            return "-";
+        }
+        return Instant.ofEpochSecond(t.getSeconds()).toString();
+    }
+
+    static String json(MessageOrBuilder message) {
+        try {
+            return JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(message);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String jsonArray(List<? extends MessageOrBuilder> messages) {
+        if (messages.isEmpty()) {
+            return "[]";
+        }
+        StringBuilder out = new StringBuilder("[\n");
+        for (int i = 0; i < messages.size(); i++) {
+            out.append(json(messages.get(i)).indent(2).stripTrailing());
+            out.append(i < messages.size() - 1 ? ",\n" : "\n");
+        }
+        return out.append(']').toString();
+    }
+}

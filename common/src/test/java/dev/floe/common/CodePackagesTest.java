@@ -1,0 +1,41 @@
+package dev.floe.common;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CodePackagesTest {
+    @Test
+    void aDirectoryIsZippedWithItsFilesAndPermissions(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("bootstrap"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(dir.resolve("bootstrap"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createDirectories(dir.resolve("lib"));
+        Files.writeString(dir.resolve("lib/data.txt"), "data");
+
+        byte[] zip = CodePackages.zipDirectory(dir);
+
+        Map<String, Integer> modes = new java.util.HashMap<>();
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
+            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                modes.put(e.getName(), 0);
+            }
+        }
+        assertTrue(modes.containsKey("bootstrap"), modes.toString());
+        assertTrue(modes.containsKey("lib/data.txt"), modes.toString());
+        Path unpacked = Files.createTempFile(dir, "p", ".zip");
+        Files.write(unpacked, zip);
+        try (var fs = java.nio.file.FileSystems.newFileSystem(unpacked, Map.of("enablePosixFileAttributes", "true"))) {
+            assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(fs.getPath("bootstrap"))));
+            assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(fs.getPath("lib/data.txt"))));
+        }
+    }
+}

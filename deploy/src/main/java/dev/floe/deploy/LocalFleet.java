@@ -1,0 +1,145 @@
+package dev.floe.deploy;
+
+import dev.floe.common.Check;
+import dev.floe.common.HostPort;
+import dev.floe.common.Lifecycles;
+import dev.floe.controller.Controller;
+import dev.floe.worker.Worker;
+import dev.floe.worker.sandbox.Sandbox;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * A controller and N workers in one process, over real gRPC on loopback: what {@code floe up} and
+ * {@code floe demo} run. Its workers are ordinary workers: each has its own data directory, sandbox,
+ * event loops and link to the controller. Closing it retires every environment.
+ */
+public final class LocalFleet implements AutoCloseable {
+    private final Controller controller;
+    private final List<Worker> workers;
+
+    private LocalFleet(Controller controller, List<Worker> workers) {
+        this.controller = controller;
+        this.workers = workers;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Controller controller() {
+        return controller;
+    }
+
+    public HostPort endpoint() {
+        return new HostPort("127.0.0.1", controller.port());
+    }
+
+    public List<Worker> workers() {
+        return workers;
+    }
+
+    /** Waits until every worker has registered with the controller. */
+    public LocalFleet awaitRegistered(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!workers.stream().allMatch(Worker::registered)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("workers did not register with the controller within " + timeout.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for workers", e);
+            }
+        }
+        return this;
+    }
+
+    /** Stops the workers (retiring every environment), then the controller. Idempotent. */
+    @Override
+    public void close() {
+        workers.forEach(Lifecycles::closeQuietly);
+        Lifecycles.closeQuietly(controller);
+    }
+
+    public static final class Builder {
+        private int workers = 2;
+        private int port = 7070;
+        private String host = "127.0.0.1";
+        private Path dataDir;
+        private int workerMemoryMb = 4096;
+        private Sandbox.Options sandbox = Sandbox.Options.defaults();
+        private UnaryOperator<Worker.Builder> workerTuning = UnaryOperator.identity();
+
+        private Builder() {}
+
+        public Builder workers(int workers) {
+            this.workers = Check.range("workers", workers, 1, 64);
+            return this;
+        }
+
+        /** The controller's gRPC port; 0 picks a free one. */
+        public Builder port(int port) {
+            this.port = Check.range("port", port, 0, 65_535);
+            return this;
+        }
+
+        public Builder host(String host) {
+            this.host = Check.notNull("host", host);
+            return this;
+        }
+
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = Check.notNull("dataDir", dataDir).toAbsolutePath();
+            return this;
+        }
+
+        public Builder workerMemoryMb(int workerMemoryMb) {
+            this.workerMemoryMb = Check.range("workerMemoryMb", workerMemoryMb, 128, 16 * 1024 * 1024);
+            return this;
+        }
+
+        public Builder sandbox(Sandbox.Options sandbox) {
+            this.sandbox = Check.notNull("sandbox", sandbox);
+            return this;
+        }
+
+        /** Further settings for every worker (keep-alive, freeze grace...). */
+        public Builder workerTuning(UnaryOperator<Worker.Builder> workerTuning) {
+            this.workerTuning = Check.notNull("workerTuning", workerTuning);
+            return this;
+        }
+
+        /** Starts the controller, then the workers; on failure, stops whatever started. */
+        public LocalFleet start() throws IOException {
+            Check.notNull("dataDir", dataDir);
+            Controller controller = Controller.builder().port(port).bindHost(host)
+                    .dataDir(dataDir.resolve("controller")).build();
+            List<Worker> started = new ArrayList<>();
+            try {
+                controller.start();
+                HostPort endpoint = new HostPort("127.0.0.1", controller.port());
+                for (int i = 1; i <= workers; i++) {
+                    Worker.Builder worker = Worker.builder()
+                            .id("worker-" + i)
+                            .controller(endpoint)
+                            .listenHost("127.0.0.1")
+                            .memoryMb(workerMemoryMb)
+                            .sandbox(sandbox)
+                            .dataDir(dataDir.resolve("workers").resolve("worker-" + i));
+                    started.add(workerTuning.apply(worker).build().start());
+                }
+                return new LocalFleet(controller, List.copyOf(started));
+            } catch (IOException | RuntimeException e) {
+                started.forEach(Lifecycles::closeQuietly);
+                Lifecycles.closeQuietly(controller);
+                throw e;
+            }
+        }
+    }
+}

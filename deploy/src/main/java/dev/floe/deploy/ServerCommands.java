@@ -1,0 +1,155 @@
+package dev.floe.deploy;
+
+import dev.floe.client.cli.Args;
+import dev.floe.client.cli.Cli;
+import dev.floe.client.cli.UsageException;
+import dev.floe.common.HostPort;
+import dev.floe.common.Lifecycles;
+import dev.floe.controller.Controller;
+import dev.floe.worker.Worker;
+import dev.floe.worker.sandbox.Sandbox;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code floe up}, {@code floe controller} and {@code floe worker}: run in the foreground until
+ * SIGINT or SIGTERM, then stop in order (workers retire every environment first).
+ */
+final class ServerCommands {
+    private ServerCommands() {}
+
+    static int up(List<String> argv, Cli cli) throws Exception {
+        Args args = Args.parse("up", argv, workerTuningSpec().value("workers").value("port").value("host").value("data")
+                .value("worker-memory").value("endpoint"));
+        args.positional(0, "no arguments");
+        int workers = args.integer("workers", 1, 64, 2);
+        Path data = dataDir(args, cli, "");
+        LocalFleet fleet = LocalFleet.builder()
+                .workers(workers)
+                .port(args.integer("port", 0, 65_535, 7070))
+                .host(args.value("host", "127.0.0.1"))
+                .dataDir(data)
+                .workerMemoryMb(args.integer("worker-memory", 128, 16 * 1024 * 1024, defaultWorkerMemoryMb(workers)))
+                .sandbox(sandbox(args))
+                .workerTuning(b -> tune(b, args))
+                .start();
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(() -> {
+            cli.err().println("floe: stopping: retiring every environment");
+            fleet.close();
+        }));
+        fleet.awaitRegistered(Duration.ofSeconds(30));
+        Sandbox.Info sandbox = fleet.workers().getFirst().sandbox();
+        cli.out().println("Floe is up: controller on " + args.value("host", "127.0.0.1") + ":" + fleet.controller().port()
+                + ", " + workers + " worker" + (workers == 1 ? "" : "s") + " (freezer " + sandbox.freezer()
+                + ", memory limit " + sandbox.memoryLimit() + ", /tmp " + sandbox.tmp() + "), data in " + data);
+        cli.out().println("Ctrl-C stops the fleet and every environment in it.");
+        Thread.currentThread().join();
+        return 0;
+    }
+
+    static int controller(List<String> argv, Cli cli) throws Exception {
+        Args args = Args.parse("controller", argv, new Args.Spec().value("port").value("host").value("data")
+                .value("heartbeat-timeout").value("endpoint"));
+        args.positional(0, "no arguments");
+        Controller controller = Controller.builder()
+                .port(args.integer("port", 0, 65_535, 7070))
+                .bindHost(args.value("host", "0.0.0.0"))
+                .dataDir(dataDir(args, cli, "controller"))
+                .heartbeatTimeout(Duration.ofMillis(args.integer("heartbeat-timeout", 100, 600_000, 5_000)))
+                .build().start();
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(controller::close));
+        cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
+        Thread.currentThread().join();
+        return 0;
+    }
+
+    static int worker(List<String> argv, Cli cli) throws Exception {
+        Args args = Args.parse("worker", argv, workerTuningSpec().value("controller").value("id").value("memory")
+                .value("data").value("port").value("listen").value("advertise").value("endpoint"));
+        args.positional(0, "no arguments");
+        HostPort controller;
+        try {
+            controller = HostPort.parse(args.required("controller", "HOST:PORT (the controller's address)"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--controller: " + e.getMessage());
+        }
+        Worker.Builder builder = Worker.builder()
+                .controller(controller)
+                .dataDir(dataDir(args, cli, "worker"))
+                .port(args.integer("port", 0, 65_535, 0))
+                .listenHost(args.value("listen", "0.0.0.0"))
+                .sandbox(sandbox(args));
+        if (args.has("id")) {
+            builder.id(args.value("id", null));
+        }
+        if (args.has("memory")) {
+            builder.memoryMb(args.integer("memory", 128, 16 * 1024 * 1024, null));
+        }
+        if (args.has("advertise")) {
+            builder.advertiseHost(args.value("advertise", null));
+        }
+        Worker worker = tune(builder, args).build().start();
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(worker::close));
+        cli.out().println("Floe worker " + worker.id() + " on " + worker.address() + ", controller " + controller);
+        Thread.currentThread().join();
+        return 0;
+    }
+
+    private static Args.Spec workerTuningSpec() {
+        return new Args.Spec().value("idle-timeout").value("freeze-grace").value("freezer").value("tmp");
+    }
+
+    private static Worker.Builder tune(Worker.Builder builder, Args args) {
+        if (args.has("idle-timeout")) {
+            builder.idleTimeout(Duration.ofSeconds(args.integer("idle-timeout", 1, 7 * 24 * 3600, null)));
+        }
+        if (args.has("freeze-grace")) {
+            builder.freezeGrace(Duration.ofMillis(args.integer("freeze-grace", 0, 60_000, null)));
+        }
+        return builder;
+    }
+
+    private static Sandbox.Options sandbox(Args args) {
+        Sandbox.FreezerChoice freezer = choice(args, "freezer", Sandbox.FreezerChoice.class, Sandbox.FreezerChoice.AUTO);
+        Sandbox.TmpChoice tmp = choice(args, "tmp", Sandbox.TmpChoice.class, Sandbox.TmpChoice.AUTO);
+        Sandbox.Options defaults = Sandbox.Options.defaults();
+        return new Sandbox.Options(freezer, tmp, defaults.memoryLimits(), defaults.pidsMax());
+    }
+
+    private static <E extends Enum<E>> E choice(Args args, String name, Class<E> type, E fallback) {
+        String value = args.value(name, null);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            List<String> allowed = java.util.Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
+            throw new UsageException("--" + name + ": \"" + value + "\" (expected one of: " + String.join(", ", allowed) + ")");
+        }
+    }
+
+    /** --data, else ~/.floe (and a subdirectory for a lone controller or worker). */
+    private static Path dataDir(Args args, Cli cli, String sub) {
+        if (args.has("data")) {
+            return Path.of(args.value("data", null)).toAbsolutePath();
+        }
+        Path base = Path.of(cli.env().getOrDefault("HOME", "."), ".floe");
+        return sub.isEmpty() ? base : base.resolve(sub);
+    }
+
+    /** Up to 4 GB per worker, and all of them together within 80% of the machine. */
+    private static int defaultWorkerMemoryMb(int workers) {
+        long total = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize() / (1024 * 1024);
+        return (int) Math.max(128, Math.min(4096, total * 8 / 10 / workers));
+    }
+
+    static void closeAll(AutoCloseable... parts) {
+        for (AutoCloseable part : parts) {
+            Lifecycles.closeQuietly(part);
+        }
+    }
+}

@@ -1,0 +1,340 @@
+package dev.floe.worker;
+
+import dev.floe.common.Check;
+import dev.floe.common.EventLoops;
+import dev.floe.common.FunctionLimits;
+import dev.floe.common.HostPort;
+import dev.floe.common.Lifecycles;
+import dev.floe.worker.code.CodeCache;
+import dev.floe.worker.code.PackageUnpacker;
+import dev.floe.worker.environment.EnvironmentHost;
+import dev.floe.worker.environment.EnvironmentPool;
+import dev.floe.worker.environment.EnvironmentView;
+import dev.floe.worker.environment.KeepAlivePolicy;
+import dev.floe.worker.environment.WorkerMetrics;
+import dev.floe.worker.grpc.WorkerInvokerGrpcService;
+import dev.floe.worker.link.ControllerCodeSource;
+import dev.floe.worker.link.ControllerLink;
+import dev.floe.worker.runtimeapi.RuntimeApiServer;
+import dev.floe.worker.sandbox.Sandbox;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * A Floe worker: hosts execution environments on this machine, serves invocations to the controller
+ * over gRPC, and keeps the controller told of every environment over its link. {@link #close()}
+ * retires every environment: no process it started outlives it.
+ */
+public final class Worker implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Worker.class.getName());
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    private final Builder config;
+    private EventLoopGroup loops;
+    private ExecutorService blocking;
+    private Sandbox sandbox;
+    private ManagedChannel controller;
+    private EnvironmentPool pool;
+    private Server server;
+    private ControllerLink link;
+    private WorkerMetrics metrics;
+    private String address;
+    private boolean closed;
+
+    private Worker(Builder config) {
+        this.config = config;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Opens the sandbox, serves invocations and connects to the controller (retrying until it answers). */
+    public synchronized Worker start() throws IOException {
+        try {
+            loops = EventLoops.group("floe-worker-" + config.id, 0);
+            blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("floe-worker-" + config.id + "-io-", 0).factory());
+            Path data = Files.createDirectories(config.dataDir);
+            sandbox = Sandbox.open(config.id, data, config.sandbox);
+            controller = NettyChannelBuilder.forAddress(config.controller.host(), config.controller.port())
+                    .eventLoopGroup(loops).channelType(EventLoops.channelType()).usePlaintext()
+                    .keepAliveTime(30, TimeUnit.SECONDS)
+                    .build();
+            CodeCache code = new CodeCache(data.resolve("code"), new ControllerCodeSource(controller),
+                    new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 20_000), config.codeCacheBytes, blocking);
+            metrics = new WorkerMetrics(config.meters, config.id);
+            EnvironmentHost host = new EnvironmentHost(config.id, config.region, sandbox, code, new RuntimeApiServer(),
+                    blocking, Files.createDirectories(data.resolve("envs")), config.freezeGrace, config.initTimeout,
+                    InstantSource.system(), System::nanoTime, metrics);
+            ControllerLink[] linkRef = new ControllerLink[1];
+            pool = EnvironmentPool.builder()
+                    .host(host).loops(loops).memoryBudgetMb(config.memoryMb)
+                    .keepAlive(config.keepAlive).handoffWait(config.handoffWait)
+                    .listener((EnvironmentView view) -> {
+                        ControllerLink l = linkRef[0];
+                        if (l != null) {
+                            l.report(view);
+                        }
+                    })
+                    .build();
+            server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost, config.port))
+                    .bossEventLoopGroup(loops).workerEventLoopGroup(loops).channelType(EventLoops.serverChannelType())
+                    .directExecutor()
+                    .maxInboundMessageSize(FunctionLimits.PAYLOAD_MAX_BYTES + 1024 * 1024)
+                    .addService(new WorkerInvokerGrpcService(pool, config.id))
+                    .build().start();
+            address = advertisedHost() + ":" + server.getPort();
+            var info = sandbox.info();
+            link = new ControllerLink(controller, loops.next(), config.id, address, config.memoryMb,
+                    dev.floe.proto.Sandbox.newBuilder().setFreezer(info.freezer()).setMemoryLimit(info.memoryLimit())
+                            .setTmp(info.tmp()).build(),
+                    pool, pool::memoryReservedMb);
+            linkRef[0] = link;
+            link.start();
+            LOG.log(System.Logger.Level.INFO, "worker " + config.id + " serving on " + address + " (memory " + config.memoryMb
+                    + " MB, freezer " + info.freezer() + ", memory limit " + info.memoryLimit() + ", /tmp " + info.tmp()
+                    + "), controller " + config.controller);
+            return this;
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public String id() {
+        return config.id;
+    }
+
+    /** host:port the controller reaches this worker at. */
+    public String address() {
+        return address;
+    }
+
+    public Sandbox.Info sandbox() {
+        return sandbox.info();
+    }
+
+    public boolean registered() {
+        return link != null && link.connected();
+    }
+
+    public List<EnvironmentView> environments() {
+        return pool.views();
+    }
+
+    public MeterRegistry meters() {
+        return config.meters;
+    }
+
+    /** Ends the link, stops serving, retires every environment and removes its cgroups. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Lifecycles.closeQuietly(link);
+        Lifecycles.shutdown(server, Duration.ofSeconds(5));
+        Lifecycles.closeQuietly(pool);
+        Lifecycles.closeQuietly(sandbox);
+        Lifecycles.shutdown(controller, Duration.ofSeconds(5));
+        Lifecycles.shutdown(loops, Duration.ofSeconds(5));
+        if (blocking != null) {
+            blocking.close();
+        }
+    }
+
+    /** The address the controller can reach: the listen host if specific, else this machine's address toward the controller. */
+    private String advertisedHost() {
+        if (config.advertiseHost != null) {
+            return config.advertiseHost;
+        }
+        try {
+            InetAddress listen = InetAddress.getByName(config.listenHost);
+            if (!listen.isAnyLocalAddress()) {
+                return listen.getHostAddress();
+            }
+            try (DatagramSocket probe = new DatagramSocket()) {
+                // connect() on a UDP socket sends nothing; it only picks the route and so the local address.
+                probe.connect(InetAddress.getByName(config.controller.host()), config.controller.port());
+                InetAddress local = probe.getLocalAddress();
+                if (local != null && !local.isAnyLocalAddress()) {
+                    return local.getHostAddress();
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot find an address toward the controller: " + e.getMessage());
+        }
+        return InetAddress.getLoopbackAddress().getHostAddress();
+    }
+
+    /** A worker id stable for a machine and data directory, so a restarted worker finds what it left. */
+    static String defaultId(Path dataDir) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName().split("\\.")[0];
+        } catch (IOException e) {
+            host = "worker";
+        }
+        host = host.replaceAll("[^A-Za-z0-9._-]", "-");
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(dataDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+            return (host.length() > 50 ? host.substring(0, 50) : host) + "-" + HexFormat.of().formatHex(digest, 0, 3);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** 80% of this machine's memory, for environments. */
+    static int defaultMemoryMb() {
+        long bytes = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        return (int) Math.max(128, bytes * 8 / 10 / (1024 * 1024));
+    }
+
+    public static final class Builder {
+        private String id;
+        private HostPort controller;
+        private String listenHost = "0.0.0.0";
+        private int port;
+        private String advertiseHost;
+        private Integer memoryMb;
+        private Path dataDir;
+        private Duration freezeGrace = Duration.ofMillis(20);
+        private Duration initTimeout = Duration.ofSeconds(10);
+        private Duration handoffWait = Duration.ofMillis(100);
+        private KeepAlivePolicy keepAlive = KeepAlivePolicy.idleTimeout(Duration.ofMinutes(10));
+        private Sandbox.Options sandbox = Sandbox.Options.defaults();
+        private String region = "us-east-1";
+        private long codeCacheBytes = 10L * 1024 * 1024 * 1024;
+        private MeterRegistry meters;
+
+        private Builder() {}
+
+        /** Letters, digits, '.', '_' or '-'; default: the host name and a hash of the data directory. */
+        public Builder id(String id) {
+            if (id == null || !ID.matcher(id).matches()) {
+                throw new IllegalArgumentException("worker id: \"" + id + "\" (expected: 1 to 64 letters, digits, '.', '_' or '-')");
+            }
+            this.id = id;
+            return this;
+        }
+
+        public Builder controller(HostPort controller) {
+            this.controller = Check.notNull("controller", controller);
+            return this;
+        }
+
+        public Builder listenHost(String listenHost) {
+            this.listenHost = Check.notNull("listenHost", listenHost);
+            return this;
+        }
+
+        /** The gRPC port for the controller's calls; 0 (the default) picks a free one. */
+        public Builder port(int port) {
+            this.port = Check.range("port", port, 0, 65_535);
+            return this;
+        }
+
+        /** The host the controller should dial, when the one found automatically is wrong (NAT, several interfaces). */
+        public Builder advertiseHost(String advertiseHost) {
+            this.advertiseHost = advertiseHost;
+            return this;
+        }
+
+        /** The budget for the sum of the environments' memory sizes. */
+        public Builder memoryMb(int memoryMb) {
+            this.memoryMb = Check.range("memoryMb", memoryMb, FunctionLimits.MEMORY_MIN_MB, 16 * 1024 * 1024);
+            return this;
+        }
+
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = Check.notNull("dataDir", dataDir).toAbsolutePath();
+            return this;
+        }
+
+        /** How long an idle environment stays thawed before it is frozen (default 20 ms). */
+        public Builder freezeGrace(Duration freezeGrace) {
+            this.freezeGrace = Check.nonNegative("freezeGrace", freezeGrace);
+            return this;
+        }
+
+        public Builder initTimeout(Duration initTimeout) {
+            this.initTimeout = Check.positive("initTimeout", initTimeout);
+            return this;
+        }
+
+        public Builder handoffWait(Duration handoffWait) {
+            this.handoffWait = Check.nonNegative("handoffWait", handoffWait);
+            return this;
+        }
+
+        /** How long idle environments live; default: retire after 10 minutes idle. */
+        public Builder keepAlive(KeepAlivePolicy keepAlive) {
+            this.keepAlive = Check.notNull("keepAlive", keepAlive);
+            return this;
+        }
+
+        public Builder idleTimeout(Duration idleTimeout) {
+            return keepAlive(KeepAlivePolicy.idleTimeout(Check.positive("idleTimeout", idleTimeout)));
+        }
+
+        public Builder sandbox(Sandbox.Options sandbox) {
+            this.sandbox = Check.notNull("sandbox", sandbox);
+            return this;
+        }
+
+        public Builder region(String region) {
+            this.region = Check.notNull("region", region);
+            return this;
+        }
+
+        public Builder codeCacheBytes(long codeCacheBytes) {
+            this.codeCacheBytes = Check.positive("codeCacheBytes", codeCacheBytes);
+            return this;
+        }
+
+        public Builder meters(MeterRegistry meters) {
+            this.meters = Check.notNull("meters", meters);
+            return this;
+        }
+
+        public Worker build() {
+            Check.notNull("controller", controller);
+            Check.notNull("dataDir", dataDir);
+            if (id == null) {
+                id = defaultId(dataDir);
+            }
+            if (memoryMb == null) {
+                memoryMb = defaultMemoryMb();
+            }
+            if (meters == null) {
+                meters = new SimpleMeterRegistry();
+            }
+            return new Worker(this);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.floe.worker.grpc;
+
+import com.google.protobuf.ByteString;
+import dev.floe.common.FloeException;
+import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.WorkerInvokeRequest;
+import dev.floe.proto.WorkerInvokerGrpc;
+import dev.floe.worker.environment.EnvironmentPool;
+import dev.floe.worker.environment.InvocationRequest;
+import dev.floe.worker.environment.InvocationResult;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletionException;
+
+/** Maps the controller's invocation requests to the pool, and the pool's refusals to gRPC statuses. */
+public final class WorkerInvokerGrpcService extends WorkerInvokerGrpc.WorkerInvokerImplBase {
+    private final EnvironmentPool pool;
+    private final String workerId;
+
+    public WorkerInvokerGrpcService(EnvironmentPool pool, String workerId) {
+        this.pool = pool;
+        this.workerId = workerId;
+    }
+
+    @Override
+    public void invoke(WorkerInvokeRequest request, StreamObserver<InvokeResponse> responses) {
+        InvocationRequest invocation = new InvocationRequest(request.getRequestId(), request.getPayload().toByteArray(),
+                request.getTailLog(), request.getClientContext());
+        pool.invoke(request.getFunction(), invocation).whenComplete((result, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                responses.onError(FloeException.fromThrowable(cause).toStatus());
+                return;
+            }
+            responses.onNext(toProto(result, request));
+            responses.onCompleted();
+        });
+    }
+
+    private InvokeResponse toProto(InvocationResult result, WorkerInvokeRequest request) {
+        return InvokeResponse.newBuilder()
+                .setRequestId(result.requestId())
+                .setPayload(ByteString.copyFrom(result.payload()))
+                .setFunctionError(result.functionError())
+                .setErrorType(result.errorType())
+                .setCold(result.cold())
+                .setEnvironmentId(result.environmentId())
+                .setWorkerId(workerId)
+                .setFunction(request.getFunction().getName())
+                .setRevision(request.getFunction().getRevision())
+                .setDurationMs(result.durationMs())
+                .setBilledDurationMs(result.billedDurationMs())
+                .setInitDurationMs(result.initDurationMs())
+                .setMaxMemoryUsedMb(result.maxMemoryUsedMb())
+                .setMemorySizeMb(result.memorySizeMb())
+                .setLogTail(result.logTail())
+                .build();
+    }
+}
