@@ -49,9 +49,9 @@ public final class WorkerLinkGrpcService extends WorkerLinkGrpc.WorkerLinkImplBa
             public void onNext(WorkerReport report) {
                 try {
                     received(stream, report);
-                } catch (FloeException e) {
+                } catch (RuntimeException e) {
                     leave(stream);
-                    stream.fail(e.toStatus());
+                    stream.fail(Replies.status(e));
                 }
             }
 
