@@ -1,5 +1,6 @@
 package dev.floe.controller;
 
+import com.google.protobuf.ByteString;
 import dev.floe.common.EventLoops;
 import dev.floe.common.Lifecycles;
 import dev.floe.controller.function.Packages;
@@ -9,9 +10,10 @@ import dev.floe.proto.Function;
 import dev.floe.proto.FunctionConfig;
 import dev.floe.proto.FunctionsGrpc;
 import dev.floe.proto.InvocationsGrpc;
+import dev.floe.proto.ListWorkersRequest;
+import dev.floe.proto.Worker;
 import dev.floe.proto.WorkerLinkGrpc;
 import dev.floe.testing.Await;
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -98,8 +100,8 @@ final class ControllerFixture implements AutoCloseable {
     void awaitWorkers(String... ids) {
         List<String> expected = List.of(ids);
         Await.until(Duration.ofSeconds(10), "workers " + expected, () -> fleet()
-                .listWorkers(dev.floe.proto.ListWorkersRequest.getDefaultInstance()).getWorkersList().stream()
-                .map(dev.floe.proto.Worker::getId).sorted().toList().equals(expected));
+                .listWorkers(ListWorkersRequest.getDefaultInstance()).getWorkersList().stream()
+                .map(Worker::getId).sorted().toList().equals(expected));
     }
 
     @Override

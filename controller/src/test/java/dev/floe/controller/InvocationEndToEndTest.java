@@ -15,13 +15,18 @@ import dev.floe.proto.GetFunctionRequest;
 import dev.floe.proto.InvokeRequest;
 import dev.floe.proto.InvokeResponse;
 import dev.floe.proto.ListEnvironmentsRequest;
+import dev.floe.testing.Await;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
-import dev.floe.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -208,5 +213,26 @@ class InvocationEndToEndTest {
 
         assertEquals(payload.length, response.getPayload().size());
         assertEquals("z", new String(new byte[] {response.getPayload().byteAt(payload.length - 1)}, StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void concurrentInvocationsAllGetTheirOwnAnswers() throws Exception {
+        TestWorker a = fx.worker("a", 4096);
+        TestWorker b = fx.worker("b", 4096);
+        fx.create("echo", 128);
+
+        List<Future<InvokeResponse>> answers = new ArrayList<>();
+        try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 40; i++) {
+                String payload = "call-" + i;
+                answers.add(callers.submit(() -> invoke("echo", payload)));
+            }
+        }
+
+        for (int i = 0; i < answers.size(); i++) {
+            assertEquals("call-" + i, answers.get(i).get().getPayload().toStringUtf8());
+        }
+        assertEquals(40, a.invocations.size() + b.invocations.size());
+        assertEquals(40.0, fx.controller.meters().get(InvokeMetrics.INVOCATIONS).tag("outcome", "success").counter().count());
     }
 }

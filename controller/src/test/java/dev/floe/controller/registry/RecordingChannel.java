@@ -7,11 +7,11 @@ import io.grpc.MethodDescriptor;
 import java.util.concurrent.TimeUnit;
 
 /** A channel that only records whether it was shut down; the fleet view never calls through it. */
-final class RecordingChannel extends ManagedChannel {
+public final class RecordingChannel extends ManagedChannel {
     final String target;
     private volatile boolean shutdown;
 
-    RecordingChannel(String target) {
+    public RecordingChannel(String target) {
         this.target = target;
     }
 

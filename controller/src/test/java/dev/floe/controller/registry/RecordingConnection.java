@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A worker link that records what the fleet view sent it. */
-final class RecordingConnection implements WorkerConnection {
-    final List<String> retired = new CopyOnWriteArrayList<>();
-    final List<String> closed = new CopyOnWriteArrayList<>();
+public final class RecordingConnection implements WorkerConnection {
+    public final List<String> retired = new CopyOnWriteArrayList<>();
+    public final List<String> closed = new CopyOnWriteArrayList<>();
 
     @Override
     public void retireFunction(String function, String keepRevisionId) {
