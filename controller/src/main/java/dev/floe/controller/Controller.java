@@ -169,7 +169,9 @@ public final class Controller implements AutoCloseable {
                 return;
             }
             closed = true;
-            stop();
+            if (started) {
+                stop();
+            }
         }
     }
 
