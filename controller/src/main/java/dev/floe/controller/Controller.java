@@ -195,11 +195,14 @@ public final class Controller implements AutoCloseable {
     }
 
     public static final class Builder {
+        private static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+
         private int port = 7070;
         private String bindHost = "0.0.0.0";
         private Path dataDir;
         private Duration heartbeatTimeout = Duration.ofSeconds(5);
-        private Duration heartbeatInterval = Duration.ofSeconds(1);
+        /** Null until set: then 1 s, or a third of the timeout if that is shorter. */
+        private Duration heartbeatInterval;
         private MeterRegistry meterRegistry;
         private InstantSource clock = InstantSource.system();
 
@@ -232,7 +235,10 @@ public final class Controller implements AutoCloseable {
             return this;
         }
 
-        /** How often workers are told to send a heartbeat. Default 1 s. */
+        /**
+         * How often workers are told to send a heartbeat. Default 1 s, or a third of
+         * {@link #heartbeatTimeout} if that is shorter, so a short timeout alone is enough.
+         */
         public Builder heartbeatInterval(Duration heartbeatInterval) {
             this.heartbeatInterval = Check.positive("heartbeatInterval", heartbeatInterval);
             return this;
@@ -252,6 +258,14 @@ public final class Controller implements AutoCloseable {
 
         public Controller build() {
             Check.notNull("dataDir", dataDir);
+            if (heartbeatInterval == null) {
+                // Three heartbeats per timeout: one lost or late heartbeat does not drop a worker.
+                Duration third = heartbeatTimeout.dividedBy(3);
+                heartbeatInterval = third.compareTo(DEFAULT_HEARTBEAT_INTERVAL) < 0 ? third : DEFAULT_HEARTBEAT_INTERVAL;
+                if (heartbeatInterval.toMillis() < 1) {
+                    heartbeatInterval = Duration.ofMillis(1);
+                }
+            }
             if (heartbeatInterval.compareTo(heartbeatTimeout) >= 0) {
                 throw new IllegalArgumentException("heartbeatInterval: " + heartbeatInterval.toMillis() + " ms (expected: less than heartbeatTimeout, "
                         + heartbeatTimeout.toMillis() + " ms, or every worker would time out)");

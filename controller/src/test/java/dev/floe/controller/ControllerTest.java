@@ -35,6 +35,26 @@ class ControllerTest {
     }
 
     @Test
+    void aShortHeartbeatTimeoutAloneShortensTheDefaultInterval() throws IOException {
+        try (ControllerFixture fx = ControllerFixture.start(dataDir, b -> Controller.builder().port(0).bindHost("127.0.0.1")
+                .dataDir(dataDir).heartbeatTimeout(Duration.ofMillis(300)))) {
+            TestWorker worker = fx.worker("w1", 1024);
+
+            assertEquals(100, worker.commands.getFirst().getRegistered().getHeartbeatIntervalMs());
+        }
+    }
+
+    @Test
+    void theDefaultHeartbeatIntervalIsOneSecond() throws IOException {
+        try (ControllerFixture fx = ControllerFixture.start(dataDir, b -> Controller.builder().port(0).bindHost("127.0.0.1")
+                .dataDir(dataDir))) {
+            TestWorker worker = fx.worker("w1", 1024);
+
+            assertEquals(1000, worker.commands.getFirst().getRegistered().getHeartbeatIntervalMs());
+        }
+    }
+
+    @Test
     void startBindsAnEphemeralPortAndCloseIsIdempotent() throws IOException {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         Controller controller = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(dataDir.resolve("new"))
