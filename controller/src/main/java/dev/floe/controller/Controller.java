@@ -1,0 +1,279 @@
+package dev.floe.controller;
+
+import dev.floe.common.Check;
+import dev.floe.common.EventLoops;
+import dev.floe.common.HostPort;
+import dev.floe.common.Lifecycles;
+import dev.floe.controller.function.FunctionCatalog;
+import dev.floe.controller.grpc.FleetGrpcService;
+import dev.floe.controller.grpc.FunctionsGrpcService;
+import dev.floe.controller.grpc.InvocationsGrpcService;
+import dev.floe.controller.grpc.WorkerLinkGrpcService;
+import dev.floe.controller.invoke.GrpcWorkerClient;
+import dev.floe.controller.invoke.InvokeMetrics;
+import dev.floe.controller.invoke.Invoker;
+import dev.floe.controller.placement.WarmFirstPlacement;
+import dev.floe.controller.registry.FleetView;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The controller: serves {@code Functions}, {@code Invocations}, {@code Fleet} and the internal
+ * {@code WorkerLink} on one Netty gRPC server, keeps functions in {@code <dataDir>}, and places every
+ * invocation on a connected worker.
+ *
+ * <p>Its threads: one group of Netty event loops ({@code floe-controller-io-N}) shared by the server,
+ * the channels to workers and the heartbeat sweep; and virtual threads ({@code floe-controller-rpc-N})
+ * that run call handlers and callbacks, since a handler may write a 50 MB code package to disk.
+ * {@link #close()} stops all of them.
+ */
+public final class Controller implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Controller.class.getName());
+    /** Code uploads are up to 50 MB, and a message carries them whole. */
+    static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    /** How long close() lets calls in flight finish before cutting them off. */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+
+    private final int requestedPort;
+    private final String bindHost;
+    private final Path dataDir;
+    private final Duration heartbeatTimeout;
+    private final Duration heartbeatInterval;
+    private final MeterRegistry meters;
+    private final InstantSource clock;
+
+    private final Object lifecycle = new Object();
+    private boolean started;
+    private boolean closed;
+    private EventLoopGroup loops;
+    private ExecutorService handlers;
+    private FunctionCatalog catalog;
+    private FleetView fleet;
+    private Server server;
+    private ScheduledFuture<?> sweep;
+
+    private Controller(Builder b) {
+        this.requestedPort = b.port;
+        this.bindHost = b.bindHost;
+        this.dataDir = b.dataDir;
+        this.heartbeatTimeout = b.heartbeatTimeout;
+        this.heartbeatInterval = b.heartbeatInterval;
+        this.meters = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
+        this.clock = b.clock;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Opens the function store and binds the gRPC server; the controller then serves until closed. */
+    public Controller start() throws IOException {
+        synchronized (lifecycle) {
+            if (started || closed) {
+                throw new IllegalStateException("controller: " + (closed ? "closed" : "started") + " (expected: a controller built and not yet started)");
+            }
+            started = true;
+            try {
+                loops = EventLoops.group("floe-controller-io", 0);
+                handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("floe-controller-rpc-", 0).factory());
+                fleet = new FleetView(clock, heartbeatTimeout, this::openWorkerChannel);
+                FleetView view = fleet;
+                catalog = FunctionCatalog.open(dataDir, clock, view::retireFunction);
+                Invoker invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), new GrpcWorkerClient(fleet),
+                        new InvokeMetrics(meters));
+                Gauge.builder("floe.controller.workers", view, FleetView::size)
+                        .description("Workers connected to the controller").register(meters);
+                server = NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, requestedPort))
+                        .bossEventLoopGroup(loops)
+                        .workerEventLoopGroup(loops)
+                        .channelType(EventLoops.serverChannelType())
+                        .executor(handlers)
+                        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                        // Workers may keep their long-lived link alive with pings.
+                        .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                        .permitKeepAliveWithoutCalls(true)
+                        .addService(new FunctionsGrpcService(catalog))
+                        .addService(new InvocationsGrpcService(invoker))
+                        .addService(new FleetGrpcService(fleet))
+                        .addService(new WorkerLinkGrpcService(fleet, catalog.code(), heartbeatInterval))
+                        .build()
+                        .start();
+                long sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), heartbeatTimeout.toNanos() / 5);
+                sweep = loops.next().scheduleAtFixedRate(this::expireSilentWorkers, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
+                LOG.log(System.Logger.Level.INFO, "controller serving on " + bindHost + ":" + server.getPort()
+                        + " (" + EventLoops.transport() + "), data in " + dataDir);
+                return this;
+            } catch (IOException | RuntimeException e) {
+                closed = true;
+                stop();
+                throw e;
+            }
+        }
+    }
+
+    private ManagedChannel openWorkerChannel(HostPort address) {
+        return NettyChannelBuilder.forTarget(address.toString())
+                .usePlaintext()
+                .eventLoopGroup(loops)
+                .channelType(EventLoops.channelType())
+                .executor(handlers)
+                .offloadExecutor(handlers)
+                // Answers carry a response of up to 6 MB and a log tail.
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .build();
+    }
+
+    private void expireSilentWorkers() {
+        try {
+            fleet.expireSilent();
+        } catch (RuntimeException e) {
+            // A failure must not cancel the periodic task: the next sweep tries again.
+            LOG.log(System.Logger.Level.ERROR, "heartbeat sweep failed", e);
+        }
+    }
+
+    /** The bound port (the real one when built with port 0). */
+    public int port() {
+        synchronized (lifecycle) {
+            if (server == null) {
+                throw new IllegalStateException("controller: not started (expected: start() first)");
+            }
+            return server.getPort();
+        }
+    }
+
+    public MeterRegistry meters() {
+        return meters;
+    }
+
+    /** Stops serving, ends every worker's link, and stops every thread. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (started) {
+                stop();
+            }
+        }
+    }
+
+    private void stop() {
+        if (sweep != null) {
+            sweep.cancel(false);
+        }
+        if (server != null) {
+            server.shutdown();
+        }
+        // The workers' links are long-lived calls: ending them lets the server finish; their
+        // channels shut down gracefully, so invocations in flight still get their answers.
+        if (fleet != null) {
+            fleet.close(SHUTDOWN_GRACE);
+        }
+        Lifecycles.shutdown(server, SHUTDOWN_GRACE);
+        Lifecycles.shutdown(handlers, SHUTDOWN_GRACE);
+        Lifecycles.shutdown(loops, SHUTDOWN_GRACE);
+        Lifecycles.closeQuietly(catalog);
+        LOG.log(System.Logger.Level.INFO, "controller stopped");
+    }
+
+    public static final class Builder {
+        private static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+
+        private int port = 7070;
+        private String bindHost = "0.0.0.0";
+        private Path dataDir;
+        private Duration heartbeatTimeout = Duration.ofSeconds(5);
+        /** Null until set: then 1 s, or a third of the timeout if that is shorter. */
+        private Duration heartbeatInterval;
+        private MeterRegistry meterRegistry;
+        private InstantSource clock = InstantSource.system();
+
+        private Builder() {}
+
+        /** The port to serve on; 0 picks a free one (see {@link Controller#port()}). Default 7070. */
+        public Builder port(int port) {
+            this.port = Check.range("port", port, 0, 65_535);
+            return this;
+        }
+
+        /** The address to bind; default {@code 0.0.0.0}, every interface. */
+        public Builder bindHost(String bindHost) {
+            if (bindHost == null || bindHost.isBlank()) {
+                throw new IllegalArgumentException("bindHost: \"" + bindHost + "\" (expected: a host name or address)");
+            }
+            this.bindHost = bindHost;
+            return this;
+        }
+
+        /** Where functions and code packages are kept. Required. */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = Check.notNull("dataDir", dataDir);
+            return this;
+        }
+
+        /** How long a worker may report nothing before it leaves the fleet view. Default 5 s. */
+        public Builder heartbeatTimeout(Duration heartbeatTimeout) {
+            this.heartbeatTimeout = Check.positive("heartbeatTimeout", heartbeatTimeout);
+            return this;
+        }
+
+        /**
+         * How often workers are told to send a heartbeat. Default 1 s, or a third of
+         * {@link #heartbeatTimeout} if that is shorter, so a short timeout alone is enough.
+         */
+        public Builder heartbeatInterval(Duration heartbeatInterval) {
+            this.heartbeatInterval = Check.positive("heartbeatInterval", heartbeatInterval);
+            return this;
+        }
+
+        /** Where the controller's meters go; default a new {@link SimpleMeterRegistry}. */
+        public Builder meterRegistry(MeterRegistry meterRegistry) {
+            this.meterRegistry = Check.notNull("meterRegistry", meterRegistry);
+            return this;
+        }
+
+        /** The clock for heartbeats, connection times and revision times; default the system clock. */
+        public Builder clock(InstantSource clock) {
+            this.clock = Check.notNull("clock", clock);
+            return this;
+        }
+
+        public Controller build() {
+            Check.notNull("dataDir", dataDir);
+            if (heartbeatInterval == null) {
+                // Three heartbeats per timeout: one lost or late heartbeat does not drop a worker.
+                Duration third = heartbeatTimeout.dividedBy(3);
+                heartbeatInterval = third.compareTo(DEFAULT_HEARTBEAT_INTERVAL) < 0 ? third : DEFAULT_HEARTBEAT_INTERVAL;
+                if (heartbeatInterval.toMillis() < 1) {
+                    heartbeatInterval = Duration.ofMillis(1);
+                }
+            }
+            if (heartbeatInterval.compareTo(heartbeatTimeout) >= 0) {
+                throw new IllegalArgumentException("heartbeatInterval: " + heartbeatInterval.toMillis() + " ms (expected: less than heartbeatTimeout, "
+                        + heartbeatTimeout.toMillis() + " ms, or every worker would time out)");
+            }
+            if (heartbeatInterval.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("heartbeatInterval: " + heartbeatInterval + " (expected: at most " + Integer.MAX_VALUE + " ms)");
+            }
+            return new Controller(this);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.floe.controller.function;
+
+import dev.floe.proto.Function;
+import java.util.List;
+
+/**
+ * Where revisions are kept. It stores and finds; it does not validate, and it is not safe for
+ * concurrent writers of the same function: {@link FunctionCatalog} serializes writes.
+ * Failures are {@link dev.floe.common.FloeException}s of type {@code ServiceException}.
+ */
+public interface FunctionStore extends AutoCloseable {
+    /** Stores a new function at its first revision; throws {@code ResourceConflictException} if the name is taken. */
+    void create(Function first);
+
+    /** Stores the next revision of an existing function: {@code next.getRevision()} is the latest plus one. */
+    void append(Function next);
+
+    /** The latest revision of every function, sorted by name. */
+    List<Function> latest();
+
+    /** Every revision of the function, oldest first; empty if there is no such function. */
+    List<Function> revisions(String name);
+
+    /** Removes the function and all its revisions; false if there was no such function. */
+    boolean delete(String name);
+
+    /** Whether any revision of any function runs the code package with this hash. */
+    boolean usesCode(String sha256);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,227 @@
+package dev.floe.controller.function;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.floe.common.ErrorType;
+import dev.floe.common.FloeException;
+import dev.floe.proto.Function;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Revisions in an embedded SQLite database in WAL mode, with full syncs: function changes are rare
+ * and must survive a power cut. One connection, used under this object's lock, since SQLite
+ * serializes writers anyway. Each revision row keeps the whole {@link Function} message, so a
+ * field added to the proto later is kept without a schema change; the columns beside it are what
+ * the store queries by.
+ */
+public final class SqliteFunctionStore implements FunctionStore {
+    private static final int SCHEMA_VERSION = 1;
+
+    private final Connection db;
+
+    private SqliteFunctionStore(Connection db) {
+        this.db = db;
+    }
+
+    /** Opens (creating if needed) the database at {@code file}. */
+    public static SqliteFunctionStore open(Path file) {
+        try {
+            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            try {
+                migrate(db);
+                return new SqliteFunctionStore(db);
+            } catch (SQLException | RuntimeException e) {
+                db.close();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw failure("opening " + file, e);
+        }
+    }
+
+    private static void migrate(Connection db) throws SQLException {
+        try (Statement s = db.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA synchronous=FULL");
+            s.execute("PRAGMA foreign_keys=ON");
+            s.execute("PRAGMA busy_timeout=5000");
+            int version;
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                version = rs.next() ? rs.getInt(1) : 0;
+            }
+            if (version > SCHEMA_VERSION) {
+                throw new SQLException("the database has schema version " + version
+                        + " (expected: at most " + SCHEMA_VERSION + "; it was written by a newer Floe)");
+            }
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS functions (
+                      name TEXT PRIMARY KEY,
+                      latest_revision INTEGER NOT NULL,
+                      created_ms INTEGER NOT NULL)""");
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS revisions (
+                      revision_id TEXT PRIMARY KEY,
+                      name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+                      revision INTEGER NOT NULL,
+                      created_ms INTEGER NOT NULL,
+                      code_sha256 TEXT NOT NULL,
+                      function BLOB NOT NULL,
+                      UNIQUE (name, revision))""");
+            s.execute("CREATE INDEX IF NOT EXISTS revisions_by_code ON revisions(code_sha256)");
+            s.execute("PRAGMA user_version=" + SCHEMA_VERSION);
+        }
+    }
+
+    @Override
+    public synchronized void create(Function first) {
+        inTransaction(() -> {
+            try (PreparedStatement exists = db.prepareStatement("SELECT 1 FROM functions WHERE name = ?")) {
+                exists.setString(1, first.getName());
+                try (ResultSet rs = exists.executeQuery()) {
+                    if (rs.next()) {
+                        throw new FloeException(ErrorType.RESOURCE_CONFLICT,
+                                "function " + first.getName() + " already exists (expected: a new name, or UpdateFunction to change it)");
+                    }
+                }
+            }
+            try (PreparedStatement insert = db.prepareStatement(
+                    "INSERT INTO functions (name, latest_revision, created_ms) VALUES (?, ?, ?)")) {
+                insert.setString(1, first.getName());
+                insert.setInt(2, first.getRevision());
+                insert.setLong(3, millis(first));
+                insert.executeUpdate();
+            }
+            insertRevision(first);
+        });
+    }
+
+    @Override
+    public synchronized void append(Function next) {
+        inTransaction(() -> {
+            try (PreparedStatement update = db.prepareStatement(
+                    "UPDATE functions SET latest_revision = ? WHERE name = ? AND latest_revision = ?")) {
+                update.setInt(1, next.getRevision());
+                update.setString(2, next.getName());
+                update.setInt(3, next.getRevision() - 1);
+                if (update.executeUpdate() != 1) {
+                    throw new FloeException(ErrorType.RESOURCE_CONFLICT, "function " + next.getName()
+                            + " is not at revision " + (next.getRevision() - 1) + " any more");
+                }
+            }
+            insertRevision(next);
+        });
+    }
+
+    private void insertRevision(Function f) throws SQLException {
+        try (PreparedStatement insert = db.prepareStatement("INSERT INTO revisions"
+                + " (revision_id, name, revision, created_ms, code_sha256, function) VALUES (?, ?, ?, ?, ?, ?)")) {
+            insert.setString(1, f.getRevisionId());
+            insert.setString(2, f.getName());
+            insert.setInt(3, f.getRevision());
+            insert.setLong(4, millis(f));
+            insert.setString(5, f.getCodeSha256());
+            insert.setBytes(6, f.toByteArray());
+            insert.executeUpdate();
+        }
+    }
+
+    @Override
+    public synchronized List<Function> latest() {
+        return query("SELECT r.function FROM functions f JOIN revisions r"
+                + " ON r.name = f.name AND r.revision = f.latest_revision ORDER BY f.name", null);
+    }
+
+    @Override
+    public synchronized List<Function> revisions(String name) {
+        return query("SELECT function FROM revisions WHERE name = ? ORDER BY revision", name);
+    }
+
+    @Override
+    public synchronized boolean delete(String name) {
+        boolean[] deleted = new boolean[1];
+        inTransaction(() -> {
+            // The foreign key's ON DELETE CASCADE removes the revisions.
+            try (PreparedStatement delete = db.prepareStatement("DELETE FROM functions WHERE name = ?")) {
+                delete.setString(1, name);
+                deleted[0] = delete.executeUpdate() == 1;
+            }
+        });
+        return deleted[0];
+    }
+
+    @Override
+    public synchronized boolean usesCode(String sha256) {
+        try (PreparedStatement q = db.prepareStatement("SELECT 1 FROM revisions WHERE code_sha256 = ? LIMIT 1")) {
+            q.setString(1, sha256);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw failure("looking up code " + sha256, e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException e) {
+            throw failure("closing", e);
+        }
+    }
+
+    private List<Function> query(String sql, String name) {
+        try (PreparedStatement q = db.prepareStatement(sql)) {
+            if (name != null) {
+                q.setString(1, name);
+            }
+            List<Function> result = new ArrayList<>();
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    result.add(Function.parseFrom(rs.getBytes(1)));
+                }
+            }
+            return result;
+        } catch (SQLException e) {
+            throw failure("reading functions", e);
+        } catch (InvalidProtocolBufferException e) {
+            throw new FloeException(ErrorType.SERVICE, "the function store holds an unreadable revision: " + e.getMessage(), e);
+        }
+    }
+
+    private interface Work {
+        void run() throws SQLException;
+    }
+
+    private void inTransaction(Work work) {
+        try {
+            db.setAutoCommit(false);
+            try {
+                work.run();
+                db.commit();
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw failure("writing functions", e);
+        }
+    }
+
+    private static long millis(Function f) {
+        return f.getLastModified().getSeconds() * 1000 + f.getLastModified().getNanos() / 1_000_000;
+    }
+
+    private static FloeException failure(String what, SQLException e) {
+        return new FloeException(ErrorType.SERVICE, "the function store failed " + what + ": " + e.getMessage(), e);
+    }
+}

@@ -1,0 +1,65 @@
+package dev.floe.controller.grpc;
+
+import dev.floe.controller.function.FunctionCatalog;
+import dev.floe.controller.function.FunctionUpdate;
+import dev.floe.proto.CreateFunctionRequest;
+import dev.floe.proto.DeleteFunctionRequest;
+import dev.floe.proto.DeleteFunctionResponse;
+import dev.floe.proto.Function;
+import dev.floe.proto.FunctionsGrpc;
+import dev.floe.proto.GetFunctionRequest;
+import dev.floe.proto.ListFunctionsRequest;
+import dev.floe.proto.ListFunctionsResponse;
+import dev.floe.proto.UpdateFunctionRequest;
+import io.grpc.stub.StreamObserver;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/** The {@code Functions} service: maps its messages to {@link FunctionCatalog} calls. */
+public final class FunctionsGrpcService extends FunctionsGrpc.FunctionsImplBase {
+    private final FunctionCatalog catalog;
+
+    public FunctionsGrpcService(FunctionCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    @Override
+    public void createFunction(CreateFunctionRequest request, StreamObserver<Function> responses) {
+        Replies.unary(responses, () -> catalog.create(request.getName(), request.getConfig(), request.getCodeZip().toByteArray()));
+    }
+
+    @Override
+    public void updateFunction(UpdateFunctionRequest request, StreamObserver<Function> responses) {
+        Replies.unary(responses, () -> catalog.update(toUpdate(request)));
+    }
+
+    @Override
+    public void getFunction(GetFunctionRequest request, StreamObserver<Function> responses) {
+        Replies.unary(responses, () -> catalog.get(request.getName()));
+    }
+
+    @Override
+    public void listFunctions(ListFunctionsRequest request, StreamObserver<ListFunctionsResponse> responses) {
+        Replies.unary(responses, () -> ListFunctionsResponse.newBuilder().addAllFunctions(catalog.list()).build());
+    }
+
+    @Override
+    public void deleteFunction(DeleteFunctionRequest request, StreamObserver<DeleteFunctionResponse> responses) {
+        Replies.unary(responses, () -> {
+            catalog.delete(request.getName());
+            return DeleteFunctionResponse.getDefaultInstance();
+        });
+    }
+
+    static FunctionUpdate toUpdate(UpdateFunctionRequest r) {
+        return new FunctionUpdate(
+                r.getName(),
+                r.getCodeZip().isEmpty() ? Optional.empty() : Optional.of(r.getCodeZip().toByteArray()),
+                r.hasRuntime() ? Optional.of(r.getRuntime()) : Optional.empty(),
+                r.hasHandler() ? Optional.of(r.getHandler()) : Optional.empty(),
+                r.hasMemoryMb() ? OptionalInt.of(r.getMemoryMb()) : OptionalInt.empty(),
+                r.hasTimeoutSeconds() ? OptionalInt.of(r.getTimeoutSeconds()) : OptionalInt.empty(),
+                r.hasTmpMb() ? OptionalInt.of(r.getTmpMb()) : OptionalInt.empty(),
+                r.hasEnvironment() ? Optional.of(r.getEnvironment().getVariablesMap()) : Optional.empty());
+    }
+}

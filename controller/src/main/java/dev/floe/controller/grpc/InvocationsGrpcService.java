@@ -1,0 +1,46 @@
+package dev.floe.controller.grpc;
+
+import dev.floe.controller.invoke.InvokeCall;
+import dev.floe.controller.invoke.Invoker;
+import dev.floe.proto.InvocationsGrpc;
+import dev.floe.proto.InvokeRequest;
+import dev.floe.proto.InvokeResponse;
+import io.grpc.Context;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The {@code Invocations} service. The call returns its thread at once; the answer is sent when the
+ * worker's arrives. A caller that cancels cancels the worker call too.
+ */
+public final class InvocationsGrpcService extends InvocationsGrpc.InvocationsImplBase {
+    private final Invoker invoker;
+
+    public InvocationsGrpcService(Invoker invoker) {
+        this.invoker = invoker;
+    }
+
+    @Override
+    public void invoke(InvokeRequest request, StreamObserver<InvokeResponse> responses) {
+        ServerCallStreamObserver<InvokeResponse> call = (ServerCallStreamObserver<InvokeResponse>) responses;
+        CompletableFuture<InvokeResponse> result = invoker.invoke(new InvokeCall(request.getFunction(),
+                request.getPayload(), request.getTailLog(), request.getClientContext(), Context.current().getDeadline()));
+        call.setOnCancelHandler(() -> result.cancel(false));
+        result.whenComplete((response, failure) -> {
+            if (call.isCancelled()) {
+                return;
+            }
+            try {
+                if (failure == null) {
+                    call.onNext(response);
+                    call.onCompleted();
+                } else {
+                    call.onError(Replies.status(failure));
+                }
+            } catch (IllegalStateException cancelledMeanwhile) {
+                // the caller went away between the check and the answer; nobody is left to tell
+            }
+        });
+    }
+}

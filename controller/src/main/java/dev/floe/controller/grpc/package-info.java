@@ -1,0 +1,7 @@
+/**
+ * The controller's gRPC services, one class per proto service: {@code Functions}, {@code Invocations},
+ * {@code Fleet}, and the internal {@code WorkerLink} workers connect to. Each maps request messages to
+ * the domain's calls and the domain's {@link dev.floe.common.FloeException}s to a {@code Status} with
+ * the {@code floe-error-type} trailer; none holds state or decides anything itself.
+ */
+package dev.floe.controller.grpc;

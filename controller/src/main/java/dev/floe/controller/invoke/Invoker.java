@@ -1,0 +1,280 @@
+package dev.floe.controller.invoke;
+
+import dev.floe.common.ErrorType;
+import dev.floe.common.FloeException;
+import dev.floe.common.FunctionLimits;
+import dev.floe.controller.function.FunctionCatalog;
+import dev.floe.controller.placement.FleetSnapshot;
+import dev.floe.controller.placement.Placement;
+import dev.floe.controller.placement.PlacementRequest;
+import dev.floe.controller.placement.WorkerCapacity;
+import dev.floe.controller.registry.FleetView;
+import dev.floe.controller.registry.WarmPromise;
+import dev.floe.proto.Function;
+import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.WorkerInvokeRequest;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.micrometer.core.instrument.Timer;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs synchronous invocations on the fleet. Each one is placed, sent to the chosen worker, and
+ * placed again (never on a worker that already refused it) when that worker answers that it is full
+ * or cannot be reached, at most once per connected worker. No thread waits for a worker: each
+ * answer continues the invocation on the gRPC thread that delivered it.
+ *
+ * <p>A worker that was unreachable may, in rare cases, have started the invocation before its
+ * connection broke, so a function can run twice; Lambda gives the same advice for its retries:
+ * make functions idempotent.
+ */
+public final class Invoker {
+    /** The longest a runtime's init phase may take before the worker gives up on a cold start, as Lambda's 10 s. */
+    static final long INIT_ALLOWANCE_S = 10;
+    /** Time for the worker to report and the answer to travel. */
+    static final long SLACK_S = 5;
+
+    private final FunctionCatalog functions;
+    private final FleetView fleet;
+    private final Placement placement;
+    private final WorkerClient workers;
+    private final InvokeMetrics metrics;
+
+    public Invoker(FunctionCatalog functions, FleetView fleet, Placement placement, WorkerClient workers, InvokeMetrics metrics) {
+        this.functions = functions;
+        this.fleet = fleet;
+        this.placement = placement;
+        this.workers = workers;
+        this.metrics = metrics;
+    }
+
+    /** The worker's answer, with worker, function and revision set; fails with a {@link FloeException}. */
+    public CompletableFuture<InvokeResponse> invoke(InvokeCall call) {
+        Outcome result = new Outcome(metrics.start());
+        try {
+            Function function = functions.get(call.function());
+            if (call.payload().size() > FunctionLimits.PAYLOAD_MAX_BYTES) {
+                throw new FloeException(ErrorType.REQUEST_TOO_LARGE, "payload: " + call.payload().size()
+                        + " bytes (expected: at most " + FunctionLimits.PAYLOAD_MAX_BYTES + ")");
+            }
+            int connected = fleet.size();
+            if (connected == 0) {
+                throw new FloeException(ErrorType.SERVICE_UNAVAILABLE,
+                        "no worker is connected to run " + function.getName() + "; start a worker and retry");
+            }
+            WorkerInvokeRequest request = WorkerInvokeRequest.newBuilder()
+                    .setFunction(function)
+                    .setRequestId(UUID.randomUUID().toString())
+                    .setPayload(call.payload())
+                    .setTailLog(call.tailLog())
+                    .setClientContext(call.clientContext())
+                    .build();
+            long budgetS = function.getConfig().getTimeoutSeconds() + INIT_ALLOWANCE_S + SLACK_S;
+            Deadline deadline = Deadline.after(budgetS, TimeUnit.SECONDS);
+            if (call.callerDeadline() != null) {
+                deadline = deadline.minimum(call.callerDeadline());
+            }
+            new Attempts(function, request, deadline, connected, result).next();
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+        }
+        return result;
+    }
+
+    /**
+     * An invocation's result, which records its meters before anyone waiting on it can see it, so
+     * a caller that reads the meters after its answer finds its invocation counted.
+     */
+    private final class Outcome extends CompletableFuture<InvokeResponse> {
+        private final Timer.Sample sample;
+        private final AtomicBoolean finished = new AtomicBoolean();
+
+        Outcome(Timer.Sample sample) {
+            this.sample = sample;
+        }
+
+        @Override
+        public boolean complete(InvokeResponse response) {
+            return finish(outcome(response, null)) && super.complete(response);
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable failure) {
+            return finish(outcome(null, failure)) && super.completeExceptionally(failure);
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterrupt) {
+            return finish("cancelled") && super.cancel(mayInterrupt);
+        }
+
+        /** Records the meters, once: only the first of racing completions goes on to complete the future. */
+        private boolean finish(String outcome) {
+            if (!finished.compareAndSet(false, true)) {
+                return false;
+            }
+            metrics.finished(sample, outcome);
+            return true;
+        }
+    }
+
+    /** One invocation's way through the fleet. */
+    private final class Attempts {
+        private final Function function;
+        private final WorkerInvokeRequest request;
+        private final Deadline deadline;
+        private final int maxAttempts;
+        private final CompletableFuture<InvokeResponse> result;
+        private final Set<String> tried = new LinkedHashSet<>();
+        /** Whether any tried worker said it was full, rather than being unreachable. */
+        private boolean anyFull;
+        private volatile CompletableFuture<InvokeResponse> current;
+
+        Attempts(Function function, WorkerInvokeRequest request, Deadline deadline, int maxAttempts,
+                CompletableFuture<InvokeResponse> result) {
+            this.function = function;
+            this.request = request;
+            this.deadline = deadline;
+            this.maxAttempts = Math.max(1, maxAttempts);
+            this.result = result;
+            result.whenComplete((r, failure) -> {
+                CompletableFuture<InvokeResponse> attempt = current;
+                if (result.isCancelled() && attempt != null) {
+                    attempt.cancel(false);
+                }
+            });
+        }
+
+        void next() {
+            if (result.isDone()) {
+                return;
+            }
+            if (tried.size() >= maxAttempts) {
+                result.completeExceptionally(anyFull ? fleetFull() : new FloeException(ErrorType.SERVICE_UNAVAILABLE,
+                        "no worker could be reached to run " + function.getName() + " (tried " + String.join(", ", tried)
+                                + "); retry later"));
+                return;
+            }
+            String revisionId = function.getRevisionId();
+            int memoryMb = function.getConfig().getMemoryMb();
+            FleetSnapshot snapshot = fleet.snapshot(revisionId);
+            Optional<Placement.Decision> decision = placement.place(snapshot,
+                    new PlacementRequest(revisionId, function.getName(), memoryMb, tried));
+            if (decision.isEmpty()) {
+                metrics.notPlaced();
+                result.completeExceptionally(tried.isEmpty() ? noRoom(snapshot) : fleetFull());
+                return;
+            }
+            String workerId = decision.get().workerId();
+            metrics.placed(decision.get().kind());
+            tried.add(workerId);
+            WarmPromise promise = decision.get().kind() == Placement.Kind.WARM ? fleet.promise(workerId, revisionId) : null;
+            CompletableFuture<InvokeResponse> attempt = workers.invoke(workerId, request, deadline);
+            current = attempt;
+            if (result.isCancelled()) {
+                attempt.cancel(false);
+            }
+            attempt.whenComplete((response, failure) -> {
+                if (promise != null) {
+                    promise.release();
+                }
+                if (failure == null) {
+                    result.complete(completed(response, workerId));
+                } else if (worthAnotherWorker(failure)) {
+                    anyFull |= FloeException.fromThrowable(unwrap(failure)).type() == ErrorType.WORKER_FULL;
+                    next();
+                } else {
+                    result.completeExceptionally(asFloe(failure, workerId));
+                }
+            });
+        }
+
+        private InvokeResponse completed(InvokeResponse response, String workerId) {
+            InvokeResponse.Builder b = response.toBuilder();
+            if (b.getWorkerId().isEmpty()) {
+                b.setWorkerId(workerId);
+            }
+            if (b.getFunction().isEmpty()) {
+                b.setFunction(function.getName());
+            }
+            if (b.getRevision() == 0) {
+                b.setRevision(function.getRevision());
+            }
+            if (b.getRequestId().isEmpty()) {
+                b.setRequestId(request.getRequestId());
+            }
+            return b.build();
+        }
+
+        private FloeException fleetFull() {
+            return new FloeException(ErrorType.TOO_MANY_REQUESTS, "the fleet is full: no worker has room for "
+                    + function.getName() + " (" + function.getConfig().getMemoryMb() + " MB) now"
+                    + (tried.isEmpty() ? "" : "; tried " + String.join(", ", tried)) + "; retry later");
+        }
+
+        /** No worker fits even before any was tried: say whether waiting can help at all. */
+        private FloeException noRoom(FleetSnapshot snapshot) {
+            int largest = snapshot.workers().stream().mapToInt(WorkerCapacity::memoryMb).max().orElse(0);
+            int needMb = function.getConfig().getMemoryMb();
+            if (largest < needMb) {
+                return new FloeException(ErrorType.TOO_MANY_REQUESTS, "no connected worker can ever hold "
+                        + function.getName() + " (" + needMb + " MB; the largest worker budget is " + largest
+                        + " MB): retrying will not help until a larger worker joins or the function's memory is lowered");
+            }
+            return fleetFull();
+        }
+
+        private FloeException asFloe(Throwable failure, String workerId) {
+            Throwable cause = unwrap(failure);
+            if (Status.fromThrowable(cause).getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                return new FloeException(ErrorType.SERVICE_UNAVAILABLE, "worker " + workerId + " did not answer invocation "
+                        + request.getRequestId() + " of " + function.getName() + " before its deadline", cause);
+            }
+            FloeException floe = FloeException.fromThrowable(cause);
+            if (!carriesErrorType(cause) && Status.fromThrowable(cause).getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                // gRPC's own limits (e.g. a message over the worker's maximum size), not a full fleet:
+                // retrying later would not help, so it must not read as TooManyRequestsException.
+                return new FloeException(ErrorType.SERVICE, "worker " + workerId + " could not take invocation "
+                        + request.getRequestId() + " of " + function.getName() + ": " + floe.getMessage(), cause);
+            }
+            return floe;
+        }
+    }
+
+    /** The worker refused before running anything (full), or could not be reached: another worker may take it. */
+    private static boolean worthAnotherWorker(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        if (cause instanceof java.util.concurrent.CancellationException) {
+            return false;
+        }
+        FloeException floe = FloeException.fromThrowable(cause);
+        return floe.type() == ErrorType.WORKER_FULL || Status.fromThrowable(cause).getCode() == Status.Code.UNAVAILABLE;
+    }
+
+    private static boolean carriesErrorType(Throwable failure) {
+        io.grpc.Metadata trailers = Status.trailersFromThrowable(failure);
+        return trailers != null && trailers.containsKey(FloeException.ERROR_TYPE_KEY);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    private static String outcome(InvokeResponse response, Throwable failure) {
+        if (failure == null) {
+            return response.getFunctionError().isEmpty() ? "success" : "function_error";
+        }
+        Throwable cause = unwrap(failure);
+        if (cause instanceof java.util.concurrent.CancellationException) {
+            return "cancelled";
+        }
+        return FloeException.fromThrowable(cause).type().wireName();
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * Where an invocation runs. A {@link dev.floe.controller.placement.Placement} is a pure function of a
+ * {@link dev.floe.controller.placement.FleetSnapshot} and a
+ * {@link dev.floe.controller.placement.PlacementRequest}: no RPC, clock or threads inside, so tests
+ * and a simulator can drive it with constructed fleets, and policies can be compared on the same input.
+ */
+package dev.floe.controller.placement;

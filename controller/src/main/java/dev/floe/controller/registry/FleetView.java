@@ -1,0 +1,369 @@
+package dev.floe.controller.registry;
+
+import dev.floe.common.HostPort;
+import dev.floe.controller.placement.FleetSnapshot;
+import dev.floe.controller.placement.RevisionPresence;
+import dev.floe.controller.placement.WorkerCapacity;
+import dev.floe.proto.Environment;
+import dev.floe.proto.Registration;
+import io.grpc.ManagedChannel;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The connected workers and their environments, from their reports only. Reports arrive on the
+ * gRPC threads of each worker's stream while invocations are placed on others, so all state is
+ * under one lock, held only for map updates; nothing is sent or awaited while it is held.
+ *
+ * <p>A report counts only if it comes over the worker's current connection: after a worker
+ * reconnects, whatever its old stream still delivers is ignored, and the old stream's end does not
+ * remove the new entry. For each worker the view holds a channel to its {@code WorkerInvoker}
+ * service, opened on registration and shut down (gracefully, so calls in flight finish) when it leaves.
+ */
+public final class FleetView implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(FleetView.class.getName());
+
+    /** Opens a channel to a worker's {@code WorkerInvoker} service. */
+    public interface ChannelOpener {
+        ManagedChannel open(HostPort address);
+    }
+
+    private final InstantSource clock;
+    private final Duration heartbeatTimeout;
+    private final ChannelOpener channels;
+
+    private final Object lock = new Object();
+    private final Map<String, WorkerEntry> workers = new HashMap<>();
+    private final RevisionIndex warm = new RevisionIndex();
+    private final RevisionIndex busy = new RevisionIndex();
+    /** Revision id to worker id to promises not yet settled, oldest first. */
+    private final Map<String, Map<String, Deque<WarmPromise>>> promises = new HashMap<>();
+    /** Channels of workers that left, shut down but possibly still finishing calls. */
+    private final List<ManagedChannel> leaving = new ArrayList<>();
+    private boolean closed;
+
+    public FleetView(InstantSource clock, Duration heartbeatTimeout, ChannelOpener channels) {
+        this.clock = clock;
+        this.heartbeatTimeout = heartbeatTimeout;
+        this.channels = channels;
+    }
+
+    /**
+     * Adds the worker, replacing any entry with its id: its environments are rebuilt from the
+     * registration, and a different connection of the same worker is closed.
+     */
+    public void register(Registration registration, WorkerConnection connection) {
+        String id = registration.getWorkerId();
+        HostPort address = HostPort.parse(registration.getAddress());
+        ManagedChannel channel = channels.open(address);
+        WorkerEntry previous;
+        synchronized (lock) {
+            if (closed) {
+                channel.shutdownNow();
+                connection.close("the controller is shutting down");
+                return;
+            }
+            previous = removeLocked(id);
+            WorkerEntry entry = new WorkerEntry(id, address, registration.getMemoryMb(), registration.getSandbox(),
+                    connection, channel, clock.instant());
+            workers.put(id, entry);
+            for (Environment env : registration.getEnvironmentsList()) {
+                apply(entry, env);
+            }
+        }
+        if (previous != null && previous.connection != connection) {
+            previous.connection.close("worker " + id + " connected again; this older connection is replaced");
+        }
+        LOG.log(System.Logger.Level.INFO, "worker " + id + " at " + address + " registered with "
+                + registration.getMemoryMb() + " MB and " + registration.getEnvironmentsCount() + " environments");
+    }
+
+    public void heartbeat(String workerId, WorkerConnection connection, int memoryUsedMb) {
+        synchronized (lock) {
+            WorkerEntry entry = current(workerId, connection);
+            if (entry != null) {
+                entry.lastReport = clock.instant();
+                entry.lastHeartbeat = entry.lastReport;
+                entry.reportedUsedMb = memoryUsedMb;
+            }
+        }
+    }
+
+    /** An environment's full state after a change; RETIRED removes it. */
+    public void report(String workerId, WorkerConnection connection, Environment environment) {
+        synchronized (lock) {
+            WorkerEntry entry = current(workerId, connection);
+            if (entry != null) {
+                entry.lastReport = clock.instant();
+                apply(entry, environment);
+            }
+        }
+    }
+
+    /** The worker's stream ended or failed: it leaves the view, unless it already connected again. */
+    public void disconnected(String workerId, WorkerConnection connection) {
+        synchronized (lock) {
+            if (current(workerId, connection) != null) {
+                removeLocked(workerId);
+                LOG.log(System.Logger.Level.INFO, "worker " + workerId + " disconnected");
+            }
+        }
+    }
+
+    /** Removes the workers that reported nothing for the heartbeat timeout, and closes their links. */
+    public List<String> expireSilent() {
+        Instant oldest = clock.instant().minus(heartbeatTimeout);
+        List<WorkerEntry> expired = new ArrayList<>();
+        synchronized (lock) {
+            for (WorkerEntry entry : List.copyOf(workers.values())) {
+                if (entry.lastReport.isBefore(oldest)) {
+                    expired.add(removeLocked(entry.id));
+                }
+            }
+        }
+        for (WorkerEntry entry : expired) {
+            String reason = "worker " + entry.id + " reported nothing for " + heartbeatTimeout.toMillis()
+                    + " ms (expected: a heartbeat at least every " + heartbeatTimeout.toMillis() + " ms)";
+            LOG.log(System.Logger.Level.WARNING, reason);
+            entry.connection.close(reason);
+        }
+        return expired.stream().map(e -> e.id).toList();
+    }
+
+    /** Asks every connected worker to retire the function's environments except those of {@code keepRevisionId}. */
+    public void retireFunction(String function, String keepRevisionId) {
+        List<WorkerConnection> connections;
+        synchronized (lock) {
+            connections = workers.values().stream().map(e -> e.connection).toList();
+        }
+        connections.forEach(c -> c.retireFunction(function, keepRevisionId));
+    }
+
+    /** The fleet as placement needs it for one revision. */
+    public FleetSnapshot snapshot(String revisionId) {
+        synchronized (lock) {
+            List<WorkerCapacity> capacities = new ArrayList<>(workers.size());
+            for (WorkerEntry e : workers.values()) {
+                capacities.add(new WorkerCapacity(e.id, e.memoryMb, e.usedMb, e.warmMb));
+            }
+            Map<String, RevisionIndex.Tally> warmHere = warm.of(revisionId);
+            Map<String, RevisionIndex.Tally> busyHere = busy.of(revisionId);
+            Map<String, Deque<WarmPromise>> promisedHere = promises.getOrDefault(revisionId, Map.of());
+            Set<String> holders = new HashSet<>(warmHere.keySet());
+            holders.addAll(busyHere.keySet());
+            holders.addAll(promisedHere.keySet());
+            Map<String, RevisionPresence> presence = new HashMap<>();
+            for (String workerId : holders) {
+                RevisionIndex.Tally w = warmHere.getOrDefault(workerId, new RevisionIndex.Tally(0, 0));
+                RevisionIndex.Tally b = busyHere.getOrDefault(workerId, new RevisionIndex.Tally(0, 0));
+                Deque<WarmPromise> p = promisedHere.get(workerId);
+                presence.put(workerId, new RevisionPresence(w.count(), w.memoryMb(), b.count(), p == null ? 0 : p.size()));
+            }
+            return new FleetSnapshot(capacities, presence.isEmpty() ? Map.of() : Map.of(revisionId, presence));
+        }
+    }
+
+    /** Promises one of the revision's warm environments on the worker to an invocation placed there. */
+    public WarmPromise promise(String workerId, String revisionId) {
+        WarmPromise promise = new WarmPromise(this, workerId, revisionId);
+        synchronized (lock) {
+            if (workers.containsKey(workerId)) {
+                promises.computeIfAbsent(revisionId, r -> new HashMap<>())
+                        .computeIfAbsent(workerId, w -> new ArrayDeque<>()).addLast(promise);
+            } else {
+                promise.settled = true;
+            }
+        }
+        return promise;
+    }
+
+    void release(WarmPromise promise) {
+        synchronized (lock) {
+            if (!promise.settled) {
+                Map<String, Deque<WarmPromise>> byWorker = promises.get(promise.revisionId());
+                Deque<WarmPromise> queue = byWorker == null ? null : byWorker.get(promise.workerId());
+                if (queue != null) {
+                    queue.remove(promise);
+                }
+                settle(promise.revisionId(), promise.workerId(), queue, byWorker);
+                promise.settled = true;
+            }
+        }
+    }
+
+    public List<WorkerInfo> workers() {
+        synchronized (lock) {
+            return workers.values().stream().map(WorkerEntry::info).sorted(Comparator.comparing(WorkerInfo::id)).toList();
+        }
+    }
+
+    /** Every environment in the fleet, or only the function's when {@code function} is not empty. */
+    public List<Environment> environments(String function) {
+        List<Environment> result = new ArrayList<>();
+        synchronized (lock) {
+            for (WorkerEntry entry : new TreeMap<>(workers).values()) {
+                for (Environment env : entry.environments.values()) {
+                    if (function == null || function.isEmpty() || env.getFunction().equals(function)) {
+                        result.add(env);
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
+    public Optional<ManagedChannel> channel(String workerId) {
+        synchronized (lock) {
+            WorkerEntry entry = workers.get(workerId);
+            return entry == null ? Optional.empty() : Optional.of(entry.channel);
+        }
+    }
+
+    public int size() {
+        synchronized (lock) {
+            return workers.size();
+        }
+    }
+
+    /** Ends every worker's link and shuts down their channels, giving calls in flight {@code grace} to finish. */
+    public void close(Duration grace) {
+        List<WorkerEntry> all;
+        List<ManagedChannel> channelsToAwait;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            all = new ArrayList<>(workers.values());
+            all.forEach(e -> removeLocked(e.id));
+            channelsToAwait = new ArrayList<>(leaving);
+            leaving.clear();
+        }
+        all.forEach(e -> e.connection.close("the controller is shutting down"));
+        long deadline = System.nanoTime() + grace.toNanos();
+        try {
+            for (ManagedChannel channel : channelsToAwait) {
+                channel.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (ManagedChannel channel : channelsToAwait) {
+            channel.shutdownNow();
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+
+    // ---- under the lock ------------------------------------------------------------------------
+
+    private WorkerEntry current(String workerId, WorkerConnection connection) {
+        WorkerEntry entry = workerId == null ? null : workers.get(workerId);
+        return entry != null && entry.connection == connection ? entry : null;
+    }
+
+    private WorkerEntry removeLocked(String workerId) {
+        WorkerEntry entry = workers.remove(workerId);
+        if (entry == null) {
+            return null;
+        }
+        for (Environment env : entry.environments.values()) {
+            unindex(entry, env);
+        }
+        entry.environments.clear();
+        for (Map<String, Deque<WarmPromise>> byWorker : promises.values()) {
+            Deque<WarmPromise> queue = byWorker.remove(workerId);
+            if (queue != null) {
+                queue.forEach(p -> p.settled = true);
+            }
+        }
+        promises.values().removeIf(Map::isEmpty);
+        entry.channel.shutdown();
+        leaving.removeIf(ManagedChannel::isTerminated);
+        leaving.add(entry.channel);
+        return entry;
+    }
+
+    private void apply(WorkerEntry entry, Environment reported) {
+        // The stream says which worker this is; an environment cannot claim another.
+        Environment env = reported.getWorkerId().equals(entry.id) ? reported
+                : reported.toBuilder().setWorkerId(entry.id).build();
+        Environment previous = entry.environments.remove(env.getId());
+        if (previous != null) {
+            unindex(entry, previous);
+        }
+        if (env.getState() == Environment.State.RETIRED) {
+            return;
+        }
+        entry.environments.put(env.getId(), env);
+        index(entry, env);
+        if (previous != null && isWarm(previous) && env.getState() == Environment.State.BUSY) {
+            keepOldestPromise(env.getRevisionId(), entry.id);
+        }
+    }
+
+    private void index(WorkerEntry entry, Environment env) {
+        entry.usedMb += env.getMemoryMb();
+        if (isWarm(env)) {
+            entry.warmMb += env.getMemoryMb();
+            warm.add(env.getRevisionId(), entry.id, env.getMemoryMb());
+        } else if (env.getState() == Environment.State.BUSY) {
+            busy.add(env.getRevisionId(), entry.id, env.getMemoryMb());
+        }
+    }
+
+    private void unindex(WorkerEntry entry, Environment env) {
+        entry.usedMb -= env.getMemoryMb();
+        if (isWarm(env)) {
+            entry.warmMb -= env.getMemoryMb();
+            warm.remove(env.getRevisionId(), entry.id, env.getMemoryMb());
+        } else if (env.getState() == Environment.State.BUSY) {
+            busy.remove(env.getRevisionId(), entry.id, env.getMemoryMb());
+        }
+    }
+
+    /**
+     * A warm environment of the revision went BUSY: whichever invocation it took, one promise on that
+     * worker is now kept by an environment that no longer counts as warm.
+     */
+    private void keepOldestPromise(String revisionId, String workerId) {
+        Map<String, Deque<WarmPromise>> byWorker = promises.get(revisionId);
+        Deque<WarmPromise> queue = byWorker == null ? null : byWorker.get(workerId);
+        if (queue != null) {
+            WarmPromise kept = queue.pollFirst();
+            if (kept != null) {
+                kept.settled = true;
+            }
+            settle(revisionId, workerId, queue, byWorker);
+        }
+    }
+
+    private void settle(String revisionId, String workerId, Deque<WarmPromise> queue, Map<String, Deque<WarmPromise>> byWorker) {
+        if (queue != null && queue.isEmpty()) {
+            byWorker.remove(workerId);
+            if (byWorker.isEmpty()) {
+                promises.remove(revisionId);
+            }
+        }
+    }
+
+    private static boolean isWarm(Environment env) {
+        return env.getState() == Environment.State.IDLE || env.getState() == Environment.State.FROZEN;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.floe.controller.registry;
+
+import dev.floe.common.HostPort;
+import dev.floe.proto.Environment;
+import dev.floe.proto.Sandbox;
+import io.grpc.ManagedChannel;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** One connected worker and what it reported. Mutable; guarded by {@link FleetView}'s lock. */
+final class WorkerEntry {
+    final String id;
+    final HostPort address;
+    final int memoryMb;
+    final Sandbox sandbox;
+    final WorkerConnection connection;
+    final ManagedChannel channel;
+    final Instant connectedAt;
+    final Map<String, Environment> environments = new LinkedHashMap<>();
+    Instant lastReport;
+    Instant lastHeartbeat;
+    int reportedUsedMb;
+    /** Memory of its environments that are not retired. */
+    int usedMb;
+    /** Memory of its IDLE and FROZEN environments. */
+    int warmMb;
+
+    WorkerEntry(String id, HostPort address, int memoryMb, Sandbox sandbox, WorkerConnection connection,
+            ManagedChannel channel, Instant now) {
+        this.id = id;
+        this.address = address;
+        this.memoryMb = memoryMb;
+        this.sandbox = sandbox;
+        this.connection = connection;
+        this.channel = channel;
+        this.connectedAt = now;
+        this.lastReport = now;
+    }
+
+    WorkerInfo info() {
+        return new WorkerInfo(id, address, memoryMb, usedMb, reportedUsedMb, environments.size(), sandbox,
+                connectedAt, lastHeartbeat);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.floe.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Controller's builder and lifecycle. */
+class ControllerTest {
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void theBuilderSaysWhatItExpected() {
+        IllegalArgumentException noDir = assertThrows(IllegalArgumentException.class, () -> Controller.builder().build());
+        assertEquals("dataDir: null (expected: a value)", noDir.getMessage());
+        IllegalArgumentException port = assertThrows(IllegalArgumentException.class, () -> Controller.builder().port(70_000));
+        assertEquals("port: 70000 (expected: 0..65535)", port.getMessage());
+        IllegalArgumentException timeout = assertThrows(IllegalArgumentException.class,
+                () -> Controller.builder().heartbeatTimeout(Duration.ZERO));
+        assertEquals("heartbeatTimeout: PT0S (expected: a positive duration)", timeout.getMessage());
+        IllegalArgumentException interval = assertThrows(IllegalArgumentException.class, () -> Controller.builder()
+                .dataDir(dataDir).heartbeatInterval(Duration.ofSeconds(5)).heartbeatTimeout(Duration.ofSeconds(5)).build());
+        assertEquals("heartbeatInterval: 5000 ms (expected: less than heartbeatTimeout, 5000 ms, or every worker would time out)",
+                interval.getMessage());
+    }
+
+    @Test
+    void aShortHeartbeatTimeoutAloneShortensTheDefaultInterval() throws IOException {
+        try (ControllerFixture fx = ControllerFixture.start(dataDir, b -> Controller.builder().port(0).bindHost("127.0.0.1")
+                .dataDir(dataDir).heartbeatTimeout(Duration.ofMillis(300)))) {
+            TestWorker worker = fx.worker("w1", 1024);
+
+            assertEquals(100, worker.commands.getFirst().getRegistered().getHeartbeatIntervalMs());
+        }
+    }
+
+    @Test
+    void theDefaultHeartbeatIntervalIsOneSecond() throws IOException {
+        try (ControllerFixture fx = ControllerFixture.start(dataDir, b -> Controller.builder().port(0).bindHost("127.0.0.1")
+                .dataDir(dataDir))) {
+            TestWorker worker = fx.worker("w1", 1024);
+
+            assertEquals(1000, worker.commands.getFirst().getRegistered().getHeartbeatIntervalMs());
+        }
+    }
+
+    @Test
+    void startBindsAnEphemeralPortAndCloseIsIdempotent() throws IOException {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        Controller controller = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(dataDir.resolve("new"))
+                .meterRegistry(meters).build();
+        assertThrows(IllegalStateException.class, controller::port, "no port before start");
+
+        controller.start();
+
+        assertTrue(controller.port() > 0);
+        assertTrue(Files.exists(dataDir.resolve("new/floe.db")), "the data directory is created");
+        assertEquals(meters, controller.meters());
+        assertEquals(0.0, meters.get("floe.controller.workers").gauge().value());
+        IllegalStateException again = assertThrows(IllegalStateException.class, controller::start);
+        assertEquals("controller: started (expected: a controller built and not yet started)", again.getMessage());
+        controller.close();
+        controller.close();
+        Threads.assertNoneLeft("floe-controller-");
+    }
+
+    @Test
+    void aPortInUseFailsStartAndLeavesNothingRunning() throws IOException {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            Controller controller = Controller.builder().port(taken.getLocalPort()).bindHost("127.0.0.1").dataDir(dataDir).build();
+
+            assertThrows(IOException.class, controller::start);
+
+            controller.close();
+            Threads.assertNoneLeft("floe-controller-");
+        }
+    }
+
+    @Test
+    void closingAControllerNeverStartedIsHarmless() {
+        Controller controller = Controller.builder().dataDir(dataDir).build();
+        controller.close();
+        assertThrows(IllegalStateException.class, controller::start);
+    }
+}

@@ -1,0 +1,213 @@
+package dev.floe.controller.invoke;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.floe.common.ErrorType;
+import dev.floe.common.FloeException;
+import dev.floe.controller.function.FunctionCatalog;
+import dev.floe.controller.function.Packages;
+import dev.floe.controller.placement.RevisionPresence;
+import dev.floe.controller.placement.WarmFirstPlacement;
+import dev.floe.controller.registry.FleetView;
+import dev.floe.controller.registry.RecordingChannel;
+import dev.floe.controller.registry.RecordingConnection;
+import dev.floe.proto.Environment;
+import dev.floe.proto.Function;
+import dev.floe.proto.FunctionConfig;
+import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.Registration;
+import dev.floe.proto.WorkerInvokeRequest;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The invoker's handling of each kind of worker answer, with workers that answer as scripted. */
+class InvokerTest {
+    @TempDir
+    Path dataDir;
+    private FunctionCatalog catalog;
+    private final FleetView fleet = new FleetView(InstantSource.system(), Duration.ofSeconds(5), a -> new RecordingChannel(a.toString()));
+    private final List<String> called = new CopyOnWriteArrayList<>();
+    /** What each worker answers, by worker id; a worker not in it never answers. */
+    private final Map<String, Supplier<CompletableFuture<InvokeResponse>>> answers = new ConcurrentHashMap<>();
+    private final List<CompletableFuture<InvokeResponse>> pending = new CopyOnWriteArrayList<>();
+    private Invoker invoker;
+    private Function function;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        catalog = FunctionCatalog.open(dataDir, InstantSource.system(), (n, k) -> { });
+        function = catalog.create("fn", FunctionConfig.newBuilder().setRuntime("provided").setHandler("h").build(),
+                Packages.bootstrap("fn"));
+        WorkerClient workers = (workerId, request, deadline) -> {
+            called.add(workerId);
+            var answer = answers.get(workerId);
+            CompletableFuture<InvokeResponse> f = answer == null ? new CompletableFuture<>() : answer.get();
+            pending.add(f);
+            return f;
+        };
+        invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), workers, new InvokeMetrics(new SimpleMeterRegistry()));
+    }
+
+    @AfterEach
+    void tearDown() {
+        fleet.close(Duration.ZERO);
+        catalog.close();
+    }
+
+    private void worker(String id, int memoryMb, Environment... environments) {
+        fleet.register(Registration.newBuilder().setWorkerId(id).setAddress("127.0.0.1:1").setMemoryMb(memoryMb)
+                .addAllEnvironments(List.of(environments)).build(), new RecordingConnection());
+    }
+
+    private static CompletableFuture<InvokeResponse> failing(Status status) {
+        return CompletableFuture.failedFuture(status.asRuntimeException());
+    }
+
+    private static CompletableFuture<InvokeResponse> failing(ErrorType type, String message) {
+        return CompletableFuture.failedFuture(new FloeException(type, message).toStatus());
+    }
+
+    private FloeException failure(CompletableFuture<InvokeResponse> result) {
+        ExecutionException e = assertThrows(ExecutionException.class, result::get);
+        return assertInstanceOf(FloeException.class, e.getCause());
+    }
+
+    private CompletableFuture<InvokeResponse> invoke() {
+        return invoker.invoke(new InvokeCall("fn", null, false, null, null));
+    }
+
+    @Test
+    void whenEveryWorkerIsUnreachableTheCallerIsToldSo() {
+        worker("a", 2048);
+        worker("b", 1024);
+        answers.put("a", () -> failing(Status.UNAVAILABLE.withDescription("connection refused")));
+        answers.put("b", () -> failing(Status.UNAVAILABLE.withDescription("connection refused")));
+
+        FloeException e = failure(invoke());
+
+        assertEquals(ErrorType.SERVICE_UNAVAILABLE, e.type());
+        assertEquals("no worker could be reached to run fn (tried a, b); retry later", e.getMessage());
+        assertEquals(List.of("a", "b"), called, "one attempt per worker, most free memory first");
+    }
+
+    @Test
+    void otherWorkerErrorsPassThroughWithoutAnotherAttempt() {
+        worker("a", 2048);
+        worker("b", 1024);
+        answers.put("a", () -> failing(ErrorType.SERVICE, "cannot get the code of fn: disk full"));
+
+        FloeException e = failure(invoke());
+
+        assertEquals(ErrorType.SERVICE, e.type());
+        assertEquals("cannot get the code of fn: disk full", e.getMessage());
+        assertEquals(List.of("a"), called);
+    }
+
+    @Test
+    void gRPCsOwnResourceLimitsAreNotAFullFleet() {
+        worker("a", 2048);
+        answers.put("a", () -> failing(Status.RESOURCE_EXHAUSTED.withDescription("gRPC message exceeds maximum size 4194304")));
+
+        FloeException e = failure(invoke());
+
+        assertEquals(ErrorType.SERVICE, e.type());
+        assertTrue(e.getMessage().startsWith("worker a could not take invocation "), e.getMessage());
+        assertTrue(e.getMessage().endsWith(" of fn: gRPC message exceeds maximum size 4194304"), e.getMessage());
+    }
+
+    @Test
+    void aWorkerThatMissesTheDeadlineIsReportedAsSuch() {
+        worker("a", 2048);
+        answers.put("a", () -> failing(Status.DEADLINE_EXCEEDED));
+
+        FloeException e = failure(invoke());
+
+        assertEquals(ErrorType.SERVICE_UNAVAILABLE, e.type());
+        assertTrue(e.getMessage().matches("worker a did not answer invocation [0-9a-f-]{36} of fn before its deadline"), e.getMessage());
+    }
+
+    @Test
+    void cancellingTheInvocationCancelsTheWorkerCall() {
+        worker("a", 2048);
+
+        CompletableFuture<InvokeResponse> result = invoke();
+        result.cancel(false);
+
+        assertEquals(1, pending.size());
+        assertTrue(pending.getFirst().isCancelled());
+    }
+
+    @Test
+    void aWarmPromiseLastsAsLongAsTheCall() {
+        Environment idle = Environment.newBuilder().setId("e1").setFunction("fn").setRevision(1)
+                .setRevisionId(function.getRevisionId()).setState(Environment.State.IDLE).setMemoryMb(128).build();
+        worker("a", 2048, idle);
+
+        CompletableFuture<InvokeResponse> result = invoke();
+
+        assertEquals(new RevisionPresence(1, 128, 0, 1), fleet.snapshot(function.getRevisionId()).presence(function.getRevisionId(), "a"));
+        pending.getFirst().complete(InvokeResponse.newBuilder().setPayload(ByteString.copyFromUtf8("ok")).build());
+        assertEquals("a", result.join().getWorkerId());
+        assertEquals(new RevisionPresence(1, 128, 0, 0), fleet.snapshot(function.getRevisionId()).presence(function.getRevisionId(), "a"));
+    }
+
+    @Test
+    void theCallersDeadlineCapsTheWorkerCall() {
+        worker("a", 2048);
+        List<Deadline> deadlines = new CopyOnWriteArrayList<>();
+        invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), (id, request, deadline) -> {
+            deadlines.add(deadline);
+            return new CompletableFuture<>();
+        }, new InvokeMetrics(new SimpleMeterRegistry()));
+        Deadline soon = Deadline.after(1, TimeUnit.SECONDS);
+
+        invoker.invoke(new InvokeCall("fn", null, false, null, soon));
+        invoker.invoke(new InvokeCall("fn", null, false, null, null));
+
+        assertEquals(soon, deadlines.get(0));
+        long defaultMs = deadlines.get(1).timeRemaining(TimeUnit.MILLISECONDS);
+        assertTrue(defaultMs > 17_000 && defaultMs <= 18_000, "3 s + 10 s + 5 s: " + defaultMs);
+    }
+
+    @Test
+    void theWorkerRequestCarriesTheLatestFunctionAndARequestId() {
+        worker("a", 2048);
+        List<WorkerInvokeRequest> requests = new CopyOnWriteArrayList<>();
+        invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), (id, request, deadline) -> {
+            requests.add(request);
+            return CompletableFuture.completedFuture(InvokeResponse.newBuilder().setWorkerId("a").build());
+        }, new InvokeMetrics(new SimpleMeterRegistry()));
+
+        InvokeResponse response = invoker.invoke(new InvokeCall("fn", ByteString.copyFromUtf8("{}"), true, "ctx", null)).join();
+
+        WorkerInvokeRequest sent = requests.getFirst();
+        assertEquals(function, sent.getFunction());
+        assertEquals("{}", sent.getPayload().toStringUtf8());
+        assertTrue(sent.getTailLog());
+        assertEquals("ctx", sent.getClientContext());
+        assertEquals(sent.getRequestId(), response.getRequestId());
+        assertEquals("fn", response.getFunction());
+        assertEquals(1, response.getRevision());
+    }
+}
