@@ -64,9 +64,7 @@ final class Demo {
                         return 1;
                     }
                     Optional<Environment> frozen = awaitFrozen(client, response.getEnvironmentId(), Duration.ofSeconds(5));
-                    long frozenAt = System.nanoTime();
-                    rows.add(new Row(i, response, (answered - sent) / 1e6,
-                            frozen.map(e -> "FROZEN (" + ms((frozenAt - answered) / 1e6) + " after)").orElse("not frozen"),
+                    rows.add(new Row(i, response, (answered - sent) / 1e6, frozen.map(e -> "FROZEN").orElse("not frozen"),
                             frozen.map(Environment::getPid).orElse(0)));
                 }
             }
@@ -92,8 +90,8 @@ final class Demo {
     private record Row(int n, InvokeResponse response, double roundTripMs, String between, long pid) {}
 
     private static void print(PrintStream out, List<Row> rows) {
-        String format = "%-3s %-5s %-14s %-10s %-7s %-10s %-10s %-10s %-22s %s%n";
-        out.printf(format, "#", "START", "ENVIRONMENT", "WORKER", "PID", "INIT", "DURATION", "ROUND TRIP", "AFTERWARDS", "RESPONSE");
+        String format = "%-3s %-5s %-14s %-10s %-7s %-10s %-10s %-11s %-12s %s%n";
+        out.printf(format, "#", "START", "ENVIRONMENT", "WORKER", "PID", "INIT", "DURATION", "ROUND TRIP", "THEN", "RESPONSE");
         for (Row r : rows) {
             InvokeResponse response = r.response();
             out.printf(format, r.n(), response.getCold() ? "cold" : "warm", response.getEnvironmentId(), response.getWorkerId(),

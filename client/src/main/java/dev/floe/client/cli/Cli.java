@@ -51,6 +51,8 @@ public final class Cli {
     private final PrintStream err;
     private final Map<String, String> env;
     private final Map<String, Command> extra;
+    /** The last endpoint a command connected to, to explain a refused connection. */
+    private HostPort endpoint;
 
     public Cli(PrintStream out, PrintStream err, Map<String, String> env, Map<String, Command> extra) {
         this.out = out;
@@ -393,14 +395,18 @@ public final class Cli {
     }
 
     private FloeClient connect(Args args) {
-        return FloeClient.connect(endpoint(args));
+        endpoint = endpoint(args);
+        return FloeClient.connect(endpoint);
     }
 
     private String describe(FloeException e) {
-        if (e.type() == ErrorType.SERVICE_UNAVAILABLE && e.getCause() != null
-                && String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connection refused")) {
-            return "cannot reach Floe at " + e.getMessage().replaceAll(".*?([^ /]+:\\d+).*", "$1")
-                    + ": connection refused (is a controller running there? start a local fleet with: floe up)";
+        if (e.type() == ErrorType.SERVICE_UNAVAILABLE && endpoint != null) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.net.ConnectException) {
+                    return "cannot reach Floe at " + endpoint + ": connection refused"
+                            + " (is a controller running there? start a local fleet with: floe up)";
+                }
+            }
         }
         return e.type().wireName() + ": " + e.getMessage();
     }

@@ -248,14 +248,20 @@ public final class Invoker {
         }
     }
 
-    /** The worker refused before running anything (full), or could not be reached: another worker may take it. */
+    /**
+     * The worker refused before running anything (full), or could not be reached at all: another
+     * worker may take it. An UNAVAILABLE that the worker itself sent (it carries a Floe error type,
+     * e.g. the environment running the invocation was retired) means the invocation may have run:
+     * it goes back to the caller rather than run twice.
+     */
     private static boolean worthAnotherWorker(Throwable failure) {
         Throwable cause = unwrap(failure);
         if (cause instanceof java.util.concurrent.CancellationException) {
             return false;
         }
         FloeException floe = FloeException.fromThrowable(cause);
-        return floe.type() == ErrorType.WORKER_FULL || Status.fromThrowable(cause).getCode() == Status.Code.UNAVAILABLE;
+        return floe.type() == ErrorType.WORKER_FULL
+                || (Status.fromThrowable(cause).getCode() == Status.Code.UNAVAILABLE && !carriesErrorType(cause));
     }
 
     private static boolean carriesErrorType(Throwable failure) {

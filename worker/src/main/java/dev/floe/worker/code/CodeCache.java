@@ -76,15 +76,26 @@ public final class CodeCache {
                 return CompletableFuture.completedFuture(lease);
             }
         }
-        CompletableFuture<Entry> load = loading.computeIfAbsent(sha256, sha ->
-                CompletableFuture.supplyAsync(() -> existing(sha), executor)
-                        .thenCompose(found -> found != null ? CompletableFuture.completedFuture(found) : fetch(sha))
-                        .whenComplete((entry, failure) -> {
-                            loading.remove(sha);
-                            if (entry != null) {
-                                entries.put(sha, entry);
-                            }
-                        }));
+        // Registered before the work starts: the work may finish at once, and must not update the map
+        // from inside one of its own operations.
+        CompletableFuture<Entry> mine = new CompletableFuture<>();
+        CompletableFuture<Entry> load = loading.putIfAbsent(sha256, mine);
+        if (load == null) {
+            load = mine;
+            CompletableFuture.supplyAsync(() -> existing(sha256), executor)
+                    .thenCompose(found -> found != null ? CompletableFuture.completedFuture(found) : fetch(sha256))
+                    .whenComplete((entry, failure) -> {
+                        if (entry != null) {
+                            entries.put(sha256, entry);
+                        }
+                        loading.remove(sha256, mine);
+                        if (failure != null) {
+                            mine.completeExceptionally(failure);
+                        } else {
+                            mine.complete(entry);
+                        }
+                    });
+        }
         return load.thenCompose(entry -> {
             Lease lease = entry.lease();
             return lease != null ? CompletableFuture.completedFuture(lease) : acquire(sha256);

@@ -65,8 +65,15 @@ public final class Environment implements RuntimeEndpoint {
     private double initDurationMs;
     private long oomKillsBefore;
     private boolean freezeRequested;
-    private ScheduledFuture<?> freezeTimer;
-    private ScheduledFuture<?> timeoutTimer;
+    /*
+     * Timers are lazy: rather than scheduling and cancelling two timers on every invocation, each
+     * check re-arms itself only while it still has something to watch.
+     */
+    private long idleSinceNanos;
+    private ScheduledFuture<?> freezeCheck;
+    private ScheduledFuture<?> freezeConfirm;
+    private long deadlineNanos;
+    private ScheduledFuture<?> timeoutCheck;
     private ScheduledFuture<?> initTimer;
 
     Environment(String id, Function function, EnvironmentPool pool, EnvironmentHost host, EventLoop loop) {
@@ -225,7 +232,6 @@ public final class Environment implements RuntimeEndpoint {
     }
 
     private void deliver(Invocation invocation) {
-        cancel(freezeTimer);
         thaw();
         become(EnvironmentState.BUSY);
         current = invocation;
@@ -237,15 +243,19 @@ public final class Environment implements RuntimeEndpoint {
         long deadline = host.clock().millis() + timeoutMs;
         long logStart = invocation.cold() ? 0 : log.size();
         invocation.delivered(host.ticker().getAsLong(), deadline, logStart);
-        cell.resetMemoryPeak();
-        oomKillsBefore = cell.oomKills();
         log.start(invocation.requestId(), function.getRevision());
-        host.metrics().started(invocation.cold());
         NextWaiter w = waiter;
         waiter = null;
         w.deliver(new InvocationEvent(invocation.requestId(), deadline, RuntimeVariables.arn(function, host),
                 TraceIds.next(host.clock()), invocation.request().clientContext(), "", invocation.request().payload()));
-        timeoutTimer = loop.schedule(this::timedOut, timeoutMs, TimeUnit.MILLISECONDS);
+        // Bookkeeping after the event is on its way, off the invocation's critical path.
+        cell.resetMemoryPeak();
+        oomKillsBefore = cell.oomKills();
+        host.metrics().started(invocation.cold());
+        deadlineNanos = host.ticker().getAsLong() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        if (timeoutCheck == null) {
+            timeoutCheck = loop.schedule(this::timeoutDue, timeoutMs, TimeUnit.MILLISECONDS);
+        }
     }
 
     // ---- the Runtime API ----------------------------------------------------------------------
@@ -360,7 +370,6 @@ public final class Environment implements RuntimeEndpoint {
 
     /** Completes {@code invocation} with what the caller sees, and writes END and REPORT. */
     private void finish(Invocation invocation, byte[] payload, String functionError, String errorType) {
-        cancel(timeoutTimer);
         long nanos = host.ticker().getAsLong() - invocation.deliveredNanos();
         double durationMs = nanos / 1e6;
         double initMs = invocation.cold() ? initDurationMs : 0;
@@ -374,6 +383,20 @@ public final class Environment implements RuntimeEndpoint {
         pool.answered(this);
         invocation.complete(new InvocationResult(invocation.requestId(), payload, functionError, errorType,
                 invocation.cold(), id, durationMs, billedMs, initMs, memoryMb(), maxMemoryMb, tail));
+    }
+
+    /** The invocation's deadline may have come: time it out, or look again at its deadline. */
+    private void timeoutDue() {
+        timeoutCheck = null;
+        if (current == null || answered) {
+            return;
+        }
+        long left = deadlineNanos - host.ticker().getAsLong();
+        if (left > 0) {
+            timeoutCheck = loop.schedule(this::timeoutDue, left, TimeUnit.NANOSECONDS);
+        } else {
+            timedOut();
+        }
     }
 
     private void timedOut() {
@@ -450,8 +473,24 @@ public final class Environment implements RuntimeEndpoint {
     // ---- freezing -----------------------------------------------------------------------------
 
     private void scheduleFreeze() {
-        cancel(freezeTimer);
-        freezeTimer = loop.schedule(this::freeze, host.freezeGrace().toNanos(), TimeUnit.NANOSECONDS);
+        idleSinceNanos = host.ticker().getAsLong();
+        if (freezeCheck == null) {
+            freezeCheck = loop.schedule(this::freezeDue, host.freezeGrace().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The freeze grace may have passed since the environment became idle: freeze it, or look again. */
+    private void freezeDue() {
+        freezeCheck = null;
+        if (state != EnvironmentState.IDLE) {
+            return;
+        }
+        long left = idleSinceNanos + host.freezeGrace().toNanos() - host.ticker().getAsLong();
+        if (left > 0) {
+            freezeCheck = loop.schedule(this::freezeDue, left, TimeUnit.NANOSECONDS);
+        } else {
+            freeze();
+        }
     }
 
     private void freeze() {
@@ -488,12 +527,11 @@ public final class Environment implements RuntimeEndpoint {
             retireNow("freeze-failed");
             return;
         }
-        freezeTimer = loop.schedule(() -> confirmFrozen(started, Math.min(pauseNanos * 2, 10_000_000)),
+        freezeConfirm = loop.schedule(() -> confirmFrozen(started, Math.min(pauseNanos * 2, 10_000_000)),
                 pauseNanos, TimeUnit.NANOSECONDS);
     }
 
     private void thaw() {
-        cancel(freezeTimer);
         if (!freezeRequested) {
             return;
         }
@@ -520,8 +558,9 @@ public final class Environment implements RuntimeEndpoint {
             return;
         }
         retireReason = reason;
-        cancel(freezeTimer);
-        cancel(timeoutTimer);
+        cancel(freezeCheck);
+        cancel(freezeConfirm);
+        cancel(timeoutCheck);
         cancel(initTimer);
         FloeException gone = new FloeException(ErrorType.SERVICE_UNAVAILABLE,
                 "the environment running the invocation was retired (" + reason + ")");

@@ -57,14 +57,21 @@ final class EnvironmentLog implements AutoCloseable {
         StringBuilder line = new StringBuilder()
                 .append("END RequestId: ").append(requestId).append('\n')
                 .append("REPORT RequestId: ").append(requestId)
-                .append("\tDuration: ").append(String.format(Locale.ROOT, "%.2f", durationMs)).append(" ms")
+                .append("\tDuration: ").append(twoDecimals(durationMs)).append(" ms")
                 .append("\tBilled Duration: ").append(billedMs).append(" ms")
                 .append("\tMemory Size: ").append(memorySizeMb).append(" MB")
                 .append("\tMax Memory Used: ").append(maxMemoryUsedMb).append(" MB");
         if (initMs > 0) {
-            line.append("\tInit Duration: ").append(String.format(Locale.ROOT, "%.2f", initMs)).append(" ms");
+            line.append("\tInit Duration: ").append(twoDecimals(initMs)).append(" ms");
         }
         append(line.append("\t\n").toString());
+    }
+
+    /** {@code 12.34}: what {@code %.2f} prints, without the formatter's cost on every invocation. */
+    static String twoDecimals(double value) {
+        long hundredths = Math.round(value * 100);
+        long fraction = Math.abs(hundredths % 100);
+        return (hundredths < 0 && hundredths > -100 ? "-" : "") + hundredths / 100 + (fraction < 10 ? ".0" : ".") + fraction;
     }
 
     /** Lambda's line for an init phase that failed. */

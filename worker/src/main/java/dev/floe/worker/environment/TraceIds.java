@@ -1,6 +1,7 @@
 package dev.floe.worker.environment;
 
 import java.time.InstantSource;
+import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -10,9 +11,11 @@ import java.util.concurrent.ThreadLocalRandom;
 final class TraceIds {
     private TraceIds() {}
 
+    private static final HexFormat HEX = HexFormat.of();
+
     static String next(InstantSource clock) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        return String.format("Root=1-%08x-%08x%016x;Parent=%016x;Sampled=0",
-                clock.instant().getEpochSecond(), random.nextInt(), random.nextLong(), random.nextLong());
+        return "Root=1-" + HEX.toHexDigits((int) (clock.millis() / 1000)) + "-" + HEX.toHexDigits(random.nextInt())
+                + HEX.toHexDigits(random.nextLong()) + ";Parent=" + HEX.toHexDigits(random.nextLong()) + ";Sampled=0";
     }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class WorkerMetrics {
     private final MeterRegistry registry;
+    private final String workerId;
     private final Counter coldStarts;
     private final Counter warmStarts;
     private final Timer init;
@@ -29,13 +30,13 @@ public final class WorkerMetrics {
                 .description("invocations that started a new environment").register(registry);
         this.warmStarts = Counter.builder("floe.worker.starts").tag("worker", workerId).tag("kind", "warm")
                 .description("invocations that reused an environment").register(registry);
-        this.init = Timer.builder("floe.worker.init").tag("worker", workerId)
+        this.init = Timer.builder("floe.worker.init").tag("worker", workerId).publishPercentiles(0.5, 0.99)
                 .description("from spawning the runtime to its first request for an invocation").register(registry);
-        this.invoke = Timer.builder("floe.worker.invoke").tag("worker", workerId)
+        this.invoke = Timer.builder("floe.worker.invoke").tag("worker", workerId).publishPercentiles(0.5, 0.99)
                 .description("from delivering an invocation to its response").register(registry);
-        this.freeze = Timer.builder("floe.worker.freeze").tag("worker", workerId)
+        this.freeze = Timer.builder("floe.worker.freeze").tag("worker", workerId).publishPercentiles(0.5, 0.99)
                 .description("from requesting a freeze to every process stopped").register(registry);
-        this.thaw = Timer.builder("floe.worker.thaw").tag("worker", workerId)
+        this.thaw = Timer.builder("floe.worker.thaw").tag("worker", workerId).publishPercentiles(0.5, 0.99)
                 .description("from requesting a thaw to the processes runnable").register(registry);
         for (EnvironmentState state : EnvironmentState.values()) {
             if (state == EnvironmentState.RETIRED) {
@@ -49,8 +50,6 @@ public final class WorkerMetrics {
         }
         this.workerId = workerId;
     }
-
-    private final String workerId;
 
     public MeterRegistry registry() {
         return registry;

@@ -24,6 +24,7 @@ public final class Cell implements AutoCloseable {
     private final Path v1Pids;
     private final MemoryControl memory;
     private volatile long pid;
+    private final java.util.Map<Path, ControlFile> controls = new java.util.HashMap<>();
 
     Cell(String id, Path unified, Path v1Freezer, Path v1Memory, Path v1Pids, MemoryControl memory) {
         this.id = id;
@@ -73,8 +74,8 @@ public final class Cell implements AutoCloseable {
     public long memoryPeakBytes() {
         try {
             return switch (memory) {
-                case CGROUP2 -> CgroupFiles.number(unified.resolve("memory.peak"));
-                case CGROUP1 -> CgroupFiles.number(v1Memory.resolve("memory.max_usage_in_bytes"));
+                case CGROUP2 -> control(unified, "memory.peak", true).number();
+                case CGROUP1 -> control(v1Memory, "memory.max_usage_in_bytes", true).number();
                 case NONE -> residentPeakOfRuntime();
             };
         } catch (IOException | RuntimeException e) {
@@ -86,8 +87,8 @@ public final class Cell implements AutoCloseable {
     public void resetMemoryPeak() {
         try {
             switch (memory) {
-                case CGROUP2 -> CgroupFiles.write(unified.resolve("memory.peak"), "0");
-                case CGROUP1 -> CgroupFiles.write(v1Memory.resolve("memory.max_usage_in_bytes"), "0");
+                case CGROUP2 -> control(unified, "memory.peak", true).write("0");
+                case CGROUP1 -> control(v1Memory, "memory.max_usage_in_bytes", true).write("0");
                 case NONE -> { }
             }
         } catch (IOException e) {
@@ -99,12 +100,24 @@ public final class Cell implements AutoCloseable {
     public long oomKills() {
         try {
             return switch (memory) {
-                case CGROUP2 -> Math.max(0, CgroupFiles.keyed(unified.resolve("memory.events"), "oom_kill"));
-                case CGROUP1 -> Math.max(0, CgroupFiles.keyed(v1Memory.resolve("memory.oom_control"), "oom_kill"));
+                case CGROUP2 -> Math.max(0, control(unified, "memory.events", false).keyed("oom_kill"));
+                case CGROUP1 -> Math.max(0, control(v1Memory, "memory.oom_control", false).keyed("oom_kill"));
                 case NONE -> 0;
             };
         } catch (IOException e) {
             return 0;
+        }
+    }
+
+    /** One of the cell's control files, opened on first use and kept open until {@link #close()}. */
+    ControlFile control(Path dir, String name, boolean writable) throws IOException {
+        synchronized (controls) {
+            ControlFile file = controls.get(dir.resolve(name));
+            if (file == null) {
+                file = new ControlFile(dir.resolve(name), writable);
+                controls.put(dir.resolve(name), file);
+            }
+            return file;
         }
     }
 
@@ -163,6 +176,16 @@ public final class Cell implements AutoCloseable {
      */
     @Override
     public void close() {
+        synchronized (controls) {
+            for (ControlFile file : controls.values()) {
+                try {
+                    file.close();
+                } catch (IOException ignored) {
+                    // the cgroup is about to go
+                }
+            }
+            controls.clear();
+        }
         long deadline = System.nanoTime() + 5_000_000_000L;
         for (Path dir : new Path[] {unified, v1Freezer, v1Memory, v1Pids}) {
             if (dir == null) {

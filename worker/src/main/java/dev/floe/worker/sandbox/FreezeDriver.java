@@ -29,17 +29,17 @@ public interface FreezeDriver {
 
             @Override
             public void freeze(Cell cell) throws IOException {
-                CgroupFiles.write(cell.unified().resolve("cgroup.freeze"), "1");
+                cell.control(cell.unified(), "cgroup.freeze", true).write("1");
             }
 
             @Override
             public boolean isFrozen(Cell cell) throws IOException {
-                return CgroupFiles.keyed(cell.unified().resolve("cgroup.events"), "frozen") == 1;
+                return cell.control(cell.unified(), "cgroup.events", false).keyed("frozen") == 1;
             }
 
             @Override
             public void thaw(Cell cell) throws IOException {
-                CgroupFiles.write(cell.unified().resolve("cgroup.freeze"), "0");
+                cell.control(cell.unified(), "cgroup.freeze", true).write("0");
             }
         };
     }
@@ -53,17 +53,17 @@ public interface FreezeDriver {
 
             @Override
             public void freeze(Cell cell) throws IOException {
-                CgroupFiles.write(cell.v1Freezer().resolve("freezer.state"), "FROZEN");
+                cell.control(cell.v1Freezer(), "freezer.state", true).write("FROZEN");
             }
 
             @Override
             public boolean isFrozen(Cell cell) throws IOException {
-                return CgroupFiles.read(cell.v1Freezer().resolve("freezer.state")).equals("FROZEN");
+                return cell.control(cell.v1Freezer(), "freezer.state", true).read().trim().equals("FROZEN");
             }
 
             @Override
             public void thaw(Cell cell) throws IOException {
-                CgroupFiles.write(cell.v1Freezer().resolve("freezer.state"), "THAWED");
+                cell.control(cell.v1Freezer(), "freezer.state", true).write("THAWED");
             }
         };
     }

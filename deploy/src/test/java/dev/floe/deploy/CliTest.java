@@ -1,0 +1,140 @@
+package dev.floe.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The floe command line against a real fleet: the exact surface scripts depend on. */
+class CliTest {
+    private static FleetFixture fleet;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fleet = new FleetFixture(2);
+    }
+
+    @AfterAll
+    static void stop() {
+        fleet.close();
+    }
+
+    @Test
+    void aFunctionFromADirectoryIsCreatedInvokedAndDescribed() {
+        FleetFixture.Result created = fleet.floe("fn", "create", "hello", "--code", "examples/hello", "--runtime", "provided",
+                "--handler", "hello.handler", "--memory", "256", "--timeout", "5", "--env", "GREETING=hi");
+        assertEquals(0, created.status(), created.err());
+        assertTrue(created.out().startsWith("created hello revision 1"), created.out());
+
+        FleetFixture.Result invoked = fleet.floe("invoke", "hello", "--payload", "{\"name\":\"floe\"}");
+        assertEquals(0, invoked.status(), invoked.err());
+        JsonObject body = JsonParser.parseString(invoked.out()).getAsJsonObject();
+        assertEquals("hello from Floe", body.get("message").getAsString());
+        assertEquals(1, body.get("invocation").getAsInt());
+
+        FleetFixture.Result json = fleet.floe("invoke", "hello", "--json", "--tail");
+        assertEquals(0, json.status(), json.err());
+        JsonObject result = JsonParser.parseString(json.out()).getAsJsonObject();
+        for (String field : new String[] {"requestId", "payload", "cold", "environmentId", "workerId", "revision", "durationMs",
+                "billedDurationMs", "logTail"}) {
+            assertTrue(result.has(field), field + " in " + json.out());
+        }
+        assertFalse(result.get("cold").getAsBoolean());
+        assertFalse(result.has("functionError"), "no function error, no field");
+        assertEquals(2, JsonParser.parseString(result.get("payload").getAsString()).getAsJsonObject().get("invocation").getAsInt());
+        assertTrue(result.get("logTail").getAsString().contains("REPORT RequestId: " + result.get("requestId").getAsString()));
+
+        FleetFixture.Result get = fleet.floe("fn", "get", "hello", "--json");
+        JsonObject function = JsonParser.parseString(get.out()).getAsJsonObject();
+        assertEquals("hello", function.get("name").getAsString());
+        assertEquals(256, function.getAsJsonObject("config").get("memoryMb").getAsInt());
+        assertEquals("hi", function.getAsJsonObject("config").getAsJsonObject("environment").get("GREETING").getAsString());
+
+        FleetFixture.Result table = fleet.floe("fn", "ls");
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith("hello ") && l.contains("256 MB")), table.out());
+    }
+
+    @Test
+    void theFleetIsListedAsJson() {
+        fleet.floe("fn", "create", "listed", "--code", "examples/hello", "--handler", "h");
+        fleet.floe("invoke", "listed");
+
+        JsonArray envs = JsonParser.parseString(fleet.floe("envs", "--json").out()).getAsJsonArray();
+        JsonObject env = envs.asList().stream().map(e -> e.getAsJsonObject())
+                .filter(e -> e.get("function").getAsString().equals("listed")).findFirst().orElseThrow();
+        for (String field : new String[] {"id", "function", "revision", "workerId", "state", "pid", "memoryMb"}) {
+            assertTrue(env.has(field), field + " in " + env);
+        }
+        assertTrue(java.util.Set.of("IDLE", "FROZEN", "BUSY").contains(env.get("state").getAsString()), env.toString());
+        assertTrue(env.get("pid").getAsInt() > 0);
+
+        JsonArray workers = JsonParser.parseString(fleet.floe("workers", "--json").out()).getAsJsonArray();
+        assertEquals(2, workers.size());
+        JsonObject worker = workers.get(0).getAsJsonObject();
+        for (String field : new String[] {"id", "address", "state", "memoryMb", "memoryUsedMb", "environments"}) {
+            assertTrue(worker.has(field), field + " in " + worker);
+        }
+        assertEquals("READY", worker.get("state").getAsString());
+        assertEquals(1024, worker.get("memoryMb").getAsInt());
+    }
+
+    @Test
+    void aFunctionErrorStillExitsZeroAndSaysSo() throws Exception {
+        Path code = Files.createDirectories(fleet.data.resolve("failing"));
+        Files.writeString(code.resolve("bootstrap"), "#!/bin/sh\nexit 3\n");
+        code.resolve("bootstrap").toFile().setExecutable(true);
+        fleet.floe("fn", "create", "exits", "--code", code.toString(), "--handler", "h");
+
+        FleetFixture.Result result = fleet.floe("invoke", "exits", "--json");
+
+        assertEquals(0, result.status(), result.err());
+        JsonObject json = JsonParser.parseString(result.out()).getAsJsonObject();
+        assertEquals("Unhandled", json.get("functionError").getAsString());
+        assertEquals("Runtime.ExitError", json.get("errorType").getAsString());
+        assertTrue(json.get("cold").getAsBoolean());
+    }
+
+    @Test
+    void refusalsAreOneLineOnStderrWithANonZeroExit() {
+        FleetFixture.Result missing = fleet.floe("invoke", "nothing-here");
+        assertEquals(1, missing.status());
+        assertEquals("", missing.out());
+        assertEquals(1, missing.err().lines().count(), missing.err());
+        assertTrue(missing.err().startsWith("floe: ResourceNotFoundException: "), missing.err());
+
+        FleetFixture.Result badMemory = fleet.floe("fn", "create", "bad", "--code", "examples/hello", "--handler", "h",
+                "--memory", "64");
+        assertEquals(1, badMemory.status());
+        assertTrue(badMemory.err().contains("memory: 64 MB (expected: 128..10240 MB)"), badMemory.err());
+
+        FleetFixture.Result badJson = fleet.floe("invoke", "anything", "--payload", "{not json");
+        assertEquals(2, badJson.status());
+        assertTrue(badJson.err().contains("not valid JSON"), badJson.err());
+
+        FleetFixture.Result usage = fleet.floe("fn", "create", "x", "--colde", "y");
+        assertEquals(2, usage.status());
+        assertTrue(usage.err().startsWith("floe: unknown option --colde"), usage.err());
+
+        FleetFixture.Result noCode = fleet.floe("fn", "create", "x", "--code", "no/such/dir", "--handler", "h");
+        assertEquals(2, noCode.status());
+        assertTrue(noCode.err().contains("no such file or directory: no/such/dir"), noCode.err());
+    }
+
+    @Test
+    void anUnreachableFleetIsExplained() {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int status = Floe.cli(new java.io.PrintStream(new java.io.ByteArrayOutputStream()), new java.io.PrintStream(err))
+                .run("fn", "ls", "--endpoint", "127.0.0.1:1");
+
+        assertEquals(1, status);
+        assertTrue(err.toString().startsWith("floe: cannot reach Floe at 127.0.0.1:1"), err.toString());
+    }
+}

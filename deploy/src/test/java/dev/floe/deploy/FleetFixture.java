@@ -1,0 +1,89 @@
+package dev.floe.deploy;
+
+import com.google.gson.Gson;
+import dev.floe.client.FloeClient;
+import dev.floe.proto.Environment;
+import dev.floe.proto.FunctionConfig;
+import dev.floe.proto.InvokeResponse;
+import dev.floe.testing.Await;
+import dev.floe.testing.ProbeFunction;
+import dev.floe.testing.Processes;
+import dev.floe.worker.Worker;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+
+/** A real local fleet for a test, a client to it, and the floe command line pointed at it. */
+final class FleetFixture implements AutoCloseable {
+    /** For concurrent calls: the common pool may have a single thread on a small machine. */
+    static final java.util.concurrent.Executor THREADS = java.util.concurrent.Executors.newCachedThreadPool(
+            Thread.ofPlatform().name("test-caller-", 0).daemon(true).factory());
+    final Path data;
+    final LocalFleet fleet;
+    final FloeClient client;
+
+    FleetFixture(int workers, int workerMemoryMb, UnaryOperator<Worker.Builder> tuning) throws IOException {
+        this.data = Files.createDirectories(Path.of("target", "fleet-data", UUID.randomUUID().toString().substring(0, 8))
+                .toAbsolutePath());
+        this.fleet = LocalFleet.builder().workers(workers).port(0).dataDir(data).workerMemoryMb(workerMemoryMb)
+                .workerTuning(tuning).start().awaitRegistered(Duration.ofSeconds(20));
+        this.client = FloeClient.connect(fleet.endpoint());
+        Await.until(Duration.ofSeconds(10), workers + " workers in the fleet view", () -> client.workers().size() == workers);
+    }
+
+    FleetFixture(int workers) throws IOException {
+        this(workers, 1024, UnaryOperator.identity());
+    }
+
+    void createProbe(String name, FunctionConfig.Builder config) {
+        client.createFunction(name, ProbeFunction.zip(), config.setRuntime("provided").setHandler("probe.handler").build());
+    }
+
+    InvokeResponse invoke(String name, String json) {
+        return client.invoke(name, json.getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> json(InvokeResponse response) {
+        return new Gson().fromJson(response.getPayload().toStringUtf8(), Map.class);
+    }
+
+    List<Environment> environments(String function) {
+        return client.environments(function);
+    }
+
+    void awaitState(String environmentId, Environment.State state) {
+        Await.until(Duration.ofSeconds(10), "environment " + environmentId + " " + state, () -> client.environments().stream()
+                .anyMatch(e -> e.getId().equals(environmentId) && e.getState() == state));
+    }
+
+    /** Runs a floe command against this fleet, as a user would type it. */
+    Result floe(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String[] withEndpoint = new String[args.length + 2];
+        System.arraycopy(args, 0, withEndpoint, 0, args.length);
+        withEndpoint[args.length] = "--endpoint";
+        withEndpoint[args.length + 1] = fleet.endpoint().toString();
+        int status = Floe.cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(withEndpoint);
+        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    record Result(int status, String out, String err) {}
+
+    @Override
+    public void close() {
+        client.close();
+        fleet.close();
+        Processes.assertNoneLeft(data.toString(), Duration.ofSeconds(10));
+    }
+}
