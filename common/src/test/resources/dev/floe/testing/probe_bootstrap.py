@@ -44,6 +44,14 @@ def handle(event, headers):
         return {"event": event, "headers": headers}
     if op == "env":
         return dict(os.environ)
+    if op == "self":
+        tmp = os.statvfs("/tmp")
+        with open("/proc/self/cgroup") as f:
+            cgroups = f.read()
+        return {"pid": os.getpid(), "pgid": os.getpgid(0), "sid": os.getsid(0), "cwd": os.getcwd(),
+                "tmp_bytes": tmp.f_blocks * tmp.f_frsize, "tmp_free": tmp.f_bavail * tmp.f_frsize,
+                "tmp_entries": sorted(os.listdir("/tmp")), "cgroups": cgroups,
+                "tmp_mode": oct(os.stat("/tmp").st_mode & 0o7777)}
     if op == "tmp-write":
         path = event.get("path", "/tmp/probe.bin")
         with open(path, "ab") as f:

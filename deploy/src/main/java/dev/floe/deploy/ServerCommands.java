@@ -43,7 +43,8 @@ final class ServerCommands {
         Sandbox.Info sandbox = fleet.workers().getFirst().sandbox();
         cli.out().println("Floe is up: controller on " + args.value("host", "127.0.0.1") + ":" + fleet.controller().port()
                 + ", " + workers + " worker" + (workers == 1 ? "" : "s") + " (freezer " + sandbox.freezer()
-                + ", memory limit " + sandbox.memoryLimit() + ", /tmp " + sandbox.tmp() + "), data in " + data);
+                + ", memory limit " + sandbox.memoryLimit() + ", /tmp " + sandbox.tmp() + ", launcher " + sandbox.launcher()
+                + "), data in " + data);
         cli.out().println("Ctrl-C stops the fleet and every environment in it.");
         Thread.currentThread().join();
         return 0;
@@ -98,7 +99,7 @@ final class ServerCommands {
     }
 
     private static Args.Spec workerTuningSpec() {
-        return new Args.Spec().value("idle-timeout").value("freeze-grace").value("freezer").value("tmp");
+        return new Args.Spec().value("idle-timeout").value("freeze-grace").value("freezer").value("tmp").value("launcher");
     }
 
     private static Worker.Builder tune(Worker.Builder builder, Args args) {
@@ -114,8 +115,9 @@ final class ServerCommands {
     private static Sandbox.Options sandbox(Args args) {
         Sandbox.FreezerChoice freezer = choice(args, "freezer", Sandbox.FreezerChoice.class, Sandbox.FreezerChoice.AUTO);
         Sandbox.TmpChoice tmp = choice(args, "tmp", Sandbox.TmpChoice.class, Sandbox.TmpChoice.AUTO);
+        Sandbox.LauncherChoice launcher = choice(args, "launcher", Sandbox.LauncherChoice.class, Sandbox.LauncherChoice.AUTO);
         Sandbox.Options defaults = Sandbox.Options.defaults();
-        return new Sandbox.Options(freezer, tmp, defaults.memoryLimits(), defaults.pidsMax());
+        return new Sandbox.Options(freezer, tmp, defaults.memoryLimits(), defaults.pidsMax(), launcher);
     }
 
     private static <E extends Enum<E>> E choice(Args args, String name, Class<E> type, E fallback) {

@@ -110,13 +110,13 @@ public final class Worker implements AutoCloseable {
             var info = sandbox.info();
             link = new ControllerLink(controller, loops.next(), config.id, address, config.memoryMb,
                     dev.floe.proto.Sandbox.newBuilder().setFreezer(info.freezer()).setMemoryLimit(info.memoryLimit())
-                            .setTmp(info.tmp()).build(),
+                            .setTmp(info.tmp()).setLauncher(info.launcher()).build(),
                     pool, pool::memoryReservedMb);
             linkRef[0] = link;
             link.start();
             LOG.log(System.Logger.Level.INFO, "worker " + config.id + " serving on " + address + " (memory " + config.memoryMb
                     + " MB, freezer " + info.freezer() + ", memory limit " + info.memoryLimit() + ", /tmp " + info.tmp()
-                    + "), controller " + config.controller);
+                    + ", launcher " + info.launcher() + "), controller " + config.controller);
             return this;
         } catch (IOException | RuntimeException e) {
             close();

@@ -122,8 +122,11 @@ public final class Cli {
                   up [--workers N] [--port P] [--data DIR] [--worker-memory MB]
                                                              a controller and N workers until SIGINT/SIGTERM
                   controller [--port P] [--data DIR]         a controller alone
-                  worker --controller HOST:PORT [--id ID] [--memory MB] [--data DIR]
+                  worker --controller HOST:PORT [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST] [--advertise HOST]
                                                              a worker alone, for another machine
+                  (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
+                   --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
+                  bench [--warm N] [--cold N]                Floe's latencies beside the bare mechanism's
                   fn create NAME --code DIR|ZIP --handler H [--runtime provided] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn get NAME [--json]
@@ -372,10 +375,12 @@ public final class Cli {
                 out.println(jsonArray(workers));
                 return 0;
             }
-            Table table = new Table("ID", "ADDRESS", "STATE", "MEMORY", "USED", "ENVIRONMENTS", "FREEZER", "MEMORY LIMIT", "TMP");
+            Table table = new Table("ID", "ADDRESS", "STATE", "MEMORY", "USED", "ENVIRONMENTS", "FREEZER", "MEMORY LIMIT", "TMP",
+                    "LAUNCHER");
             for (Worker w : workers) {
                 table.row(w.getId(), w.getAddress(), w.getState(), w.getMemoryMb() + " MB", w.getMemoryUsedMb() + " MB",
-                        w.getEnvironments(), w.getSandbox().getFreezer(), w.getSandbox().getMemoryLimit(), w.getSandbox().getTmp());
+                        w.getEnvironments(), w.getSandbox().getFreezer(), w.getSandbox().getMemoryLimit(), w.getSandbox().getTmp(),
+                        w.getSandbox().getLauncher());
             }
             table.print(out);
             return 0;

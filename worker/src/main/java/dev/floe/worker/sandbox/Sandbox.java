@@ -36,15 +36,26 @@ public final class Sandbox implements AutoCloseable {
     /** Which /tmp to give environments: {@code AUTO} picks disk, then tmpfs, then a private TMPDIR. */
     public enum TmpChoice { AUTO, DISK, TMPFS, TMPDIR }
 
+    /**
+     * How to start environments: {@code NATIVE} is one compiled program making the system calls
+     * (built where the build machine had a C compiler), {@code SCRIPT} a shell script running the same
+     * steps as separate programs (a few milliseconds each); {@code AUTO} prefers native.
+     */
+    public enum LauncherChoice { AUTO, NATIVE, SCRIPT }
+
     /** What a worker asks of its sandbox; {@code pidsMax} is Lambda's limit of 1,024 processes and threads. */
-    public record Options(FreezerChoice freezer, TmpChoice tmp, boolean memoryLimits, int pidsMax) {
+    public record Options(FreezerChoice freezer, TmpChoice tmp, boolean memoryLimits, int pidsMax, LauncherChoice launcher) {
+        public Options(FreezerChoice freezer, TmpChoice tmp, boolean memoryLimits, int pidsMax) {
+            this(freezer, tmp, memoryLimits, pidsMax, LauncherChoice.AUTO);
+        }
+
         public static Options defaults() {
-            return new Options(FreezerChoice.AUTO, TmpChoice.AUTO, true, 1024);
+            return new Options(FreezerChoice.AUTO, TmpChoice.AUTO, true, 1024, LauncherChoice.AUTO);
         }
     }
 
     /** What was chosen, in the words the fleet view reports. */
-    public record Info(String freezer, String memoryLimit, String tmp) {}
+    public record Info(String freezer, String memoryLimit, String tmp, String launcher) {}
 
     private final Path unifiedBase;
     private final Path v1FreezerBase;
@@ -54,11 +65,11 @@ public final class Sandbox implements AutoCloseable {
     private final FreezeDriver freezeDriver;
     private final TmpVolume.Kind tmpKind;
     private final int pidsMax;
-    private final Path launcher;
+    private final List<String> launcher;
     private final ExecutorService spawner;
 
     private Sandbox(Path unifiedBase, Path v1FreezerBase, Path v1MemoryBase, Path v1PidsBase, Cell.MemoryControl memory,
-                    FreezeDriver freezeDriver, TmpVolume.Kind tmpKind, int pidsMax, Path launcher, String workerId) {
+                    FreezeDriver freezeDriver, TmpVolume.Kind tmpKind, int pidsMax, List<String> launcher, String workerId) {
         this.unifiedBase = unifiedBase;
         this.v1FreezerBase = v1FreezerBase;
         this.v1MemoryBase = v1MemoryBase;
@@ -133,7 +144,7 @@ public final class Sandbox implements AutoCloseable {
         }
 
         Path bin = Files.createDirectories(dataDir.resolve("bin"));
-        Path launcher = installLauncher(bin);
+        List<String> launcher = installLauncher(bin, options.launcher());
         TmpVolume.Kind tmp = chooseTmp(options.tmp());
         if (tmp != TmpVolume.Kind.TMPDIR && underTmp(dataDir)) {
             // A private /tmp mounted in the environment would hide the worker's data there, code included.
@@ -156,7 +167,7 @@ public final class Sandbox implements AutoCloseable {
             case CGROUP2 -> "cgroup2";
             case CGROUP1 -> "cgroup1";
             case NONE -> "none";
-        }, tmpKind.wireName());
+        }, tmpKind.wireName(), launcher.size() == 1 ? "native" : "script");
     }
 
     public FreezeDriver freezeDriver() {
@@ -209,9 +220,7 @@ public final class Sandbox implements AutoCloseable {
      */
     public Process launch(Cell cell, TmpVolume tmp, Path taskRoot, List<String> command,
                           Map<String, String> environment, Path log) throws IOException {
-        List<String> argv = new ArrayList<>();
-        argv.add("/bin/sh");
-        argv.add(launcher.toString());
+        List<String> argv = new ArrayList<>(launcher);
         argv.add(cell.procsFiles().stream().map(Path::toString).collect(Collectors.joining(":")));
         argv.addAll(tmp.launcherArguments());
         argv.add(taskRoot.toString());
@@ -396,18 +405,52 @@ public final class Sandbox implements AutoCloseable {
         return Files.isExecutable(Path.of("/usr/sbin", program)) || Files.isExecutable(Path.of("/sbin", program));
     }
 
-    private static Path installLauncher(Path bin) throws IOException {
-        Path target = bin.resolve("floe-env-launch");
-        try (InputStream in = Sandbox.class.getResourceAsStream("floe-env-launch.sh")) {
-            if (in == null) {
-                throw new IOException("the launcher script is missing from the worker's jar");
+    /** The launcher's command: the native program if it was built and runs here, else the shell script. */
+    private static List<String> installLauncher(Path bin, LauncherChoice choice) throws IOException {
+        if (choice != LauncherChoice.SCRIPT) {
+            Path nativeLauncher = install(bin, "floe-env-launch-" + System.getProperty("os.arch"), "floe-env-launch");
+            if (nativeLauncher != null && runs(nativeLauncher)) {
+                return List.of(nativeLauncher.toString());
             }
+            if (choice == LauncherChoice.NATIVE) {
+                throw new IOException("launcher native asked for, but this worker was built without it or it does not run"
+                        + " on this machine (" + System.getProperty("os.arch") + ")");
+            }
+        }
+        Path script = install(bin, "floe-env-launch.sh", "floe-env-launch.sh");
+        if (script == null) {
+            throw new IOException("the launcher script is missing from the worker's jar");
+        }
+        return List.of("/bin/sh", script.toString());
+    }
+
+    /** Copies a resource to {@code bin/name}, executable; null if the jar lacks it. */
+    private static Path install(Path bin, String resource, String name) throws IOException {
+        try (InputStream in = Sandbox.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                return null;
+            }
+            Path target = bin.resolve(name);
             Path tmp = Files.createTempFile(bin, "launch", ".tmp");
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-xr-xr-x"));
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return target;
         }
-        return target;
+    }
+
+    /** Whether a native launcher loads here: run without arguments, it prints its usage and exits 2. */
+    private static boolean runs(Path program) {
+        try {
+            Process probe = new ProcessBuilder(program.toString()).redirectErrorStream(true)
+                    .redirectOutput(Redirect.DISCARD).start();
+            return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 2;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static void writeIfPresent(Path file, String value) throws IOException {

@@ -1,0 +1,183 @@
+/*
+ * floe-env-launch: starts one Floe execution environment, then becomes its runtime. It does what
+ * floe-env-launch.sh does, step for step, but as system calls in one process instead of a chain of
+ * programs: on a small machine each exec costs milliseconds, and a cold start runs this once.
+ *
+ *   1. joins the environment's cgroups, so every process it ever forks is held, frozen and killed
+ *      with it;
+ *   2. starts a new session, so its process group is its own and a terminal's signals miss it;
+ *   3. in a private mount namespace, mounts its private /tmp (a loop-mounted ext4 image, or a
+ *      tmpfs) and makes the function's code read-only;
+ *   4. asks the kernel to kill it if the worker dies (parent-death signal), and execs the runtime,
+ *      which keeps the pid the worker spawned.
+ *
+ * usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB TASK_ROOT -- COMMAND [ARG]...
+ *   PROCS       colon-separated cgroup.procs files to join ("" for none)
+ *   TMP_KIND    disk (TMP_SOURCE is an ext4 image), tmpfs (of TMP_MB megabytes), or none
+ *
+ * A failure is one line on stderr (the environment's log) and exit status 126.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/loop.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static void fail(const char *step, const char *subject) {
+    fprintf(stderr, "floe-env-launch: %s %s: %s\n", step, subject, strerror(errno));
+    exit(126);
+}
+
+static void join_cgroups(char *procs) {
+    char pid[24];
+    int length = snprintf(pid, sizeof pid, "%d", (int) getpid());
+    for (char *file = strtok(procs, ":"); file != NULL; file = strtok(NULL, ":")) {
+        int fd = open(file, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, pid, (size_t) length) != length) {
+            fail("joining cgroup", file);
+        }
+        close(fd);
+    }
+}
+
+/*
+ * Attaches the image to a free loop device that detaches itself on its last close, and returns an
+ * open descriptor of the device: it must stay open until the mount holds the device.
+ */
+static int attach_loop(const char *image, char *device, size_t size) {
+    int control = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+    int backing = open(image, O_RDWR | O_CLOEXEC);
+    if (control < 0) {
+        fail("opening", "/dev/loop-control");
+    }
+    if (backing < 0) {
+        fail("opening", image);
+    }
+    for (int attempt = 0; attempt < 64; attempt++) {
+        int number = ioctl(control, LOOP_CTL_GET_FREE);
+        if (number < 0) {
+            fail("finding a free loop device", "");
+        }
+        snprintf(device, size, "/dev/loop%d", number);
+        int loop = open(device, O_RDWR | O_CLOEXEC);
+        if (loop < 0 && errno == ENOENT) {
+            /* no device node (e.g. a container without udev): make it */
+            if (mknod(device, S_IFBLK | 0660, makedev(7, (unsigned) number)) < 0 && errno != EEXIST) {
+                fail("creating", device);
+            }
+            loop = open(device, O_RDWR | O_CLOEXEC);
+        }
+        if (loop < 0) {
+            fail("opening", device);
+        }
+        struct loop_config config;
+        memset(&config, 0, sizeof config);
+        config.fd = (unsigned) backing;
+        config.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+        if (ioctl(loop, LOOP_CONFIGURE, &config) == 0) {
+            close(backing);
+            close(control);
+            return loop;
+        }
+        if (errno == EINVAL || errno == ENOTTY) {
+            /* kernels before 5.8: the two-step form */
+            if (ioctl(loop, LOOP_SET_FD, backing) == 0) {
+                struct loop_info64 info;
+                memset(&info, 0, sizeof info);
+                info.lo_flags = LO_FLAGS_AUTOCLEAR;
+                if (ioctl(loop, LOOP_SET_STATUS64, &info) == 0) {
+                    close(backing);
+                    close(control);
+                    return loop;
+                }
+                ioctl(loop, LOOP_CLR_FD, 0);
+            }
+        }
+        if (errno != EBUSY) {
+            fail("attaching a loop device to", image);
+        }
+        close(loop); /* another environment took this device first: try the next free one */
+    }
+    errno = EBUSY;
+    fail("attaching a loop device to", image);
+    return -1;
+}
+
+static void private_mounts(const char *kind, const char *source, const char *megabytes, const char *root) {
+    if (unshare(CLONE_NEWNS) < 0) {
+        fail("creating", "a mount namespace");
+    }
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        fail("making mounts private in", "the namespace");
+    }
+    if (strcmp(kind, "disk") == 0) {
+        char device[64];
+        int loop = attach_loop(source, device, sizeof device);
+        if (mount(device, "/tmp", "ext4", MS_NOSUID | MS_NODEV, NULL) < 0) {
+            fail("mounting /tmp from", source);
+        }
+        close(loop);
+        rmdir("/tmp/lost+found");
+        if (chmod("/tmp", 01777) < 0) {
+            fail("setting the mode of", "/tmp");
+        }
+    } else {
+        char options[64];
+        snprintf(options, sizeof options, "size=%sm,mode=1777", megabytes);
+        if (mount("floe-tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, options) < 0) {
+            fail("mounting a tmpfs on", "/tmp");
+        }
+    }
+    if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        fail("binding", root);
+    }
+    if (mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) {
+        fail("making read-only", root);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc < 8 || strcmp(argv[6], "--") != 0) {
+        fprintf(stderr, "usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB TASK_ROOT -- COMMAND [ARG]...\n");
+        return 2;
+    }
+    char *procs = argv[1];
+    const char *kind = argv[2];
+    const char *source = argv[3];
+    const char *megabytes = argv[4];
+    const char *root = argv[5];
+    char **command = argv + 7;
+    pid_t parent = getppid();
+
+    if (procs[0] != '\0') {
+        join_cgroups(procs);
+    }
+    if (setsid() < 0) {
+        fail("starting", "a session");
+    }
+    if (strcmp(kind, "disk") == 0 || strcmp(kind, "tmpfs") == 0) {
+        private_mounts(kind, source, megabytes, root);
+    }
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+        fail("setting", "the parent-death signal");
+    }
+    if (getppid() != parent) {
+        return 126; /* the worker died before the signal was set */
+    }
+    if (chdir(root) < 0) {
+        fail("entering", root);
+    }
+    execv(command[0], command);
+    fail("starting", command[0]);
+    return 126;
+}
