@@ -44,8 +44,16 @@ final class Benchmark {
         int frozen = Math.max(10, Math.min(200, warm / 10));
         // Servers run warm: let the JIT compile the paths before measuring them.
         int warmup = Math.max(3000, warm);
-        PrintStream log = cli.err();
         Path data = Files.createTempDirectory(Path.of("/var/tmp"), "floe-bench-");
+        try {
+            return measure(cli, data, warm, cold, frozen, warmup);
+        } finally {
+            deleteTree(data);
+        }
+    }
+
+    private static int measure(Cli cli, Path data, int warm, int cold, int frozen, int warmup) throws Exception {
+        PrintStream log = cli.err();
         Path bootstrap = Files.createDirectories(data.resolve("echo")).resolve("bootstrap");
         Files.writeString(bootstrap, example("echo-python"));
         Files.setPosixFilePermissions(bootstrap, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -127,7 +135,6 @@ final class Benchmark {
             }
         }
         long[][] rawFreezer = sandbox.freezer().equals("cgroup2") ? Floors.cgroup2Freeze(frozen) : null;
-        deleteTree(data);
 
         PrintStream out = cli.out();
         out.printf(Locale.ROOT, "Floe %s on %d cores; freezer %s, memory limit %s, /tmp %s; times in ms%n", Floe.version(),
@@ -224,6 +231,9 @@ final class Benchmark {
     }
 
     private static void deleteTree(Path root) throws java.io.IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
         try (var walk = Files.walk(root)) {
             for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);

@@ -193,6 +193,8 @@ public final class Environment implements RuntimeEndpoint {
         List<String> command = List.of(code.root().resolve("bootstrap").toString());
         var environment = RuntimeVariables.of(function, id, endpoint.address(), code.root(), host);
         log.initStart(function.getConfig().getRuntime());
+        // The init phase, and its Init Duration, begin when the runtime process is started.
+        spawnedNanos = host.ticker().getAsLong();
         CompletableFuture.supplyAsync(() -> {
             try {
                 return host.sandbox().launch(cell, tmp, code.root(), command, environment, log.file());
@@ -205,7 +207,6 @@ public final class Environment implements RuntimeEndpoint {
                 return;
             }
             process = launched;
-            spawnedNanos = host.ticker().getAsLong();
             process.onExit().thenRun(() -> loop.execute(this::exited));
             if (state == EnvironmentState.RETIRED) {
                 cleanUp();

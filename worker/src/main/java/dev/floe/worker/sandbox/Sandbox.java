@@ -67,9 +67,12 @@ public final class Sandbox implements AutoCloseable {
     private final int pidsMax;
     private final List<String> launcher;
     private final ExecutorService spawner;
+    private final java.util.concurrent.ScheduledExecutorService formatter;
+    private final TmpImagePool tmpImages;
 
     private Sandbox(Path unifiedBase, Path v1FreezerBase, Path v1MemoryBase, Path v1PidsBase, Cell.MemoryControl memory,
-                    FreezeDriver freezeDriver, TmpVolume.Kind tmpKind, int pidsMax, List<String> launcher, String workerId) {
+                    FreezeDriver freezeDriver, TmpVolume.Kind tmpKind, int pidsMax, List<String> launcher, String workerId,
+                    Path dataDir) throws IOException {
         this.unifiedBase = unifiedBase;
         this.v1FreezerBase = v1FreezerBase;
         this.v1MemoryBase = v1MemoryBase;
@@ -83,6 +86,10 @@ public final class Sandbox implements AutoCloseable {
         // signal when the thread that spawned them ends, so it must live as long as the worker.
         this.spawner = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().name("floe-spawner-" + workerId).daemon(true).factory());
+        // One image at a time in the background: formatting competes with the invocations for the CPU.
+        this.formatter = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("floe-tmp-formatter-" + workerId).daemon(true).factory());
+        this.tmpImages = new TmpImagePool(dataDir.resolve("tmp-images"), formatter, 2);
     }
 
     /**
@@ -157,8 +164,11 @@ public final class Sandbox implements AutoCloseable {
             tmp = TmpVolume.Kind.TMPDIR;
         }
         Sandbox sandbox = new Sandbox(unified, v1Freezer, v1Memory, v1Pids, memory, driver, tmp,
-                unifiedPids || v1Pids != null ? options.pidsMax() : 0, launcher, workerId);
+                unifiedPids || v1Pids != null ? options.pidsMax() : 0, launcher, workerId, dataDir);
         sandbox.removeLeftovers();
+        if (tmp == TmpVolume.Kind.DISK) {
+            sandbox.tmpImages.refill(dev.floe.common.FunctionLimits.TMP_DEFAULT_MB);
+        }
         return sandbox;
     }
 
@@ -207,7 +217,7 @@ public final class Sandbox implements AutoCloseable {
     /** Creates the environment's private /tmp of {@code sizeMb} in {@code envDir}. Blocking. */
     public TmpVolume createTmp(Path envDir, int sizeMb) throws IOException {
         return switch (tmpKind) {
-            case DISK -> TmpVolume.disk(envDir.resolve("tmp.img"), sizeMb);
+            case DISK -> tmpImages.take(envDir.resolve("tmp.img"), sizeMb);
             case TMPFS -> TmpVolume.tmpfs(sizeMb);
             case TMPDIR -> TmpVolume.tmpdir(envDir.resolve("tmp"));
         };
@@ -250,10 +260,15 @@ public final class Sandbox implements AutoCloseable {
     @Override
     public void close() {
         spawner.shutdown();
+        formatter.shutdownNow();
         try {
             spawner.awaitTermination(5, TimeUnit.SECONDS);
+            formatter.awaitTermination(30, TimeUnit.SECONDS);
+            tmpImages.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove the ready /tmp images: " + e.getMessage());
         }
         removeLeftovers();
         for (Path base : new Path[] {unifiedBase, v1FreezerBase, v1MemoryBase, v1PidsBase}) {

@@ -97,6 +97,26 @@ class EnvironmentLifecycleTest {
     }
 
     @Test
+    void tmpPersistsWithinAnEnvironmentAndIsPrivateToIt() {
+        Function writer = fixture.probe("tmp-writer", FunctionConfig.newBuilder());
+        Function reader = fixture.probe("tmp-reader", FunctionConfig.newBuilder());
+
+        InvocationResult wrote = fixture.invoke(writer, "{\"op\":\"tmp-write\",\"mb\":2}");
+        InvocationResult readBack = fixture.invoke(writer, "{\"op\":\"tmp-read\"}");
+        InvocationResult elsewhere = fixture.invoke(reader, "{\"op\":\"self\"}");
+
+        assertEquals(wrote.environmentId(), readBack.environmentId());
+        assertEquals(Boolean.TRUE, fixture.json(readBack).get("exists"), PoolFixture.body(readBack));
+        assertEquals(2.0 * 1024 * 1024, fixture.json(readBack).get("size"));
+        assertEquals(java.util.List.of(), fixture.json(elsewhere).get("tmp_entries"), "another environment's /tmp is empty");
+        if (!fixture.sandbox.info().tmp().equals("tmpdir")) {
+            double bytes = (Double) fixture.json(elsewhere).get("tmp_bytes");
+            assertTrue(bytes >= 512.0 * 1024 * 1024 * 0.97, "a /tmp of the function's size: " + bytes);
+            assertEquals("0o1777", fixture.json(elsewhere).get("tmp_mode"));
+        }
+    }
+
+    @Test
     void theInvocationCarriesLambdasHeaders() {
         Function probe = fixture.probe("headers", FunctionConfig.newBuilder().setTimeoutSeconds(7));
         long before = System.currentTimeMillis();
