@@ -8,6 +8,7 @@ import dev.floe.proto.InvokeResponse;
 import dev.floe.testing.Await;
 import dev.floe.testing.ProbeFunction;
 import dev.floe.testing.Processes;
+import dev.floe.testing.TestDirs;
 import dev.floe.worker.Worker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.UnaryOperator;
 
 /** A real local fleet for a test, a client to it, and the floe command line pointed at it. */
@@ -31,8 +31,7 @@ final class FleetFixture implements AutoCloseable {
     final FloeClient client;
 
     FleetFixture(int workers, int workerMemoryMb, UnaryOperator<Worker.Builder> tuning) throws IOException {
-        this.data = Files.createDirectories(Path.of("target", "fleet-data", UUID.randomUUID().toString().substring(0, 8))
-                .toAbsolutePath());
+        this.data = TestDirs.create("fleet");
         this.fleet = LocalFleet.builder().workers(workers).port(0).dataDir(data).workerMemoryMb(workerMemoryMb)
                 .workerTuning(tuning).start().awaitRegistered(Duration.ofSeconds(20));
         this.client = FloeClient.connect(fleet.endpoint());
@@ -85,5 +84,6 @@ final class FleetFixture implements AutoCloseable {
         client.close();
         fleet.close();
         Processes.assertNoneLeft(data.toString(), Duration.ofSeconds(10));
+        TestDirs.delete(data);
     }
 }

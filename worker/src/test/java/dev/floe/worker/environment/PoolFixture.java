@@ -8,6 +8,7 @@ import dev.floe.proto.FunctionConfig;
 import dev.floe.testing.Await;
 import dev.floe.testing.ProbeFunction;
 import dev.floe.testing.Processes;
+import dev.floe.testing.TestDirs;
 import dev.floe.worker.code.CodeCache;
 import dev.floe.worker.code.CodeSource;
 import dev.floe.worker.code.PackageUnpacker;
@@ -47,7 +48,7 @@ final class PoolFixture implements AutoCloseable {
     PoolFixture(Sandbox.Options options, int budgetMb, KeepAlivePolicy keepAlive, Duration freezeGrace) throws IOException {
         String workerId = "test-" + UUID.randomUUID().toString().substring(0, 8);
         // Not under /tmp: environments have a private /tmp, and tests look at files the functions write.
-        this.data = Files.createDirectories(Path.of("target", "test-data", workerId).toAbsolutePath());
+        this.data = TestDirs.create(workerId);
         this.scratch = Files.createDirectories(data.resolve("scratch"));
         this.packages = Files.createDirectories(data.resolve("packages"));
         this.loops = EventLoops.group("test-env", 2);
@@ -155,5 +156,6 @@ final class PoolFixture implements AutoCloseable {
         loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         blocking.close();
         Processes.assertNoneLeft(data.toString(), Duration.ofSeconds(10));
+        TestDirs.delete(data);
     }
 }

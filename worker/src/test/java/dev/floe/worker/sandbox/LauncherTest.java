@@ -8,8 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import dev.floe.testing.TestDirs;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -23,7 +23,7 @@ class LauncherTest {
     @ParameterizedTest
     @EnumSource(value = Sandbox.LauncherChoice.class, names = {"NATIVE", "SCRIPT"})
     void theRuntimeStartsInsideEverythingTheEnvironmentIs(Sandbox.LauncherChoice choice) throws Exception {
-        Path data = Files.createDirectories(Path.of("target", "test-data", "launcher-" + UUID.randomUUID()).toAbsolutePath());
+        Path data = TestDirs.create("launcher");
         Sandbox sandbox;
         try {
             sandbox = Sandbox.open("launcher-" + choice.name().toLowerCase(), data, new Sandbox.Options(
@@ -70,5 +70,6 @@ class LauncherTest {
         } finally {
             sandbox.close();
         }
+        TestDirs.delete(data);
     }
 }
