@@ -189,7 +189,16 @@ final class Floors {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
+            try {
+                stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while stopping the floor", e);
+            }
+        }
+
+        private void stop() throws IOException, InterruptedException {
             if (runtime != null) {
                 if (cgroup != null) {
                     Files.write(cgroup.resolve("cgroup.freeze"), "0".getBytes(), java.nio.file.StandardOpenOption.WRITE);

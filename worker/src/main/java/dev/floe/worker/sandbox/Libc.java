@@ -5,7 +5,11 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
-/** The few libc calls the JDK has no API for, through the FFM API: signals to a process or a process group. */
+/**
+ * The few libc calls the JDK has no API for, through the FFM API: signals to a process or a process
+ * group. Restricted methods on purpose: Floe's launcher runs the JVM with --enable-native-access.
+ */
+@SuppressWarnings("restricted")
 final class Libc {
     static final int SIGKILL = 9;
     static final int SIGCONT = 18;

@@ -145,6 +145,7 @@ final class PoolFixture implements AutoCloseable {
                 .anyMatch(v -> v.function().equals(function.getName()) && v.state() == EnvironmentState.BUSY));
     }
 
+    @SuppressWarnings("unchecked")
     Map<String, Object> json(InvocationResult result) {
         return new com.google.gson.Gson().fromJson(body(result), Map.class);
     }
