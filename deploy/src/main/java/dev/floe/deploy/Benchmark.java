@@ -33,6 +33,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class Benchmark {
     private static final byte[] EVENT = "{\"hello\":\"floe\"}".getBytes(StandardCharsets.UTF_8);
+    /** The worker's default freeze grace, which the benchmark's fleet uses. */
+    private static final Duration GRACE = Duration.ofMillis(20);
 
     private Benchmark() {}
 
@@ -69,12 +71,13 @@ final class Benchmark {
         long[] coldRtt = new long[cold];
         double[] freeze;
         double[] thaw;
+        double[] idleToFrozen;
         long[] floorStarts;
         Sandbox.Info sandbox;
         log.println("bench: Floe (one worker on loopback) and its floor (a bare worker and relay serving the same runtime,"
                 + " started plainly), alternating; " + warm + " warm, " + frozen + " from frozen, " + cold + " cold");
         try (LocalFleet fleet = LocalFleet.builder().workers(1).port(0).dataDir(data.resolve("fleet")).workerMemoryMb(8192)
-                .start().awaitRegistered(Duration.ofSeconds(30));
+                .workerTuning(b -> b.freezeGrace(GRACE)).start().awaitRegistered(Duration.ofSeconds(30));
              FloeClient client = FloeClient.connect(fleet.endpoint());
              Floors.Pipeline floor = new Floors.Pipeline(bootstrap, cold, EVENT)) {
             floorStarts = floor.startNanos();
@@ -126,6 +129,7 @@ final class Benchmark {
             }
             freeze = percentiles(worker, "floe.worker.freeze");
             thaw = percentiles(worker, "floe.worker.thaw");
+            idleToFrozen = percentiles(worker, "floe.worker.idle.to.frozen");
             for (int i = 0; i < cold; i++) {
                 client.createFunction("echo-" + i, code, config);
                 long start = System.nanoTime();
@@ -152,6 +156,9 @@ final class Benchmark {
                     p(rawFreezer[0], 99), "cgroup.freeze write + poll cgroup.events");
             row(out, format, "thaw: request -> runnable", thaw[0], thaw[1], p(rawFreezer[1], 50), p(rawFreezer[1], 99),
                     "cgroup.freeze write");
+            double grace = GRACE.toNanos() / 1e6;
+            row(out, format, "frozen after the runtime's next (grace " + GRACE.toMillis() + " ms)", idleToFrozen[0],
+                    idleToFrozen[1], grace + p(rawFreezer[0], 50), grace + p(rawFreezer[0], 99), "the grace + a raw freeze");
         } else {
             row(out, format, "freeze: request -> every process stopped", freeze[0], freeze[1], Double.NaN, Double.NaN, "-");
             row(out, format, "thaw: request -> runnable", thaw[0], thaw[1], Double.NaN, Double.NaN, "-");

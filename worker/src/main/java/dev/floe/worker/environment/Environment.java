@@ -516,7 +516,9 @@ public final class Environment implements RuntimeEndpoint {
         }
         try {
             if (host.sandbox().freezeDriver().isFrozen(cell)) {
-                host.metrics().frozen(host.ticker().getAsLong() - started);
+                long now = host.ticker().getAsLong();
+                host.metrics().frozen(now - started);
+                host.metrics().idleToFrozen(now - idleSinceNanos);
                 become(EnvironmentState.FROZEN);
                 return;
             }

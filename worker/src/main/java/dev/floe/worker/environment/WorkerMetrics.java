@@ -22,6 +22,7 @@ public final class WorkerMetrics {
     private final Timer invoke;
     private final Timer freeze;
     private final Timer thaw;
+    private final Timer idleToFrozen;
     private final Map<EnvironmentState, AtomicInteger> byState = new EnumMap<>(EnvironmentState.class);
 
     public WorkerMetrics(MeterRegistry registry, String workerId) {
@@ -38,6 +39,9 @@ public final class WorkerMetrics {
                 .description("from requesting a freeze to every process stopped").register(registry);
         this.thaw = Timer.builder("floe.worker.thaw").tag("worker", workerId).publishPercentiles(0.5, 0.99)
                 .description("from requesting a thaw to the processes runnable").register(registry);
+        this.idleToFrozen = Timer.builder("floe.worker.idle.to.frozen").tag("worker", workerId).publishPercentiles(0.5, 0.99)
+                .description("from the runtime's request for the next invocation to every process stopped (grace included)")
+                .register(registry);
         for (EnvironmentState state : EnvironmentState.values()) {
             if (state == EnvironmentState.RETIRED) {
                 continue;
@@ -69,6 +73,10 @@ public final class WorkerMetrics {
 
     void frozen(long nanos) {
         freeze.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void idleToFrozen(long nanos) {
+        idleToFrozen.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void thawed(long nanos) {

@@ -131,6 +131,8 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
         }
         String route = path.substring(PREFIX.length());
         HttpMethod method = head.method();
+        String errorType = head.headers().get(ERROR_TYPE, "");
+        Reply reply;
         if (route.equals("invocation/next")) {
             if (!method.equals(HttpMethod.GET)) {
                 methodNotAllowed(ctx, keepAlive, "GET");
@@ -139,24 +141,39 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
             parked = new Waiter(ctx, keepAlive);
             endpoint.next(parked);
             return;
-        }
-        if (!method.equals(HttpMethod.POST)) {
-            methodNotAllowed(ctx, keepAlive, "POST");
-            return;
-        }
-        String errorType = head.headers().get(ERROR_TYPE, "");
-        Reply reply;
-        if (route.equals("init/error")) {
+        } else if (route.equals("init/error")) {
+            if (!method.equals(HttpMethod.POST)) {
+                methodNotAllowed(ctx, keepAlive, "POST");
+                return;
+            }
             reply = endpoint.initError(errorType, bytes);
-        } else if (route.startsWith("invocation/") && route.endsWith("/response")) {
-            reply = endpoint.response(route.substring("invocation/".length(), route.length() - "/response".length()), bytes);
-        } else if (route.startsWith("invocation/") && route.endsWith("/error")) {
-            reply = endpoint.error(route.substring("invocation/".length(), route.length() - "/error".length()), errorType, bytes);
+        } else if (requestId(route, "/response") != null) {
+            if (!method.equals(HttpMethod.POST)) {
+                methodNotAllowed(ctx, keepAlive, "POST");
+                return;
+            }
+            reply = endpoint.response(requestId(route, "/response"), bytes);
+        } else if (requestId(route, "/error") != null) {
+            if (!method.equals(HttpMethod.POST)) {
+                methodNotAllowed(ctx, keepAlive, "POST");
+                return;
+            }
+            reply = endpoint.error(requestId(route, "/error"), errorType, bytes);
         } else {
             writeError(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "NotFound", "no such path: " + path);
             return;
         }
         write(ctx, keepAlive, reply);
+    }
+
+    /** The request id in {@code invocation/<id><suffix>}, or null if the route is not of that form. */
+    private static String requestId(String route, String suffix) {
+        String prefix = "invocation/";
+        if (!route.startsWith(prefix) || !route.endsWith(suffix) || route.length() <= prefix.length() + suffix.length()) {
+            return null;
+        }
+        String id = route.substring(prefix.length(), route.length() - suffix.length());
+        return id.indexOf('/') >= 0 ? null : id;
     }
 
     private static String requestIdOf(String uri) {

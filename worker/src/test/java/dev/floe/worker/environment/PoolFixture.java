@@ -105,8 +105,12 @@ final class PoolFixture implements AutoCloseable {
     }
 
     java.util.concurrent.CompletableFuture<InvocationResult> invokeAsync(Function function, String json, boolean tail) {
-        return pool.invoke(function, new InvocationRequest(UUID.randomUUID().toString(),
-                json.getBytes(StandardCharsets.UTF_8), tail, ""));
+        return invokeAsync(function, json, tail, UUID.randomUUID().toString());
+    }
+
+    java.util.concurrent.CompletableFuture<InvocationResult> invokeAsync(Function function, String json, boolean tail,
+                                                                         String requestId) {
+        return pool.invoke(function, new InvocationRequest(requestId, json.getBytes(StandardCharsets.UTF_8), tail, ""));
     }
 
     static String body(InvocationResult result) {

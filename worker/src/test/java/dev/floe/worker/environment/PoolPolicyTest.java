@@ -44,10 +44,15 @@ class PoolPolicyTest {
                 KeepAlivePolicy.idleTimeout(Duration.ofMillis(300)), Duration.ofMillis(20))) {
             Function probe = fixture.probe("short-lived", FunctionConfig.newBuilder());
             InvocationResult first = fixture.invoke(probe, "{}");
+            java.nio.file.Path tmpImage = fixture.data.resolve("envs").resolve(first.environmentId()).resolve("tmp.img");
+            boolean diskTmp = fixture.sandbox.info().tmp().equals("disk");
+            assertEquals(diskTmp, java.nio.file.Files.exists(tmpImage), "the environment's /tmp while it lives");
 
             fixture.awaitState(first.environmentId(), EnvironmentState.RETIRED);
 
             assertEquals("idle", fixture.lastView(first.environmentId()).retireReason());
+            dev.floe.testing.Await.until(Duration.ofSeconds(10), "the retired environment's /tmp is removed",
+                    () -> !java.nio.file.Files.exists(tmpImage));
             assertTrue(fixture.invoke(probe, "{}").cold());
         }
     }
