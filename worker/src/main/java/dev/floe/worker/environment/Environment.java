@@ -98,13 +98,6 @@ public final class Environment implements RuntimeEndpoint {
         return function.getConfig().getMemoryMb();
     }
 
-    /** A consistent picture of this environment, taken on its loop. */
-    CompletableFuture<EnvironmentView> view() {
-        CompletableFuture<EnvironmentView> view = new CompletableFuture<>();
-        loop.execute(() -> view.complete(snapshot()));
-        return view;
-    }
-
     EnvironmentView snapshot() {
         return new EnvironmentView(id, function.getName(), function.getRevision(), function.getRevisionId(),
                 state, cell == null ? 0 : cell.pid(), memoryMb(), since, lastUsed, invocations, retireReason);

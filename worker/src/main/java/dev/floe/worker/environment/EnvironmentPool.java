@@ -52,6 +52,8 @@ public final class EnvironmentPool implements AutoCloseable {
     private final int retainedLogs;
     private final long handoffWaitNanos;
 
+    /** Each environment's latest reported view, written on its loop, read from anywhere. */
+    private final Map<String, EnvironmentView> latest = new java.util.concurrent.ConcurrentHashMap<>();
     private final Object lock = new Object();
     private final Map<String, Environment> live = new HashMap<>();
     private final Map<String, Deque<Idle>> idleByRevision = new HashMap<>();
@@ -311,6 +313,11 @@ public final class EnvironmentPool implements AutoCloseable {
     }
 
     void changed(EnvironmentView view) {
+        if (view.state() == EnvironmentState.RETIRED) {
+            latest.remove(view.id());
+        } else {
+            latest.put(view.id(), view);
+        }
         try {
             listener.changed(view);
         } catch (RuntimeException e) {
@@ -380,13 +387,12 @@ public final class EnvironmentPool implements AutoCloseable {
     }
 
     /** Every environment not yet retired, each as of a moment on its own loop. */
+    /**
+     * Every environment not yet retired, as last reported. Never waits: callers may be on an
+     * environment's event loop (the controller link takes its snapshot on one).
+     */
     public List<EnvironmentView> views() {
-        List<Environment> envs;
-        synchronized (lock) {
-            envs = new ArrayList<>(live.values());
-        }
-        return envs.stream().map(Environment::view).map(CompletableFuture::join)
-                .filter(v -> v.state() != EnvironmentState.RETIRED).toList();
+        return List.copyOf(latest.values());
     }
 
     public int memoryBudgetMb() {
