@@ -16,6 +16,7 @@ conn = http.client.HTTPConnection(HOST, int(PORT))
 
 # State created outside the handler survives across invocations of one environment.
 count = 0
+linger = 0
 started = time.time()
 print("probe initializing", flush=True)
 if os.environ.get("PROBE_INIT") == "crash":
@@ -35,7 +36,7 @@ class ProbeError(Exception):
 
 
 def handle(event, headers):
-    global count
+    global count, linger
     op = event.get("op", "count")
     if op == "count":
         count += 1
@@ -84,6 +85,10 @@ def handle(event, headers):
         proc = subprocess.Popen(["/bin/sh", "-c", 'while :; do echo tick >> "$1"; sleep 0.005; done', "ticker",
                                  event["path"]], start_new_session=event.get("new_session", False))
         return {"pid": proc.pid}
+    if op == "linger":
+        # Answer at once, then keep working before asking for the next invocation.
+        linger = event["seconds"]
+        return {"lingering": linger}
     if op == "log":
         for line in event["lines"]:
             print(line, flush=True)
@@ -107,3 +112,6 @@ while True:
                      {"Lambda-Runtime-Function-Error-Type": "Unhandled"})
     reply = conn.getresponse()
     reply.read()
+    if linger:
+        time.sleep(linger)
+        linger = 0

@@ -43,12 +43,14 @@ class CliTest {
         FleetFixture.Result json = fleet.floe("invoke", "hello", "--json", "--tail");
         assertEquals(0, json.status(), json.err());
         JsonObject result = JsonParser.parseString(json.out()).getAsJsonObject();
-        for (String field : new String[] {"requestId", "payload", "cold", "environmentId", "workerId", "revision", "durationMs",
-                "billedDurationMs", "logTail"}) {
+        for (String field : new String[] {"requestId", "payload", "errorType", "cold", "environmentId", "workerId", "revision",
+                "durationMs", "billedDurationMs", "logTail"}) {
             assertTrue(result.has(field), field + " in " + json.out());
         }
         assertFalse(result.get("cold").getAsBoolean());
         assertFalse(result.has("functionError"), "no function error, no field");
+        assertEquals("", result.get("errorType").getAsString());
+        assertFalse(result.has("initDurationMs"), "a warm start has no init duration");
         assertEquals(2, JsonParser.parseString(result.get("payload").getAsString()).getAsJsonObject().get("invocation").getAsInt());
         assertTrue(result.get("logTail").getAsString().contains("REPORT RequestId: " + result.get("requestId").getAsString()));
 
@@ -100,6 +102,7 @@ class CliTest {
         assertEquals("Unhandled", json.get("functionError").getAsString());
         assertEquals("Runtime.ExitError", json.get("errorType").getAsString());
         assertTrue(json.get("cold").getAsBoolean());
+        assertTrue(json.get("initDurationMs").getAsDouble() > 0, "a cold start reports its init duration");
     }
 
     @Test

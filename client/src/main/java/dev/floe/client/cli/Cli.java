@@ -325,8 +325,8 @@ public final class Cli {
         o.addProperty("payload", r.getPayload().toStringUtf8());
         if (!r.getFunctionError().isEmpty()) {
             o.addProperty("functionError", r.getFunctionError());
-            o.addProperty("errorType", r.getErrorType());
         }
+        o.addProperty("errorType", r.getErrorType());
         o.addProperty("cold", r.getCold());
         o.addProperty("environmentId", r.getEnvironmentId());
         o.addProperty("workerId", r.getWorkerId());

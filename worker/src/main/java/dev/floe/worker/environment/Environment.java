@@ -62,6 +62,7 @@ public final class Environment implements RuntimeEndpoint {
     private Invocation current;
     private boolean answered;
     private long spawnedNanos;
+    private boolean launching;
     private double initDurationMs;
     private long oomKillsBefore;
     private boolean freezeRequested;
@@ -138,25 +139,29 @@ public final class Environment implements RuntimeEndpoint {
             return;
         }
         CompletableFuture.runAsync(() -> {
+            Path envDir = host.environmentsDir().resolve(id);
+            EnvironmentLog envLog = null;
+            Cell envCell = null;
             try {
-                Path envDir = Files.createDirectories(host.environmentsDir().resolve(id));
-                EnvironmentLog envLog = new EnvironmentLog(envDir.resolve("log"));
-                Cell envCell = host.sandbox().createCell(id, memoryMb());
-                TmpVolume envTmp;
-                try {
-                    envTmp = host.sandbox().createTmp(envDir, function.getConfig().getTmpMb());
-                } catch (IOException e) {
-                    envCell.close();
-                    throw e;
-                }
+                Files.createDirectories(envDir);
+                envLog = new EnvironmentLog(envDir.resolve("log"));
+                envCell = host.sandbox().createCell(id, memoryMb());
+                TmpVolume envTmp = host.sandbox().createTmp(envDir, function.getConfig().getTmpMb());
+                EnvironmentLog preparedLog = envLog;
+                Cell preparedCell = envCell;
                 loop.execute(() -> {
                     dir = envDir;
-                    log = envLog;
-                    cell = envCell;
+                    log = preparedLog;
+                    cell = preparedCell;
                     tmp = envTmp;
                     bind();
                 });
             } catch (IOException | RuntimeException e) {
+                closeQuietly(envLog);
+                if (envCell != null) {
+                    envCell.close();
+                }
+                EnvironmentPool.deleteTree(envDir);
                 loop.execute(() -> failStart(new FloeException(ErrorType.SERVICE,
                         "cannot prepare a sandbox for " + function.getName() + ": " + e.getMessage(), e)));
             }
@@ -183,20 +188,29 @@ public final class Environment implements RuntimeEndpoint {
     }
 
     private void spawn() {
-        List<String> command = List.of(code.root().resolve("bootstrap").toString());
-        var environment = RuntimeVariables.of(function, id, endpoint.address(), code.root(), host);
+        Path root = code.root();
+        List<String> command = List.of(root.resolve("bootstrap").toString());
+        var environment = RuntimeVariables.of(function, id, endpoint.address(), root, host);
+        Cell launchCell = cell;
+        TmpVolume launchTmp = tmp;
+        Path logFile = log.file();
         log.initStart(function.getConfig().getRuntime());
         // The init phase, and its Init Duration, begin when the runtime process is started.
         spawnedNanos = host.ticker().getAsLong();
+        launching = true;
         CompletableFuture.supplyAsync(() -> {
             try {
-                return host.sandbox().launch(cell, tmp, code.root(), command, environment, log.file());
+                return host.sandbox().launch(launchCell, launchTmp, root, command, environment, logFile);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         }, host.blocking()).whenCompleteAsync((launched, failure) -> {
+            launching = false;
             if (failure != null) {
                 failStart(new FloeException(ErrorType.SERVICE, "cannot start the runtime: " + rootMessage(failure), failure));
+                if (state == EnvironmentState.RETIRED) {
+                    cleanUp();
+                }
                 return;
             }
             process = launched;
@@ -227,6 +241,11 @@ public final class Environment implements RuntimeEndpoint {
 
     private void deliver(Invocation invocation) {
         thaw();
+        if (state == EnvironmentState.RETIRED) {
+            // the thaw failed and retired the environment: the invocation runs elsewhere
+            pool.reassign(invocation);
+            return;
+        }
         become(EnvironmentState.BUSY);
         current = invocation;
         pending = null;
@@ -379,17 +398,24 @@ public final class Environment implements RuntimeEndpoint {
                 invocation.cold(), id, durationMs, billedMs, initMs, memoryMb(), maxMemoryMb, tail));
     }
 
-    /** The invocation's deadline may have come: time it out, or look again at its deadline. */
+    /**
+     * The invocation's deadline may have come: time it out, or look again at its deadline. As in
+     * Lambda, the timeout covers the whole invoke phase, until the runtime asks for the next
+     * invocation: a runtime that answered but keeps working past it is stopped too.
+     */
     private void timeoutDue() {
         timeoutCheck = null;
-        if (current == null || answered) {
+        if (current == null) {
             return;
         }
         long left = deadlineNanos - host.ticker().getAsLong();
         if (left > 0) {
             timeoutCheck = loop.schedule(this::timeoutDue, left, TimeUnit.NANOSECONDS);
-        } else {
+        } else if (!answered) {
             timedOut();
+        } else {
+            log.timedOut(host.clock().instant(), current.requestId(), function.getConfig().getTimeoutSeconds());
+            retireNow("timeout");
         }
     }
 
@@ -576,8 +602,14 @@ public final class Environment implements RuntimeEndpoint {
         cleanUp();
     }
 
-    /** Releases whatever the environment holds so far; runs again as late resources arrive. */
+    /**
+     * Releases whatever the environment holds so far; runs again as late resources arrive. While
+     * the runtime is being launched it waits for the launch: the process must be killed with its cell.
+     */
     private void cleanUp() {
+        if (launching) {
+            return;
+        }
         Cell c = cell;
         TmpVolume t = tmp;
         EnvironmentLog l = log;

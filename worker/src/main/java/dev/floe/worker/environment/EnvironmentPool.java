@@ -101,15 +101,11 @@ public final class EnvironmentPool implements AutoCloseable {
      */
     public CompletableFuture<InvocationResult> invoke(Function function, InvocationRequest request) {
         Invocation invocation = new Invocation(function, request);
-        place(invocation);
+        place(invocation, true);
         return invocation.result();
     }
 
     void reassign(Invocation invocation) {
-        place(invocation, true);
-    }
-
-    private void place(Invocation invocation) {
         place(invocation, true);
     }
 
@@ -125,30 +121,34 @@ public final class EnvironmentPool implements AutoCloseable {
         Environment warm;
         Environment cold = null;
         List<Environment> victims = List.of();
+        FloeException refused = null;
         synchronized (lock) {
             if (closed) {
-                invocation.fail(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "the worker is shutting down"));
-                return;
+                refused = new FloeException(ErrorType.SERVICE_UNAVAILABLE, "the worker is shutting down");
             }
-            warm = takeIdle(revisionId);
-            if (warm == null && mayWait && handoffWaitNanos > 0
+            warm = refused != null ? null : takeIdle(revisionId);
+            if (refused == null && warm == null && mayWait && handoffWaitNanos > 0
                     && finishingByRevision.getOrDefault(revisionId, 0) > waiting(revisionId)) {
                 waitingByRevision.computeIfAbsent(revisionId, r -> new ArrayDeque<>()).addLast(invocation);
                 loops.next().schedule(() -> handoffExpired(invocation), handoffWaitNanos, TimeUnit.NANOSECONDS);
                 return;
             }
-            if (warm == null) {
+            if (refused == null && warm == null) {
                 try {
                     victims = makeRoom(needMb);
+                    reservedMb += needMb;
+                    cold = new Environment(newId(), function, this, host, loops.next());
+                    live.put(cold.id(), cold);
+                    holdingMemory.add(cold.id());
                 } catch (FloeException full) {
-                    invocation.fail(full);
-                    return;
+                    refused = full;
                 }
-                reservedMb += needMb;
-                cold = new Environment(newId(), function, this, host, loops.next());
-                live.put(cold.id(), cold);
-                holdingMemory.add(cold.id());
             }
+        }
+        if (refused != null) {
+            // Completed outside the lock: the caller's callbacks run in complete.
+            invocation.fail(refused);
+            return;
         }
         for (Environment victim : victims) {
             victim.retire("memory-pressure");
@@ -341,8 +341,16 @@ public final class EnvironmentPool implements AutoCloseable {
         }
     }
 
-    /** Retires idle environments past their keep-alive. */
+    /** Retires idle environments past their keep-alive; a failure is logged, and the next sweep runs anyway. */
     void sweep() {
+        try {
+            sweepOnce();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "the keep-alive sweep failed", e);
+        }
+    }
+
+    private void sweepOnce() {
         long now = host.ticker().getAsLong();
         List<Environment> expired = new ArrayList<>();
         synchronized (lock) {
@@ -435,7 +443,7 @@ public final class EnvironmentPool implements AutoCloseable {
         return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 12);
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);

@@ -122,18 +122,22 @@ public final class Cell implements AutoCloseable {
     }
 
     /**
-     * Kills every process in the cell with SIGKILL: through {@code cgroup.kill} where the kernel has
-     * it, else by freezing the cgroup so nothing can fork, killing each member, and thawing so the
-     * kills land; and the process group as well.
+     * Kills every process in the cell with SIGKILL, frozen or not: through the v1 freezer's
+     * freeze-signal-thaw where the cell has one (v1-frozen tasks ignore signals until thawed), through
+     * {@code cgroup.kill} where the kernel has it, else by signalling each member of each cgroup; and
+     * the process group as well.
      */
     public void killAll() {
         try {
-            if (unified != null && Files.exists(unified.resolve("cgroup.kill"))) {
-                CgroupFiles.write(unified.resolve("cgroup.kill"), "1");
-            } else if (v1Freezer != null) {
+            if (v1Freezer != null) {
+                // A task frozen by the v1 freezer ignores even SIGKILL until thawed: freeze (so nothing
+                // forks meanwhile), signal every member, then thaw so the signals land.
                 CgroupFiles.write(v1Freezer.resolve("freezer.state"), "FROZEN");
                 killEach(v1Freezer.resolve("cgroup.procs"));
                 CgroupFiles.write(v1Freezer.resolve("freezer.state"), "THAWED");
+            }
+            if (unified != null && Files.exists(unified.resolve("cgroup.kill"))) {
+                CgroupFiles.write(unified.resolve("cgroup.kill"), "1");
             } else if (unified != null) {
                 CgroupFiles.write(unified.resolve("cgroup.freeze"), "1");
                 killEach(unified.resolve("cgroup.procs"));

@@ -280,7 +280,8 @@ public final class Sandbox implements AutoCloseable {
 
     /** Kills and removes environments a previous run of this worker left behind. */
     private void removeLeftovers() {
-        for (Path base : new Path[] {unifiedBase, v1FreezerBase, v1MemoryBase, v1PidsBase}) {
+        // The v1 freezer first: its frozen tasks only die once it thaws them.
+        for (Path base : new Path[] {v1FreezerBase, unifiedBase, v1MemoryBase, v1PidsBase}) {
             if (base == null) {
                 continue;
             }

@@ -57,6 +57,19 @@ class EnvironmentFailureTest {
     }
 
     @Test
+    void aRuntimeThatAnswersButNeverAsksForMoreIsStoppedAtTheTimeout() {
+        Function probe = fixture.probe("lingering", FunctionConfig.newBuilder().setTimeoutSeconds(1));
+
+        InvocationResult answered = fixture.invoke(probe, "{\"op\":\"linger\",\"seconds\":60}");
+
+        assertEquals("", answered.functionError(), "the answer itself reaches the caller");
+        fixture.awaitState(answered.environmentId(), EnvironmentState.RETIRED);
+        assertEquals("timeout", fixture.lastView(answered.environmentId()).retireReason());
+        assertEquals(0, fixture.pool.memoryReservedMb(), "its memory is free again");
+        assertTrue(fixture.invoke(probe, "{}").cold());
+    }
+
+    @Test
     void aCrashIsAnExitErrorWithTheExitStatus() {
         Function probe = fixture.probe("crashy", FunctionConfig.newBuilder());
         InvocationResult warmup = fixture.invoke(probe, "{}");

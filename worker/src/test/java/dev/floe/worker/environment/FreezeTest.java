@@ -51,6 +51,36 @@ class FreezeTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Sandbox.FreezerChoice.class, names = {"CGROUP2", "CGROUP1", "SIGNAL"})
+    void aFrozenEnvironmentIsKilledWhenItRetires(Sandbox.FreezerChoice freezer) throws Exception {
+        PoolFixture fixture;
+        try {
+            fixture = new PoolFixture(new Sandbox.Options(freezer, Sandbox.TmpChoice.AUTO, true, 1024), 1024,
+                    KeepAlivePolicy.idleTimeout(Duration.ofMinutes(10)), Duration.ofMillis(20));
+        } catch (IOException unavailable) {
+            Assumptions.abort(freezer + " is not available here: " + unavailable.getMessage());
+            return;
+        }
+        try (fixture) {
+            Function probe = fixture.probe("retiring", FunctionConfig.newBuilder());
+            InvocationResult spawned = fixture.invoke(probe, "{\"op\":\"spawn\",\"path\":\""
+                    + fixture.scratch.resolve("ticks-" + freezer) + "\"}");
+            long background = ((Number) fixture.json(spawned).get("pid")).longValue();
+            long runtime = fixture.lastView(spawned.environmentId()).pid();
+            fixture.awaitState(spawned.environmentId(), EnvironmentState.FROZEN);
+
+            fixture.pool.retireFunction("retiring", "");
+
+            fixture.awaitState(spawned.environmentId(), EnvironmentState.RETIRED);
+            for (long pid : new long[] {runtime, background}) {
+                Await.until(Duration.ofSeconds(3), "process " + pid + " of the retired, frozen environment is gone",
+                        () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)
+                                || dev.floe.testing.Processes.state(pid) == 'Z');
+            }
+        }
+    }
+
     private static long lines(Path file) {
         try {
             return Files.exists(file) ? Files.readAllLines(file).size() : 0;
