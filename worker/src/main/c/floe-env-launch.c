@@ -7,19 +7,23 @@
  *      with it;
  *   2. starts a new session, so its process group is its own and a terminal's signals miss it;
  *   3. in a private mount namespace, mounts its private /tmp (a loop-mounted ext4 image, or a
- *      tmpfs) and makes the function's code read-only;
- *   4. asks the kernel to kill it if the worker dies (parent-death signal), and execs the runtime,
+ *      tmpfs) and the function's code, read-only, at /var/task;
+ *   4. becomes the environment's own unprivileged user: no capabilities, no way to gain any;
+ *   5. asks the kernel to kill it if the worker dies (parent-death signal), and execs the runtime,
  *      which keeps the pid the worker spawned.
  *
- * usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB TASK_ROOT -- COMMAND [ARG]...
+ * usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT UID -- COMMAND [ARG]...
  *   PROCS       colon-separated cgroup.procs files to join ("" for none)
  *   TMP_KIND    disk (TMP_SOURCE is an ext4 image), tmpfs (of TMP_MB megabytes), or none
+ *   CODE        the unpacked code; with a mount namespace it is mounted read-only at TASK_ROOT
+ *   UID         the user (and group) to run as; 0 keeps the launcher's
  *
  * A failure is one line on stderr (the environment's log) and exit status 126.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/loop.h>
 #include <sched.h>
 #include <signal.h>
@@ -113,7 +117,8 @@ static int attach_loop(const char *image, char *device, size_t size) {
     return -1;
 }
 
-static void private_mounts(const char *kind, const char *source, const char *megabytes, const char *root) {
+static void private_mounts(const char *kind, const char *source, const char *megabytes, const char *code,
+                           const char *root) {
     if (unshare(CLONE_NEWNS) < 0) {
         fail("creating", "a mount namespace");
     }
@@ -138,25 +143,52 @@ static void private_mounts(const char *kind, const char *source, const char *meg
             fail("mounting a tmpfs on", "/tmp");
         }
     }
-    if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0) {
-        fail("binding", root);
+    if (mount(code, root, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        fail("binding the code at", root);
     }
     if (mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) {
         fail("making read-only", root);
     }
 }
 
+/* Becomes uid:uid with no supplementary groups; after this, no capability is left and none can be gained. */
+static void become(const char *user) {
+    char *end;
+    unsigned long uid = strtoul(user, &end, 10);
+    if (*end != '\0' || uid > 4294967294UL) {
+        errno = EINVAL;
+        fail("reading the user id", user);
+    }
+    if (uid == 0) {
+        return;
+    }
+    if (setgroups(0, NULL) < 0) {
+        fail("dropping", "supplementary groups");
+    }
+    if (setresgid((gid_t) uid, (gid_t) uid, (gid_t) uid) < 0) {
+        fail("becoming group", user);
+    }
+    if (setresuid((uid_t) uid, (uid_t) uid, (uid_t) uid) < 0) {
+        fail("becoming user", user);
+    }
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        fail("setting", "no_new_privs");
+    }
+}
+
 int main(int argc, char **argv) {
-    if (argc < 8 || strcmp(argv[6], "--") != 0) {
-        fprintf(stderr, "usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB TASK_ROOT -- COMMAND [ARG]...\n");
+    if (argc < 10 || strcmp(argv[8], "--") != 0) {
+        fprintf(stderr, "usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT UID -- COMMAND [ARG]...\n");
         return 2;
     }
     char *procs = argv[1];
     const char *kind = argv[2];
     const char *source = argv[3];
     const char *megabytes = argv[4];
-    const char *root = argv[5];
-    char **command = argv + 7;
+    const char *code = argv[5];
+    const char *root = argv[6];
+    const char *user = argv[7];
+    char **command = argv + 9;
     pid_t parent = getppid();
 
     if (procs[0] != '\0') {
@@ -166,8 +198,10 @@ int main(int argc, char **argv) {
         fail("starting", "a session");
     }
     if (strcmp(kind, "disk") == 0 || strcmp(kind, "tmpfs") == 0) {
-        private_mounts(kind, source, megabytes, root);
+        private_mounts(kind, source, megabytes, code, root);
     }
+    become(user);
+    /* After become(): the kernel clears the parent-death signal when the credentials change. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
         fail("setting", "the parent-death signal");
     }

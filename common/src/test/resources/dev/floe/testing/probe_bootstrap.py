@@ -89,6 +89,33 @@ def handle(event, headers):
         # Answer at once, then keep working before asking for the next invocation.
         linger = event["seconds"]
         return {"lingering": linger}
+    if op == "http":
+        # Calls a Runtime API endpoint (this environment's, unless "endpoint" says otherwise) on new
+        # connections, as a misbehaving runtime or a process of another environment would.
+        results = []
+        for call in event["calls"]:
+            endpoint = call.get("endpoint", API)
+            try:
+                if "raw" in call:
+                    import socket
+                    host, port = endpoint.rsplit(":", 1)
+                    with socket.create_connection((host, int(port)), timeout=5) as raw:
+                        raw.sendall(call["raw"].encode("latin-1"))
+                        reply = raw.recv(4096).decode("latin-1")
+                    results.append({"status": int(reply.split(" ")[1]) if reply.startswith("HTTP/") else -1, "body": reply})
+                    continue
+                host, port = endpoint.rsplit(":", 1)
+                other = http.client.HTTPConnection(host, int(port), timeout=call.get("timeout", 5))
+                other.request(call["method"], call["path"], call.get("body"))
+                reply = other.getresponse()
+                results.append({"status": reply.status, "body": reply.read().decode()})
+                other.close()
+            except Exception as e:
+                results.append({"status": -1, "body": type(e).__name__ + ": " + str(e)})
+        return results
+    if op == "sh":
+        done = subprocess.run(["/bin/sh", "-c", event["command"]], capture_output=True, text=True, timeout=30)
+        return {"code": done.returncode, "out": done.stdout + done.stderr}
     if op == "log":
         for line in event["lines"]:
             print(line, flush=True)

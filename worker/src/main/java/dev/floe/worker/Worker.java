@@ -86,8 +86,8 @@ public final class Worker implements AutoCloseable {
             CodeCache code = new CodeCache(data.resolve("code"), new ControllerCodeSource(controller),
                     new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 20_000), config.codeCacheBytes, blocking);
             metrics = new WorkerMetrics(config.meters, config.id);
-            EnvironmentHost host = new EnvironmentHost(config.id, config.region, sandbox, code, new RuntimeApiServer(),
-                    blocking, Files.createDirectories(data.resolve("envs")), config.freezeGrace, config.initTimeout,
+            EnvironmentHost host = new EnvironmentHost(config.id, config.region, sandbox, code, new RuntimeApiServer(blocking),
+                    blocking, sandbox.environmentsDir(), config.freezeGrace, config.initTimeout,
                     InstantSource.system(), System::nanoTime, metrics);
             ControllerLink[] linkRef = new ControllerLink[1];
             pool = EnvironmentPool.builder()
@@ -110,13 +110,13 @@ public final class Worker implements AutoCloseable {
             var info = sandbox.info();
             link = new ControllerLink(controller, loops.next(), config.id, address, config.memoryMb,
                     dev.floe.proto.Sandbox.newBuilder().setFreezer(info.freezer()).setMemoryLimit(info.memoryLimit())
-                            .setTmp(info.tmp()).setLauncher(info.launcher()).build(),
+                            .setTmp(info.tmp()).setLauncher(info.launcher()).setUsers(info.users()).build(),
                     pool, pool::memoryReservedMb);
             linkRef[0] = link;
             link.start();
             LOG.log(System.Logger.Level.INFO, "worker " + config.id + " serving on " + address + " (memory " + config.memoryMb
                     + " MB, freezer " + info.freezer() + ", memory limit " + info.memoryLimit() + ", /tmp " + info.tmp()
-                    + ", launcher " + info.launcher() + "), controller " + config.controller);
+                    + ", launcher " + info.launcher() + ", users " + info.users() + "), controller " + config.controller);
             return this;
         } catch (IOException | RuntimeException e) {
             close();

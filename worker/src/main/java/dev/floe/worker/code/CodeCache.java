@@ -40,6 +40,8 @@ public final class CodeCache {
     public CodeCache(Path dir, CodeSource source, PackageUnpacker unpacker, long capacityBytes, Executor executor)
             throws IOException {
         this.dir = Files.createDirectories(dir);
+        // Environments reach their own package through its mount; none may list the others.
+        Files.setPosixFilePermissions(this.dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         this.source = source;
         this.unpacker = unpacker;
         this.executor = executor;

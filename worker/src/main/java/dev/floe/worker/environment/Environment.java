@@ -34,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 public final class Environment implements RuntimeEndpoint {
     private static final System.Logger LOG = System.getLogger(Environment.class.getName());
     private static final long FREEZE_CONFIRM_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** How often a freeze that has not completed is asked for again (about 1.3 ms of polling comes first). */
+    private static final long FREEZE_REPEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final String id;
     private final Function function;
@@ -173,7 +175,7 @@ public final class Environment implements RuntimeEndpoint {
             cleanUp();
             return;
         }
-        host.runtimeApi().bind(loop, this).whenCompleteAsync((binding, failure) -> {
+        host.runtimeApi().bind(loop, this, host.sandbox().peers(cell)).whenCompleteAsync((binding, failure) -> {
             if (failure != null) {
                 failStart(new FloeException(ErrorType.SERVICE, "cannot open a Runtime API endpoint: " + failure.getMessage(), failure));
                 return;
@@ -189,8 +191,9 @@ public final class Environment implements RuntimeEndpoint {
 
     private void spawn() {
         Path root = code.root();
-        List<String> command = List.of(root.resolve("bootstrap").toString());
-        var environment = RuntimeVariables.of(function, id, endpoint.address(), root, host);
+        Path taskRoot = host.sandbox().taskRoot(root);
+        List<String> command = List.of(taskRoot.resolve("bootstrap").toString());
+        var environment = RuntimeVariables.of(function, id, endpoint.address(), taskRoot, host);
         Cell launchCell = cell;
         TmpVolume launchTmp = tmp;
         Path logFile = log.file();
@@ -528,7 +531,11 @@ public final class Environment implements RuntimeEndpoint {
         }
     }
 
-    /** The kernel freezes a cgroup asynchronously: poll, backing off, until every process stopped. */
+    /**
+     * The kernel freezes a cgroup asynchronously: poll, backing off, until every process stopped. A
+     * task forked while the freeze was being applied can escape the v1 freezer, leaving the cgroup
+     * FREEZING; asking again reaches every task, so the request is repeated while it lasts.
+     */
     private void confirmFrozen(long started, long pauseNanos) {
         if (state != EnvironmentState.IDLE || !freezeRequested) {
             return;
@@ -549,7 +556,14 @@ public final class Environment implements RuntimeEndpoint {
             retireNow("freeze-failed");
             return;
         }
-        freezeConfirm = loop.schedule(() -> confirmFrozen(started, Math.min(pauseNanos * 2, 10_000_000)),
+        if (pauseNanos >= FREEZE_REPEAT_NANOS) {
+            try {
+                host.sandbox().freezeDriver().freeze(cell);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot freeze environment " + id + ": " + e.getMessage());
+            }
+        }
+        freezeConfirm = loop.schedule(() -> confirmFrozen(started, Math.min(pauseNanos * 2, FREEZE_REPEAT_NANOS)),
                 pauseNanos, TimeUnit.NANOSECONDS);
     }
 

@@ -13,7 +13,9 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * Serves the Runtime API. Each environment gets its own listening socket on loopback, bound to the
@@ -21,34 +23,51 @@ import java.util.concurrent.CompletableFuture;
  * and its environment runs on one thread without locks.
  */
 public final class RuntimeApiServer {
+    private static final System.Logger LOG = System.getLogger(RuntimeApiServer.class.getName());
+
     /** Lambda's limit on a response or error body posted by the runtime. */
     public static final int MAX_BODY_BYTES = 6 * 1024 * 1024;
 
+    /** Most runtimes hold one connection; a few open one per request. More than this is abuse. */
+    static final int MAX_CONNECTIONS = 16;
+
     private final InetAddress host;
+    private final Executor checks;
 
-    public RuntimeApiServer() {
-        this(InetAddress.getLoopbackAddress());
+    /** {@code checks} runs the peer checks that read from the kernel. */
+    public RuntimeApiServer(Executor checks) {
+        this(InetAddress.getLoopbackAddress(), checks);
     }
 
-    public RuntimeApiServer(InetAddress host) {
+    public RuntimeApiServer(InetAddress host, Executor checks) {
         this.host = host;
+        this.checks = checks;
     }
 
-    /** Opens an endpoint for {@code endpoint} on {@code loop}; its address goes into AWS_LAMBDA_RUNTIME_API. */
-    public CompletableFuture<Binding> bind(EventLoop loop, RuntimeEndpoint endpoint) {
+    /**
+     * Opens an endpoint for {@code endpoint} on {@code loop}; its address goes into
+     * AWS_LAMBDA_RUNTIME_API. A connection is read from only once {@code peers} allows it.
+     */
+    public CompletableFuture<Binding> bind(EventLoop loop, RuntimeEndpoint endpoint, PeerCheck peers) {
         ChannelGroup connections = new DefaultChannelGroup("runtime-api", loop);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loop, loop)
                 .channel(EventLoops.serverChannelType())
                 .option(ChannelOption.SO_BACKLOG, 64)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (connections.size() >= MAX_CONNECTIONS) {
+                            ch.close();
+                            return;
+                        }
                         connections.add(ch);
                         ch.pipeline()
                                 .addLast(new HttpServerCodec(4096, 16 * 1024, 64 * 1024))
                                 .addLast(new RuntimeApiHandler(endpoint, MAX_BODY_BYTES));
+                        admit(ch, peers);
                     }
                 });
         CompletableFuture<Binding> bound = new CompletableFuture<>();
@@ -61,6 +80,34 @@ public final class RuntimeApiServer {
             }
         });
         return bound;
+    }
+
+    /** Starts reading from a connection once its peer is allowed; closes it otherwise. */
+    private void admit(SocketChannel ch, PeerCheck peers) {
+        if (!peers.blocking()) {
+            ch.config().setAutoRead(true);
+            return;
+        }
+        InetSocketAddress peer = ch.remoteAddress();
+        InetSocketAddress local = ch.localAddress();
+        checks.execute(() -> {
+            boolean allowed;
+            try {
+                allowed = peers.allows(peer, local);
+            } catch (IOException | RuntimeException e) {
+                allowed = false;
+            }
+            boolean admitted = allowed;
+            ch.eventLoop().execute(() -> {
+                if (admitted) {
+                    ch.config().setAutoRead(true);
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "refused a Runtime API connection from " + peer
+                            + ": not a process of the environment");
+                    ch.close();
+                }
+            });
+        });
     }
 
     /** An environment's endpoint; closing it closes the listening socket and every connection to it. */

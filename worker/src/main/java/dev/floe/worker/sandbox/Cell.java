@@ -24,10 +24,20 @@ public final class Cell implements AutoCloseable {
     private final Path v1Pids;
     private final MemoryControl memory;
     private volatile long pid;
+    /** The user the environment's processes run as; 0 when they run as the worker's. */
+    private final long uid;
+    private final UserIds users;
     private final java.util.Map<Path, ControlFile> controls = new java.util.HashMap<>();
 
     Cell(String id, Path unified, Path v1Freezer, Path v1Memory, Path v1Pids, MemoryControl memory) {
+        this(id, unified, v1Freezer, v1Memory, v1Pids, memory, 0, null);
+    }
+
+    Cell(String id, Path unified, Path v1Freezer, Path v1Memory, Path v1Pids, MemoryControl memory, long uid,
+         UserIds users) {
         this.id = id;
+        this.uid = uid;
+        this.users = users;
         this.unified = unified;
         this.v1Freezer = v1Freezer;
         this.v1Memory = v1Memory;
@@ -45,6 +55,10 @@ public final class Cell implements AutoCloseable {
     /** The runtime process; also the id of the environment's process group, which the launcher creates. */
     public long pid() {
         return pid;
+    }
+
+    public long uid() {
+        return uid;
     }
 
     void started(long runtimePid) {
@@ -148,6 +162,8 @@ public final class Cell implements AutoCloseable {
                     LockSupport.parkNanos(1_000_000);
                 }
             }
+        } catch (java.nio.file.NoSuchFileException gone) {
+            // the cgroup was removed meanwhile: nothing left in it
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "killing cell " + id + " through its cgroups failed", e);
         }
@@ -180,6 +196,9 @@ public final class Cell implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (users != null) {
+            users.release(uid);
+        }
         synchronized (controls) {
             for (ControlFile file : controls.values()) {
                 try {

@@ -54,8 +54,16 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** What was chosen, in the words the fleet view reports. */
-    public record Info(String freezer, String memoryLimit, String tmp, String launcher) {}
+    /**
+     * What was chosen, in the words the fleet view reports.
+     *
+     * @param users "per-environment" (each environment its own unprivileged user) or "worker" (no
+     *     privilege to switch users: environments run as the worker's user)
+     */
+    public record Info(String freezer, String memoryLimit, String tmp, String launcher, String users) {}
+
+    /** Where the function's code appears inside an environment with its own mount namespace, as in Lambda. */
+    public static final Path TASK_ROOT = Path.of("/var/task");
 
     private final Path unifiedBase;
     private final Path v1FreezerBase;
@@ -67,6 +75,9 @@ public final class Sandbox implements AutoCloseable {
     private final int pidsMax;
     private final List<String> launcher;
     private final ExecutorService spawner;
+    /** Null when environments run as the worker's user. */
+    private final UserIds users;
+    private final Path environments;
     private final java.util.concurrent.ScheduledExecutorService formatter;
     private final TmpImagePool tmpImages;
 
@@ -89,7 +100,11 @@ public final class Sandbox implements AutoCloseable {
         // One image at a time in the background: formatting competes with the invocations for the CPU.
         this.formatter = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("floe-tmp-formatter-" + workerId).daemon(true).factory());
-        this.tmpImages = new TmpImagePool(dataDir.resolve("tmp-images"), formatter, 2);
+        this.tmpImages = new TmpImagePool(privateDirectory(dataDir.resolve("tmp-images")), formatter, 2);
+        this.environments = privateDirectory(dataDir.resolve("envs"));
+        // Users of their own need root, and in the script launcher, setpriv to become them.
+        boolean canSwitch = isRoot() && (launcher.size() == 1 || onPath("setpriv"));
+        this.users = tmpKind != TmpVolume.Kind.TMPDIR && canSwitch ? new UserIds() : null;
     }
 
     /**
@@ -153,6 +168,10 @@ public final class Sandbox implements AutoCloseable {
         Path bin = Files.createDirectories(dataDir.resolve("bin"));
         List<String> launcher = installLauncher(bin, options.launcher());
         TmpVolume.Kind tmp = chooseTmp(options.tmp());
+        if (tmp != TmpVolume.Kind.TMPDIR) {
+            // The mount point of every environment's code; empty on the machine itself.
+            Files.createDirectories(TASK_ROOT);
+        }
         if (tmp != TmpVolume.Kind.TMPDIR && underTmp(dataDir)) {
             // A private /tmp mounted in the environment would hide the worker's data there, code included.
             if (options.tmp() != TmpChoice.AUTO) {
@@ -177,7 +196,23 @@ public final class Sandbox implements AutoCloseable {
             case CGROUP2 -> "cgroup2";
             case CGROUP1 -> "cgroup1";
             case NONE -> "none";
-        }, tmpKind.wireName(), launcher.size() == 1 ? "native" : "script");
+        }, tmpKind.wireName(), launcher.size() == 1 ? "native" : "script", users != null ? "per-environment" : "worker");
+    }
+
+    /** Where environments keep their logs and /tmp images, one directory each; the worker's alone. */
+    public Path environmentsDir() {
+        return environments;
+    }
+
+    /** Where an environment sees the code unpacked at {@code code}: /var/task with a mount namespace, else where it is. */
+    public Path taskRoot(Path code) {
+        return tmpKind == TmpVolume.Kind.TMPDIR ? code : TASK_ROOT;
+    }
+
+    /** Who may use the cell's Runtime API endpoint: only its own processes, where they have their own user. */
+    public dev.floe.worker.runtimeapi.PeerCheck peers(Cell cell) {
+        return cell.uid() != 0 ? dev.floe.worker.runtimeapi.PeerCheck.socketOwner(cell.uid())
+                : dev.floe.worker.runtimeapi.PeerCheck.anyone();
     }
 
     public FreezeDriver freezeDriver() {
@@ -190,7 +225,8 @@ public final class Sandbox implements AutoCloseable {
         Path freezer = makeCgroup(v1FreezerBase, envId);
         Path mem = makeCgroup(v1MemoryBase, envId);
         Path pids = makeCgroup(v1PidsBase, envId);
-        Cell cell = new Cell(envId, unified, freezer, mem, pids, memory);
+        Cell cell = users == null ? new Cell(envId, unified, freezer, mem, pids, memory)
+                : new Cell(envId, unified, freezer, mem, pids, memory, users.allocate(), users);
         try {
             long bytes = (long) memoryMb * 1024 * 1024;
             switch (memory) {
@@ -225,19 +261,21 @@ public final class Sandbox implements AutoCloseable {
 
     /**
      * Starts {@code command} as the runtime of the cell: the launcher joins the cgroups, mounts the
-     * /tmp and makes {@code taskRoot} read-only before it execs the command, so the returned process
-     * is the runtime itself. Output goes, appended, to {@code log}.
+     * /tmp and the code at {@link #taskRoot} read-only, becomes the environment's user, then execs the
+     * command, so the returned process is the runtime itself. Output goes, appended, to {@code log}.
      */
-    public Process launch(Cell cell, TmpVolume tmp, Path taskRoot, List<String> command,
+    public Process launch(Cell cell, TmpVolume tmp, Path code, List<String> command,
                           Map<String, String> environment, Path log) throws IOException {
         List<String> argv = new ArrayList<>(launcher);
         argv.add(cell.procsFiles().stream().map(Path::toString).collect(Collectors.joining(":")));
         argv.addAll(tmp.launcherArguments());
-        argv.add(taskRoot.toString());
+        argv.add(code.toString());
+        argv.add(taskRoot(code).toString());
+        argv.add(Long.toString(cell.uid()));
         argv.add("--");
         argv.addAll(command);
         ProcessBuilder builder = new ProcessBuilder(argv)
-                .directory(taskRoot.toFile())
+                .directory(code.toFile())
                 .redirectInput(Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(Redirect.appendTo(log.toFile()))
                 .redirectErrorStream(true);
@@ -260,11 +298,11 @@ public final class Sandbox implements AutoCloseable {
     @Override
     public void close() {
         spawner.shutdown();
-        formatter.shutdownNow();
         try {
+            tmpImages.close();
+            formatter.shutdownNow();
             spawner.awaitTermination(5, TimeUnit.SECONDS);
             formatter.awaitTermination(30, TimeUnit.SECONDS);
-            tmpImages.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
@@ -402,6 +440,26 @@ public final class Sandbox implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    private static Path privateDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        return dir;
+    }
+
+    /** Whether this process may switch users: only root may run environments as users of their own. */
+    private static boolean isRoot() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return line.split("\\s+")[2].equals("0");
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
     }
 
     private static boolean underTmp(Path dir) {

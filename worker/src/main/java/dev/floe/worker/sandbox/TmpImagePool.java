@@ -80,7 +80,11 @@ final class TmpImagePool implements AutoCloseable {
             TmpVolume.disk(image, sizeMb, true);
             made = true;
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot format a /tmp image ahead of time: " + e.getMessage());
+            synchronized (this) {
+                if (!closed) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot format a /tmp image ahead of time: " + e.getMessage());
+                }
+            }
         }
         boolean discard;
         synchronized (this) {

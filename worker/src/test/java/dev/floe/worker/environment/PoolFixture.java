@@ -50,6 +50,8 @@ final class PoolFixture implements AutoCloseable {
         // Not under /tmp: environments have a private /tmp, and tests look at files the functions write.
         this.data = TestDirs.create(workerId);
         this.scratch = Files.createDirectories(data.resolve("scratch"));
+        // Functions run as users of their own: they may write here, as tests ask them to.
+        Files.setPosixFilePermissions(scratch, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         this.packages = Files.createDirectories(data.resolve("packages"));
         this.loops = EventLoops.group("test-env", 2);
         this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("test-blocking-", 0).factory());
@@ -57,8 +59,8 @@ final class PoolFixture implements AutoCloseable {
         CodeCache cache = new CodeCache(data.resolve("code"), CodeSource.directory(packages),
                 new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 10_000), 1L << 30, blocking);
         this.metrics = new WorkerMetrics(new SimpleMeterRegistry(), workerId);
-        EnvironmentHost host = new EnvironmentHost(workerId, "us-east-1", sandbox, cache, new RuntimeApiServer(),
-                blocking, Files.createDirectories(data.resolve("envs")), freezeGrace, Duration.ofSeconds(10),
+        EnvironmentHost host = new EnvironmentHost(workerId, "us-east-1", sandbox, cache, new RuntimeApiServer(blocking),
+                blocking, sandbox.environmentsDir(), freezeGrace, Duration.ofSeconds(10),
                 InstantSource.system(), System::nanoTime, metrics);
         this.pool = EnvironmentPool.builder()
                 .host(host).loops(loops).memoryBudgetMb(budgetMb).keepAlive(keepAlive)

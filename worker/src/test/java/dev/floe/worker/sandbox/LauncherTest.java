@@ -39,10 +39,10 @@ class LauncherTest {
             Path envDir = Files.createDirectories(data.resolve("env"));
             Cell cell = sandbox.createCell("e1", 128);
             try (TmpVolume tmp = sandbox.createTmp(envDir, 512)) {
-                String script = "echo pid=$$; echo sid=$(ps -o sid= -p $$ | tr -d ' '); echo cwd=$(pwd);"
+                String script = "echo pid=$$; echo sid=$(ps -o sid= -p $$ | tr -d ' '); echo cwd=$(pwd); echo uid=$(id -u);"
                         + " echo tmp=$(stat -c %a /tmp); echo entries=$(ls -A /tmp | wc -l);"
                         + " echo size=$(df -k --output=size /tmp | tail -1 | tr -d ' ');"
-                        + " touch " + root + "/x 2>/dev/null && echo root=writable || echo root=readonly;"
+                        + " touch ./x 2>/dev/null && echo root=writable || echo root=readonly;"
                         + " cat /proc/self/cgroup";
                 Process process = sandbox.launch(cell, tmp, root, List.of("/bin/sh", "-c", script), Map.of("PATH", "/usr/bin:/bin"), out);
                 assertTrue(process.waitFor(30, TimeUnit.SECONDS));
@@ -51,8 +51,12 @@ class LauncherTest {
                 long pid = process.pid();
                 assertTrue(output.contains("pid=" + pid), "the launcher becomes the runtime, same pid: " + output);
                 assertTrue(output.contains("sid=" + pid), "its own session: " + output);
-                assertTrue(output.contains("cwd=" + root.toRealPath()), output);
+                assertTrue(output.contains("cwd=" + sandbox.taskRoot(root)), output);
+                if (sandbox.info().users().equals("per-environment")) {
+                    assertTrue(output.contains("uid=" + cell.uid()) && cell.uid() != 0, "its own user: " + output);
+                }
                 if (!sandbox.info().tmp().equals("tmpdir")) {
+                    assertTrue(output.contains("cwd=/var/task"), output);
                     assertTrue(output.contains("tmp=1777"), output);
                     assertTrue(output.contains("entries=0"), "a private, empty /tmp: " + output);
                     long sizeKb = Long.parseLong(output.replaceAll("(?s).*size=(\\d+).*", "$1"));
