@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * Directories for a test's fleet data. Never under /tmp, wherever the build runs: each environment
@@ -31,13 +29,8 @@ public final class TestDirs {
         if (!Files.exists(dir) || System.getProperty("floe.keepTestData") != null) {
             return;
         }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                if (Files.isDirectory(p)) {
-                    p.toFile().setWritable(true);
-                }
-                Files.deleteIfExists(p);
-            }
+        try {
+            dev.floe.common.FileTrees.delete(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove test data " + dir + ": " + e.getMessage(), e);
         }

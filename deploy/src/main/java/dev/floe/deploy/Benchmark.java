@@ -50,7 +50,7 @@ final class Benchmark {
         try {
             return measure(cli, data, warm, cold, frozen, warmup);
         } finally {
-            deleteTree(data);
+            dev.floe.common.FileTrees.delete(data);
         }
     }
 
@@ -237,14 +237,4 @@ final class Benchmark {
         }
     }
 
-    private static void deleteTree(Path root) throws java.io.IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var walk = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -16,12 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * {@code floe demo}: starts a local fleet, deploys the sample function, invokes it so a user sees a
@@ -72,7 +70,7 @@ final class Demo {
             print(out, rows);
         } finally {
             if (temporary) {
-                deleteTree(data);
+                dev.floe.common.FileTrees.delete(data);
             }
         }
         boolean gone = ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
@@ -128,21 +126,4 @@ final class Demo {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                if (Files.isDirectory(p)) {
-                    p.toFile().setWritable(true);
-                }
-            }
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -29,11 +29,8 @@ import java.lang.management.ManagementFactory;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HexFormat;
@@ -191,21 +188,33 @@ public final class Worker implements AutoCloseable {
         return InetAddress.getLoopbackAddress().getHostAddress();
     }
 
-    /** A worker id stable for a machine and data directory, so a restarted worker finds what it left. */
+    /**
+     * The worker's id when none is given: the host name and a random suffix, chosen on the first
+     * start and kept in the data directory, so a restarted worker is the same worker (and finds what it
+     * left) while two machines with the same host name are not.
+     */
     static String defaultId(Path dataDir) {
-        String host;
+        Path file = dataDir.resolve("worker-id");
         try {
-            host = InetAddress.getLocalHost().getHostName().split("\\.")[0];
+            if (Files.exists(file)) {
+                String stored = Files.readString(file).strip();
+                if (ID.matcher(stored).matches()) {
+                    return stored;
+                }
+            }
+            String host;
+            try {
+                host = InetAddress.getLocalHost().getHostName().split("\\.")[0].replaceAll("[^A-Za-z0-9._-]", "-");
+            } catch (IOException e) {
+                host = "worker";
+            }
+            String id = (host.length() > 50 ? host.substring(0, 50) : host) + "-"
+                    + HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextInt()).substring(0, 6);
+            Files.createDirectories(dataDir);
+            Files.writeString(file, id + "\n");
+            return id;
         } catch (IOException e) {
-            host = "worker";
-        }
-        host = host.replaceAll("[^A-Za-z0-9._-]", "-");
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(dataDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
-            return (host.length() > 50 ? host.substring(0, 50) : host) + "-" + HexFormat.of().formatHex(digest, 0, 3);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            throw new java.io.UncheckedIOException("cannot keep the worker's id in " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -113,9 +113,10 @@ public final class FunctionCatalog implements AutoCloseable {
                 store.append(next);
                 // The previous revisions stay stored with their code, so nothing is freed here.
                 latest.put(name, next);
+                // Under the lock, so that two updates' commands reach the workers in the order they were made.
+                listener.superseded(name, next.getRevisionId());
             }
         }
-        listener.superseded(name, next.getRevisionId());
         return next;
     }
 
@@ -151,8 +152,8 @@ public final class FunctionCatalog implements AutoCloseable {
             Set<String> shas = new LinkedHashSet<>();
             revisions.forEach(r -> shas.add(r.getCodeSha256()));
             removeUnusedCode(shas);
+            listener.superseded(name, "");
         }
-        listener.superseded(name, "");
     }
 
     /** Removes the packages among {@code candidates} that no stored revision of any function uses. */

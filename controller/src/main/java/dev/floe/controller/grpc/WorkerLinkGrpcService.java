@@ -77,6 +77,7 @@ public final class WorkerLinkGrpcService extends WorkerLinkGrpc.WorkerLinkImplBa
                     throw invalid("registration as " + registration.getWorkerId() + " on the stream of worker "
                             + workerId + " (expected: one worker id per stream)");
                 }
+                fleet.checkRegistration(registration);
                 // Registered goes out before the worker enters the view, so no command can precede it.
                 stream.registeredAs(registration.getWorkerId(), heartbeatInterval);
                 fleet.register(registration, stream);

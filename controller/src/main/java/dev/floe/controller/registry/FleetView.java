@@ -1,5 +1,8 @@
 package dev.floe.controller.registry;
 
+import dev.floe.common.ErrorType;
+import dev.floe.common.FloeException;
+
 import dev.floe.common.HostPort;
 import dev.floe.controller.placement.FleetSnapshot;
 import dev.floe.controller.placement.RevisionPresence;
@@ -76,9 +79,14 @@ public final class FleetView implements AutoCloseable {
                 connection.close("the controller is shutting down");
                 return;
             }
+            FloeException conflict = conflict(registration);
+            if (conflict != null) {
+                channel.shutdownNow();
+                throw conflict;
+            }
             previous = removeLocked(id);
-            WorkerEntry entry = new WorkerEntry(id, address, registration.getMemoryMb(), registration.getSandbox(),
-                    connection, channel, clock.instant());
+            WorkerEntry entry = new WorkerEntry(id, registration.getInstance(), address, registration.getMemoryMb(),
+                    registration.getSandbox(), connection, channel, clock.instant());
             workers.put(id, entry);
             for (Environment env : registration.getEnvironmentsList()) {
                 apply(entry, env);
@@ -89,6 +97,32 @@ public final class FleetView implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.INFO, "worker " + id + " at " + address + " registered with "
                 + registration.getMemoryMb() + " MB and " + registration.getEnvironmentsCount() + " environments");
+    }
+
+    /**
+     * Refuses a registration for a worker id that another worker process holds and still reports on:
+     * two workers sharing an id would otherwise replace each other in the view for ever. The same
+     * process reconnecting (same instance) replaces its old connection.
+     */
+    public void checkRegistration(Registration registration) {
+        synchronized (lock) {
+            FloeException conflict = conflict(registration);
+            if (conflict != null) {
+                throw conflict;
+            }
+        }
+    }
+
+    private FloeException conflict(Registration registration) {
+        WorkerEntry existing = workers.get(registration.getWorkerId());
+        if (existing == null || registration.getInstance().isEmpty() || existing.instance.isEmpty()
+                || existing.instance.equals(registration.getInstance())
+                || existing.lastReport.isBefore(clock.instant().minus(heartbeatTimeout))) {
+            return null;
+        }
+        return new FloeException(ErrorType.RESOURCE_CONFLICT, "worker id " + registration.getWorkerId()
+                + " is already connected from " + existing.address + " (expected: a worker id of its own for each"
+                + " worker; set one with --id)");
     }
 
     public void heartbeat(String workerId, WorkerConnection connection, int memoryUsedMb) {

@@ -11,6 +11,8 @@ import java.util.Map;
 /** One connected worker and what it reported. Mutable; guarded by {@link FleetView}'s lock. */
 final class WorkerEntry {
     final String id;
+    /** The worker process's run: the same for its reconnections, different for another worker with this id. */
+    final String instance;
     final HostPort address;
     final int memoryMb;
     final Sandbox sandbox;
@@ -26,9 +28,10 @@ final class WorkerEntry {
     /** Memory of its IDLE and FROZEN environments. */
     int warmMb;
 
-    WorkerEntry(String id, HostPort address, int memoryMb, Sandbox sandbox, WorkerConnection connection,
+    WorkerEntry(String id, String instance, HostPort address, int memoryMb, Sandbox sandbox, WorkerConnection connection,
             ManagedChannel channel, Instant now) {
         this.id = id;
+        this.instance = instance;
         this.address = address;
         this.memoryMb = memoryMb;
         this.sandbox = sandbox;

@@ -51,6 +51,29 @@ class FleetViewTest {
                 .setState(state).setMemoryMb(memoryMb).build();
     }
 
+    @Test
+    void anotherWorkerWithTheSameIdIsRefusedWhileTheFirstReports() {
+        RecordingConnection first = new RecordingConnection();
+        fleet.register(registration("w1", 2048).toBuilder().setInstance("run-a").build(), first);
+        Registration impostor = registration("w1", 1024).toBuilder().setInstance("run-b").build();
+
+        dev.floe.common.FloeException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.floe.common.FloeException.class, () -> fleet.checkRegistration(impostor));
+        org.junit.jupiter.api.Assertions.assertThrows(dev.floe.common.FloeException.class,
+                () -> fleet.register(impostor, new RecordingConnection()));
+
+        assertEquals(dev.floe.common.ErrorType.RESOURCE_CONFLICT, refused.type());
+        assertTrue(refused.getMessage().contains("worker id w1 is already connected from 10.0.0.7:7071"), refused.getMessage());
+        assertEquals(2048, fleet.workers().getFirst().memoryMb(), "the first worker keeps its place");
+
+        fleet.register(registration("w1", 2048).toBuilder().setInstance("run-a").build(), new RecordingConnection());
+        assertEquals(1, fleet.size(), "the same run reconnecting replaces its old connection");
+
+        advance(Duration.ofSeconds(6));
+        fleet.register(impostor, new RecordingConnection());
+        assertEquals(1024, fleet.workers().getFirst().memoryMb(), "once the first is silent past the timeout, the id is free");
+    }
+
     private void advance(Duration d) {
         now.set(now.get().plus(d));
     }

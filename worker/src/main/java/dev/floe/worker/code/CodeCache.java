@@ -3,6 +3,7 @@ package dev.floe.worker.code;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.floe.common.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,20 +13,22 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * The worker's unpacked code packages under {@code <data>/code/<sha256>/}, fetched on first use.
- * Concurrent cold starts of the same package share one fetch. Packages are evicted, least recently
- * used first, when their unpacked sizes exceed the cache's capacity, but never while an environment
- * holds a {@link Lease} on them. Packages outlive the worker process: a restarted worker reuses them.
+ * The worker's unpacked code packages, each in {@code <data>/code/<sha256>-<n>/}, fetched on first
+ * use; concurrent cold starts of the same package share one fetch. When their unpacked sizes exceed
+ * the capacity, the least recently used are deleted, but never one an environment holds a
+ * {@link Lease} on: a leased package weighs nothing in the cache (Caffeine's way of pinning), and an
+ * evicted one that was leased at that very moment is deleted when its last lease closes. A package
+ * fetched again after eviction goes into a directory of its own, so a deletion never races an
+ * unpacking. Packages outlive the worker process: a restarted worker finds them again.
  */
 public final class CodeCache {
     private static final System.Logger LOG = System.getLogger(CodeCache.class.getName());
@@ -37,17 +40,18 @@ public final class CodeCache {
     private final Map<String, CompletableFuture<Entry>> loading = new ConcurrentHashMap<>();
     private final Cache<String, Entry> entries;
 
+    /** {@code capacityBytes}: the sum of the unpacked sizes of the packages no environment uses. */
     public CodeCache(Path dir, CodeSource source, PackageUnpacker unpacker, long capacityBytes, Executor executor)
             throws IOException {
         this.dir = Files.createDirectories(dir);
         // Environments reach their own package through its mount; none may list the others.
-        Files.setPosixFilePermissions(this.dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwx--x--x"));
         this.source = source;
         this.unpacker = unpacker;
         this.executor = executor;
         this.entries = Caffeine.newBuilder()
-                .maximumWeight(capacityBytes)
-                .weigher((String sha, Entry e) -> (int) Math.min(Integer.MAX_VALUE, Math.max(1, e.size / 1024)))
+                .maximumWeight(Math.max(1, capacityBytes / 1024))
+                .weigher((String sha, Entry e) -> e.weightKb())
                 .executor(Runnable::run)
                 .removalListener((String sha, Entry e, RemovalCause cause) -> {
                     if (e != null && cause.wasEvicted()) {
@@ -55,7 +59,7 @@ public final class CodeCache {
                     }
                 })
                 .build();
-        removeIncomplete();
+        index();
     }
 
     /** Held by an environment while it runs from a package; the package stays on disk until every lease is closed. */
@@ -72,11 +76,9 @@ public final class CodeCache {
             return CompletableFuture.failedFuture(new IllegalArgumentException("sha256: \"" + sha256 + "\" (expected: 64 hex digits)"));
         }
         Entry cached = entries.getIfPresent(sha256);
-        if (cached != null) {
-            Lease lease = cached.lease();
-            if (lease != null) {
-                return CompletableFuture.completedFuture(lease);
-            }
+        Lease lease = cached == null ? null : cached.lease();
+        if (lease != null) {
+            return CompletableFuture.completedFuture(lease);
         }
         // Registered before the work starts: the work may finish at once, and must not update the map
         // from inside one of its own operations.
@@ -84,59 +86,56 @@ public final class CodeCache {
         CompletableFuture<Entry> load = loading.putIfAbsent(sha256, mine);
         if (load == null) {
             load = mine;
-            CompletableFuture.supplyAsync(() -> existing(sha256), executor)
-                    .thenCompose(found -> found != null ? CompletableFuture.completedFuture(found) : fetch(sha256))
-                    .whenComplete((entry, failure) -> {
-                        if (entry != null) {
-                            entries.put(sha256, entry);
-                        }
-                        loading.remove(sha256, mine);
-                        if (failure != null) {
-                            mine.completeExceptionally(failure);
-                        } else {
-                            mine.complete(entry);
-                        }
-                    });
+            // A load that finished between the lookup above and this registration has already left the
+            // loading map: look in the cache again rather than fetch a second time.
+            Entry loaded = entries.getIfPresent(sha256);
+            CompletableFuture<Entry> work = loaded != null ? CompletableFuture.completedFuture(loaded) : fetch(sha256);
+            work.whenComplete((entry, failure) -> {
+                if (entry != null) {
+                    entries.put(sha256, entry);
+                }
+                loading.remove(sha256, mine);
+                if (failure != null) {
+                    mine.completeExceptionally(failure);
+                } else {
+                    mine.complete(entry);
+                }
+            });
         }
         return load.thenCompose(entry -> {
-            Lease lease = entry.lease();
-            return lease != null ? CompletableFuture.completedFuture(lease) : acquire(sha256);
+            Lease fresh = entry.firstOrNewLease();
+            return fresh != null ? CompletableFuture.completedFuture(fresh) : acquire(sha256);
         });
     }
 
-    private Entry existing(String sha) {
-        Path root = dir.resolve(sha);
-        if (!Files.isDirectory(root)) {
-            return null;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            long size = walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-            return new Entry(root, size);
-        } catch (IOException e) {
-            return null;
-        }
+    /** How many bytes of unpacked packages the cache keeps that no environment uses, about. */
+    long unusedBytes() {
+        entries.cleanUp();
+        return entries.asMap().values().stream().mapToLong(e -> e.weightKb() * 1024L).sum();
     }
 
     private CompletableFuture<Entry> fetch(String sha) {
-        Path zip = dir.resolve(sha + ".zip.part");
+        String unique = sha + "-" + UUID.randomUUID().toString().substring(0, 8);
+        Path zip = dir.resolve(unique + ".zip.part");
         return source.fetch(sha, zip).thenApplyAsync(ignored -> {
-            Path staging = dir.resolve(sha + ".unpacking");
+            Path staging = dir.resolve(unique + ".unpacking");
             try {
                 String actual = sha256(zip);
                 if (!actual.equals(sha)) {
                     throw new IOException("package " + sha + " arrived with SHA-256 " + actual);
                 }
-                deleteTree(staging);
                 long size = unpacker.unpack(zip, staging);
-                Path root = dir.resolve(sha);
+                Path root = dir.resolve(unique);
                 Files.move(staging, root, StandardCopyOption.ATOMIC_MOVE);
-                return new Entry(root, size);
+                // Leased from birth, for the acquire that asked for it: a new entry weighing
+                // something could be evicted on insertion (the cache admits by frequency).
+                return new Entry(root, size, 1);
             } catch (IOException e) {
                 throw new UncheckedIOException("unpacking package " + sha + ": " + e.getMessage(), e);
             } finally {
                 try {
                     Files.deleteIfExists(zip);
-                    deleteTree(staging);
+                    FileTrees.delete(staging);
                 } catch (IOException e) {
                     LOG.log(System.Logger.Level.WARNING, "cleaning up after package " + sha + ": " + e);
                 }
@@ -144,12 +143,21 @@ public final class CodeCache {
         }, executor);
     }
 
-    private void removeIncomplete() throws IOException {
+    /** Finds the packages a previous run left, and removes what it left half done or twice. */
+    private void index() throws IOException {
         try (Stream<Path> list = Files.list(dir)) {
             for (Path p : list.toList()) {
                 String name = p.getFileName().toString();
-                if (name.endsWith(".part") || name.endsWith(".unpacking")) {
-                    deleteTree(p);
+                String sha = name.length() > 64 ? name.substring(0, 64) : "";
+                boolean complete = Files.isDirectory(p) && sha.matches("[0-9a-f]{64}") && name.charAt(64) == '-'
+                        && !name.endsWith(".unpacking");
+                if (!complete || entries.getIfPresent(sha) != null) {
+                    FileTrees.delete(p);
+                    continue;
+                }
+                try (Stream<Path> walk = Files.walk(p)) {
+                    long size = walk.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+                    entries.put(sha, new Entry(p, size, 0));
                 }
             }
         }
@@ -168,68 +176,91 @@ public final class CodeCache {
         }
     }
 
-    /** Deletes a tree, making read-only directories writable first (packages are unpacked read-only). */
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) walk::iterator) {
-                if (Files.isDirectory(p)) {
-                    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
-                }
-            }
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
     /** One unpacked package and the environments using it. */
-    private static final class Entry {
+    private final class Entry {
         private final Path root;
         private final long size;
-        /** Leases held; -1 once evicted and deleted, after which no lease is given. */
-        private final AtomicInteger leases = new AtomicInteger();
-        private volatile boolean evicted;
+        private int leases;
+        private boolean evicted;
+        private boolean deleted;
+        private boolean firstLeaseTaken;
 
-        Entry(Path root, long size) {
+        Entry(Path root, long size, int leases) {
             this.root = root;
             this.size = size;
+            this.leases = leases;
+            this.firstLeaseTaken = leases == 0;
         }
 
-        Lease lease() {
-            while (true) {
-                int n = leases.get();
-                if (n < 0 || evicted) {
-                    return null;
-                }
-                if (leases.compareAndSet(n, n + 1)) {
+        /** The lease the entry was created with, for the first taker; a new one for the others. */
+        Lease firstOrNewLease() {
+            synchronized (this) {
+                if (!firstLeaseTaken) {
+                    firstLeaseTaken = true;
                     return new EntryLease(this);
                 }
             }
+            return lease();
+        }
+
+        /** Leased packages weigh nothing: Caffeine never evicts them for size. */
+        synchronized int weightKb() {
+            return leases > 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, Math.max(1, size / 1024));
+        }
+
+        /** A lease, or null if this package was evicted: the caller fetches it again. */
+        Lease lease() {
+            boolean first;
+            synchronized (this) {
+                if (evicted) {
+                    return null;
+                }
+                first = leases++ == 0;
+            }
+            if (first) {
+                reweigh();
+            }
+            return new EntryLease(this);
         }
 
         void release() {
-            if (leases.decrementAndGet() == 0 && evicted) {
-                deleteIfUnused();
+            boolean last;
+            boolean delete;
+            synchronized (this) {
+                last = --leases == 0;
+                delete = last && evicted && !deleted;
+                deleted |= delete;
+            }
+            if (delete) {
+                deleteTree();
+            } else if (last) {
+                reweigh();
             }
         }
 
         void evict() {
-            evicted = true;
-            deleteIfUnused();
+            boolean delete;
+            synchronized (this) {
+                evicted = true;
+                delete = leases == 0 && !deleted;
+                deleted |= delete;
+            }
+            if (delete) {
+                deleteTree();
+            }
         }
 
-        private void deleteIfUnused() {
-            if (leases.compareAndSet(0, -1)) {
-                try {
-                    deleteTree(root);
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.WARNING, "cannot remove evicted package " + root + ": " + e);
-                }
+        /** Tells the cache the weight changed, if it still maps this package's sha to this entry. */
+        private void reweigh() {
+            String sha = root.getFileName().toString().substring(0, 64);
+            entries.asMap().computeIfPresent(sha, (k, v) -> v);
+        }
+
+        private void deleteTree() {
+            try {
+                FileTrees.delete(root);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot remove evicted package " + root + ": " + e);
             }
         }
     }

@@ -7,7 +7,6 @@ import dev.floe.proto.Function;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -24,7 +23,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A worker's environments. For each invocation it takes the most recently used idle environment of
@@ -444,10 +442,8 @@ public final class EnvironmentPool implements AutoCloseable {
     }
 
     static void deleteTree(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            dev.floe.common.FileTrees.delete(dir);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot remove " + dir + ": " + e.getMessage());
         }

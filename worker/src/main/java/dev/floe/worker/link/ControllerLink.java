@@ -41,6 +41,8 @@ public final class ControllerLink implements AutoCloseable {
     private final Sandbox sandbox;
     private final EnvironmentPool pool;
     private final Supplier<Integer> memoryUsedMb;
+    /** This run of the worker, so the controller tells a reconnection from another worker with the same id. */
+    private final String instance = java.util.UUID.randomUUID().toString();
 
     private final Object lock = new Object();
     private State state = State.DISCONNECTED;
@@ -133,7 +135,7 @@ public final class ControllerLink implements AutoCloseable {
                 return;
             }
             requests.onNext(WorkerReport.newBuilder().setRegistration(Registration.newBuilder()
-                    .setWorkerId(workerId).setAddress(address).setMemoryMb(memoryMb).setSandbox(sandbox)
+                    .setWorkerId(workerId).setInstance(instance).setAddress(address).setMemoryMb(memoryMb).setSandbox(sandbox)
                     .addAllEnvironments(snapshot)).build());
             queued.forEach(requests::onNext);
             queued.clear();

@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * An environment's private /tmp. Lambda gives each environment its own /tmp of the function's
@@ -141,18 +139,7 @@ public sealed interface TmpVolume extends AutoCloseable {
 
         @Override
         public void close() throws IOException {
-            deleteTree(dir);
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
+            dev.floe.common.FileTrees.delete(dir);
         }
     }
 

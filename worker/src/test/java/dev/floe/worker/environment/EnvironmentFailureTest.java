@@ -9,7 +9,6 @@ import dev.floe.proto.Function;
 import dev.floe.proto.FunctionConfig;
 import dev.floe.testing.Await;
 import dev.floe.testing.Processes;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;

@@ -1,6 +1,5 @@
 package dev.floe.worker.environment;
 
-import com.google.protobuf.ByteString;
 import dev.floe.common.EventLoops;
 import dev.floe.common.FunctionLimits;
 import dev.floe.proto.Function;
