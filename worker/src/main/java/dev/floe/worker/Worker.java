@@ -84,7 +84,7 @@ public final class Worker implements AutoCloseable {
                     new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 20_000), config.codeCacheBytes, blocking);
             metrics = new WorkerMetrics(config.meters, config.id);
             EnvironmentHost host = new EnvironmentHost(config.id, config.region, sandbox, code, new RuntimeApiServer(blocking),
-                    blocking, sandbox.environmentsDir(), config.freezeGrace, config.initTimeout,
+                    blocking, sandbox.environmentsDir(), config.freezeGrace, config.initTimeout, Duration.ofSeconds(60),
                     InstantSource.system(), System::nanoTime, metrics);
             ControllerLink[] linkRef = new ControllerLink[1];
             pool = EnvironmentPool.builder()

@@ -78,6 +78,7 @@ public final class Environment implements RuntimeEndpoint {
     private long deadlineNanos;
     private ScheduledFuture<?> timeoutCheck;
     private ScheduledFuture<?> initTimer;
+    private ScheduledFuture<?> startTimer;
 
     Environment(String id, Function function, EnvironmentPool pool, EnvironmentHost host, EventLoop loop) {
         this.id = id;
@@ -113,6 +114,7 @@ public final class Environment implements RuntimeEndpoint {
         loop.execute(() -> {
             first.markCold();
             pending = first;
+            startTimer = loop.schedule(this::startTimedOut, host.startTimeout().toNanos(), TimeUnit.NANOSECONDS);
             host.metrics().transition(null, EnvironmentState.STARTING);
             pool.changed(snapshot());
             host.codeCache().acquire(function.getCodeSha256())
@@ -164,7 +166,9 @@ public final class Environment implements RuntimeEndpoint {
                     envCell.close();
                 }
                 EnvironmentPool.deleteTree(envDir);
-                loop.execute(() -> failStart(new FloeException(ErrorType.SERVICE,
+                // No disk for its /tmp means no room on this worker: another may take the invocation.
+                ErrorType type = e instanceof dev.floe.worker.sandbox.NoRoomException ? ErrorType.WORKER_FULL : ErrorType.SERVICE;
+                loop.execute(() -> failStart(new FloeException(type,
                         "cannot prepare a sandbox for " + function.getName() + ": " + e.getMessage(), e)));
             }
         }, host.blocking());
@@ -222,6 +226,7 @@ public final class Environment implements RuntimeEndpoint {
                 cleanUp();
                 return;
             }
+            cancel(startTimer);
             become(EnvironmentState.INITIALIZING);
             initTimer = loop.schedule(this::initTimedOut, host.initTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }, loop);
@@ -325,8 +330,25 @@ public final class Environment implements RuntimeEndpoint {
             return refusal;
         }
         answered = true;
-        finish(current, body, "", "");
+        if (!failedForMemory()) {
+            finish(current, body, "", "");
+        }
         return Reply.ACCEPTED;
+    }
+
+    /**
+     * Whether a process of the environment was killed for memory during the invocation (the runtime
+     * may survive a child's death): as in Lambda, exceeding the memory size fails the invocation with
+     * Runtime.OutOfMemory and ends the environment.
+     */
+    private boolean failedForMemory() {
+        if (cell == null || cell.oomKills() <= oomKillsBefore) {
+            return false;
+        }
+        String message = Failures.exited(current.requestId(), "signal: killed");
+        finish(current, Failures.document(Failures.OUT_OF_MEMORY, message), Failures.UNHANDLED, Failures.OUT_OF_MEMORY);
+        loop.execute(() -> retireNow("out-of-memory"));
+        return true;
     }
 
     @Override
@@ -336,8 +358,10 @@ public final class Environment implements RuntimeEndpoint {
             return refusal;
         }
         answered = true;
-        String type = Failures.errorTypeOf(body, errorType);
-        finish(current, Failures.errorBody(body, type), Failures.UNHANDLED, type);
+        if (!failedForMemory()) {
+            String type = Failures.errorTypeOf(body, errorType);
+            finish(current, Failures.errorBody(body, type), Failures.UNHANDLED, type);
+        }
         return Reply.ACCEPTED;
     }
 
@@ -360,6 +384,11 @@ public final class Environment implements RuntimeEndpoint {
             finish(current, Failures.document(Failures.RESPONSE_TOO_LARGE, message), Failures.UNHANDLED,
                     Failures.RESPONSE_TOO_LARGE);
         }
+    }
+
+    @Override
+    public boolean expects(String requestId) {
+        return current != null && !answered && current.requestId().equals(requestId);
     }
 
     @Override
@@ -483,6 +512,14 @@ public final class Environment implements RuntimeEndpoint {
         retireNow(reason);
     }
 
+    /** Fetching the code and preparing the sandbox took too long: the invocation fails, and nothing is left running. */
+    private void startTimedOut() {
+        if (state == EnvironmentState.STARTING) {
+            failStart(new FloeException(ErrorType.SERVICE, "the environment for " + function.getName()
+                    + " did not start within " + readable(host.startTimeout()) + " (fetching its code, preparing its sandbox)"));
+        }
+    }
+
     private void failStart(FloeException failure) {
         if (pending != null) {
             pending.fail(failure);
@@ -598,6 +635,7 @@ public final class Environment implements RuntimeEndpoint {
         cancel(freezeConfirm);
         cancel(timeoutCheck);
         cancel(initTimer);
+        cancel(startTimer);
         FloeException gone = new FloeException(ErrorType.SERVICE_UNAVAILABLE,
                 "the environment running the invocation was retired (" + reason + ")");
         for (Invocation left : new Invocation[] {pending, current}) {
@@ -694,6 +732,10 @@ public final class Environment implements RuntimeEndpoint {
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "closing " + closeable + ": " + e.getMessage());
         }
+    }
+
+    private static String readable(java.time.Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
     }
 
     private static String rootMessage(Throwable failure) {

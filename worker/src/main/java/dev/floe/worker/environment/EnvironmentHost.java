@@ -17,6 +17,7 @@ import java.util.function.LongSupplier;
  * @param environmentsDir where each environment keeps its log and /tmp image, in a directory named by its id
  * @param freezeGrace how long an idle environment stays thawed before it is frozen
  * @param initTimeout Lambda's limit on an environment's init phase (10 s)
+ * @param startTimeout the limit on what comes before it: fetching the code, preparing the sandbox
  * @param clock wall-clock time, for deadlines the runtime sees and timestamps users see
  * @param ticker monotonic nanoseconds, for every duration
  */
@@ -30,6 +31,7 @@ public record EnvironmentHost(
         Path environmentsDir,
         Duration freezeGrace,
         Duration initTimeout,
+        Duration startTimeout,
         InstantSource clock,
         LongSupplier ticker,
         WorkerMetrics metrics) {}

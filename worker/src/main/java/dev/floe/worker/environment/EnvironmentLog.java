@@ -18,6 +18,8 @@ import java.util.Locale;
 final class EnvironmentLog implements AutoCloseable {
     /** Lambda returns the last 4 KB of the log with an invocation when asked. */
     static final int TAIL_BYTES = 4 * 1024;
+    /** Past this, the log starts again: one chatty function must not fill the worker's disk. */
+    static final long MAX_BYTES = 64L * 1024 * 1024;
 
     private final Path file;
     private final FileChannel channel;
@@ -65,6 +67,19 @@ final class EnvironmentLog implements AutoCloseable {
             line.append("\tInit Duration: ").append(twoDecimals(initMs)).append(" ms");
         }
         append(line.append("\t\n").toString());
+        limit();
+    }
+
+    /** Truncates the log once it passes {@link #MAX_BYTES}; the runtime's O_APPEND writes go on at the new end. */
+    private void limit() {
+        try {
+            if (channel.size() > MAX_BYTES) {
+                channel.truncate(0);
+                append("[floe] the log passed " + MAX_BYTES / (1024 * 1024) + " MB and was truncated\n");
+            }
+        } catch (IOException e) {
+            // the log is best effort
+        }
     }
 
     /** {@code 12.34}: what {@code %.2f} prints, without the formatter's cost on every invocation. */

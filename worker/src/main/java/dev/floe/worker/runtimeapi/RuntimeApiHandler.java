@@ -42,6 +42,8 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
     private CompositeByteBuf body;
     private long bodyBytes;
     private boolean oversized;
+    /** The body answers an invocation the endpoint does not expect: it is dropped as it arrives, and the call refused. */
+    private boolean discarding;
     private Waiter parked;
 
     RuntimeApiHandler(RuntimeEndpoint endpoint, int maxBodyBytes) {
@@ -56,6 +58,14 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
                 startRequest(ctx, head);
             }
             if (msg instanceof HttpContent content && request != null) {
+                if (content.decoderResult().isFailure()) {
+                    // a truncated or malformed chunked body: nothing of it may be taken as an answer
+                    request = null;
+                    releaseBody();
+                    writeError(ctx, false, HttpResponseStatus.BAD_REQUEST, "InvalidRequest",
+                            "malformed HTTP body: " + content.decoderResult().cause().getMessage());
+                    return;
+                }
                 accumulate(ctx, content.content());
                 if (content instanceof LastHttpContent) {
                     finishRequest(ctx);
@@ -76,10 +86,18 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
                     "malformed HTTP request: " + head.decoderResult().cause().getMessage());
             return;
         }
+        if (parked != null && !parked.answered) {
+            // One request at a time on a connection: a request behind a waiting next cannot be answered in order.
+            writeError(ctx, false, HttpResponseStatus.BAD_REQUEST, "InvalidRequest",
+                    "a request arrived while this connection waits for the next invocation (expected: one request at a time)");
+            return;
+        }
         request = head;
         body = ctx.alloc().compositeBuffer();
         bodyBytes = 0;
         oversized = false;
+        String answering = requestIdOf(head.uri());
+        discarding = answering != null && !endpoint.expects(answering);
         if (HttpUtil.is100ContinueExpected(head)) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
         }
@@ -94,7 +112,7 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
         if (!oversized && bodyBytes > maxBodyBytes) {
             markOversized();
         }
-        if (!oversized && chunk.isReadable()) {
+        if (!oversized && !discarding && chunk.isReadable()) {
             body.addComponent(true, chunk.retain());
         }
     }
@@ -186,12 +204,16 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
         return slash > 0 ? rest.substring(0, slash) : null;
     }
 
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    private void releaseBody() {
         if (body != null) {
             body.release();
             body = null;
         }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseBody();
         if (parked != null && !parked.answered) {
             endpoint.waiterGone(parked);
         }

@@ -20,6 +20,14 @@ public interface RuntimeEndpoint {
     /** A response or error body for {@code requestId} was over the size limit; the runtime gets 413. */
     void responseTooLarge(String requestId, long limitBytes);
 
+    /**
+     * Whether a response or error for {@code requestId} would be accepted now; the server discards
+     * the bodies of others as they arrive instead of buffering them.
+     */
+    default boolean expects(String requestId) {
+        return true;
+    }
+
     /** A parked {@code next} whose connection closed. */
     default void waiterGone(NextWaiter waiter) {}
 }

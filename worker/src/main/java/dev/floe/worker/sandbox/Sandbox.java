@@ -62,6 +62,9 @@ public final class Sandbox implements AutoCloseable {
      */
     public record Info(String freezer, String memoryLimit, String tmp, String launcher, String users) {}
 
+    /** Disk kept free for the worker itself (logs, code, its database) when /tmp images are sized. */
+    static final long RESERVED_DISK_BYTES = 1024L * 1024 * 1024;
+
     /** Where the function's code appears inside an environment with its own mount namespace, as in Lambda. */
     public static final Path TASK_ROOT = Path.of("/var/task");
 
@@ -250,8 +253,20 @@ public final class Sandbox implements AutoCloseable {
         return cell;
     }
 
-    /** Creates the environment's private /tmp of {@code sizeMb} in {@code envDir}. Blocking. */
+    /**
+     * Creates the environment's private /tmp of {@code sizeMb} in {@code envDir}. Blocking. The image
+     * is sparse, so it is checked against the free disk: a /tmp that could not be filled would fail
+     * other environments' writes, not this one's. Throws {@link NoRoomException} without the room.
+     */
     public TmpVolume createTmp(Path envDir, int sizeMb) throws IOException {
+        if (tmpKind == TmpVolume.Kind.DISK) {
+            long free = Files.getFileStore(envDir).getUsableSpace();
+            long needed = (long) sizeMb * 1024 * 1024;
+            if (free - needed < RESERVED_DISK_BYTES) {
+                throw new NoRoomException("a /tmp of " + sizeMb + " MB needs that much free disk beside "
+                        + RESERVED_DISK_BYTES / (1024 * 1024) + " MB kept free; " + free / (1024 * 1024) + " MB are free");
+            }
+        }
         return switch (tmpKind) {
             case DISK -> tmpImages.take(envDir.resolve("tmp.img"), sizeMb);
             case TMPFS -> TmpVolume.tmpfs(sizeMb);

@@ -149,6 +149,22 @@ class EnvironmentFailureTest {
     }
 
     @Test
+    void aChildExceedingTheMemorySizeFailsTheInvocationAndEndsTheEnvironment() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(fixture.sandbox.info().memoryLimit().equals("none"),
+                "this machine offers no memory cgroup");
+        Function probe = fixture.probe("hungry-child", FunctionConfig.newBuilder().setMemoryMb(128));
+
+        InvocationResult result = fixture.invoke(probe,
+                "{\"op\":\"sh\",\"command\":\"python3 -c 'x = b\\\"x\\\" * (400 * 1024 * 1024)'\"}");
+
+        assertEquals("Runtime.OutOfMemory", result.errorType(), "the runtime survived its child, the invocation did not: "
+                + PoolFixture.body(result));
+        fixture.awaitState(result.environmentId(), EnvironmentState.RETIRED);
+        assertEquals("out-of-memory", fixture.lastView(result.environmentId()).retireReason());
+        assertTrue(fixture.invoke(probe, "{}").cold());
+    }
+
+    @Test
     void writingPastTmpFailsInsideTheFunctionOnly() {
         Function probe = fixture.probe("filler", FunctionConfig.newBuilder().setTmpMb(512));
         InvocationResult most = fixture.invoke(probe, "{\"op\":\"tmp-write\",\"mb\":500}");

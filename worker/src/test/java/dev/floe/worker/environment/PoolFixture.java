@@ -45,6 +45,12 @@ final class PoolFixture implements AutoCloseable {
     private final ExecutorService blocking;
 
     PoolFixture(Sandbox.Options options, int budgetMb, KeepAlivePolicy keepAlive, Duration freezeGrace) throws IOException {
+        this(options, budgetMb, keepAlive, freezeGrace, null, Duration.ofSeconds(60));
+    }
+
+    /** {@code code}: where packages come from; null for the fixture's own directory. */
+    PoolFixture(Sandbox.Options options, int budgetMb, KeepAlivePolicy keepAlive, Duration freezeGrace, CodeSource code,
+                Duration startTimeout) throws IOException {
         String workerId = "test-" + UUID.randomUUID().toString().substring(0, 8);
         // Not under /tmp: environments have a private /tmp, and tests look at files the functions write.
         this.data = TestDirs.create(workerId);
@@ -55,11 +61,11 @@ final class PoolFixture implements AutoCloseable {
         this.loops = EventLoops.group("test-env", 2);
         this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("test-blocking-", 0).factory());
         this.sandbox = Sandbox.open(workerId, data, options);
-        CodeCache cache = new CodeCache(data.resolve("code"), CodeSource.directory(packages),
+        CodeCache cache = new CodeCache(data.resolve("code"), code != null ? code : CodeSource.directory(packages),
                 new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 10_000), 1L << 30, blocking);
         this.metrics = new WorkerMetrics(new SimpleMeterRegistry(), workerId);
         EnvironmentHost host = new EnvironmentHost(workerId, "us-east-1", sandbox, cache, new RuntimeApiServer(blocking),
-                blocking, sandbox.environmentsDir(), freezeGrace, Duration.ofSeconds(10),
+                blocking, sandbox.environmentsDir(), freezeGrace, Duration.ofSeconds(10), startTimeout,
                 InstantSource.system(), System::nanoTime, metrics);
         this.pool = EnvironmentPool.builder()
                 .host(host).loops(loops).memoryBudgetMb(budgetMb).keepAlive(keepAlive)
