@@ -11,13 +11,14 @@ import java.util.stream.Stream;
 
 /**
  * Finds the processes a test started, however far they wandered (forked, re-parented, in a new
- * session): every environment process inherits variables that name its worker's data directory,
- * so a scan of {@code /proc/<pid>/environ} finds them all.
+ * session, with a cleared environment): an environment's processes inherit variables that name its
+ * worker's data directory, and sit in cgroups whose paths name the worker, so a scan of
+ * {@code /proc/<pid>/environ} and {@code /proc/<pid>/cgroup} finds them all.
  */
 public final class Processes {
     private Processes() {}
 
-    /** Pids of live (non-zombie) processes whose environment mentions {@code marker}. */
+    /** Pids of live (non-zombie) processes whose environment or cgroup paths mention {@code marker}. */
     public static List<Long> mentioning(String marker) {
         byte[] needle = marker.getBytes(StandardCharsets.UTF_8);
         List<Long> found = new ArrayList<>();
@@ -29,7 +30,9 @@ public final class Processes {
                     continue;
                 }
                 try {
-                    if (contains(Files.readAllBytes(proc.resolve("environ")), needle) && !isZombie(proc)) {
+                    boolean ours = contains(Files.readAllBytes(proc.resolve("environ")), needle)
+                            || contains(Files.readAllBytes(proc.resolve("cgroup")), needle);
+                    if (ours && !isZombie(proc)) {
                         found.add(Long.parseLong(name));
                     }
                 } catch (IOException | SecurityException gone) {

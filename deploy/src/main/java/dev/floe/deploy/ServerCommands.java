@@ -4,7 +4,6 @@ import dev.floe.client.cli.Args;
 import dev.floe.client.cli.Cli;
 import dev.floe.client.cli.UsageException;
 import dev.floe.common.HostPort;
-import dev.floe.common.Lifecycles;
 import dev.floe.controller.Controller;
 import dev.floe.worker.Worker;
 import dev.floe.worker.sandbox.Sandbox;
@@ -80,8 +79,10 @@ final class ServerCommands {
                 .controller(controller)
                 .dataDir(dataDir(args, cli, "worker"))
                 .port(args.integer("port", 0, 65_535, 0))
-                .listenHost(args.value("listen", "0.0.0.0"))
                 .sandbox(sandbox(args));
+        if (args.has("listen")) {
+            builder.listenHost(args.value("listen", null));
+        }
         if (args.has("id")) {
             builder.id(args.value("id", null));
         }
@@ -147,11 +148,5 @@ final class ServerCommands {
         long total = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                 .getOperatingSystemMXBean()).getTotalMemorySize() / (1024 * 1024);
         return (int) Math.max(128, Math.min(4096, total * 8 / 10 / workers));
-    }
-
-    static void closeAll(AutoCloseable... parts) {
-        for (AutoCloseable part : parts) {
-            Lifecycles.closeQuietly(part);
-        }
     }
 }

@@ -83,6 +83,10 @@ final class FleetFixture implements AutoCloseable {
         client.close();
         fleet.close();
         Processes.assertNoneLeft(data.toString(), Duration.ofSeconds(10));
+        for (Worker worker : fleet.workers()) {
+            Processes.assertNoneLeft("floe/" + dev.floe.worker.sandbox.Sandbox.cgroupName(worker.id(),
+                    data.resolve("workers").resolve(worker.id())) + "/", Duration.ofSeconds(10));
+        }
         TestDirs.delete(data);
     }
 }

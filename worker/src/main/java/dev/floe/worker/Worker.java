@@ -97,13 +97,16 @@ public final class Worker implements AutoCloseable {
                         }
                     })
                     .build();
-            server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost, config.port))
+            String advertised = advertisedHost();
+            // By default only the interface facing the controller: the one address the worker must be reachable at.
+            String listen = config.listenHost != null ? config.listenHost : advertised;
+            server = NettyServerBuilder.forAddress(new InetSocketAddress(listen, config.port))
                     .bossEventLoopGroup(loops).workerEventLoopGroup(loops).channelType(EventLoops.serverChannelType())
                     .directExecutor()
                     .maxInboundMessageSize(FunctionLimits.PAYLOAD_MAX_BYTES + 1024 * 1024)
                     .addService(new WorkerInvokerGrpcService(pool, config.id))
                     .build().start();
-            address = advertisedHost() + ":" + server.getPort();
+            address = advertised + ":" + server.getPort();
             var info = sandbox.info();
             link = new ControllerLink(controller, loops.next(), config.id, address, config.memoryMb,
                     dev.floe.proto.Sandbox.newBuilder().setFreezer(info.freezer()).setMemoryLimit(info.memoryLimit())
@@ -170,9 +173,11 @@ public final class Worker implements AutoCloseable {
             return config.advertiseHost;
         }
         try {
-            InetAddress listen = InetAddress.getByName(config.listenHost);
-            if (!listen.isAnyLocalAddress()) {
-                return listen.getHostAddress();
+            if (config.listenHost != null) {
+                InetAddress listen = InetAddress.getByName(config.listenHost);
+                if (!listen.isAnyLocalAddress()) {
+                    return listen.getHostAddress();
+                }
             }
             try (DatagramSocket probe = new DatagramSocket()) {
                 // connect() on a UDP socket sends nothing; it only picks the route and so the local address.
@@ -227,7 +232,8 @@ public final class Worker implements AutoCloseable {
     public static final class Builder {
         private String id;
         private HostPort controller;
-        private String listenHost = "0.0.0.0";
+        /** Null: the interface facing the controller. */
+        private String listenHost;
         private int port;
         private String advertiseHost;
         private Integer memoryMb;
@@ -257,6 +263,7 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
+        /** Where the gRPC service listens; default: the interface facing the controller ("0.0.0.0" for all). */
         public Builder listenHost(String listenHost) {
             this.listenHost = Check.notNull("listenHost", listenHost);
             return this;

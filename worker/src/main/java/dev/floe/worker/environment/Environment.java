@@ -33,9 +33,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Environment implements RuntimeEndpoint {
     private static final System.Logger LOG = System.getLogger(Environment.class.getName());
-    private static final long FREEZE_CONFIRM_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(5);
-    /** How often a freeze that has not completed is asked for again (about 1.3 ms of polling comes first). */
-    private static final long FREEZE_REPEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final String id;
     private final Function function;
@@ -67,14 +64,11 @@ public final class Environment implements RuntimeEndpoint {
     private boolean launching;
     private double initDurationMs;
     private long oomKillsBefore;
-    private boolean freezeRequested;
+    private final EnvironmentFreezer freezer;
     /*
-     * Timers are lazy: rather than scheduling and cancelling two timers on every invocation, each
-     * check re-arms itself only while it still has something to watch.
+     * The timeout timer is lazy: rather than scheduling and cancelling a timer on every invocation,
+     * the check re-arms itself only while it has something to watch.
      */
-    private long idleSinceNanos;
-    private ScheduledFuture<?> freezeCheck;
-    private ScheduledFuture<?> freezeConfirm;
     private long deadlineNanos;
     private ScheduledFuture<?> timeoutCheck;
     private ScheduledFuture<?> initTimer;
@@ -88,6 +82,8 @@ public final class Environment implements RuntimeEndpoint {
         this.loop = loop;
         this.since = host.clock().instant();
         this.lastUsed = since;
+        this.freezer = new EnvironmentFreezer(id, host, loop, () -> state == EnvironmentState.IDLE,
+                () -> become(EnvironmentState.FROZEN), this::retireNow);
     }
 
     public String id() {
@@ -157,6 +153,7 @@ public final class Environment implements RuntimeEndpoint {
                     dir = envDir;
                     log = preparedLog;
                     cell = preparedCell;
+                    freezer.holds(preparedCell);
                     tmp = envTmp;
                     bind();
                 });
@@ -248,8 +245,7 @@ public final class Environment implements RuntimeEndpoint {
     }
 
     private void deliver(Invocation invocation) {
-        thaw();
-        if (state == EnvironmentState.RETIRED) {
+        if (!freezer.thaw()) {
             // the thaw failed and retired the environment: the invocation runs elsewhere
             pool.reassign(invocation);
             return;
@@ -263,7 +259,7 @@ public final class Environment implements RuntimeEndpoint {
         long timeoutMs = function.getConfig().getTimeoutSeconds() * 1000L;
         long deadline = host.clock().millis() + timeoutMs;
         long logStart = invocation.cold() ? 0 : log.size();
-        invocation.delivered(host.ticker().getAsLong(), deadline, logStart);
+        invocation.delivered(host.ticker().getAsLong(), logStart);
         log.start(invocation.requestId(), function.getRevision());
         NextWaiter w = waiter;
         waiter = null;
@@ -303,7 +299,7 @@ public final class Environment implements RuntimeEndpoint {
                     deliver(pending);
                 } else {
                     pool.released(this, invocations, initDurationMs);
-                    scheduleFreeze();
+                    freezer.idle();
                 }
             }
             case BUSY -> {
@@ -316,7 +312,7 @@ public final class Environment implements RuntimeEndpoint {
                 become(EnvironmentState.IDLE);
                 waiter = next;
                 pool.released(this, invocations, initDurationMs);
-                scheduleFreeze();
+                freezer.idle();
             }
             case IDLE, FROZEN -> waiter = next;
             default -> next.reject(Reply.forbidden("InvalidStateTransition", "the runtime has not started"));
@@ -530,95 +526,6 @@ public final class Environment implements RuntimeEndpoint {
         retireNow("start-failed");
     }
 
-    // ---- freezing -----------------------------------------------------------------------------
-
-    private void scheduleFreeze() {
-        idleSinceNanos = host.ticker().getAsLong();
-        if (freezeCheck == null) {
-            freezeCheck = loop.schedule(this::freezeDue, host.freezeGrace().toNanos(), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    /** The freeze grace may have passed since the environment became idle: freeze it, or look again. */
-    private void freezeDue() {
-        freezeCheck = null;
-        if (state != EnvironmentState.IDLE) {
-            return;
-        }
-        long left = idleSinceNanos + host.freezeGrace().toNanos() - host.ticker().getAsLong();
-        if (left > 0) {
-            freezeCheck = loop.schedule(this::freezeDue, left, TimeUnit.NANOSECONDS);
-        } else {
-            freeze();
-        }
-    }
-
-    private void freeze() {
-        if (state != EnvironmentState.IDLE) {
-            return;
-        }
-        long started = host.ticker().getAsLong();
-        try {
-            host.sandbox().freezeDriver().freeze(cell);
-            freezeRequested = true;
-            confirmFrozen(started, 20_000);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot freeze environment " + id + ": " + e.getMessage());
-            retireNow("freeze-failed");
-        }
-    }
-
-    /**
-     * The kernel freezes a cgroup asynchronously: poll, backing off, until every process stopped. A
-     * task forked while the freeze was being applied can escape the v1 freezer, leaving the cgroup
-     * FREEZING; asking again reaches every task, so the request is repeated while it lasts.
-     */
-    private void confirmFrozen(long started, long pauseNanos) {
-        if (state != EnvironmentState.IDLE || !freezeRequested) {
-            return;
-        }
-        try {
-            if (host.sandbox().freezeDriver().isFrozen(cell)) {
-                long now = host.ticker().getAsLong();
-                host.metrics().frozen(now - started);
-                host.metrics().idleToFrozen(now - idleSinceNanos);
-                become(EnvironmentState.FROZEN);
-                return;
-            }
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot read the freezer of " + id + ": " + e.getMessage());
-        }
-        if (host.ticker().getAsLong() - started > FREEZE_CONFIRM_LIMIT_NANOS) {
-            LOG.log(System.Logger.Level.WARNING, "environment " + id + " did not freeze within 5 s; retiring it");
-            retireNow("freeze-failed");
-            return;
-        }
-        if (pauseNanos >= FREEZE_REPEAT_NANOS) {
-            try {
-                host.sandbox().freezeDriver().freeze(cell);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot freeze environment " + id + ": " + e.getMessage());
-            }
-        }
-        freezeConfirm = loop.schedule(() -> confirmFrozen(started, Math.min(pauseNanos * 2, FREEZE_REPEAT_NANOS)),
-                pauseNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void thaw() {
-        if (!freezeRequested) {
-            return;
-        }
-        long started = host.ticker().getAsLong();
-        try {
-            host.sandbox().freezeDriver().thaw(cell);
-            freezeRequested = false;
-            host.metrics().thawed(host.ticker().getAsLong() - started);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot thaw environment " + id + ": " + e.getMessage());
-            retireNow("thaw-failed");
-        }
-    }
-
     // ---- retirement ---------------------------------------------------------------------------
 
     /** Retires the environment: kills every process in it and releases what it holds. */
@@ -631,8 +538,7 @@ public final class Environment implements RuntimeEndpoint {
             return;
         }
         retireReason = reason;
-        cancel(freezeCheck);
-        cancel(freezeConfirm);
+        freezer.cancel();
         cancel(timeoutCheck);
         cancel(initTimer);
         cancel(startTimer);
@@ -711,10 +617,6 @@ public final class Environment implements RuntimeEndpoint {
 
     EnvironmentState state() {
         return state;
-    }
-
-    boolean onLoop() {
-        return loop.inEventLoop();
     }
 
     private static void cancel(ScheduledFuture<?> timer) {

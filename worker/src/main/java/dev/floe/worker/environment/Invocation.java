@@ -12,7 +12,6 @@ public final class Invocation {
     private final CompletableFuture<InvocationResult> result = new CompletableFuture<>();
     private boolean cold;
     private long deliveredNanos;
-    private long deadlineEpochMs;
     private long logStart;
 
     Invocation(dev.floe.proto.Function function, InvocationRequest request) {
@@ -52,17 +51,12 @@ public final class Invocation {
         return deliveredNanos;
     }
 
-    long deadlineEpochMs() {
-        return deadlineEpochMs;
-    }
-
     long logStart() {
         return logStart;
     }
 
-    void delivered(long nanos, long deadlineEpochMs, long logStart) {
+    void delivered(long nanos, long logStart) {
         this.deliveredNanos = nanos;
-        this.deadlineEpochMs = deadlineEpochMs;
         this.logStart = logStart;
     }
 

@@ -353,7 +353,8 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    static String cgroupName(String workerId, Path dataDir) {
+    /** The name of a worker's cgroup subtree, {@code <worker id>-<hash of its data directory>}, in every hierarchy. */
+    public static String cgroupName(String workerId, Path dataDir) {
         try {
             byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
                     dataDir.toAbsolutePath().normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class PoolFixture implements AutoCloseable {
     final Path data;
+    final String workerId;
     final Path scratch;
     final Sandbox sandbox;
     final EnvironmentPool pool;
@@ -51,7 +52,7 @@ final class PoolFixture implements AutoCloseable {
     /** {@code code}: where packages come from; null for the fixture's own directory. */
     PoolFixture(Sandbox.Options options, int budgetMb, KeepAlivePolicy keepAlive, Duration freezeGrace, CodeSource code,
                 Duration startTimeout) throws IOException {
-        String workerId = "test-" + UUID.randomUUID().toString().substring(0, 8);
+        this.workerId = "test-" + UUID.randomUUID().toString().substring(0, 8);
         // Not under /tmp: environments have a private /tmp, and tests look at files the functions write.
         this.data = TestDirs.create(workerId);
         this.scratch = Files.createDirectories(data.resolve("scratch"));
@@ -168,6 +169,7 @@ final class PoolFixture implements AutoCloseable {
         loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         blocking.close();
         Processes.assertNoneLeft(data.toString(), Duration.ofSeconds(10));
+        Processes.assertNoneLeft("floe/" + Sandbox.cgroupName(workerId, data) + "/", Duration.ofSeconds(10));
         TestDirs.delete(data);
     }
 }

@@ -135,7 +135,9 @@ class PoolPolicyTest {
             assertTrue(warmTail.contains("again"));
             assertFalse(warmTail.contains("Init Duration"), warmTail);
             assertFalse(warmTail.contains("hello from the handler"), "the tail is this invocation's");
-            assertTrue(cold.billedDurationMs() >= Math.ceil(cold.durationMs() + cold.initDurationMs()) - 0.001);
+            assertEquals((long) Math.ceil(cold.durationMs() + cold.initDurationMs()), cold.billedDurationMs(),
+                    "a cold start bills its init phase with the invocation, rounded up to the millisecond");
+            assertEquals((long) Math.ceil(warm.durationMs()), warm.billedDurationMs());
         }
     }
 
