@@ -14,8 +14,9 @@ import java.util.zip.ZipFile;
  * Refuses a code package at upload time for what would otherwise only fail on a worker, at the first
  * cold start: not a zip, no {@code bootstrap} at its root (what the {@code provided} runtimes run,
  * https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html), an entry whose path leaves the
- * package (a "zip slip"), or more than Lambda's 250 MB unpacked. It reads the zip's central
- * directory, as the worker's unpacker does, so both agree on what the package holds.
+ * package (a "zip slip"), or more than Lambda's 250 MB unpacked by the sizes the zip declares. It
+ * reads the zip's central directory; the worker's unpacker checks again as it unpacks, counting the
+ * bytes it actually writes, so a package lying about its sizes is still stopped there.
  */
 final class PackageInspector {
     private static final Pattern WINDOWS_DRIVE = Pattern.compile("^[A-Za-z]:.*");
