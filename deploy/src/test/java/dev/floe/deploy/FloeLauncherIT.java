@@ -51,6 +51,83 @@ class FloeLauncherIT {
         assertTrue(unknown.output().startsWith("floe: unknown command 'frobnicate'"), unknown.output());
     }
 
+    @Test
+    void aControllerAndAWorkerInSeparateProcessesSurviveTheWorkersKill() throws Exception {
+        Path data = dev.floe.testing.TestDirs.create("separate");
+        int port = freePort();
+        String endpoint = "127.0.0.1:" + port;
+        Process controller = start("controller", "--port", Integer.toString(port), "--host", "127.0.0.1",
+                "--data", data.resolve("controller").toString());
+        Process worker = null;
+        try {
+            worker = start("worker", "--controller", endpoint, "--memory", "1024", "--data", data.resolve("worker").toString());
+            awaitWorkers(endpoint, 1);
+            Path code = Files.createDirectories(data.resolve("code"));
+            Files.writeString(code.resolve("bootstrap"), Demo.sample());
+            code.resolve("bootstrap").toFile().setExecutable(true);
+            assertEquals(0, floe(Duration.ofSeconds(60), "fn", "create", "hello", "--code", code.toString(), "--handler", "h",
+                    "--endpoint", endpoint).status());
+            Run first = floe(Duration.ofSeconds(60), "invoke", "hello", "--json", "--endpoint", endpoint);
+            assertEquals(1, payload(first).get("invocation").getAsInt(), first.output());
+
+            worker.destroyForcibly().waitFor();
+            // Its runtime dies with it (parent-death signal), frozen or not.
+            Processes.assertNoneLeft(data.resolve("worker").toString(), Duration.ofSeconds(10));
+            worker = start("worker", "--controller", endpoint, "--memory", "1024", "--data", data.resolve("worker").toString());
+            awaitWorkers(endpoint, 1);
+            Run again = floe(Duration.ofSeconds(60), "invoke", "hello", "--json", "--endpoint", endpoint);
+            assertTrue(com.google.gson.JsonParser.parseString(again.output()).getAsJsonObject().get("cold").getAsBoolean(),
+                    "a new environment on the restarted worker: " + again.output());
+            assertEquals(1, payload(again).get("invocation").getAsInt(), again.output());
+        } finally {
+            if (worker != null) {
+                stop(worker);
+            }
+            stop(controller);
+        }
+        Processes.assertNoneLeft(data.toString(), Duration.ofSeconds(10));
+        dev.floe.testing.TestDirs.delete(data);
+    }
+
+    /** The function's response inside {@code floe invoke --json}'s output. */
+    private static com.google.gson.JsonObject payload(Run invoke) {
+        String payload = com.google.gson.JsonParser.parseString(invoke.output()).getAsJsonObject().get("payload").getAsString();
+        return com.google.gson.JsonParser.parseString(payload).getAsJsonObject();
+    }
+
+    private static Process start(String... args) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(ROOT.resolve("floe").toString()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    /** SIGTERM, as a service manager stops a server, then a bounded wait for it to finish its shutdown. */
+    private static void stop(Process process) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new AssertionError("a floe server did not stop within 30 s of SIGTERM");
+        }
+    }
+
+    private static void awaitWorkers(String endpoint, int count) {
+        dev.floe.testing.Await.until(Duration.ofSeconds(60), count + " worker(s) registered at " + endpoint, () -> {
+            try {
+                Run workers = floe(Duration.ofSeconds(30), "workers", "--json", "--endpoint", endpoint);
+                return workers.status() == 0 && workers.output().split("\"READY\"", -1).length - 1 == count;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
     private record Run(int status, String output) {}
 
     private static Run floe(Duration timeout, String... args) throws Exception {
