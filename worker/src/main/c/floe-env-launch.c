@@ -1,22 +1,27 @@
 /*
- * floe-env-launch: starts one Floe execution environment, then becomes its runtime. It does what
- * floe-env-launch.sh does, step for step, but as system calls in one process instead of a chain of
- * programs: on a small machine each exec costs milliseconds, and a cold start runs this once.
+ * floe-env-launch: starts one Floe execution environment, then becomes its runtime, in one process
+ * (on a small machine each exec of a helper program costs milliseconds, and a cold start runs this).
  *
- *   1. joins the environment's cgroups, so every process it ever forks is held, frozen and killed
+ *   1. reads the runtime's environment variables from ENV_FILE and removes the file: the launcher
+ *      itself runs as root with a fixed environment, so nothing of the function's (LD_PRELOAD, PATH...)
+ *      can touch it, and the variables never appear on a command line other users can read;
+ *   2. joins the environment's cgroups, so every process it ever forks is held, frozen and killed
  *      with it;
- *   2. starts a new session, so its process group is its own and a terminal's signals miss it;
- *   3. in a private mount namespace, mounts its private /tmp (a loop-mounted ext4 image, or a
- *      tmpfs) and the function's code, read-only, at /var/task;
- *   4. becomes the environment's own unprivileged user: no capabilities, no way to gain any;
- *   5. asks the kernel to kill it if the worker dies (parent-death signal), and execs the runtime,
+ *   3. starts a new session, so its process group is its own and a terminal's signals miss it;
+ *   4. in private mount and IPC namespaces, mounts its private /tmp (a loop-mounted ext4 image, or a
+ *      tmpfs) also at /var/tmp and /dev/shm, the function's code read-only at TASK_ROOT, and a /proc that
+ *      shows only the environment's own processes;
+ *   5. limits its open files to Lambda's 1,024 and becomes the environment's own unprivileged user: no
+ *      groups, no capabilities, no way to gain any;
+ *   6. asks the kernel to kill it if the worker dies (parent-death signal), and execs the runtime,
  *      which keeps the pid the worker spawned.
  *
- * usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT UID -- COMMAND [ARG]...
+ * usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT UID ENV_FILE -- COMMAND [ARG]...
  *   PROCS       colon-separated cgroup.procs files to join ("" for none)
  *   TMP_KIND    disk (TMP_SOURCE is an ext4 image), tmpfs (of TMP_MB megabytes), or none
  *   CODE        the unpacked code; with a mount namespace it is mounted read-only at TASK_ROOT
  *   UID         the user (and group) to run as; 0 keeps the launcher's
+ *   ENV_FILE    NUL-separated NAME=VALUE entries, the runtime's whole environment
  *
  * A failure is one line on stderr (the environment's log) and exit status 126.
  */
@@ -33,13 +38,60 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+/* Lambda's limit on open files; the runtime's variables fit well within the environment file's. */
+#define MAX_OPEN_FILES 1024
+#define MAX_ENVIRONMENT_BYTES (256 * 1024)
+#define MAX_ENVIRONMENT_ENTRIES 1024
+
 static void fail(const char *step, const char *subject) {
     fprintf(stderr, "floe-env-launch: %s %s: %s\n", step, subject, strerror(errno));
     exit(126);
+}
+
+/* Reads the runtime's environment and removes its file; returns a NULL-terminated envp. */
+static char **read_environment(const char *file) {
+    static char buffer[MAX_ENVIRONMENT_BYTES + 1];
+    static char *entries[MAX_ENVIRONMENT_ENTRIES + 1];
+    int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        fail("opening", file);
+    }
+    size_t length = 0;
+    for (ssize_t n; (n = read(fd, buffer + length, MAX_ENVIRONMENT_BYTES - length)) != 0;) {
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            fail("reading", file);
+        }
+        length += (size_t) n;
+        if (length == MAX_ENVIRONMENT_BYTES) {
+            errno = EFBIG;
+            fail("reading", file);
+        }
+    }
+    close(fd);
+    unlink(file);
+    buffer[length] = '\0';
+    size_t count = 0;
+    for (size_t start = 0; start < length;) {
+        size_t end = start + strlen(buffer + start);
+        if (end > start) {
+            if (count == MAX_ENVIRONMENT_ENTRIES) {
+                errno = E2BIG;
+                fail("reading", file);
+            }
+            entries[count++] = buffer + start;
+        }
+        start = end + 1;
+    }
+    entries[count] = NULL;
+    return entries;
 }
 
 static void join_cgroups(char *procs) {
@@ -117,10 +169,24 @@ static int attach_loop(const char *image, char *device, size_t size) {
     return -1;
 }
 
+/* Mounts the environment's /tmp over another shared, writable place, so writes there count against /tmp's size. */
+static void also_at(const char *place) {
+    struct stat st;
+    if (stat(place, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        return; /* the machine has no such place */
+    }
+    if (mount("/tmp", place, NULL, MS_BIND, NULL) < 0) {
+        fail("mounting /tmp at", place);
+    }
+    if (mount(NULL, place, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL) < 0) {
+        fail("securing", place);
+    }
+}
+
 static void private_mounts(const char *kind, const char *source, const char *megabytes, const char *code,
                            const char *root) {
-    if (unshare(CLONE_NEWNS) < 0) {
-        fail("creating", "a mount namespace");
+    if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0) {
+        fail("creating", "mount and IPC namespaces");
     }
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
         fail("making mounts private in", "the namespace");
@@ -143,11 +209,18 @@ static void private_mounts(const char *kind, const char *source, const char *meg
             fail("mounting a tmpfs on", "/tmp");
         }
     }
+    /* The code first: mounting over /var/tmp next would hide a code directory kept under it. */
     if (mount(code, root, NULL, MS_BIND | MS_REC, NULL) < 0) {
         fail("binding the code at", root);
     }
     if (mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) {
         fail("making read-only", root);
+    }
+    also_at("/var/tmp");
+    also_at("/dev/shm");
+    /* A /proc of its own: the same processes, but each user sees only its own (no other cmdlines, mounts). */
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0) {
+        fail("mounting", "/proc");
     }
 }
 
@@ -176,9 +249,23 @@ static void become(const char *user) {
     }
 }
 
+static void limit_open_files(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) < 0) {
+        fail("reading", "the open file limit");
+    }
+    rlim_t wanted = limit.rlim_max < MAX_OPEN_FILES ? limit.rlim_max : MAX_OPEN_FILES;
+    limit.rlim_cur = wanted;
+    limit.rlim_max = wanted;
+    if (setrlimit(RLIMIT_NOFILE, &limit) < 0) {
+        fail("limiting", "open files");
+    }
+}
+
 int main(int argc, char **argv) {
-    if (argc < 10 || strcmp(argv[8], "--") != 0) {
-        fprintf(stderr, "usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT UID -- COMMAND [ARG]...\n");
+    if (argc < 11 || strcmp(argv[9], "--") != 0) {
+        fprintf(stderr, "usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT UID ENV_FILE"
+                        " -- COMMAND [ARG]...\n");
         return 2;
     }
     char *procs = argv[1];
@@ -188,7 +275,8 @@ int main(int argc, char **argv) {
     const char *code = argv[5];
     const char *root = argv[6];
     const char *user = argv[7];
-    char **command = argv + 9;
+    char **environment = read_environment(argv[8]);
+    char **command = argv + 10;
     pid_t parent = getppid();
 
     if (procs[0] != '\0') {
@@ -200,6 +288,7 @@ int main(int argc, char **argv) {
     if (strcmp(kind, "disk") == 0 || strcmp(kind, "tmpfs") == 0) {
         private_mounts(kind, source, megabytes, code, root);
     }
+    limit_open_files();
     become(user);
     /* After become(): the kernel clears the parent-death signal when the credentials change. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
@@ -211,7 +300,7 @@ int main(int argc, char **argv) {
     if (chdir(root) < 0) {
         fail("entering", root);
     }
-    execv(command[0], command);
+    execve(command[0], command, environment);
     fail("starting", command[0]);
     return 126;
 }

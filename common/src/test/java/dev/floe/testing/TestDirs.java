@@ -7,11 +7,13 @@ import java.nio.file.Path;
 import java.util.UUID;
 
 /**
- * Directories for a test's fleet data. Never under /tmp, wherever the build runs: each environment
- * gets a private /tmp mounted over the machine's, which would hide data kept there.
+ * Directories for a test's fleet data. Never under /tmp or /var/tmp, wherever the build runs: each
+ * environment gets its private /tmp mounted there, which would hide files the test and its functions
+ * both look at.
  */
 public final class TestDirs {
-    private static final Path BASE = Path.of("/var/tmp", "floe-tests");
+    private static final Path BASE = Files.isWritable(Path.of("/var/lib")) ? Path.of("/var/lib", "floe-tests")
+            : Path.of(System.getProperty("user.home"), ".floe-tests");
 
     private TestDirs() {}
 

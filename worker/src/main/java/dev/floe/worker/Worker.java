@@ -81,7 +81,8 @@ public final class Worker implements AutoCloseable {
                     .keepAliveTime(30, TimeUnit.SECONDS)
                     .build();
             CodeCache code = new CodeCache(data.resolve("code"), new ControllerCodeSource(controller),
-                    new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 20_000), config.codeCacheBytes, blocking);
+                    new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 20_000), config.codeCacheBytes, blocking,
+                    sandbox.codeDirectoryPermissions());
             metrics = new WorkerMetrics(config.meters, config.id);
             EnvironmentHost host = new EnvironmentHost(config.id, config.region, sandbox, code, new RuntimeApiServer(blocking),
                     blocking, sandbox.environmentsDir(), config.freezeGrace, config.initTimeout, Duration.ofSeconds(60),

@@ -57,6 +57,8 @@ public final class FunctionCatalog implements AutoCloseable {
     /** Opens the catalog kept in {@code dataDir}: {@code floe.db} and {@code code/}. */
     public static FunctionCatalog open(Path dataDir, InstantSource clock, Listener listener) throws IOException {
         Files.createDirectories(dataDir);
+        // Functions' code and variables (which may hold secrets): the controller's alone.
+        Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         CodeStore code = new CodeStore(dataDir.resolve("code"));
         FunctionStore store = SqliteFunctionStore.open(dataDir.resolve("floe.db"));
         try {

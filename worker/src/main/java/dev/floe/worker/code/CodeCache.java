@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -40,12 +39,15 @@ public final class CodeCache {
     private final Map<String, CompletableFuture<Entry>> loading = new ConcurrentHashMap<>();
     private final Cache<String, Entry> entries;
 
-    /** {@code capacityBytes}: the sum of the unpacked sizes of the packages no environment uses. */
-    public CodeCache(Path dir, CodeSource source, PackageUnpacker unpacker, long capacityBytes, Executor executor)
-            throws IOException {
+    /**
+     * @param capacityBytes the sum of the unpacked sizes of the packages no environment uses
+     * @param permissions of the cache's directory: how far environments may reach into it (see
+     *     {@code Sandbox.codeDirectoryPermissions})
+     */
+    public CodeCache(Path dir, CodeSource source, PackageUnpacker unpacker, long capacityBytes, Executor executor,
+                     java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions) throws IOException {
         this.dir = Files.createDirectories(dir);
-        // Environments reach their own package through its mount; none may list the others.
-        Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwx--x--x"));
+        Files.setPosixFilePermissions(this.dir, permissions);
         this.source = source;
         this.unpacker = unpacker;
         this.executor = executor;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,9 +39,15 @@ public final class PackageUnpacker {
         URI uri = URI.create("jar:" + zip.toUri());
         try (FileSystem fs = FileSystems.newFileSystem(uri, Map.of("enablePosixFileAttributes", "true"))) {
             Path zipRoot = fs.getPath("/");
-            List<Path> all;
+            List<Path> all = new java.util.ArrayList<>();
             try (Stream<Path> walk = Files.walk(zipRoot)) {
-                all = walk.toList();
+                // Counted as they come, so a package of a million tiny entries is refused before it is listed.
+                for (Iterator<Path> it = walk.iterator(); it.hasNext(); ) {
+                    all.add(it.next());
+                    if (all.size() > maxEntries + 1) {
+                        throw new IOException("the package has more than " + maxEntries + " entries");
+                    }
+                }
             }
             for (Path entry : all) {
                 if (entry.equals(zipRoot)) {

@@ -146,7 +146,7 @@ public final class Environment implements RuntimeEndpoint {
                 Files.createDirectories(envDir);
                 envLog = new EnvironmentLog(envDir.resolve("log"));
                 envCell = host.sandbox().createCell(id, memoryMb());
-                TmpVolume envTmp = host.sandbox().createTmp(envDir, function.getConfig().getTmpMb());
+                TmpVolume envTmp = host.sandbox().createTmp(envCell, envDir, function.getConfig().getTmpMb());
                 EnvironmentLog preparedLog = envLog;
                 Cell preparedCell = envCell;
                 loop.execute(() -> {
@@ -383,6 +383,11 @@ public final class Environment implements RuntimeEndpoint {
     }
 
     @Override
+    public boolean expectsInitError() {
+        return state == EnvironmentState.INITIALIZING;
+    }
+
+    @Override
     public boolean expects(String requestId) {
         return current != null && !answered && current.requestId().equals(requestId);
     }
@@ -531,6 +536,15 @@ public final class Environment implements RuntimeEndpoint {
     /** Retires the environment: kills every process in it and releases what it holds. */
     void retire(String reason) {
         loop.execute(() -> retireNow(reason));
+    }
+
+    /** Keeps the log under its cap when the runtime writes between invocations (see {@link EnvironmentLog#limit}). */
+    void limitLog() {
+        loop.execute(() -> {
+            if (log != null) {
+                log.limit();
+            }
+        });
     }
 
     private void retireNow(String reason) {

@@ -70,8 +70,11 @@ final class EnvironmentLog implements AutoCloseable {
         limit();
     }
 
-    /** Truncates the log once it passes {@link #MAX_BYTES}; the runtime's O_APPEND writes go on at the new end. */
-    private void limit() {
+    /**
+     * Truncates the log once it passes {@link #MAX_BYTES}; the runtime's O_APPEND writes go on at the
+     * new end. Called after every invocation and by the pool's sweep, for output between invocations.
+     */
+    void limit() {
         try {
             if (channel.size() > MAX_BYTES) {
                 channel.truncate(0);
@@ -99,7 +102,8 @@ final class EnvironmentLog implements AutoCloseable {
     String tail(long from) {
         try {
             long end = channel.size();
-            long start = Math.max(from, end - TAIL_BYTES);
+            // The runtime may have truncated its own log: the tail is then whatever is left.
+            long start = Math.min(end, Math.max(from, end - TAIL_BYTES));
             ByteBuffer buffer = ByteBuffer.allocate((int) (end - start));
             while (buffer.hasRemaining() && reader.read(buffer, start + buffer.position()) > 0) {
                 // read until full

@@ -339,7 +339,7 @@ public final class EnvironmentPool implements AutoCloseable {
         }
     }
 
-    /** Retires idle environments past their keep-alive; a failure is logged, and the next sweep runs anyway. */
+    /** Retires idle environments past their keep-alive and caps every log; a failure is logged, and the next sweep runs anyway. */
     void sweep() {
         try {
             sweepOnce();
@@ -351,7 +351,9 @@ public final class EnvironmentPool implements AutoCloseable {
     private void sweepOnce() {
         long now = host.ticker().getAsLong();
         List<Environment> expired = new ArrayList<>();
+        List<Environment> all;
         synchronized (lock) {
+            all = new ArrayList<>(live.values());
             for (Iterator<Deque<Idle>> it = idleByRevision.values().iterator(); it.hasNext(); ) {
                 Deque<Idle> idle = it.next();
                 idle.removeIf(i -> {
@@ -367,6 +369,7 @@ public final class EnvironmentPool implements AutoCloseable {
             }
         }
         expired.forEach(env -> env.retire("idle"));
+        all.forEach(Environment::limitLog);
     }
 
     /**

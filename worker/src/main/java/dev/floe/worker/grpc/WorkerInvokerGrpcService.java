@@ -1,7 +1,9 @@
 package dev.floe.worker.grpc;
 
 import com.google.protobuf.ByteString;
+import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
+import dev.floe.common.FunctionLimits;
 import dev.floe.proto.InvokeResponse;
 import dev.floe.proto.WorkerInvokeRequest;
 import dev.floe.proto.WorkerInvokerGrpc;
@@ -23,6 +25,17 @@ public final class WorkerInvokerGrpcService extends WorkerInvokerGrpc.WorkerInvo
 
     @Override
     public void invoke(WorkerInvokeRequest request, StreamObserver<InvokeResponse> responses) {
+        try {
+            // The controller checked it already; a worker does not take a function's shape on trust.
+            FunctionLimits.checkName(request.getFunction().getName());
+            FunctionLimits.check(request.getFunction().getConfig());
+            if (!request.getFunction().getCodeSha256().matches("[0-9a-f]{64}") || request.getFunction().getRevisionId().isEmpty()) {
+                throw new FloeException(ErrorType.INVALID_PARAMETER, "function: no code sha256 or revision id");
+            }
+        } catch (FloeException invalid) {
+            responses.onError(invalid.toStatus());
+            return;
+        }
         InvocationRequest invocation = new InvocationRequest(request.getRequestId(), request.getPayload().toByteArray(),
                 request.getTailLog(), request.getClientContext());
         pool.invoke(request.getFunction(), invocation).whenComplete((result, failure) -> {

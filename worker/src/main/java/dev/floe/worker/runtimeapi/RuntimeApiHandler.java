@@ -96,8 +96,7 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
         body = ctx.alloc().compositeBuffer();
         bodyBytes = 0;
         oversized = false;
-        String answering = requestIdOf(head.uri());
-        discarding = answering != null && !endpoint.expects(answering);
+        discarding = !worthBuffering(head.uri());
         if (HttpUtil.is100ContinueExpected(head)) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
         }
@@ -182,6 +181,28 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         write(ctx, keepAlive, reply);
+    }
+
+    /**
+     * Whether a request's body may be kept: only an answer to the invocation the environment is
+     * running, or an init error during init. Any other body is dropped as it arrives (the call is
+     * refused anyway), so a process cannot make the worker hold megabytes it will never use.
+     */
+    private boolean worthBuffering(String uri) {
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query);
+        if (!path.startsWith(PREFIX)) {
+            return false;
+        }
+        String route = path.substring(PREFIX.length());
+        if (route.equals("init/error")) {
+            return endpoint.expectsInitError();
+        }
+        String id = requestId(route, "/response");
+        if (id == null) {
+            id = requestId(route, "/error");
+        }
+        return id != null && endpoint.expects(id);
     }
 
     /** The request id in {@code invocation/<id><suffix>}, or null if the route is not of that form. */

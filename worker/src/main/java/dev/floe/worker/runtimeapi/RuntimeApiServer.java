@@ -59,15 +59,10 @@ public final class RuntimeApiServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        if (connections.size() >= MAX_CONNECTIONS) {
-                            ch.close();
-                            return;
-                        }
-                        connections.add(ch);
                         ch.pipeline()
                                 .addLast(new HttpServerCodec(4096, 16 * 1024, 64 * 1024))
                                 .addLast(new RuntimeApiHandler(endpoint, MAX_BODY_BYTES));
-                        admit(ch, peers);
+                        admit(ch, peers, connections);
                     }
                 });
         CompletableFuture<Binding> bound = new CompletableFuture<>();
@@ -82,10 +77,14 @@ public final class RuntimeApiServer {
         return bound;
     }
 
-    /** Starts reading from a connection once its peer is allowed; closes it otherwise. */
-    private void admit(SocketChannel ch, PeerCheck peers) {
+    /**
+     * Starts reading from a connection once its peer is allowed, and while the endpoint has fewer than
+     * {@link #MAX_CONNECTIONS} admitted connections; closes it otherwise. Only admitted connections
+     * count, so outsiders' refused attempts cannot crowd out the environment's own.
+     */
+    private void admit(SocketChannel ch, PeerCheck peers, ChannelGroup connections) {
         if (!peers.blocking()) {
-            ch.config().setAutoRead(true);
+            enter(ch, connections);
             return;
         }
         InetSocketAddress peer = ch.remoteAddress();
@@ -100,7 +99,7 @@ public final class RuntimeApiServer {
             boolean admitted = allowed;
             ch.eventLoop().execute(() -> {
                 if (admitted) {
-                    ch.config().setAutoRead(true);
+                    enter(ch, connections);
                 } else {
                     LOG.log(System.Logger.Level.WARNING, "refused a Runtime API connection from " + peer
                             + ": not a process of the environment");
@@ -108,6 +107,16 @@ public final class RuntimeApiServer {
                 }
             });
         });
+    }
+
+    private static void enter(SocketChannel ch, ChannelGroup connections) {
+        if (connections.size() >= MAX_CONNECTIONS) {
+            LOG.log(System.Logger.Level.WARNING, "refused a Runtime API connection: " + MAX_CONNECTIONS + " are open");
+            ch.close();
+            return;
+        }
+        connections.add(ch);
+        ch.config().setAutoRead(true);
     }
 
     /** An environment's endpoint; closing it closes the listening socket and every connection to it. */

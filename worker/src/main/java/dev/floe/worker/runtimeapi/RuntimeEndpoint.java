@@ -28,6 +28,11 @@ public interface RuntimeEndpoint {
         return true;
     }
 
+    /** Whether an {@code init/error} would be accepted now (only during the init phase). */
+    default boolean expectsInitError() {
+        return true;
+    }
+
     /** A parked {@code next} whose connection closed. */
     default void waiterGone(NextWaiter waiter) {}
 }

@@ -167,7 +167,9 @@ public final class Cell implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "killing cell " + id + " through its cgroups failed", e);
         }
-        if (pid > 0) {
+        if (pid > 0 && procsFiles().isEmpty()) {
+            // Without cgroups the process group is all there is. With them, it is not needed, and after
+            // the runtime was reaped its number may already name another process group.
             Libc.kill(-pid, Libc.SIGKILL);
         }
     }
@@ -196,9 +198,6 @@ public final class Cell implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (users != null) {
-            users.release(uid);
-        }
         synchronized (controls) {
             for (ControlFile file : controls.values()) {
                 try {
@@ -233,6 +232,18 @@ public final class Cell implements AutoCloseable {
                     pause = Math.min(pause * 2, 50_000_000);
                 }
             }
+        }
+        // Only now may another environment get this user: nothing of this one is left to share it with.
+        if (users != null && isEmptyQuietly()) {
+            users.release(uid);
+        }
+    }
+
+    private boolean isEmptyQuietly() {
+        try {
+            return isEmpty();
+        } catch (UncheckedIOException e) {
+            return true;
         }
     }
 

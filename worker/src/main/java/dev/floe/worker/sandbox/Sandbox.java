@@ -81,6 +81,8 @@ public final class Sandbox implements AutoCloseable {
     /** Null when environments run as the worker's user. */
     private final UserIds users;
     private final Path environments;
+    /** Where environments without a mount namespace get their private TMPDIR, one directory each, their user's. */
+    private final Path tmpDirs;
     private final java.util.concurrent.ScheduledExecutorService formatter;
     private final TmpImagePool tmpImages;
 
@@ -105,9 +107,9 @@ public final class Sandbox implements AutoCloseable {
                 Thread.ofPlatform().name("floe-tmp-formatter-" + workerId).daemon(true).factory());
         this.tmpImages = new TmpImagePool(privateDirectory(dataDir.resolve("tmp-images")), formatter, 2);
         this.environments = privateDirectory(dataDir.resolve("envs"));
-        // Users of their own need root, and in the script launcher, setpriv to become them.
-        boolean canSwitch = isRoot() && (launcher.size() == 1 || onPath("setpriv"));
-        this.users = tmpKind != TmpVolume.Kind.TMPDIR && canSwitch ? new UserIds() : null;
+        // A root worker runs every environment as a user of its own, whatever its /tmp.
+        this.users = isRoot() ? new UserIds() : null;
+        this.tmpDirs = tmpKind == TmpVolume.Kind.TMPDIR ? traversableDirectory(dataDir.resolve("tmpdirs")) : null;
     }
 
     /**
@@ -170,6 +172,12 @@ public final class Sandbox implements AutoCloseable {
 
         Path bin = Files.createDirectories(dataDir.resolve("bin"));
         List<String> launcher = installLauncher(bin, options.launcher());
+        if (launcher.size() > 1 && isRoot()) {
+            // The script cannot keep the function's variables away from the programs it runs as root.
+            throw new IOException("a worker running as root starts environments with the native launcher, which this"
+                    + " machine cannot run (build Floe where a C compiler is installed, for " + System.getProperty("os.arch")
+                    + "), or run the worker as an unprivileged user");
+        }
         TmpVolume.Kind tmp = chooseTmp(options.tmp());
         if (tmp != TmpVolume.Kind.TMPDIR) {
             // The mount point of every environment's code; empty on the machine itself.
@@ -258,7 +266,7 @@ public final class Sandbox implements AutoCloseable {
      * is sparse, so it is checked against the free disk: a /tmp that could not be filled would fail
      * other environments' writes, not this one's. Throws {@link NoRoomException} without the room.
      */
-    public TmpVolume createTmp(Path envDir, int sizeMb) throws IOException {
+    public TmpVolume createTmp(Cell cell, Path envDir, int sizeMb) throws IOException {
         if (tmpKind == TmpVolume.Kind.DISK) {
             long free = Files.getFileStore(envDir).getUsableSpace();
             long needed = (long) sizeMb * 1024 * 1024;
@@ -270,7 +278,7 @@ public final class Sandbox implements AutoCloseable {
         return switch (tmpKind) {
             case DISK -> tmpImages.take(envDir.resolve("tmp.img"), sizeMb);
             case TMPFS -> TmpVolume.tmpfs(sizeMb);
-            case TMPDIR -> TmpVolume.tmpdir(envDir.resolve("tmp"));
+            case TMPDIR -> TmpVolume.tmpdir(tmpDirs.resolve(cell.id()), cell.uid());
         };
     }
 
@@ -281,12 +289,17 @@ public final class Sandbox implements AutoCloseable {
      */
     public Process launch(Cell cell, TmpVolume tmp, Path code, List<String> command,
                           Map<String, String> environment, Path log) throws IOException {
+        Map<String, String> runtimeEnvironment = new java.util.LinkedHashMap<>(environment);
+        runtimeEnvironment.putAll(tmp.environment());
+        Path environmentFile = log.resolveSibling("environment");
         List<String> argv = new ArrayList<>(launcher);
         argv.add(cell.procsFiles().stream().map(Path::toString).collect(Collectors.joining(":")));
         argv.addAll(tmp.launcherArguments());
         argv.add(code.toString());
         argv.add(taskRoot(code).toString());
         argv.add(Long.toString(cell.uid()));
+        boolean nativeLauncher = launcher.size() == 1;
+        argv.add(nativeLauncher ? environmentFile.toString() : "-");
         argv.add("--");
         argv.addAll(command);
         ProcessBuilder builder = new ProcessBuilder(argv)
@@ -295,8 +308,14 @@ public final class Sandbox implements AutoCloseable {
                 .redirectOutput(Redirect.appendTo(log.toFile()))
                 .redirectErrorStream(true);
         builder.environment().clear();
-        builder.environment().putAll(environment);
-        builder.environment().putAll(tmp.environment());
+        if (nativeLauncher) {
+            // The launcher runs with this alone; the function's variables reach only the runtime, through the file.
+            builder.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+            writeEnvironment(environmentFile, runtimeEnvironment);
+        } else {
+            // Only for a worker that is not root: nothing runs with more privilege than the function.
+            builder.environment().putAll(runtimeEnvironment);
+        }
         try {
             Process process = spawner.submit(builder::start).get();
             cell.started(process.pid());
@@ -456,6 +475,30 @@ public final class Sandbox implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** NUL-separated NAME=VALUE entries, readable by the worker alone; the launcher removes the file. */
+    private static void writeEnvironment(Path file, Map<String, String> environment) throws IOException {
+        StringBuilder entries = new StringBuilder();
+        environment.forEach((name, value) -> entries.append(name).append('=').append(value).append('\0'));
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, entries, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A directory others may pass through but not list: for the environments' own directories inside it. */
+    private static Path traversableDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        return dir;
+    }
+
+    /**
+     * How the worker's code directory is protected: the worker's alone where environments see their
+     * code through a mount made as root, else passable (but not listable) so they reach their own by path.
+     */
+    public java.util.Set<java.nio.file.attribute.PosixFilePermission> codeDirectoryPermissions() {
+        return PosixFilePermissions.fromString(tmpKind == TmpVolume.Kind.TMPDIR ? "rwx--x--x" : "rwx------");
     }
 
     private static Path privateDirectory(Path dir) throws IOException {

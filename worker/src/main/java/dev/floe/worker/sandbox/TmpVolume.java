@@ -71,8 +71,14 @@ public sealed interface TmpVolume extends AutoCloseable {
         return new Tmpfs(sizeMb);
     }
 
-    static TmpVolume tmpdir(Path dir) throws IOException {
+    /** A private TMPDIR, owned by the environment's user ({@code uid} 0: the worker's own). */
+    static TmpVolume tmpdir(Path dir, long uid) throws IOException {
         Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        if (uid != 0) {
+            Files.setAttribute(dir, "unix:uid", (int) uid);
+            Files.setAttribute(dir, "unix:gid", (int) uid);
+        }
         return new Dir(dir);
     }
 

@@ -31,7 +31,7 @@ class CodeCacheTest {
             return CodeSource.directory(packages).fetch(sha, target);
         };
         return new CodeCache(dir.resolve("code"), counting, new PackageUnpacker(10_000_000, 100), capacityBytes,
-                Executors.newVirtualThreadPerTaskExecutor());
+                Executors.newVirtualThreadPerTaskExecutor(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     }
 
     /** A package of about {@code kb} kilobytes, stored where the cache fetches from. */

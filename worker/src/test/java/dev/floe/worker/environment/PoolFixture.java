@@ -63,7 +63,8 @@ final class PoolFixture implements AutoCloseable {
         this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("test-blocking-", 0).factory());
         this.sandbox = Sandbox.open(workerId, data, options);
         CodeCache cache = new CodeCache(data.resolve("code"), code != null ? code : CodeSource.directory(packages),
-                new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 10_000), 1L << 30, blocking);
+                new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 10_000), 1L << 30, blocking,
+                sandbox.codeDirectoryPermissions());
         this.metrics = new WorkerMetrics(new SimpleMeterRegistry(), workerId);
         EnvironmentHost host = new EnvironmentHost(workerId, "us-east-1", sandbox, cache, new RuntimeApiServer(blocking),
                 blocking, sandbox.environmentsDir(), freezeGrace, Duration.ofSeconds(10), startTimeout,

@@ -1,6 +1,7 @@
 package dev.floe.worker.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -21,7 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class LauncherTest {
 
     @ParameterizedTest
-    @EnumSource(value = Sandbox.LauncherChoice.class, names = {"NATIVE", "SCRIPT"})
+    @EnumSource(value = Sandbox.LauncherChoice.class, names = {"NATIVE"})
     void theRuntimeStartsInsideEverythingTheEnvironmentIs(Sandbox.LauncherChoice choice) throws Exception {
         Path data = TestDirs.create("launcher");
         Sandbox sandbox;
@@ -38,13 +39,17 @@ class LauncherTest {
             Path out = data.resolve("out");
             Path envDir = Files.createDirectories(data.resolve("env"));
             Cell cell = sandbox.createCell("e1", 128);
-            try (TmpVolume tmp = sandbox.createTmp(envDir, 512)) {
+            try (TmpVolume tmp = sandbox.createTmp(cell, envDir, 512)) {
                 String script = "echo pid=$$; echo sid=$(ps -o sid= -p $$ | tr -d ' '); echo cwd=$(pwd); echo uid=$(id -u);"
+                        + " echo nofile=$(ulimit -n); echo var=$(env | grep -c '^SECRET=only-for-the-runtime$');"
+                        + " echo processes=$(ls /proc | grep -c '^[0-9]');"
                         + " echo tmp=$(stat -c %a /tmp); echo entries=$(ls -A /tmp | wc -l);"
                         + " echo size=$(df -k --output=size /tmp | tail -1 | tr -d ' ');"
                         + " touch ./x 2>/dev/null && echo root=writable || echo root=readonly;"
-                        + " cat /proc/self/cgroup";
-                Process process = sandbox.launch(cell, tmp, root, List.of("/bin/sh", "-c", script), Map.of("PATH", "/usr/bin:/bin"), out);
+                        + " cat /proc/self/cgroup;"
+                        + " touch /var/tmp/t /dev/shm/s && echo shared=$(ls /tmp | tr '\\n' ' ')";
+                Process process = sandbox.launch(cell, tmp, root, List.of("/bin/sh", "-c", script),
+                        Map.of("PATH", "/usr/bin:/bin", "SECRET", "only-for-the-runtime"), out);
                 assertTrue(process.waitFor(30, TimeUnit.SECONDS));
                 String output = Files.readString(out);
                 assertEquals(0, process.exitValue(), output);
@@ -52,6 +57,9 @@ class LauncherTest {
                 assertTrue(output.contains("pid=" + pid), "the launcher becomes the runtime, same pid: " + output);
                 assertTrue(output.contains("sid=" + pid), "its own session: " + output);
                 assertTrue(output.contains("cwd=" + sandbox.taskRoot(root)), output);
+                assertTrue(output.contains("nofile=1024"), "Lambda's limit on open files: " + output);
+                assertTrue(output.contains("var=1"), "the runtime gets its variables: " + output);
+                assertFalse(Files.exists(envDirFile(out)), "and their file is gone");
                 if (sandbox.info().users().equals("per-environment")) {
                     assertTrue(output.contains("uid=" + cell.uid()) && cell.uid() != 0, "its own user: " + output);
                 }
@@ -62,6 +70,9 @@ class LauncherTest {
                     long sizeKb = Long.parseLong(output.replaceAll("(?s).*size=(\\d+).*", "$1"));
                     assertTrue(sizeKb >= 512 * 1024 * 97 / 100 && sizeKb <= 560 * 1024, "a /tmp of about 512 MB: " + sizeKb + " KB");
                     assertTrue(output.contains("root=readonly"), output);
+                    assertTrue(output.contains("shared=s t"), "/var/tmp and /dev/shm are its own /tmp: " + output);
+                    assertTrue(Integer.parseInt(output.replaceAll("(?s).*processes=(\\d+).*", "$1")) < 10,
+                            "it sees its own processes only: " + output);
                 }
                 if (cell.unified() != null) {
                     String cgroup = cell.unified().toString().replaceFirst("^/sys/fs/cgroup(/unified)?", "");
@@ -75,5 +86,37 @@ class LauncherTest {
             sandbox.close();
         }
         TestDirs.delete(data);
+    }
+
+    /** The script, for workers that are not root: it joins nothing it may not, starts a session, and passes the environment through. */
+    @org.junit.jupiter.api.Test
+    void theScriptStartsTheRuntimeInItsOwnSessionWithItsEnvironment() throws Exception {
+        Path dir = TestDirs.create("script-launcher");
+        Path script = dir.resolve("floe-env-launch.sh");
+        try (var in = Sandbox.class.getResourceAsStream("floe-env-launch.sh")) {
+            Files.copy(in, script);
+        }
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", script.toString(), "", "none", "-", "0", dir.toString(),
+                dir.toString(), "0", "-", "--", "/bin/sh", "-c", "echo pid=$$ sid=$(ps -o sid= -p $$ | tr -d ' ') var=$GREETING cwd=$(pwd)")
+                .redirectErrorStream(true);
+        builder.environment().clear();
+        builder.environment().putAll(Map.of("PATH", "/usr/bin:/bin", "GREETING", "hi"));
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), output);
+        assertTrue(output.contains("pid=" + process.pid() + " sid=" + process.pid()), "its own session, same pid: " + output);
+        assertTrue(output.contains("var=hi cwd=" + dir), output);
+
+        Process refused = new ProcessBuilder("/bin/sh", script.toString(), "", "disk", "img", "512", dir.toString(),
+                "/var/task", "1234", "-", "--", "/bin/true").redirectErrorStream(true).start();
+        String why = new String(refused.getInputStream().readAllBytes());
+        assertTrue(refused.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(126, refused.exitValue(), "what it cannot do safely, it refuses: " + why);
+        TestDirs.delete(dir);
+    }
+
+    private static Path envDirFile(Path log) {
+        return log.resolveSibling("environment");
     }
 }
