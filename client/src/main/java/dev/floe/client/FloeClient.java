@@ -1,6 +1,8 @@
 package dev.floe.client;
 
 import com.google.protobuf.ByteString;
+import dev.floe.common.Check;
+import dev.floe.common.ClusterToken;
 import dev.floe.common.EventLoops;
 import dev.floe.common.FloeException;
 import dev.floe.common.HostPort;
@@ -47,13 +49,14 @@ public final class FloeClient implements AutoCloseable {
     private final InvocationsGrpc.InvocationsFutureStub invocationsAsync;
     private final FleetGrpc.FleetBlockingStub fleet;
 
-    private FloeClient(HostPort endpoint) {
+    private FloeClient(HostPort endpoint, ClusterToken token) {
         this.endpoint = endpoint;
         this.loops = EventLoops.group("floe-client", 1);
         this.channel = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port())
                 .eventLoopGroup(loops).channelType(EventLoops.channelType())
                 .usePlaintext()
                 .maxInboundMessageSize(64 * 1024 * 1024)
+                .intercept(token.attach())
                 .build();
         this.functions = FunctionsGrpc.newBlockingStub(channel);
         this.invocations = InvocationsGrpc.newBlockingStub(channel);
@@ -61,8 +64,9 @@ public final class FloeClient implements AutoCloseable {
         this.fleet = FleetGrpc.newBlockingStub(channel);
     }
 
-    public static FloeClient connect(HostPort endpoint) {
-        return new FloeClient(endpoint);
+    /** Connects to the controller at {@code endpoint}, sending the cluster's {@code token} with every call. */
+    public static FloeClient connect(HostPort endpoint, ClusterToken token) {
+        return new FloeClient(Check.notNull("endpoint", endpoint), Check.notNull("token", token));
     }
 
     public HostPort endpoint() {

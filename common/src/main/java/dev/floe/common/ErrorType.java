@@ -12,6 +12,8 @@ public enum ErrorType {
     REQUEST_TOO_LARGE("RequestTooLargeException", Status.Code.INVALID_ARGUMENT),
     RESOURCE_NOT_FOUND("ResourceNotFoundException", Status.Code.NOT_FOUND),
     RESOURCE_CONFLICT("ResourceConflictException", Status.Code.ALREADY_EXISTS),
+    /** The call did not carry the cluster's token (see {@link ClusterToken}). */
+    UNAUTHENTICATED("UnrecognizedClientException", Status.Code.UNAUTHENTICATED),
     /** The fleet has no room for the invocation now; retrying later may succeed. */
     TOO_MANY_REQUESTS("TooManyRequestsException", Status.Code.RESOURCE_EXHAUSTED),
     /** A worker has no room for one more environment; the controller places the invocation elsewhere. */
@@ -47,6 +49,7 @@ public enum ErrorType {
             case INVALID_ARGUMENT -> INVALID_PARAMETER;
             case NOT_FOUND -> RESOURCE_NOT_FOUND;
             case ALREADY_EXISTS -> RESOURCE_CONFLICT;
+            case UNAUTHENTICATED, PERMISSION_DENIED -> UNAUTHENTICATED;
             case RESOURCE_EXHAUSTED -> TOO_MANY_REQUESTS;
             case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED -> SERVICE_UNAVAILABLE;
             default -> SERVICE;

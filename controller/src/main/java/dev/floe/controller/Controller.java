@@ -1,6 +1,7 @@
 package dev.floe.controller;
 
 import dev.floe.common.Check;
+import dev.floe.common.ClusterToken;
 import dev.floe.common.EventLoops;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
@@ -56,6 +57,7 @@ public final class Controller implements AutoCloseable {
     private final Duration heartbeatInterval;
     private final MeterRegistry meters;
     private final InstantSource clock;
+    private final ClusterToken givenToken;
 
     private final Object lifecycle = new Object();
     private boolean started;
@@ -66,6 +68,7 @@ public final class Controller implements AutoCloseable {
     private FleetView fleet;
     private Server server;
     private ScheduledFuture<?> sweep;
+    private volatile ClusterToken token;
 
     private Controller(Builder b) {
         this.requestedPort = b.port;
@@ -75,6 +78,7 @@ public final class Controller implements AutoCloseable {
         this.heartbeatInterval = b.heartbeatInterval;
         this.meters = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
         this.clock = b.clock;
+        this.givenToken = b.token;
     }
 
     public static Builder builder() {
@@ -94,6 +98,7 @@ public final class Controller implements AutoCloseable {
                 fleet = new FleetView(clock, heartbeatTimeout, this::openWorkerChannel);
                 FleetView view = fleet;
                 catalog = FunctionCatalog.open(dataDir, clock, view::retireFunction);
+                token = givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
                 Invoker invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), new GrpcWorkerClient(fleet),
                         new InvokeMetrics(meters));
                 Gauge.builder("floe.controller.workers", view, FleetView::size)
@@ -111,6 +116,7 @@ public final class Controller implements AutoCloseable {
                         .addService(new InvocationsGrpcService(invoker))
                         .addService(new FleetGrpcService(fleet))
                         .addService(new WorkerLinkGrpcService(fleet, catalog.code(), heartbeatInterval))
+                        .intercept(token.check())
                         .build()
                         .start();
                 long sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), heartbeatTimeout.toNanos() / 5);
@@ -135,6 +141,7 @@ public final class Controller implements AutoCloseable {
                 .offloadExecutor(handlers)
                 // Answers carry a response of up to 6 MB and a log tail.
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .intercept(token.attach())
                 .build();
     }
 
@@ -155,6 +162,18 @@ public final class Controller implements AutoCloseable {
             }
             return server.getPort();
         }
+    }
+
+    /**
+     * The token every worker and client of this controller must send: the one it was built with, else
+     * the one kept in {@code <dataDir>/token} (made on first start).
+     */
+    public ClusterToken token() {
+        ClusterToken current = token;
+        if (current == null) {
+            throw new IllegalStateException("controller: not started (expected: start() first)");
+        }
+        return current;
     }
 
     public MeterRegistry meters() {
@@ -205,6 +224,7 @@ public final class Controller implements AutoCloseable {
         private Duration heartbeatInterval;
         private MeterRegistry meterRegistry;
         private InstantSource clock = InstantSource.system();
+        private ClusterToken token;
 
         private Builder() {}
 
@@ -253,6 +273,12 @@ public final class Controller implements AutoCloseable {
         /** The clock for heartbeats, connection times and revision times; default the system clock. */
         public Builder clock(InstantSource clock) {
             this.clock = Check.notNull("clock", clock);
+            return this;
+        }
+
+        /** The cluster's token; default the one kept in {@code <dataDir>/token}, made on first start. */
+        public Builder token(ClusterToken token) {
+            this.token = Check.notNull("token", token);
             return this;
         }
 

@@ -44,7 +44,7 @@ final class ControllerFixture implements AutoCloseable {
         this.clientLoops = EventLoops.group("test-client", 1);
         this.client = NettyChannelBuilder.forAddress(new InetSocketAddress("127.0.0.1", controller.port()))
                 .usePlaintext().eventLoopGroup(clientLoops).channelType(EventLoops.channelType()).directExecutor()
-                .maxInboundMessageSize(64 * 1024 * 1024).build();
+                .maxInboundMessageSize(64 * 1024 * 1024).intercept(controller.token().attach()).build();
     }
 
     static ControllerFixture start(Path dataDir) {
@@ -79,7 +79,7 @@ final class ControllerFixture implements AutoCloseable {
 
     /** A test worker, not yet connected. */
     TestWorker newWorker(String id, int memoryMb) {
-        TestWorker worker = new TestWorker(id, memoryMb, controller.port());
+        TestWorker worker = new TestWorker(id, memoryMb, controller.port(), controller.token());
         workers.add(worker);
         return worker;
     }

@@ -1,6 +1,7 @@
 package dev.floe.controller;
 
 import dev.floe.common.ErrorType;
+import dev.floe.common.ClusterToken;
 import dev.floe.common.EventLoops;
 import dev.floe.common.FloeException;
 import dev.floe.common.Lifecycles;
@@ -65,7 +66,7 @@ final class TestWorker implements AutoCloseable {
     private volatile boolean full;
     private volatile boolean sendHeartbeats = true;
 
-    TestWorker(String id, int memoryMb, int controllerPort) {
+    TestWorker(String id, int memoryMb, int controllerPort, ClusterToken token) {
         this.id = id;
         this.memoryMb = memoryMb;
         this.loops = EventLoops.group("test-worker-" + id, 1);
@@ -76,12 +77,14 @@ final class TestWorker implements AutoCloseable {
                     // A 6 MB payload plus the function: gRPC's default 4 MB is too small.
                     .maxInboundMessageSize(16 * 1024 * 1024)
                     .addService(new Invoker())
+                    .intercept(token.check())
                     .build().start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         this.channel = NettyChannelBuilder.forAddress(new InetSocketAddress("127.0.0.1", controllerPort))
-                .usePlaintext().eventLoopGroup(loops).channelType(EventLoops.channelType()).directExecutor().build();
+                .usePlaintext().eventLoopGroup(loops).channelType(EventLoops.channelType()).directExecutor()
+                .intercept(token.attach()).build();
     }
 
     String address() {

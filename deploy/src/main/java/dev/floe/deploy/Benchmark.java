@@ -78,7 +78,7 @@ final class Benchmark {
                 + " started plainly), alternating; " + warm + " warm, " + frozen + " from frozen, " + cold + " cold");
         try (LocalFleet fleet = LocalFleet.builder().workers(1).port(0).dataDir(data.resolve("fleet")).workerMemoryMb(8192)
                 .workerTuning(b -> b.freezeGrace(GRACE)).start().awaitRegistered(Duration.ofSeconds(30));
-             FloeClient client = FloeClient.connect(fleet.endpoint());
+             FloeClient client = fleet.client();
              Floors.Pipeline floor = new Floors.Pipeline(bootstrap, cold, EVENT)) {
             floorStarts = floor.startNanos();
             Worker worker = fleet.workers().getFirst();
@@ -86,7 +86,8 @@ final class Benchmark {
             FunctionConfig config = FunctionConfig.newBuilder().setRuntime("provided").setHandler("echo").build();
             var function = client.createFunction("echo", code, config);
             InvokeRequest request = InvokeRequest.newBuilder().setFunction("echo").setPayload(ByteString.copyFrom(EVENT)).build();
-            var toWorker = io.grpc.netty.NettyChannelBuilder.forTarget(worker.address()).usePlaintext().build();
+            var toWorker = io.grpc.netty.NettyChannelBuilder.forTarget(worker.address()).usePlaintext()
+                    .intercept(fleet.controller().token().attach()).build();
             try {
                 var direct = dev.floe.proto.WorkerInvokerGrpc.newBlockingStub(toWorker);
                 int[] n = {0};

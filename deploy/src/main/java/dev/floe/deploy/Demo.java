@@ -48,7 +48,7 @@ final class Demo {
             sandbox = fleet.workers().getFirst().sandbox();
             out.println("  sandbox: freezer " + sandbox.freezer() + ", memory limit " + sandbox.memoryLimit()
                     + ", private /tmp " + sandbox.tmp());
-            try (FloeClient client = FloeClient.connect(fleet.endpoint())) {
+            try (FloeClient client = fleet.client()) {
                 client.createFunction("hello", CodePackages.zipFiles(Map.of("bootstrap", sample())),
                         FunctionConfig.newBuilder().setRuntime("provided").setHandler("hello.handler").build());
                 out.println("  deployed function \"hello\": a shell-script runtime speaking the Lambda Runtime API");

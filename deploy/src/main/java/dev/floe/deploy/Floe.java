@@ -24,6 +24,11 @@ public final class Floe {
 
     /** The full command line, with the server commands, the demo and the client commands. */
     public static Cli cli(PrintStream out, PrintStream err) {
+        return cli(out, err, System.getenv());
+    }
+
+    /** The command line with {@code env} for its environment variables ({@code FLOE_ENDPOINT}, {@code FLOE_TOKEN}, {@code HOME}). */
+    public static Cli cli(PrintStream out, PrintStream err, Map<String, String> env) {
         Map<String, Cli.Command> commands = new LinkedHashMap<>();
         commands.put("demo", Demo::run);
         commands.put("up", ServerCommands::up);
@@ -34,7 +39,7 @@ public final class Floe {
             cli.out().println("floe " + version());
             return 0;
         });
-        return new Cli(out, err, System.getenv(), commands);
+        return new Cli(out, err, env, commands);
     }
 
     static String version() {

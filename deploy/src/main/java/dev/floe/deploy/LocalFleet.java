@@ -1,6 +1,8 @@
 package dev.floe.deploy;
 
+import dev.floe.client.FloeClient;
 import dev.floe.common.Check;
+import dev.floe.common.ClusterToken;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
 import dev.floe.controller.Controller;
@@ -39,6 +41,11 @@ public final class LocalFleet implements AutoCloseable {
         return new HostPort("127.0.0.1", controller.port());
     }
 
+    /** A client of this fleet's controller, with its token. */
+    public FloeClient client() {
+        return FloeClient.connect(endpoint(), controller.token());
+    }
+
     public List<Worker> workers() {
         return workers;
     }
@@ -75,6 +82,7 @@ public final class LocalFleet implements AutoCloseable {
         private int workerMemoryMb = 4096;
         private Sandbox.Options sandbox = Sandbox.Options.defaults();
         private UnaryOperator<Worker.Builder> workerTuning = UnaryOperator.identity();
+        private ClusterToken token;
 
         private Builder() {}
 
@@ -109,6 +117,12 @@ public final class LocalFleet implements AutoCloseable {
             return this;
         }
 
+        /** The cluster's token; default the controller's own, kept in {@code <dataDir>/controller/token}. */
+        public Builder token(ClusterToken token) {
+            this.token = Check.notNull("token", token);
+            return this;
+        }
+
         /** Further settings for every worker (keep-alive, freeze grace...). */
         public Builder workerTuning(UnaryOperator<Worker.Builder> workerTuning) {
             this.workerTuning = Check.notNull("workerTuning", workerTuning);
@@ -118,8 +132,11 @@ public final class LocalFleet implements AutoCloseable {
         /** Starts the controller, then the workers; on failure, stops whatever started. */
         public LocalFleet start() throws IOException {
             Check.notNull("dataDir", dataDir);
-            Controller controller = Controller.builder().port(port).bindHost(host)
-                    .dataDir(dataDir.resolve("controller")).build();
+            Controller.Builder controllerBuilder = Controller.builder().port(port).bindHost(host).dataDir(dataDir.resolve("controller"));
+            if (token != null) {
+                controllerBuilder.token(token);
+            }
+            Controller controller = controllerBuilder.build();
             List<Worker> started = new ArrayList<>();
             try {
                 controller.start();
@@ -128,6 +145,7 @@ public final class LocalFleet implements AutoCloseable {
                     Worker.Builder worker = Worker.builder()
                             .id("worker-" + i)
                             .controller(endpoint)
+                            .token(controller.token())
                             .listenHost("127.0.0.1")
                             .memoryMb(workerMemoryMb)
                             .sandbox(sandbox)

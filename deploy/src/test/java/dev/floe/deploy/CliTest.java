@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -132,9 +133,38 @@ class CliTest {
     }
 
     @Test
+    void theClusterTokenComesFromAFileTheEnvironmentOrTheDefaultPlaceAndNothingElseGetsIn() throws Exception {
+        FleetFixture.Result none = fleet.floeWithEnv(Map.of(), "fn", "ls");
+        assertEquals(2, none.status());
+        assertTrue(none.err().startsWith("floe: no cluster token (expected: --token-file FILE, $FLOE_TOKEN, or "
+                + fleet.data.resolve("home/.floe/controller/token")), none.err());
+
+        FleetFixture.Result forged = fleet.floeWithEnv(Map.of("FLOE_TOKEN", "0123456789abcdef-guessed"), "fn", "ls");
+        assertEquals(1, forged.status());
+        assertTrue(forged.err().startsWith("floe: UnrecognizedClientException: the cluster token does not match"), forged.err());
+        assertEquals(1, forged.err().lines().count(), forged.err());
+        assertTrue(forged.err().strip().endsWith("; this command sent the token from $FLOE_TOKEN"), forged.err());
+
+        FleetFixture.Result tooShort = fleet.floeWithEnv(Map.of("FLOE_TOKEN", "short"), "fn", "ls");
+        assertEquals(2, tooShort.status());
+        assertTrue(tooShort.err().startsWith("floe: $FLOE_TOKEN: token: 5 characters (expected: 16..512"), tooShort.err());
+
+        String token = Files.readString(fleet.tokenFile()).strip();
+        assertEquals(0, fleet.floeWithEnv(Map.of("FLOE_TOKEN", token), "fn", "ls").status());
+
+        Path home = Files.createDirectories(fleet.data.resolve("other-home"));
+        Files.createDirectories(home.resolve(".floe/controller"));
+        Files.copy(fleet.tokenFile(), home.resolve(".floe/controller/token"));
+        FleetFixture.Result byDefault = fleet.floeWithEnv(Map.of("HOME", home.toString()), "workers");
+        assertEquals(0, byDefault.status(), byDefault.err());
+        assertTrue(byDefault.out().contains("worker-1"), byDefault.out());
+    }
+
+    @Test
     void anUnreachableFleetIsExplained() {
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        int status = Floe.cli(new java.io.PrintStream(new java.io.ByteArrayOutputStream()), new java.io.PrintStream(err))
+        int status = Floe.cli(new java.io.PrintStream(new java.io.ByteArrayOutputStream()), new java.io.PrintStream(err),
+                        Map.of("FLOE_TOKEN", "0123456789abcdef-any"))
                 .run("fn", "ls", "--endpoint", "127.0.0.1:1");
 
         assertEquals(1, status);

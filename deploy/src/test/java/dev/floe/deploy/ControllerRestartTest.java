@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.floe.client.FloeClient;
+import dev.floe.common.ClusterToken;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
 import dev.floe.controller.Controller;
@@ -36,11 +37,12 @@ class ControllerRestartTest {
         Controller first = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(data.resolve("controller")).build().start();
         int port = first.port();
         Controller second = null;
-        Worker worker = Worker.builder().id("restart-worker").controller(new HostPort("127.0.0.1", port))
+        ClusterToken token = first.token();
+        Worker worker = Worker.builder().id("restart-worker").controller(new HostPort("127.0.0.1", port)).token(token)
                 .listenHost("127.0.0.1").memoryMb(2048).dataDir(data.resolve("worker")).build().start();
         try {
             Map<String, String> environmentOf = new HashMap<>();
-            try (FloeClient client = FloeClient.connect(new HostPort("127.0.0.1", port))) {
+            try (FloeClient client = FloeClient.connect(new HostPort("127.0.0.1", port), token)) {
                 Await.until(Duration.ofSeconds(20), "the worker registers", worker::registered);
                 for (int i = 0; i < FUNCTIONS; i++) {
                     // Several environments, so that some share the event loop the link reconnects on.
@@ -54,8 +56,9 @@ class ControllerRestartTest {
             Await.until(Duration.ofSeconds(10), "the worker notices the controller is gone", () -> !worker.registered());
             second = Controller.builder().port(port).bindHost("127.0.0.1").dataDir(data.resolve("controller")).build().start();
 
+            assertEquals(token, second.token(), "the token is kept with the controller's data");
             Await.until(Duration.ofSeconds(20), "the worker registers again", worker::registered);
-            try (FloeClient client = FloeClient.connect(new HostPort("127.0.0.1", port))) {
+            try (FloeClient client = FloeClient.connect(new HostPort("127.0.0.1", port), token)) {
                 Await.until(Duration.ofSeconds(10), "every environment is back in the view",
                         () -> client.environments().size() == FUNCTIONS);
                 List<Environment> envs = client.environments();

@@ -33,7 +33,7 @@ final class FleetFixture implements AutoCloseable {
         this.data = TestDirs.create("fleet");
         this.fleet = LocalFleet.builder().workers(workers).port(0).dataDir(data).workerMemoryMb(workerMemoryMb)
                 .workerTuning(tuning).start().awaitRegistered(Duration.ofSeconds(20));
-        this.client = FloeClient.connect(fleet.endpoint());
+        this.client = fleet.client();
         Await.until(Duration.ofSeconds(10), workers + " workers in the fleet view", () -> client.workers().size() == workers);
     }
 
@@ -63,15 +63,32 @@ final class FleetFixture implements AutoCloseable {
                 .anyMatch(e -> e.getId().equals(environmentId) && e.getState() == state));
     }
 
-    /** Runs a floe command against this fleet, as a user would type it. */
+    /** Runs a floe command against this fleet, as a user would type it, with the controller's token file. */
     Result floe(String... args) {
+        List<String> line = new java.util.ArrayList<>(List.of(args));
+        line.addAll(List.of("--token-file", tokenFile().toString()));
+        return floeWithEnv(Map.of(), line.toArray(String[]::new));
+    }
+
+    /** Where the fleet's controller keeps the cluster token. */
+    Path tokenFile() {
+        return data.resolve("controller").resolve("token");
+    }
+
+    /**
+     * Runs a floe command against this fleet with only {@code env} and a HOME of its own (no token
+     * file there unless the test puts one), so that nothing of the machine's leaks in.
+     */
+    Result floeWithEnv(Map<String, String> env, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         String[] withEndpoint = new String[args.length + 2];
         System.arraycopy(args, 0, withEndpoint, 0, args.length);
         withEndpoint[args.length] = "--endpoint";
         withEndpoint[args.length + 1] = fleet.endpoint().toString();
-        int status = Floe.cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
+        Map<String, String> vars = new java.util.HashMap<>(env);
+        vars.putIfAbsent("HOME", data.resolve("home").toString());
+        int status = Floe.cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), vars)
                 .run(withEndpoint);
         return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

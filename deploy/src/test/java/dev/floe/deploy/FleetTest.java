@@ -159,4 +159,21 @@ class FleetTest {
         assertTrue(badMemory.getMessage().contains("128..10240"), badMemory.getMessage());
         assertEquals(1, fleet.client.getFunction("limits").getRevision(), "a refused update changes nothing");
     }
+
+    @Test
+    void aWorkerRunsInvocationsForItsControllerOnly() {
+        fleet.createProbe("guarded", FunctionConfig.newBuilder());
+        dev.floe.proto.Function function = fleet.client.getFunction("guarded");
+        String worker = fleet.fleet.workers().getFirst().address();
+        io.grpc.ManagedChannel stranger = io.grpc.netty.NettyChannelBuilder.forTarget(worker).usePlaintext().build();
+        try {
+            io.grpc.StatusRuntimeException refused = assertThrows(io.grpc.StatusRuntimeException.class, () ->
+                    dev.floe.proto.WorkerInvokerGrpc.newBlockingStub(stranger).invoke(dev.floe.proto.WorkerInvokeRequest.newBuilder()
+                            .setFunction(function).setRequestId("forged").build()));
+            assertEquals(io.grpc.Status.Code.UNAUTHENTICATED, refused.getStatus().getCode());
+        } finally {
+            dev.floe.common.Lifecycles.shutdown(stranger, java.time.Duration.ofSeconds(5));
+        }
+        assertEquals(List.of(), fleet.environments("guarded"), "no environment was started for the stranger");
+    }
 }

@@ -59,23 +59,30 @@ class FloeLauncherIT {
         Process controller = start("controller", "--port", Integer.toString(port), "--host", "127.0.0.1",
                 "--data", data.resolve("controller").toString());
         Process worker = null;
+        String token = data.resolve("controller/token").toString();
         try {
-            worker = start("worker", "--controller", endpoint, "--memory", "1024", "--data", data.resolve("worker").toString());
-            awaitWorkers(endpoint, 1);
+            // As an operator would: copy the controller's token once it has made it.
+            dev.floe.testing.Await.until(Duration.ofSeconds(60), "the controller makes its token", () -> Files.exists(Path.of(token)));
+            worker = start("worker", "--controller", endpoint, "--token-file", token, "--memory", "1024", "--data", data.resolve("worker").toString());
+            awaitWorkers(endpoint, token, 1);
             Path code = Files.createDirectories(data.resolve("code"));
             Files.writeString(code.resolve("bootstrap"), Demo.sample());
             code.resolve("bootstrap").toFile().setExecutable(true);
+            Run forged = floeWithEnv(Duration.ofSeconds(60), java.util.Map.of("FLOE_TOKEN", "a-guess-that-is-long-enough"),
+                    "fn", "create", "hello", "--code", code.toString(), "--handler", "h", "--endpoint", endpoint);
+            assertEquals(1, forged.status(), forged.output());
+            assertTrue(forged.output().startsWith("floe: UnrecognizedClientException: the cluster token does not match"), forged.output());
             assertEquals(0, floe(Duration.ofSeconds(60), "fn", "create", "hello", "--code", code.toString(), "--handler", "h",
-                    "--endpoint", endpoint).status());
-            Run first = floe(Duration.ofSeconds(60), "invoke", "hello", "--json", "--endpoint", endpoint);
+                    "--endpoint", endpoint, "--token-file", token).status());
+            Run first = floe(Duration.ofSeconds(60), "invoke", "hello", "--json", "--endpoint", endpoint, "--token-file", token);
             assertEquals(1, payload(first).get("invocation").getAsInt(), first.output());
 
             worker.destroyForcibly().waitFor();
             // Its runtime dies with it (parent-death signal), frozen or not.
             Processes.assertNoneLeft(data.resolve("worker").toString(), Duration.ofSeconds(10));
-            worker = start("worker", "--controller", endpoint, "--memory", "1024", "--data", data.resolve("worker").toString());
-            awaitWorkers(endpoint, 1);
-            Run again = floe(Duration.ofSeconds(60), "invoke", "hello", "--json", "--endpoint", endpoint);
+            worker = start("worker", "--controller", endpoint, "--token-file", token, "--memory", "1024", "--data", data.resolve("worker").toString());
+            awaitWorkers(endpoint, token, 1);
+            Run again = floe(Duration.ofSeconds(60), "invoke", "hello", "--json", "--endpoint", endpoint, "--token-file", token);
             assertTrue(com.google.gson.JsonParser.parseString(again.output()).getAsJsonObject().get("cold").getAsBoolean(),
                     "a new environment on the restarted worker: " + again.output());
             assertEquals(1, payload(again).get("invocation").getAsInt(), again.output());
@@ -111,10 +118,10 @@ class FloeLauncherIT {
         }
     }
 
-    private static void awaitWorkers(String endpoint, int count) {
+    private static void awaitWorkers(String endpoint, String token, int count) {
         dev.floe.testing.Await.until(Duration.ofSeconds(60), count + " worker(s) registered at " + endpoint, () -> {
             try {
-                Run workers = floe(Duration.ofSeconds(30), "workers", "--json", "--endpoint", endpoint);
+                Run workers = floe(Duration.ofSeconds(30), "workers", "--json", "--endpoint", endpoint, "--token-file", token);
                 return workers.status() == 0 && workers.output().split("\"READY\"", -1).length - 1 == count;
             } catch (Exception e) {
                 return false;
@@ -131,9 +138,15 @@ class FloeLauncherIT {
     private record Run(int status, String output) {}
 
     private static Run floe(Duration timeout, String... args) throws Exception {
+        return floeWithEnv(timeout, java.util.Map.of(), args);
+    }
+
+    private static Run floeWithEnv(Duration timeout, java.util.Map<String, String> env, String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(ROOT.resolve("floe").toString()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process process = builder.start();
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new AssertionError("floe " + String.join(" ", args) + " did not finish within " + timeout);

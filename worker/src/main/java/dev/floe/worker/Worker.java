@@ -1,6 +1,7 @@
 package dev.floe.worker;
 
 import dev.floe.common.Check;
+import dev.floe.common.ClusterToken;
 import dev.floe.common.EventLoops;
 import dev.floe.common.FunctionLimits;
 import dev.floe.common.HostPort;
@@ -79,6 +80,7 @@ public final class Worker implements AutoCloseable {
             controller = NettyChannelBuilder.forAddress(config.controller.host(), config.controller.port())
                     .eventLoopGroup(loops).channelType(EventLoops.channelType()).usePlaintext()
                     .keepAliveTime(30, TimeUnit.SECONDS)
+                    .intercept(config.token.attach())
                     .build();
             CodeCache code = new CodeCache(data.resolve("code"), new ControllerCodeSource(controller),
                     new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 20_000), config.codeCacheBytes, blocking,
@@ -106,6 +108,8 @@ public final class Worker implements AutoCloseable {
                     .directExecutor()
                     .maxInboundMessageSize(FunctionLimits.PAYLOAD_MAX_BYTES + 1024 * 1024)
                     .addService(new WorkerInvokerGrpcService(pool, config.id))
+                    // Only the controller may invoke: anything else reaching this port, a function included, is refused.
+                    .intercept(config.token.check())
                     .build().start();
             address = advertised + ":" + server.getPort();
             var info = sandbox.info();
@@ -233,6 +237,7 @@ public final class Worker implements AutoCloseable {
     public static final class Builder {
         private String id;
         private HostPort controller;
+        private ClusterToken token;
         /** Null: the interface facing the controller. */
         private String listenHost;
         private int port;
@@ -339,8 +344,15 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
+        /** The cluster's token, the controller's (see {@code Controller#token()}). Required. */
+        public Builder token(ClusterToken token) {
+            this.token = Check.notNull("token", token);
+            return this;
+        }
+
         public Worker build() {
             Check.notNull("controller", controller);
+            Check.notNull("token", token);
             Check.notNull("dataDir", dataDir);
             if (id == null) {
                 id = defaultId(dataDir);

@@ -9,6 +9,7 @@ import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
 import dev.floe.client.FloeClient;
+import dev.floe.common.ClusterToken;
 import dev.floe.common.CodePackages;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
@@ -32,10 +33,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code floe} commands that talk to a running fleet. Every command takes
- * {@code --endpoint HOST:PORT} (default {@code $FLOE_ENDPOINT}, else {@code 127.0.0.1:7070}).
+ * {@code --endpoint HOST:PORT} (default {@code $FLOE_ENDPOINT}, else {@code 127.0.0.1:7070}) and
+ * {@code --token-file FILE} (default {@code $FLOE_TOKEN}, else {@code ~/.floe/controller/token}).
  * Exit status: 0 done (an invocation that ran, function errors included), 1 refused by Floe or Floe
  * unreachable, 2 a wrong command line.
  */
@@ -53,6 +56,8 @@ public final class Cli {
     private final Map<String, Command> extra;
     /** The last endpoint a command connected to, to explain a refused connection. */
     private HostPort endpoint;
+    /** Where the last token came from, to explain a refused one. */
+    private String tokenSource;
 
     public Cli(PrintStream out, PrintStream err, Map<String, String> env, Map<String, Command> extra) {
         this.out = out;
@@ -116,7 +121,8 @@ public final class Cli {
 
     private void usage(PrintStream to) {
         to.println("""
-                usage: floe COMMAND [ARGS]   (every command takes --endpoint HOST:PORT; default $FLOE_ENDPOINT or 127.0.0.1:7070)
+                usage: floe COMMAND [ARGS]   (commands that talk to a fleet take --endpoint HOST:PORT, default $FLOE_ENDPOINT or 127.0.0.1:7070,
+                                   and --token-file FILE, default $FLOE_TOKEN or ~/.floe/controller/token)
 
                   demo [--data DIR]                          a local fleet, a sample function, cold and warm starts, then exit
                   up [--workers N] [--port P] [--data DIR] [--worker-memory MB]
@@ -156,7 +162,7 @@ public final class Cli {
     }
 
     private static Args.Spec configOptions() {
-        return new Args.Spec().value("endpoint").value("code").value("runtime").value("handler").value("memory")
+        return connectionOptions().value("code").value("runtime").value("handler").value("memory")
                 .value("timeout").value("tmp").repeated("env").flag("json");
     }
 
@@ -212,7 +218,7 @@ public final class Cli {
     }
 
     private int fnGet(List<String> argv) {
-        Args args = Args.parse("fn get", argv, new Args.Spec().value("endpoint").flag("json"));
+        Args args = Args.parse("fn get", argv, connectionOptions().flag("json"));
         String name = args.positional(1, "one function name").getFirst();
         try (FloeClient client = connect(args)) {
             Function f = client.getFunction(name);
@@ -239,7 +245,7 @@ public final class Cli {
     }
 
     private int fnList(List<String> argv) {
-        Args args = Args.parse("fn ls", argv, new Args.Spec().value("endpoint").flag("json"));
+        Args args = Args.parse("fn ls", argv, connectionOptions().flag("json"));
         args.positional(0, "no arguments");
         try (FloeClient client = connect(args)) {
             List<Function> functions = client.listFunctions();
@@ -259,7 +265,7 @@ public final class Cli {
     }
 
     private int fnDelete(List<String> argv) {
-        Args args = Args.parse("fn rm", argv, new Args.Spec().value("endpoint"));
+        Args args = Args.parse("fn rm", argv, connectionOptions());
         String name = args.positional(1, "one function name").getFirst();
         try (FloeClient client = connect(args)) {
             client.deleteFunction(name);
@@ -271,7 +277,7 @@ public final class Cli {
     // ---- invocations --------------------------------------------------------------------------
 
     private int invoke(List<String> argv) {
-        Args args = Args.parse("invoke", argv, new Args.Spec().value("endpoint").value("payload").value("payload-file")
+        Args args = Args.parse("invoke", argv, connectionOptions().value("payload").value("payload-file")
                 .flag("tail").flag("json"));
         String name = args.positional(1, "one function name").getFirst();
         if (args.has("payload") && args.has("payload-file")) {
@@ -348,7 +354,7 @@ public final class Cli {
     // ---- the fleet ----------------------------------------------------------------------------
 
     private int envs(List<String> argv) {
-        Args args = Args.parse("envs", argv, new Args.Spec().value("endpoint").value("function").flag("json"));
+        Args args = Args.parse("envs", argv, connectionOptions().value("function").flag("json"));
         args.positional(0, "no arguments");
         try (FloeClient client = connect(args)) {
             List<Environment> envs = client.environments(args.value("function", ""));
@@ -367,7 +373,7 @@ public final class Cli {
     }
 
     private int workers(List<String> argv) {
-        Args args = Args.parse("workers", argv, new Args.Spec().value("endpoint").flag("json"));
+        Args args = Args.parse("workers", argv, connectionOptions().flag("json"));
         args.positional(0, "no arguments");
         try (FloeClient client = connect(args)) {
             List<Worker> workers = client.workers();
@@ -389,6 +395,47 @@ public final class Cli {
 
     // ---- helpers ------------------------------------------------------------------------------
 
+    /** The options of every command that talks to a controller: where it is, and the cluster's token. */
+    public static Args.Spec connectionOptions() {
+        return new Args.Spec().value("endpoint").value("token-file");
+    }
+
+    /** Where {@code floe up} and {@code floe controller} keep the token by default. */
+    public Path defaultTokenFile() {
+        return Path.of(env.getOrDefault("HOME", "."), ".floe", "controller", "token");
+    }
+
+    /**
+     * The cluster's token: read from --token-file, else {@code $FLOE_TOKEN}, else read from
+     * {@link #defaultTokenFile()} if it exists there; empty if none is given.
+     */
+    public Optional<ClusterToken> token(Args args) {
+        try {
+            if (args.has("token-file")) {
+                tokenSource = args.value("token-file", null);
+                return Optional.of(ClusterToken.read(Path.of(tokenSource)));
+            }
+            String fromEnv = env.get("FLOE_TOKEN");
+            if (fromEnv != null && !fromEnv.isBlank()) {
+                tokenSource = "$FLOE_TOKEN";
+                return Optional.of(ClusterToken.parse(fromEnv));
+            }
+            Path fallback = defaultTokenFile();
+            tokenSource = fallback.toString();
+            return Files.isRegularFile(fallback) ? Optional.of(ClusterToken.read(fallback)) : Optional.empty();
+        } catch (IOException e) {
+            throw new UsageException("--token-file: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("$FLOE_TOKEN: " + e.getMessage());
+        }
+    }
+
+    /** {@link #token}, or a usage error that says where a token comes from. */
+    public ClusterToken requireToken(Args args) {
+        return token(args).orElseThrow(() -> new UsageException("no cluster token (expected: --token-file FILE, $FLOE_TOKEN, or "
+                + defaultTokenFile() + "; a controller keeps its token in <data>/token)"));
+    }
+
     /** The endpoint from --endpoint, else $FLOE_ENDPOINT, else the default. */
     public HostPort endpoint(Args args) {
         String text = args.value("endpoint", env.getOrDefault("FLOE_ENDPOINT", DEFAULT_ENDPOINT));
@@ -401,7 +448,7 @@ public final class Cli {
 
     private FloeClient connect(Args args) {
         endpoint = endpoint(args);
-        return FloeClient.connect(endpoint);
+        return FloeClient.connect(endpoint, requireToken(args));
     }
 
     private String describe(FloeException e) {
@@ -412,6 +459,9 @@ public final class Cli {
                             + " (is a controller running there? start a local fleet with: floe up)";
                 }
             }
+        }
+        if (e.type() == ErrorType.UNAUTHENTICATED) {
+            return e.type().wireName() + ": " + e.getMessage() + "; this command sent the token from " + tokenSource;
         }
         return e.type().wireName() + ": " + e.getMessage();
     }
@@ -443,8 +493,8 @@ public final class Cli {
         return vars;
     }
 
-    private static java.util.Optional<Integer> optionalInt(Args args, String name) {
-        return java.util.Optional.ofNullable(args.integer(name, 0, Integer.MAX_VALUE, null));
+    private static Optional<Integer> optionalInt(Args args, String name) {
+        return Optional.ofNullable(args.integer(name, 0, Integer.MAX_VALUE, null));
     }
 
     private static String instant(Timestamp t) {

@@ -1,5 +1,6 @@
 package dev.floe.worker.link;
 
+import dev.floe.common.FloeException;
 import dev.floe.proto.ControllerCommand;
 import dev.floe.proto.Heartbeat;
 import dev.floe.proto.Registration;
@@ -9,6 +10,8 @@ import dev.floe.proto.WorkerReport;
 import dev.floe.worker.environment.EnvironmentPool;
 import dev.floe.worker.environment.EnvironmentView;
 import io.grpc.Channel;
+import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.netty.channel.EventLoop;
@@ -120,12 +123,20 @@ public final class ControllerLink implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-                lost("the stream failed: " + t.getMessage());
+                Metadata trailers = Status.trailersFromThrowable(t);
+                if (trailers != null && trailers.containsKey(FloeException.ERROR_TYPE_KEY)) {
+                    // Not a lost connection but a refusal (a wrong token, a worker id in use): the operator must act.
+                    FloeException refusal = FloeException.fromThrowable(t);
+                    lost("the controller refused this worker, " + refusal.type().wireName() + ": " + refusal.getMessage(),
+                            System.Logger.Level.ERROR);
+                } else {
+                    lost("the stream failed: " + t.getMessage(), null);
+                }
             }
 
             @Override
             public void onCompleted() {
-                lost("the controller ended the stream");
+                lost("the controller ended the stream", null);
             }
         };
         ClientCallStreamObserver<WorkerReport> requests = (ClientCallStreamObserver<WorkerReport>) stub.connect(observer);
@@ -167,7 +178,8 @@ public final class ControllerLink implements AutoCloseable {
         send(WorkerReport.newBuilder().setHeartbeat(Heartbeat.newBuilder().setMemoryUsedMb(memoryUsedMb.get())).build());
     }
 
-    private void lost(String why) {
+    /** Reconnects after a backoff; {@code level} null: a warning once connected before, else debug. */
+    private void lost(String why, System.Logger.Level level) {
         long delay;
         synchronized (lock) {
             if (state == State.CLOSED) {
@@ -182,7 +194,7 @@ public final class ControllerLink implements AutoCloseable {
             delay = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
             backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
         }
-        LOG.log(everConnected ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+        LOG.log(level != null ? level : everConnected ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
                 "worker " + workerId + " lost the controller (" + why + "); retrying in " + delay + " ms");
         if (!timer.isShuttingDown()) {
             timer.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
