@@ -108,7 +108,7 @@ public final class Sandbox implements AutoCloseable {
         this.tmpImages = new TmpImagePool(privateDirectory(dataDir.resolve("tmp-images")), formatter, 2);
         this.environments = privateDirectory(dataDir.resolve("envs"));
         // A root worker runs every environment as a user of its own, whatever its /tmp.
-        this.users = isRoot() ? new UserIds() : null;
+        this.users = isRoot() ? UserIds.PROCESS : null;
         this.tmpDirs = tmpKind == TmpVolume.Kind.TMPDIR ? traversableDirectory(dataDir.resolve("tmpdirs")) : null;
     }
 

@@ -2,7 +2,7 @@
 # Starts one Floe execution environment for a worker that is not root, then becomes its runtime (every
 # step is an exec, so the runtime keeps the pid the worker spawned). Such a worker cannot mount or
 # switch users, so this only joins the environment's cgroups (where the worker may write them) and
-# starts a new session; the runtime's variables come in its environment. A root worker uses the native
+# starts a new session with Lambda's 1,024 open files; the runtime's variables come in its environment. A root worker uses the native
 # launcher (floe-env-launch.c), which keeps the function's variables away from what runs as root.
 #
 # usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT UID ENV_FILE -- COMMAND [ARG]...
@@ -27,5 +27,7 @@ if [ -n "$procs" ]; then
   IFS=$old_ifs
 fi
 
+# Lambda's limit on open files, as the native launcher sets it.
+ulimit -n 1024 2>/dev/null || true
 cd "$task_root"
 exec /usr/bin/setsid "$@"

@@ -97,7 +97,7 @@ class LauncherTest {
             Files.copy(in, script);
         }
         ProcessBuilder builder = new ProcessBuilder("/bin/sh", script.toString(), "", "none", "-", "0", dir.toString(),
-                dir.toString(), "0", "-", "--", "/bin/sh", "-c", "echo pid=$$ sid=$(ps -o sid= -p $$ | tr -d ' ') var=$GREETING cwd=$(pwd)")
+                dir.toString(), "0", "-", "--", "/bin/sh", "-c", "echo pid=$$ sid=$(ps -o sid= -p $$ | tr -d ' ') var=$GREETING cwd=$(pwd) nofile=$(ulimit -n)")
                 .redirectErrorStream(true);
         builder.environment().clear();
         builder.environment().putAll(Map.of("PATH", "/usr/bin:/bin", "GREETING", "hi"));
@@ -106,7 +106,7 @@ class LauncherTest {
         assertTrue(process.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, process.exitValue(), output);
         assertTrue(output.contains("pid=" + process.pid() + " sid=" + process.pid()), "its own session, same pid: " + output);
-        assertTrue(output.contains("var=hi cwd=" + dir), output);
+        assertTrue(output.contains("var=hi cwd=" + dir + " nofile=1024"), output);
 
         Process refused = new ProcessBuilder("/bin/sh", script.toString(), "", "disk", "img", "512", dir.toString(),
                 "/var/task", "1234", "-", "--", "/bin/true").redirectErrorStream(true).start();
