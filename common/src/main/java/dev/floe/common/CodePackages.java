@@ -7,8 +7,11 @@ import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -50,20 +53,31 @@ public final class CodePackages {
     /** A file to put in a package. */
     public record Entry(String name, byte[] content, Set<PosixFilePermission> permissions) {}
 
+    /**
+     * The same files make the same package, byte for byte, whenever and wherever they are zipped:
+     * entries in name order, every time this one (local, as a zip's times are). So unchanged code keeps
+     * its SHA-256, and a new revision with it reuses the package already stored and cached.
+     */
     public static byte[] zip(List<Entry> entries) {
+        FileTime fixed = FileTime.from(LocalDateTime.of(2000, 1, 1, 0, 0).atZone(ZoneId.systemDefault()).toInstant());
+        List<Entry> ordered = entries.stream().sorted(Comparator.comparing(Entry::name)).toList();
         Path tmp = null;
         try {
             tmp = Files.createTempFile("floe-package-", ".zip");
             Files.delete(tmp);
             URI uri = URI.create("jar:" + tmp.toUri());
             try (FileSystem zip = FileSystems.newFileSystem(uri, Map.of("create", "true", "enablePosixFileAttributes", "true"))) {
-                for (Entry entry : entries) {
+                for (Entry entry : ordered) {
                     Path target = zip.getPath(entry.name());
                     if (target.getParent() != null) {
                         Files.createDirectories(target.getParent());
+                        for (Path dir = target.getParent(); dir != null; dir = dir.getParent()) {
+                            Files.setLastModifiedTime(dir, fixed);
+                        }
                     }
                     Files.write(target, entry.content());
                     Files.setPosixFilePermissions(target, entry.permissions());
+                    Files.setLastModifiedTime(target, fixed);
                 }
             }
             return Files.readAllBytes(tmp);

@@ -38,4 +38,22 @@ class CodePackagesTest {
             assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(fs.getPath("lib/data.txt"))));
         }
     }
+
+    @Test
+    void theSameFilesMakeTheSamePackageWhenTheirTimesDiffer(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("bootstrap"), "#!/bin/sh\n");
+        Files.createDirectories(dir.resolve("lib"));
+        Files.writeString(dir.resolve("lib/a.txt"), "a");
+        Files.writeString(dir.resolve("b.txt"), "b");
+        byte[] first = CodePackages.zipDirectory(dir);
+
+        for (String name : new String[] {"bootstrap", "lib", "lib/a.txt", "b.txt"}) {
+            Files.setLastModifiedTime(dir.resolve(name), java.nio.file.attribute.FileTime.fromMillis(86_400_000L * 365 * 20));
+        }
+        byte[] second = CodePackages.zipDirectory(dir);
+
+        org.junit.jupiter.api.Assertions.assertArrayEquals(first, second, "unchanged code keeps its SHA-256");
+        Files.writeString(dir.resolve("b.txt"), "changed");
+        assertTrue(!java.util.Arrays.equals(first, CodePackages.zipDirectory(dir)));
+    }
 }
