@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionException;
 
 /** Maps the controller's invocation requests to the pool, and the pool's refusals to gRPC statuses. */
 public final class WorkerInvokerGrpcService extends WorkerInvokerGrpc.WorkerInvokerImplBase {
+    private static final java.util.regex.Pattern SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
     private final EnvironmentPool pool;
     private final String workerId;
 
@@ -29,7 +30,7 @@ public final class WorkerInvokerGrpcService extends WorkerInvokerGrpc.WorkerInvo
             // The controller checked it already; a worker does not take a function's shape on trust.
             FunctionLimits.checkName(request.getFunction().getName());
             FunctionLimits.check(request.getFunction().getConfig());
-            if (!request.getFunction().getCodeSha256().matches("[0-9a-f]{64}") || request.getFunction().getRevisionId().isEmpty()) {
+            if (!SHA256.matcher(request.getFunction().getCodeSha256()).matches() || request.getFunction().getRevisionId().isEmpty()) {
                 throw new FloeException(ErrorType.INVALID_PARAMETER, "function: no code sha256 or revision id");
             }
         } catch (FloeException invalid) {

@@ -12,11 +12,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * one in 16 million per pair of live environments.
  */
 final class UserIds {
-    /** The process's one set. */
-    static final UserIds PROCESS = new UserIds();
-
     static final long FIRST = 1_000_000_000L;
     static final long COUNT = 1L << 24;
+    /** The process's one set. */
+    static final UserIds PROCESS = new UserIds();
 
     private final Set<Long> inUse = new HashSet<>();
 
