@@ -24,8 +24,8 @@ import java.util.Base64;
  * The secret every party of one Floe cluster shares: the controller, its workers and its clients
  * send it with every call, and refuse a call without it. Without it, anything that can reach a port,
  * a function's own code included, could register a rogue worker, fetch any function's code or invoke
- * a worker directly. It travels as {@code authorization: Bearer TOKEN}; the controller keeps it in
- * {@code <data>/token}, readable by its owner only.
+ * a worker directly. It travels as {@code authorization: Bearer TOKEN}. The command line keeps it in
+ * {@code ~/.floe/token}, an embedded controller in {@code <data>/token}: readable by their owner only.
  */
 public final class ClusterToken {
     /** The metadata key the token travels in. */
@@ -55,7 +55,7 @@ public final class ClusterToken {
         String value = text.strip();
         if (value.length() < MIN_LENGTH || value.length() > MAX_LENGTH || !value.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
             throw new IllegalArgumentException("token: " + value.length() + " characters (expected: " + MIN_LENGTH + ".."
-                    + MAX_LENGTH + " printable ASCII characters without spaces, such as the controller's <data>/token)");
+                    + MAX_LENGTH + " printable ASCII characters without spaces, such as the contents of ~/.floe/token)");
         }
         return new ClusterToken(value);
     }
@@ -65,6 +65,8 @@ public final class ClusterToken {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException("cannot read the cluster token in " + file + ": no such file", e);
         } catch (IOException e) {
             throw new IOException("cannot read the cluster token in " + file + ": " + e.getMessage(), e);
         }
@@ -121,13 +123,14 @@ public final class ClusterToken {
 
     private String problem(String presented) {
         if (presented == null) {
-            return "this Floe cluster requires its token (expected: metadata 'authorization: Bearer TOKEN'"
-                    + " with the token the controller keeps in <data>/token)";
+            return "this Floe cluster requires its token (expected: metadata 'authorization: Bearer TOKEN';"
+                    + " the floe command line sends the one in --token-file, $FLOE_TOKEN or ~/.floe/token)";
         }
         byte[] given = presented.startsWith(SCHEME) ? presented.substring(SCHEME.length()).getBytes(StandardCharsets.US_ASCII) : new byte[0];
         // Constant time: the comparison must not tell a caller how much of a guess was right.
         return MessageDigest.isEqual(given, bytes) ? null
-                : "the cluster token does not match this Floe cluster's (expected: the token the controller keeps in <data>/token)";
+                : "the cluster token does not match this Floe cluster's (expected: the controller's, which floe controller"
+                        + " keeps in ~/.floe/token of the user who started it unless given --token-file)";
     }
 
     /** Sends this token with every call made through a channel. */

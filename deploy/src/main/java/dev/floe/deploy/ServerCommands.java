@@ -3,17 +3,14 @@ package dev.floe.deploy;
 import dev.floe.client.cli.Args;
 import dev.floe.client.cli.Cli;
 import dev.floe.client.cli.UsageException;
-import dev.floe.common.ClusterToken;
 import dev.floe.common.HostPort;
 import dev.floe.controller.Controller;
 import dev.floe.worker.Worker;
 import dev.floe.worker.sandbox.Sandbox;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * {@code floe up}, {@code floe controller} and {@code floe worker}: run in the foreground until
@@ -28,9 +25,8 @@ final class ServerCommands {
         args.positional(0, "no arguments");
         int workers = args.integer("workers", 1, 64, 2);
         Path data = dataDir(args, cli, "");
-        LocalFleet.Builder builder = LocalFleet.builder();
-        serverToken(args, cli).ifPresent(builder::token);
-        LocalFleet fleet = builder
+        LocalFleet fleet = LocalFleet.builder()
+                .token(cli.tokenOrCreate(args))
                 .workers(workers)
                 .port(args.integer("port", 0, 65_535, 7070))
                 .host(args.value("host", "127.0.0.1"))
@@ -49,7 +45,7 @@ final class ServerCommands {
                 + ", " + workers + " worker" + (workers == 1 ? "" : "s") + " (freezer " + sandbox.freezer()
                 + ", memory limit " + sandbox.memoryLimit() + ", /tmp " + sandbox.tmp() + ", launcher " + sandbox.launcher()
                 + "), data in " + data);
-        cli.out().println(tokenNote(args, cli, data.resolve("controller")));
+        cli.out().println(tokenNote(cli));
         cli.out().println("Ctrl-C stops the fleet and every environment in it.");
         Thread.currentThread().join();
         return 0;
@@ -64,12 +60,12 @@ final class ServerCommands {
                 .port(args.integer("port", 0, 65_535, 7070))
                 .bindHost(args.value("host", "0.0.0.0"))
                 .dataDir(data)
-                .heartbeatTimeout(Duration.ofMillis(args.integer("heartbeat-timeout", 100, 600_000, 5_000)));
-        serverToken(args, cli).ifPresent(builder::token);
+                .heartbeatTimeout(Duration.ofMillis(args.integer("heartbeat-timeout", 100, 600_000, 5_000)))
+                .token(cli.tokenOrCreate(args));
         Controller controller = builder.build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(controller::close));
         cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
-        cli.out().println(tokenNote(args, cli, data));
+        cli.out().println(tokenNote(cli));
         Thread.currentThread().join();
         return 0;
     }
@@ -109,32 +105,12 @@ final class ServerCommands {
         return 0;
     }
 
-    /**
-     * A controller's token when the command line names one: --token-file (read, or made there), else
-     * {@code $FLOE_TOKEN}; empty: the controller's own, in {@code <data>/token}.
-     */
-    private static Optional<ClusterToken> serverToken(Args args, Cli cli) throws IOException {
-        if (args.has("token-file")) {
-            return Optional.of(ClusterToken.readOrCreate(Path.of(args.value("token-file", null))));
-        }
-        String fromEnv = cli.env().get("FLOE_TOKEN");
-        if (fromEnv != null && !fromEnv.isBlank()) {
-            try {
-                return Optional.of(ClusterToken.parse(fromEnv));
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("$FLOE_TOKEN: " + e.getMessage());
-            }
-        }
-        return Optional.empty();
-    }
-
     /** Where workers and clients find the token, without printing it. */
-    private static String tokenNote(Args args, Cli cli, Path controllerData) {
-        String where = args.has("token-file") ? Path.of(args.value("token-file", null)).toAbsolutePath().toString()
-                : cli.env().containsKey("FLOE_TOKEN") && !cli.env().get("FLOE_TOKEN").isBlank() ? "$FLOE_TOKEN"
-                : controllerData.resolve("token").toString();
-        return "Cluster token: " + where + " (workers and clients take --token-file FILE or $FLOE_TOKEN"
-                + (where.equals(cli.defaultTokenFile().toString()) ? "; the CLI reads this file by default)" : ")");
+    private static String tokenNote(Cli cli) {
+        String where = cli.tokenSource();
+        return "Cluster token: " + where + (where.equals(cli.defaultTokenFile().toString())
+                ? " (commands of this user on this machine read it by default; elsewhere, give them a copy with --token-file FILE)"
+                : " (give workers and clients --token-file FILE or $FLOE_TOKEN)");
     }
 
     private static Args.Spec workerTuningSpec() {

@@ -137,7 +137,7 @@ class CliTest {
         FleetFixture.Result none = fleet.floeWithEnv(Map.of(), "fn", "ls");
         assertEquals(2, none.status());
         assertTrue(none.err().startsWith("floe: no cluster token (expected: --token-file FILE, $FLOE_TOKEN, or "
-                + fleet.data.resolve("home/.floe/controller/token")), none.err());
+                + fleet.data.resolve("home/.floe/token")), none.err());
 
         FleetFixture.Result forged = fleet.floeWithEnv(Map.of("FLOE_TOKEN", "0123456789abcdef-guessed"), "fn", "ls");
         assertEquals(1, forged.status());
@@ -153,8 +153,8 @@ class CliTest {
         assertEquals(0, fleet.floeWithEnv(Map.of("FLOE_TOKEN", token), "fn", "ls").status());
 
         Path home = Files.createDirectories(fleet.data.resolve("other-home"));
-        Files.createDirectories(home.resolve(".floe/controller"));
-        Files.copy(fleet.tokenFile(), home.resolve(".floe/controller/token"));
+        Files.createDirectories(home.resolve(".floe"));
+        Files.copy(fleet.tokenFile(), home.resolve(".floe/token"));
         FleetFixture.Result byDefault = fleet.floeWithEnv(Map.of("HOME", home.toString()), "workers");
         assertEquals(0, byDefault.status(), byDefault.err());
         assertTrue(byDefault.out().contains("worker-1"), byDefault.out());

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,35 +55,39 @@ class FloeLauncherIT {
     @Test
     void aControllerAndAWorkerInSeparateProcessesSurviveTheWorkersKill() throws Exception {
         Path data = dev.floe.testing.TestDirs.create("separate");
+        // A home of the test's own: the controller makes the user's token there, and the worker and the
+        // command line of the same user find it by themselves, as on one machine.
+        Map<String, String> home = Map.of("HOME", Files.createDirectories(data.resolve("home")).toString());
         int port = freePort();
         String endpoint = "127.0.0.1:" + port;
-        Process controller = start("controller", "--port", Integer.toString(port), "--host", "127.0.0.1",
+        Process controller = start(home, "controller", "--port", Integer.toString(port), "--host", "127.0.0.1",
                 "--data", data.resolve("controller").toString());
         Process worker = null;
-        String token = data.resolve("controller/token").toString();
         try {
-            // As an operator would: copy the controller's token once it has made it.
-            dev.floe.testing.Await.until(Duration.ofSeconds(60), "the controller makes its token", () -> Files.exists(Path.of(token)));
-            worker = start("worker", "--controller", endpoint, "--token-file", token, "--memory", "1024", "--data", data.resolve("worker").toString());
-            awaitWorkers(endpoint, token, 1);
+            dev.floe.testing.Await.until(Duration.ofSeconds(60), "the controller makes the user's token",
+                    () -> Files.exists(data.resolve("home/.floe/token")));
+            worker = start(home, "worker", "--controller", endpoint, "--memory", "1024", "--data", data.resolve("worker").toString());
+            awaitWorkers(home, endpoint, 1);
             Path code = Files.createDirectories(data.resolve("code"));
             Files.writeString(code.resolve("bootstrap"), Demo.sample());
             code.resolve("bootstrap").toFile().setExecutable(true);
-            Run forged = floeWithEnv(Duration.ofSeconds(60), java.util.Map.of("FLOE_TOKEN", "a-guess-that-is-long-enough"),
-                    "fn", "create", "hello", "--code", code.toString(), "--handler", "h", "--endpoint", endpoint);
+            Map<String, String> forgedToken = new java.util.HashMap<>(home);
+            forgedToken.put("FLOE_TOKEN", "a-guess-that-is-long-enough");
+            Run forged = floe(Duration.ofSeconds(60), forgedToken, "fn", "create", "hello", "--code", code.toString(),
+                    "--handler", "h", "--endpoint", endpoint);
             assertEquals(1, forged.status(), forged.output());
             assertTrue(forged.output().startsWith("floe: UnrecognizedClientException: the cluster token does not match"), forged.output());
-            assertEquals(0, floe(Duration.ofSeconds(60), "fn", "create", "hello", "--code", code.toString(), "--handler", "h",
-                    "--endpoint", endpoint, "--token-file", token).status());
-            Run first = floe(Duration.ofSeconds(60), "invoke", "hello", "--json", "--endpoint", endpoint, "--token-file", token);
+            assertEquals(0, floe(Duration.ofSeconds(60), home, "fn", "create", "hello", "--code", code.toString(), "--handler", "h",
+                    "--endpoint", endpoint).status());
+            Run first = floe(Duration.ofSeconds(60), home, "invoke", "hello", "--json", "--endpoint", endpoint);
             assertEquals(1, payload(first).get("invocation").getAsInt(), first.output());
 
             worker.destroyForcibly().waitFor();
             // Its runtime dies with it (parent-death signal), frozen or not.
             Processes.assertNoneLeft(data.resolve("worker").toString(), Duration.ofSeconds(10));
-            worker = start("worker", "--controller", endpoint, "--token-file", token, "--memory", "1024", "--data", data.resolve("worker").toString());
-            awaitWorkers(endpoint, token, 1);
-            Run again = floe(Duration.ofSeconds(60), "invoke", "hello", "--json", "--endpoint", endpoint, "--token-file", token);
+            worker = start(home, "worker", "--controller", endpoint, "--memory", "1024", "--data", data.resolve("worker").toString());
+            awaitWorkers(home, endpoint, 1);
+            Run again = floe(Duration.ofSeconds(60), home, "invoke", "hello", "--json", "--endpoint", endpoint);
             assertTrue(com.google.gson.JsonParser.parseString(again.output()).getAsJsonObject().get("cold").getAsBoolean(),
                     "a new environment on the restarted worker: " + again.output());
             assertEquals(1, payload(again).get("invocation").getAsInt(), again.output());
@@ -102,11 +107,14 @@ class FloeLauncherIT {
         return com.google.gson.JsonParser.parseString(payload).getAsJsonObject();
     }
 
-    private static Process start(String... args) throws IOException {
+    private static Process start(Map<String, String> env, String... args) throws IOException {
         List<String> command = new java.util.ArrayList<>(List.of(ROOT.resolve("floe").toString()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().remove("FLOE_TOKEN");
+        builder.environment().putAll(env);
+        return builder.start();
     }
 
     /** SIGTERM, as a service manager stops a server, then a bounded wait for it to finish its shutdown. */
@@ -118,10 +126,10 @@ class FloeLauncherIT {
         }
     }
 
-    private static void awaitWorkers(String endpoint, String token, int count) {
+    private static void awaitWorkers(Map<String, String> env, String endpoint, int count) {
         dev.floe.testing.Await.until(Duration.ofSeconds(60), count + " worker(s) registered at " + endpoint, () -> {
             try {
-                Run workers = floe(Duration.ofSeconds(30), "workers", "--json", "--endpoint", endpoint, "--token-file", token);
+                Run workers = floe(Duration.ofSeconds(30), env, "workers", "--json", "--endpoint", endpoint);
                 return workers.status() == 0 && workers.output().split("\"READY\"", -1).length - 1 == count;
             } catch (Exception e) {
                 return false;
@@ -138,13 +146,14 @@ class FloeLauncherIT {
     private record Run(int status, String output) {}
 
     private static Run floe(Duration timeout, String... args) throws Exception {
-        return floeWithEnv(timeout, java.util.Map.of(), args);
+        return floe(timeout, Map.of(), args);
     }
 
-    private static Run floeWithEnv(Duration timeout, java.util.Map<String, String> env, String... args) throws Exception {
+    private static Run floe(Duration timeout, Map<String, String> env, String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(ROOT.resolve("floe").toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+        builder.environment().remove("FLOE_TOKEN");
         builder.environment().putAll(env);
         Process process = builder.start();
         try {

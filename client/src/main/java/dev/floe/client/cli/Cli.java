@@ -38,7 +38,7 @@ import java.util.Optional;
 /**
  * The {@code floe} commands that talk to a running fleet. Every command takes
  * {@code --endpoint HOST:PORT} (default {@code $FLOE_ENDPOINT}, else {@code 127.0.0.1:7070}) and
- * {@code --token-file FILE} (default {@code $FLOE_TOKEN}, else {@code ~/.floe/controller/token}).
+ * {@code --token-file FILE} (default {@code $FLOE_TOKEN}, else {@code ~/.floe/token}).
  * Exit status: 0 done (an invocation that ran, function errors included), 1 refused by Floe or Floe
  * unreachable, 2 a wrong command line.
  */
@@ -122,7 +122,7 @@ public final class Cli {
     private void usage(PrintStream to) {
         to.println("""
                 usage: floe COMMAND [ARGS]   (commands that talk to a fleet take --endpoint HOST:PORT, default $FLOE_ENDPOINT or 127.0.0.1:7070,
-                                   and --token-file FILE, default $FLOE_TOKEN or ~/.floe/controller/token)
+                                   and --token-file FILE, default $FLOE_TOKEN or ~/.floe/token)
 
                   demo [--data DIR]                          a local fleet, a sample function, cold and warm starts, then exit
                   up [--workers N] [--port P] [--data DIR] [--worker-memory MB]
@@ -400,40 +400,63 @@ public final class Cli {
         return new Args.Spec().value("endpoint").value("token-file");
     }
 
-    /** Where {@code floe up} and {@code floe controller} keep the token by default. */
+    /**
+     * The user's token file, {@code ~/.floe/token}: {@code floe up} and {@code floe controller} make it
+     * on their first start, and every command of the same user on the same machine reads it by default.
+     */
     public Path defaultTokenFile() {
-        return Path.of(env.getOrDefault("HOME", "."), ".floe", "controller", "token");
+        return Path.of(env.getOrDefault("HOME", "."), ".floe", "token");
     }
 
     /**
      * The cluster's token: read from --token-file, else {@code $FLOE_TOKEN}, else read from
-     * {@link #defaultTokenFile()} if it exists there; empty if none is given.
+     * {@link #defaultTokenFile()} if it is there; empty if none is.
      */
     public Optional<ClusterToken> token(Args args) {
-        try {
-            if (args.has("token-file")) {
-                tokenSource = args.value("token-file", null);
-                return Optional.of(ClusterToken.read(Path.of(tokenSource)));
-            }
-            String fromEnv = env.get("FLOE_TOKEN");
-            if (fromEnv != null && !fromEnv.isBlank()) {
-                tokenSource = "$FLOE_TOKEN";
-                return Optional.of(ClusterToken.parse(fromEnv));
-            }
-            Path fallback = defaultTokenFile();
-            tokenSource = fallback.toString();
-            return Files.isRegularFile(fallback) ? Optional.of(ClusterToken.read(fallback)) : Optional.empty();
-        } catch (IOException e) {
-            throw new UsageException("--token-file: " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("$FLOE_TOKEN: " + e.getMessage());
-        }
+        return resolveToken(args, false);
     }
 
     /** {@link #token}, or a usage error that says where a token comes from. */
     public ClusterToken requireToken(Args args) {
         return token(args).orElseThrow(() -> new UsageException("no cluster token (expected: --token-file FILE, $FLOE_TOKEN, or "
-                + defaultTokenFile() + "; a controller keeps its token in <data>/token)"));
+                + defaultTokenFile() + ", which floe up and floe controller make)"));
+    }
+
+    /** For a controller: as {@link #token}, but a token file that is not there yet is made, so a new cluster has its token. */
+    public ClusterToken tokenOrCreate(Args args) {
+        return resolveToken(args, true).orElseThrow();
+    }
+
+    /** Where the last token came from: a file, or {@code $FLOE_TOKEN}. */
+    public String tokenSource() {
+        return tokenSource;
+    }
+
+    private Optional<ClusterToken> resolveToken(Args args, boolean create) {
+        Path file;
+        if (args.has("token-file")) {
+            file = Path.of(args.value("token-file", null));
+        } else {
+            String fromEnv = env.get("FLOE_TOKEN");
+            if (fromEnv != null && !fromEnv.isBlank()) {
+                tokenSource = "$FLOE_TOKEN";
+                try {
+                    return Optional.of(ClusterToken.parse(fromEnv));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("$FLOE_TOKEN: " + e.getMessage());
+                }
+            }
+            file = defaultTokenFile();
+            if (!create && !Files.exists(file)) {
+                return Optional.empty();
+            }
+        }
+        tokenSource = file.toString();
+        try {
+            return Optional.of(create ? ClusterToken.readOrCreate(file) : ClusterToken.read(file));
+        } catch (IOException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     /** The endpoint from --endpoint, else $FLOE_ENDPOINT, else the default. */
