@@ -25,15 +25,7 @@ class FreezeTest {
     @ParameterizedTest
     @EnumSource(value = Sandbox.FreezerChoice.class, names = {"CGROUP2", "CGROUP1", "SIGNAL"})
     void aBackgroundProcessMakesNoProgressWhileFrozenAndResumesAfterThaw(Sandbox.FreezerChoice freezer) throws Exception {
-        PoolFixture fixture;
-        try {
-            fixture = new PoolFixture(new Sandbox.Options(freezer, Sandbox.TmpChoice.AUTO, true, 1024), 1024,
-                    KeepAlivePolicy.idleTimeout(Duration.ofMinutes(10)), Duration.ofMillis(20));
-        } catch (IOException unavailable) {
-            Assumptions.abort(freezer + " is not available here: " + unavailable.getMessage());
-            return;
-        }
-        try (fixture) {
+        try (PoolFixture fixture = withFreezer(freezer)) {
             assertEquals(freezer.name().toLowerCase(), fixture.sandbox.info().freezer());
             Function probe = fixture.probe("ticker", FunctionConfig.newBuilder());
             Path ticks = fixture.scratch.resolve("ticks-" + freezer);
@@ -54,15 +46,7 @@ class FreezeTest {
     @ParameterizedTest
     @EnumSource(value = Sandbox.FreezerChoice.class, names = {"CGROUP2", "CGROUP1", "SIGNAL"})
     void aFrozenEnvironmentIsKilledWhenItRetires(Sandbox.FreezerChoice freezer) throws Exception {
-        PoolFixture fixture;
-        try {
-            fixture = new PoolFixture(new Sandbox.Options(freezer, Sandbox.TmpChoice.AUTO, true, 1024), 1024,
-                    KeepAlivePolicy.idleTimeout(Duration.ofMinutes(10)), Duration.ofMillis(20));
-        } catch (IOException unavailable) {
-            Assumptions.abort(freezer + " is not available here: " + unavailable.getMessage());
-            return;
-        }
-        try (fixture) {
+        try (PoolFixture fixture = withFreezer(freezer)) {
             Function probe = fixture.probe("retiring", FunctionConfig.newBuilder());
             InvocationResult spawned = fixture.invoke(probe, "{\"op\":\"spawn\",\"path\":\""
                     + fixture.scratch.resolve("ticks-" + freezer) + "\"}");
@@ -86,6 +70,17 @@ class FreezeTest {
             return Files.exists(file) ? Files.readAllLines(file).size() : 0;
         } catch (IOException e) {
             return 0;
+        }
+    }
+
+    /** A pool whose sandbox uses {@code freezer}; the test is skipped where the machine has no such freezer. */
+    private static PoolFixture withFreezer(Sandbox.FreezerChoice freezer) throws IOException {
+        try {
+            return new PoolFixture(new Sandbox.Options(freezer, Sandbox.TmpChoice.AUTO, true, 1024), 1024,
+                    KeepAlivePolicy.idleTimeout(Duration.ofMinutes(10)), Duration.ofMillis(20));
+        } catch (IOException unavailable) {
+            Assumptions.abort(freezer + " is not available here: " + unavailable.getMessage());
+            throw unavailable;
         }
     }
 }
