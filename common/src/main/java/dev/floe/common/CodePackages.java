@@ -54,8 +54,9 @@ public final class CodePackages {
     public record Entry(String name, byte[] content, Set<PosixFilePermission> permissions) {}
 
     /**
-     * The same files make the same package, byte for byte, whenever and wherever they are zipped:
-     * entries in name order, every time this one (local, as a zip's times are). So unchanged code keeps
+     * The same files make the same package, byte for byte, whenever they are zipped: entries in name
+     * order, and every time (modified, accessed, created) this one. Zip times are local, so machines in
+     * different time zones make packages that differ in their times. So unchanged code keeps
      * its SHA-256, and a new revision with it reuses the package already stored and cached.
      */
     public static byte[] zip(List<Entry> entries) {
@@ -72,12 +73,12 @@ public final class CodePackages {
                     if (target.getParent() != null) {
                         Files.createDirectories(target.getParent());
                         for (Path dir = target.getParent(); dir != null; dir = dir.getParent()) {
-                            Files.setLastModifiedTime(dir, fixed);
+                            setTimes(dir, fixed);
                         }
                     }
                     Files.write(target, entry.content());
                     Files.setPosixFilePermissions(target, entry.permissions());
-                    Files.setLastModifiedTime(target, fixed);
+                    setTimes(target, fixed);
                 }
             }
             return Files.readAllBytes(tmp);
@@ -92,6 +93,11 @@ public final class CodePackages {
                 }
             }
         }
+    }
+
+    /** All three times: the zip keeps access and creation times too, in an extra field. */
+    private static void setTimes(Path entry, FileTime time) throws IOException {
+        Files.getFileAttributeView(entry, java.nio.file.attribute.BasicFileAttributeView.class).setTimes(time, time, time);
     }
 
     private static boolean isExecutableName(String name) {
