@@ -3,6 +3,8 @@ package dev.floe.common;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * A refusal with a type and a message for the user. It crosses gRPC as a status whose description
@@ -11,27 +13,52 @@ import io.grpc.StatusRuntimeException;
 public final class FloeException extends RuntimeException {
     public static final Metadata.Key<String> ERROR_TYPE_KEY =
             Metadata.Key.of("floe-error-type", Metadata.ASCII_STRING_MARSHALLER);
+    /** With a throttling error: how long the caller should wait before retrying, in milliseconds. */
+    public static final Metadata.Key<String> RETRY_AFTER_KEY =
+            Metadata.Key.of("floe-retry-after-ms", Metadata.ASCII_STRING_MARSHALLER);
     private static final long serialVersionUID = 1L;
 
     private final ErrorType type;
+    private final Duration retryAfter;
 
     public FloeException(ErrorType type, String message) {
-        super(message);
-        this.type = type;
+        this(type, message, (Throwable) null);
     }
 
     public FloeException(ErrorType type, String message, Throwable cause) {
         super(message, cause);
         this.type = type;
+        this.retryAfter = null;
+    }
+
+    /** A refusal that says when a retry may succeed, as Lambda's TooManyRequestsException does. */
+    public FloeException(ErrorType type, String message, Duration retryAfter) {
+        super(message);
+        this.type = type;
+        this.retryAfter = Check.positive("retryAfter", retryAfter);
+    }
+
+    private FloeException(ErrorType type, String message, Throwable cause, Duration retryAfter) {
+        super(message, cause);
+        this.type = type;
+        this.retryAfter = retryAfter;
     }
 
     public ErrorType type() {
         return type;
     }
 
+    /** How long to wait before retrying, when the refusal says. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
+    }
+
     public StatusRuntimeException toStatus() {
         Metadata trailers = new Metadata();
         trailers.put(ERROR_TYPE_KEY, type.wireName());
+        if (retryAfter != null) {
+            trailers.put(RETRY_AFTER_KEY, Long.toString(retryAfter.toMillis()));
+        }
         return Status.fromCode(type.code()).withDescription(getMessage()).asRuntimeException(trailers);
     }
 
@@ -51,7 +78,19 @@ public final class FloeException extends RuntimeException {
         if (message == null || message.isBlank()) {
             message = describe(status);
         }
-        return new FloeException(type, message, failure);
+        return new FloeException(type, message, failure, trailers == null ? null : retryAfter(trailers.get(RETRY_AFTER_KEY)));
+    }
+
+    private static Duration retryAfter(String millis) {
+        if (millis == null) {
+            return null;
+        }
+        try {
+            long ms = Long.parseLong(millis);
+            return ms > 0 ? Duration.ofMillis(ms) : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static String describe(Status status) {

@@ -10,6 +10,7 @@ import dev.floe.controller.grpc.FleetGrpcService;
 import dev.floe.controller.grpc.FunctionsGrpcService;
 import dev.floe.controller.grpc.InvocationsGrpcService;
 import dev.floe.controller.grpc.WorkerLinkGrpcService;
+import dev.floe.controller.invoke.Admission;
 import dev.floe.controller.invoke.GrpcWorkerClient;
 import dev.floe.controller.invoke.InvokeMetrics;
 import dev.floe.controller.invoke.Invoker;
@@ -58,6 +59,7 @@ public final class Controller implements AutoCloseable {
     private final MeterRegistry meters;
     private final InstantSource clock;
     private final ClusterToken givenToken;
+    private final Admission.Limits admissionLimits;
 
     private final Object lifecycle = new Object();
     private boolean started;
@@ -79,6 +81,7 @@ public final class Controller implements AutoCloseable {
         this.meters = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
         this.clock = b.clock;
         this.givenToken = b.token;
+        this.admissionLimits = b.admission;
     }
 
     public static Builder builder() {
@@ -97,12 +100,22 @@ public final class Controller implements AutoCloseable {
                 handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("floe-controller-rpc-", 0).factory());
                 fleet = new FleetView(clock, heartbeatTimeout, this::openWorkerChannel);
                 FleetView view = fleet;
-                catalog = FunctionCatalog.open(dataDir, clock, view::retireFunction);
+                Admission admission = new Admission(admissionLimits, loops);
+                catalog = FunctionCatalog.open(dataDir, clock, (function, keepRevisionId) -> {
+                    view.retireFunction(function, keepRevisionId);
+                    if (keepRevisionId.isEmpty()) {
+                        admission.forget(function);
+                    }
+                });
+                catalog.list().forEach(f -> admission.reserve(f.getName(), f.getConcurrency()));
+                fleet.onRoom(admission::roomChanged);
                 token = givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
                 Invoker invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), new GrpcWorkerClient(fleet),
-                        new InvokeMetrics(meters));
+                        new InvokeMetrics(meters), admission);
                 Gauge.builder("floe.controller.workers", view, FleetView::size)
                         .description("Workers connected to the controller").register(meters);
+                Gauge.builder("floe.controller.queued", admission, Admission::waiting)
+                        .description("Invocations waiting for a concurrency slot or for room in the fleet").register(meters);
                 server = NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, requestedPort))
                         .bossEventLoopGroup(loops)
                         .workerEventLoopGroup(loops)
@@ -112,7 +125,7 @@ public final class Controller implements AutoCloseable {
                         // Workers may keep their long-lived link alive with pings.
                         .permitKeepAliveTime(5, TimeUnit.SECONDS)
                         .permitKeepAliveWithoutCalls(true)
-                        .addService(new FunctionsGrpcService(catalog))
+                        .addService(new FunctionsGrpcService(catalog, admission))
                         .addService(new InvocationsGrpcService(invoker))
                         .addService(new FleetGrpcService(fleet))
                         .addService(new WorkerLinkGrpcService(fleet, catalog.code(), heartbeatInterval))
@@ -225,8 +238,18 @@ public final class Controller implements AutoCloseable {
         private MeterRegistry meterRegistry;
         private InstantSource clock = InstantSource.system();
         private ClusterToken token;
+        private Admission.Limits admission = Admission.Limits.DEFAULT;
 
         private Builder() {}
+
+        /**
+         * The fleet's concurrency limit, the invocations that may wait for a slot or for room, and for how
+         * long. Default 1,000 at once (Lambda's account default), 10,000 waiting, 1 s.
+         */
+        public Builder admission(Admission.Limits limits) {
+            this.admission = Check.notNull("admission", limits);
+            return this;
+        }
 
         /** The port to serve on; 0 picks a free one (see {@link Controller#port()}). Default 7070. */
         public Builder port(int port) {

@@ -153,7 +153,7 @@ class InvocationEndToEndTest {
 
         FloeException e = refusal(Status.Code.RESOURCE_EXHAUSTED, "TooManyRequestsException", () -> invoke("echo", "x"));
 
-        assertEquals("the fleet is full: no worker has room for echo (128 MB) now; tried b, a; retry later", e.getMessage());
+        assertEquals("the fleet is full: no worker has room for echo (128 MB) now; tried b, a; retry after 1000 ms", e.getMessage());
         assertEquals(1, a.refusals.get());
         assertEquals(1, b.refusals.get());
         assertEquals(1.0, fx.controller.meters().get(InvokeMetrics.INVOCATIONS)

@@ -82,6 +82,7 @@ public final class LocalFleet implements AutoCloseable {
         private int workerMemoryMb = 4096;
         private Sandbox.Options sandbox = Sandbox.Options.defaults();
         private UnaryOperator<Worker.Builder> workerTuning = UnaryOperator.identity();
+        private UnaryOperator<Controller.Builder> controllerTuning = UnaryOperator.identity();
         private ClusterToken token;
 
         private Builder() {}
@@ -124,6 +125,12 @@ public final class LocalFleet implements AutoCloseable {
         }
 
         /** Further settings for every worker (keep-alive, freeze grace...). */
+        /** Settings for the controller beyond the ones above, e.g. its admission limits. */
+        public Builder controllerTuning(UnaryOperator<Controller.Builder> controllerTuning) {
+            this.controllerTuning = Check.notNull("controllerTuning", controllerTuning);
+            return this;
+        }
+
         public Builder workerTuning(UnaryOperator<Worker.Builder> workerTuning) {
             this.workerTuning = Check.notNull("workerTuning", workerTuning);
             return this;
@@ -136,7 +143,7 @@ public final class LocalFleet implements AutoCloseable {
             if (token != null) {
                 controllerBuilder.token(token);
             }
-            Controller controller = controllerBuilder.build();
+            Controller controller = controllerTuning.apply(controllerBuilder).build();
             List<Worker> started = new ArrayList<>();
             try {
                 controller.start();

@@ -5,6 +5,7 @@ import dev.floe.client.cli.Cli;
 import dev.floe.client.cli.UsageException;
 import dev.floe.common.HostPort;
 import dev.floe.controller.Controller;
+import dev.floe.controller.invoke.Admission;
 import dev.floe.worker.Worker;
 import dev.floe.worker.sandbox.Sandbox;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ final class ServerCommands {
     private ServerCommands() {}
 
     static int up(List<String> argv, Cli cli) throws Exception {
-        Args args = Args.parse("up", argv, workerTuningSpec().value("workers").value("port").value("host").value("data")
+        Args args = Args.parse("up", argv, controllerTuningSpec(workerTuningSpec()).value("workers").value("port").value("host").value("data")
                 .value("worker-memory").value("endpoint").value("token-file"));
         args.positional(0, "no arguments");
         int workers = args.integer("workers", 1, 64, 2);
@@ -34,6 +35,7 @@ final class ServerCommands {
                 .workerMemoryMb(args.integer("worker-memory", 128, 16 * 1024 * 1024, defaultWorkerMemoryMb(workers)))
                 .sandbox(sandbox(args))
                 .workerTuning(b -> tune(b, args))
+                .controllerTuning(b -> tuneController(b, args))
                 .start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(() -> {
             cli.err().println("floe: stopping: retiring every environment");
@@ -52,7 +54,7 @@ final class ServerCommands {
     }
 
     static int controller(List<String> argv, Cli cli) throws Exception {
-        Args args = Args.parse("controller", argv, new Args.Spec().value("port").value("host").value("data")
+        Args args = Args.parse("controller", argv, controllerTuningSpec(new Args.Spec()).value("port").value("host").value("data")
                 .value("heartbeat-timeout").value("endpoint").value("token-file"));
         args.positional(0, "no arguments");
         Path data = dataDir(args, cli, "controller");
@@ -62,7 +64,7 @@ final class ServerCommands {
                 .dataDir(data)
                 .heartbeatTimeout(Duration.ofMillis(args.integer("heartbeat-timeout", 100, 600_000, 5_000)))
                 .token(cli.tokenOrCreate(args));
-        Controller controller = builder.build().start();
+        Controller controller = tuneController(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(controller::close));
         cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
         cli.out().println(tokenNote(cli));
@@ -103,6 +105,19 @@ final class ServerCommands {
         cli.out().println("Floe worker " + worker.id() + " on " + worker.address() + ", controller " + controller);
         Thread.currentThread().join();
         return 0;
+    }
+
+    /** The controller's admission limits: {@code --concurrency N --queue N --queue-wait MS}. */
+    private static Args.Spec controllerTuningSpec(Args.Spec spec) {
+        return spec.value("concurrency").value("queue").value("queue-wait");
+    }
+
+    private static Controller.Builder tuneController(Controller.Builder builder, Args args) {
+        Admission.Limits defaults = Admission.Limits.DEFAULT;
+        return builder.admission(new Admission.Limits(
+                args.integer("concurrency", 1, 1_000_000, defaults.concurrency()),
+                args.integer("queue", 0, 1_000_000, defaults.queueCapacity()),
+                Duration.ofMillis(args.integer("queue-wait", 0, 900_000, (int) defaults.maxWait().toMillis()))));
     }
 
     /** Where workers and clients find the token, without printing it. */

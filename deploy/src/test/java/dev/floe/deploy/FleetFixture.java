@@ -30,9 +30,14 @@ final class FleetFixture implements AutoCloseable {
     final FloeClient client;
 
     FleetFixture(int workers, int workerMemoryMb, UnaryOperator<Worker.Builder> tuning) throws IOException {
+        this(workers, workerMemoryMb, tuning, UnaryOperator.identity());
+    }
+
+    FleetFixture(int workers, int workerMemoryMb, UnaryOperator<Worker.Builder> tuning,
+            UnaryOperator<dev.floe.controller.Controller.Builder> controllerTuning) throws IOException {
         this.data = TestDirs.create("fleet");
         this.fleet = LocalFleet.builder().workers(workers).port(0).dataDir(data).workerMemoryMb(workerMemoryMb)
-                .workerTuning(tuning).start().awaitRegistered(Duration.ofSeconds(20));
+                .workerTuning(tuning).controllerTuning(controllerTuning).start().awaitRegistered(Duration.ofSeconds(20));
         this.client = fleet.client();
         Await.until(Duration.ofSeconds(10), workers + " workers in the fleet view", () -> client.workers().size() == workers);
     }

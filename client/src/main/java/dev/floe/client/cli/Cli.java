@@ -130,11 +130,14 @@ public final class Cli {
                   controller [--port P] [--data DIR]         a controller alone
                   worker --controller HOST:PORT [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST] [--advertise HOST]
                                                              a worker alone, for another machine
+                  (up and controller also take --concurrency N (invocations at once, default 1000), --queue N (waiting, default 10000)
+                   and --queue-wait MS (how long one waits for a slot or for room before TooManyRequestsException, default 1000))
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
                    --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
                   bench [--warm N] [--cold N]                Floe's latencies beside the bare mechanism's
                   fn create NAME --code DIR|ZIP --handler H [--runtime provided] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
+                                [--reserved N|none] [--provisioned N]   (concurrency alone makes no new revision)
                   fn get NAME [--json]
                   fn ls [--json]
                   fn rm NAME
@@ -184,7 +187,7 @@ public final class Cli {
     }
 
     private int fnUpdate(List<String> argv) {
-        Args args = Args.parse("fn update", argv, configOptions());
+        Args args = Args.parse("fn update", argv, configOptions().value("reserved").value("provisioned"));
         String name = args.positional(1, "one function name").getFirst();
         UpdateFunctionRequest.Builder update = UpdateFunctionRequest.newBuilder().setName(name);
         if (args.has("code")) {
@@ -202,6 +205,11 @@ public final class Cli {
         if (args.has("env")) {
             update.setEnvironment(EnvironmentVariables.newBuilder().putAllVariables(environment(args.all("env"))));
         }
+        if (args.has("reserved")) {
+            String reserved = args.value("reserved", null);
+            update.setReservedConcurrency(reserved.equals("none") ? -1 : optionalInt(args, "reserved").orElseThrow());
+        }
+        optionalInt(args, "provisioned").ifPresent(update::setProvisionedConcurrency);
         try (FloeClient client = connect(args)) {
             return printFunctionChange("updated", client.updateFunction(update.build()), args.flag("json"));
         }
@@ -236,7 +244,9 @@ public final class Cli {
                     .row("timeout", c.getTimeoutSeconds() + " s")
                     .row("tmp", c.getTmpMb() + " MB")
                     .row("code", f.getCodeSha256() + " (" + f.getCodeSize() + " bytes)")
-                    .row("modified", instant(f.getLastModified()));
+                    .row("modified", instant(f.getLastModified()))
+                    .row("reserved", f.getConcurrency().hasReserved() ? String.valueOf(f.getConcurrency().getReserved()) : "none")
+                    .row("provisioned", f.getConcurrency().getProvisioned());
             c.getEnvironmentMap().entrySet().stream().sorted(Map.Entry.comparingByKey())
                     .forEach(e -> table.row("env " + e.getKey(), e.getValue()));
             table.print(out);

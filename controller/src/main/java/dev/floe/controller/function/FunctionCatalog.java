@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
 import dev.floe.common.FunctionLimits;
+import dev.floe.proto.Concurrency;
 import dev.floe.proto.Function;
 import dev.floe.proto.FunctionConfig;
 import java.io.IOException;
@@ -113,6 +114,10 @@ public final class FunctionCatalog implements AutoCloseable {
                     staged.commit();
                 }
                 store.append(next);
+                // The concurrency settings are the function's: the new revision carries them on.
+                if (previous.hasConcurrency()) {
+                    next = next.toBuilder().setConcurrency(previous.getConcurrency()).build();
+                }
                 // The previous revisions stay stored with their code, so nothing is freed here.
                 latest.put(name, next);
                 // Under the lock, so that two updates' commands reach the workers in the order they were made.
@@ -120,6 +125,41 @@ public final class FunctionCatalog implements AutoCloseable {
             }
         }
         return next;
+    }
+
+    /** Checks and takes on a function's concurrency settings, e.g. the fleet's admission of invocations. */
+    public interface ConcurrencyGate {
+        /** Throws a {@link FloeException} if {@code function} may not have {@code settings}; else applies them. */
+        void apply(String function, Concurrency settings);
+    }
+
+    /**
+     * Changes the function's concurrency settings without making a revision, and returns its latest
+     * revision with them. {@code gate} runs under the write lock, so two changes are checked one after
+     * the other, each against the other's outcome; if storing fails it is given the old settings back.
+     */
+    public Function setConcurrency(String name, ConcurrencyChange change, ConcurrencyGate gate) {
+        FunctionLimits.checkName(name);
+        synchronized (writes) {
+            Function previous = get(name);
+            Concurrency next = change.applyTo(previous.getConcurrency());
+            gate.apply(name, next);
+            boolean stored = false;
+            try {
+                stored = store.setConcurrency(name, next);
+            } finally {
+                if (!stored) {
+                    gate.apply(name, previous.getConcurrency());
+                }
+            }
+            if (!stored) {
+                throw new FloeException(ErrorType.RESOURCE_NOT_FOUND,
+                        "function " + name + " not found (expected: the name of a created function)");
+            }
+            Function updated = previous.toBuilder().setConcurrency(next).build();
+            latest.put(name, updated);
+            return updated;
+        }
     }
 
     /** The latest revision; throws {@code ResourceNotFoundException} if there is no such function. */

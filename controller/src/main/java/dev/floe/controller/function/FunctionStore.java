@@ -1,5 +1,6 @@
 package dev.floe.controller.function;
 
+import dev.floe.proto.Concurrency;
 import dev.floe.proto.Function;
 import java.util.List;
 
@@ -15,7 +16,10 @@ public interface FunctionStore extends AutoCloseable {
     /** Stores the next revision of an existing function: {@code next.getRevision()} is the latest plus one. */
     void append(Function next);
 
-    /** The latest revision of every function, sorted by name. */
+    /** Replaces the function's concurrency settings, which belong to no revision; false if there is no such function. */
+    boolean setConcurrency(String name, Concurrency concurrency);
+
+    /** The latest revision of every function, with its concurrency settings, sorted by name. */
     List<Function> latest();
 
     /** Every revision of the function, oldest first; empty if there is no such function. */

@@ -3,6 +3,7 @@ package dev.floe.controller.function;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
+import dev.floe.proto.Concurrency;
 import dev.floe.proto.Function;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -75,6 +76,11 @@ public final class SqliteFunctionStore implements FunctionStore {
                       function BLOB NOT NULL,
                       UNIQUE (name, revision))""");
             s.execute("CREATE INDEX IF NOT EXISTS revisions_by_code ON revisions(code_sha256)");
+            // Per function, not per revision: changing it makes no revision. Kept as the proto message.
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS concurrency (
+                      name TEXT PRIMARY KEY REFERENCES functions(name) ON DELETE CASCADE,
+                      settings BLOB NOT NULL)""");
             s.execute("PRAGMA user_version=" + SCHEMA_VERSION);
         }
     }
@@ -133,9 +139,25 @@ public final class SqliteFunctionStore implements FunctionStore {
     }
 
     @Override
+    public synchronized boolean setConcurrency(String name, Concurrency concurrency) {
+        boolean[] set = new boolean[1];
+        inTransaction(() -> {
+            try (PreparedStatement upsert = db.prepareStatement("INSERT INTO concurrency (name, settings)"
+                    + " SELECT name, ? FROM functions WHERE name = ?"
+                    + " ON CONFLICT (name) DO UPDATE SET settings = excluded.settings")) {
+                upsert.setBytes(1, concurrency.toByteArray());
+                upsert.setString(2, name);
+                set[0] = upsert.executeUpdate() == 1;
+            }
+        });
+        return set[0];
+    }
+
+    @Override
     public synchronized List<Function> latest() {
-        return query("SELECT r.function FROM functions f JOIN revisions r"
-                + " ON r.name = f.name AND r.revision = f.latest_revision ORDER BY f.name", null);
+        return query("SELECT r.function, c.settings FROM functions f JOIN revisions r"
+                + " ON r.name = f.name AND r.revision = f.latest_revision"
+                + " LEFT JOIN concurrency c ON c.name = f.name ORDER BY f.name", null);
     }
 
     @Override
@@ -184,8 +206,11 @@ public final class SqliteFunctionStore implements FunctionStore {
             }
             List<Function> result = new ArrayList<>();
             try (ResultSet rs = q.executeQuery()) {
+                boolean withConcurrency = rs.getMetaData().getColumnCount() > 1;
                 while (rs.next()) {
-                    result.add(Function.parseFrom(rs.getBytes(1)));
+                    Function f = Function.parseFrom(rs.getBytes(1));
+                    byte[] settings = withConcurrency ? rs.getBytes(2) : null;
+                    result.add(settings == null ? f : f.toBuilder().setConcurrency(Concurrency.parseFrom(settings)).build());
                 }
             }
             return result;

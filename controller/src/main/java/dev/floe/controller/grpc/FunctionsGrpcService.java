@@ -1,7 +1,9 @@
 package dev.floe.controller.grpc;
 
+import dev.floe.controller.function.ConcurrencyChange;
 import dev.floe.controller.function.FunctionCatalog;
 import dev.floe.controller.function.FunctionUpdate;
+import dev.floe.controller.invoke.Admission;
 import dev.floe.proto.CreateFunctionRequest;
 import dev.floe.proto.DeleteFunctionRequest;
 import dev.floe.proto.DeleteFunctionResponse;
@@ -18,9 +20,11 @@ import java.util.OptionalInt;
 /** The {@code Functions} service: maps its messages to {@link FunctionCatalog} calls. */
 public final class FunctionsGrpcService extends FunctionsGrpc.FunctionsImplBase {
     private final FunctionCatalog catalog;
+    private final Admission admission;
 
-    public FunctionsGrpcService(FunctionCatalog catalog) {
+    public FunctionsGrpcService(FunctionCatalog catalog, Admission admission) {
         this.catalog = catalog;
+        this.admission = admission;
     }
 
     @Override
@@ -30,7 +34,26 @@ public final class FunctionsGrpcService extends FunctionsGrpc.FunctionsImplBase 
 
     @Override
     public void updateFunction(UpdateFunctionRequest request, StreamObserver<Function> responses) {
-        Replies.unary(responses, () -> catalog.update(toUpdate(request)));
+        Replies.unary(responses, () -> {
+            ConcurrencyChange concurrency = new ConcurrencyChange(
+                    request.hasReservedConcurrency() ? OptionalInt.of(request.getReservedConcurrency()) : OptionalInt.empty(),
+                    request.hasProvisionedConcurrency() ? OptionalInt.of(request.getProvisionedConcurrency()) : OptionalInt.empty());
+            if (concurrency.isEmpty() || changesRevision(request)) {
+                // Checked first, so that a bad concurrency value does not leave a new revision behind.
+                if (!concurrency.isEmpty()) {
+                    admission.checkReservation(request.getName(),
+                            concurrency.applyTo(catalog.get(request.getName()).getConcurrency()));
+                }
+                Function updated = catalog.update(toUpdate(request));
+                if (concurrency.isEmpty()) {
+                    return updated;
+                }
+            }
+            return catalog.setConcurrency(request.getName(), concurrency, (name, settings) -> {
+                admission.checkReservation(name, settings);
+                admission.reserve(name, settings);
+            });
+        });
     }
 
     @Override
@@ -49,6 +72,12 @@ public final class FunctionsGrpcService extends FunctionsGrpc.FunctionsImplBase 
             catalog.delete(request.getName());
             return DeleteFunctionResponse.getDefaultInstance();
         });
+    }
+
+    /** Whether the request changes anything a revision holds; concurrency alone does not. */
+    private static boolean changesRevision(UpdateFunctionRequest r) {
+        return !r.getCodeZip().isEmpty() || r.hasRuntime() || r.hasHandler() || r.hasMemoryMb() || r.hasTimeoutSeconds()
+                || r.hasTmpMb() || r.hasEnvironment();
     }
 
     static FunctionUpdate toUpdate(UpdateFunctionRequest r) {

@@ -46,13 +46,16 @@ public final class Invoker {
     private final Placement placement;
     private final WorkerClient workers;
     private final InvokeMetrics metrics;
+    private final Admission admission;
 
-    public Invoker(FunctionCatalog functions, FleetView fleet, Placement placement, WorkerClient workers, InvokeMetrics metrics) {
+    public Invoker(FunctionCatalog functions, FleetView fleet, Placement placement, WorkerClient workers,
+            InvokeMetrics metrics, Admission admission) {
         this.functions = functions;
         this.fleet = fleet;
         this.placement = placement;
         this.workers = workers;
         this.metrics = metrics;
+        this.admission = admission;
     }
 
     /** The worker's answer, with worker, function and revision set; fails with a {@link FloeException}. */
@@ -81,7 +84,18 @@ public final class Invoker {
             if (call.callerDeadline() != null) {
                 deadline = deadline.minimum(call.callerDeadline());
             }
-            new Attempts(function, request, deadline, connected, result).next();
+            Deadline until = deadline;
+            long waitEnds = System.nanoTime() + admission.limits().maxWait().toNanos();
+            admission.admit(function.getName()).whenComplete((permit, refused) -> {
+                if (refused != null) {
+                    result.completeExceptionally(unwrap(refused));
+                } else if (result.isDone()) {
+                    permit.release(); // cancelled while it waited
+                } else {
+                    result.whenComplete((r, f) -> permit.release());
+                    new Attempts(function, request, until, connected, waitEnds, result).next();
+                }
+            });
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
         }
@@ -132,17 +146,22 @@ public final class Invoker {
         private final Deadline deadline;
         private final int maxAttempts;
         private final CompletableFuture<InvokeResponse> result;
+        /** When waiting for room in a full fleet must end ({@link System#nanoTime()}). */
+        private final long waitEnds;
         private final Set<String> tried = new LinkedHashSet<>();
-        /** Whether any tried worker said it was full, rather than being unreachable. */
-        private boolean anyFull;
+        /** The tried workers that said they were full, rather than being unreachable: worth trying again after a wait. */
+        private final Set<String> full = new LinkedHashSet<>();
+        /** Whether it already waited for room, so it goes back to the head of the queue. */
+        private boolean waited;
         private volatile CompletableFuture<InvokeResponse> current;
 
-        Attempts(Function function, WorkerInvokeRequest request, Deadline deadline, int maxAttempts,
+        Attempts(Function function, WorkerInvokeRequest request, Deadline deadline, int maxAttempts, long waitEnds,
                 CompletableFuture<InvokeResponse> result) {
             this.function = function;
             this.request = request;
             this.deadline = deadline;
             this.maxAttempts = Math.max(1, maxAttempts);
+            this.waitEnds = waitEnds;
             this.result = result;
             result.whenComplete((r, failure) -> {
                 CompletableFuture<InvokeResponse> attempt = current;
@@ -157,7 +176,11 @@ public final class Invoker {
                 return;
             }
             if (tried.size() >= maxAttempts) {
-                result.completeExceptionally(anyFull ? fleetFull() : new FloeException(ErrorType.SERVICE_UNAVAILABLE,
+                if (!full.isEmpty()) {
+                    waitForRoom(fleetFull());
+                    return;
+                }
+                result.completeExceptionally(new FloeException(ErrorType.SERVICE_UNAVAILABLE,
                         "no worker could be reached to run " + function.getName() + " (tried " + String.join(", ", tried)
                                 + "); retry later"));
                 return;
@@ -168,8 +191,13 @@ public final class Invoker {
             Optional<Placement.Decision> decision = placement.place(snapshot,
                     new PlacementRequest(revisionId, function.getName(), memoryMb, tried));
             if (decision.isEmpty()) {
-                metrics.notPlaced();
-                result.completeExceptionally(tried.isEmpty() ? noRoom(snapshot) : fleetFull());
+                FloeException refusal = tried.isEmpty() ? noRoom(snapshot) : fleetFull();
+                if (refusal.retryAfter().isPresent()) {
+                    waitForRoom(refusal);
+                } else {
+                    metrics.notPlaced();
+                    result.completeExceptionally(refusal);
+                }
                 return;
             }
             String workerId = decision.get().workerId();
@@ -188,10 +216,33 @@ public final class Invoker {
                 if (failure == null) {
                     result.complete(completed(response, workerId));
                 } else if (worthAnotherWorker(failure)) {
-                    anyFull |= FloeException.fromThrowable(unwrap(failure)).type() == ErrorType.WORKER_FULL;
+                    if (FloeException.fromThrowable(unwrap(failure)).type() == ErrorType.WORKER_FULL) {
+                        full.add(workerId);
+                    }
                     next();
                 } else {
                     result.completeExceptionally(asFloe(failure, workerId));
+                }
+            });
+        }
+
+        /**
+         * The fleet is full now: waits in the queue for an invocation to end or a worker to gain room, then
+         * tries again, the workers that said they were full included; fails with {@code refusal} when the
+         * wait ends first.
+         */
+        private void waitForRoom(FloeException refusal) {
+            long left = Math.min(waitEnds - System.nanoTime(), deadline.timeRemaining(TimeUnit.NANOSECONDS));
+            boolean again = waited;
+            waited = true;
+            admission.awaitRoom(function.getName(), java.time.Duration.ofNanos(Math.max(0, left)), again).thenAccept(woken -> {
+                if (woken) {
+                    tried.removeAll(full);
+                    full.clear();
+                    next();
+                } else {
+                    metrics.notPlaced();
+                    result.completeExceptionally(refusal);
                 }
             });
         }
@@ -214,9 +265,12 @@ public final class Invoker {
         }
 
         private FloeException fleetFull() {
+            java.time.Duration retryAfter = admission.limits().maxWait().compareTo(Admission.MIN_RETRY_AFTER) > 0
+                    ? admission.limits().maxWait() : Admission.MIN_RETRY_AFTER;
             return new FloeException(ErrorType.TOO_MANY_REQUESTS, "the fleet is full: no worker has room for "
                     + function.getName() + " (" + function.getConfig().getMemoryMb() + " MB) now"
-                    + (tried.isEmpty() ? "" : "; tried " + String.join(", ", tried)) + "; retry later");
+                    + (tried.isEmpty() ? "" : "; tried " + String.join(", ", tried))
+                    + "; retry after " + retryAfter.toMillis() + " ms", retryAfter);
         }
 
         /** No worker fits even before any was tried: say whether waiting can help at all. */

@@ -57,6 +57,8 @@ public final class FleetView implements AutoCloseable {
     /** Channels of workers that left, shut down but possibly still finishing calls. */
     private final List<ManagedChannel> leaving = new ArrayList<>();
     private boolean closed;
+    /** Told, outside the lock, when the fleet may have gained room: a worker joined or an environment became free or left. */
+    private final List<Runnable> roomListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public FleetView(InstantSource clock, Duration heartbeatTimeout, ChannelOpener channels) {
         this.clock = clock;
@@ -95,6 +97,7 @@ public final class FleetView implements AutoCloseable {
         if (previous != null && previous.connection != connection) {
             previous.connection.close("worker " + id + " connected again; this older connection is replaced");
         }
+        roomChanged();
         LOG.log(System.Logger.Level.INFO, "worker " + id + " at " + address + " registered with "
                 + registration.getMemoryMb() + " MB and " + registration.getEnvironmentsCount() + " environments");
     }
@@ -138,11 +141,32 @@ public final class FleetView implements AutoCloseable {
 
     /** An environment's full state after a change; RETIRED removes it. */
     public void report(String workerId, WorkerConnection connection, Environment environment) {
+        boolean applied = false;
         synchronized (lock) {
             WorkerEntry entry = current(workerId, connection);
             if (entry != null) {
                 entry.lastReport = clock.instant();
                 apply(entry, environment);
+                applied = true;
+            }
+        }
+        Environment.State state = environment.getState();
+        if (applied && (state == Environment.State.RETIRED || state == Environment.State.IDLE || state == Environment.State.FROZEN)) {
+            roomChanged();
+        }
+    }
+
+    /** Adds a listener told when the fleet may have gained room for an invocation that found none. */
+    public void onRoom(Runnable listener) {
+        roomListeners.add(listener);
+    }
+
+    private void roomChanged() {
+        for (Runnable listener : roomListeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "a fleet listener failed", e);
             }
         }
     }

@@ -20,6 +20,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -187,5 +188,47 @@ class FunctionCatalogTest {
         try (Stream<Path> files = Files.list(dataDir.resolve("code"))) {
             return files.map(p -> p.getFileName().toString()).sorted().toList();
         }
+    }
+
+    @Test
+    void concurrencySettingsMakeNoRevisionSurviveUpdatesAndReopening() throws IOException {
+        catalog.create("c", PROVIDED, Packages.bootstrap("c"));
+        List<String> gate = new ArrayList<>();
+
+        Function set = catalog.setConcurrency("c", new ConcurrencyChange(OptionalInt.of(5), OptionalInt.of(2)),
+                (name, settings) -> gate.add(name + ":" + settings.getReserved() + "/" + settings.getProvisioned()));
+
+        assertEquals(1, set.getRevision(), "no new revision");
+        assertEquals(List.of("c:5/2"), gate);
+        Function updated = catalog.update(FunctionUpdate.of("c").withMemoryMb(256));
+        assertEquals(2, updated.getRevision());
+        assertEquals(5, updated.getConcurrency().getReserved(), "the next revision carries them on");
+        catalog.close();
+        catalog = open(dataDir);
+        assertEquals(updated, catalog.get("c"));
+
+        Function cleared = catalog.setConcurrency("c", new ConcurrencyChange(OptionalInt.of(ConcurrencyChange.REMOVE),
+                OptionalInt.empty()), (name, settings) -> { });
+        assertFalse(cleared.getConcurrency().hasReserved());
+        assertEquals(2, cleared.getConcurrency().getProvisioned());
+    }
+
+    @Test
+    void concurrencySettingsAreChecked() {
+        catalog.create("c", PROVIDED, Packages.bootstrap("c"));
+
+        FloeException negative = assertThrows(FloeException.class, () -> catalog.setConcurrency("c",
+                new ConcurrencyChange(OptionalInt.of(-2), OptionalInt.empty()), (n, s) -> { }));
+        FloeException overReserved = assertThrows(FloeException.class, () -> catalog.setConcurrency("c",
+                new ConcurrencyChange(OptionalInt.of(1), OptionalInt.of(3)), (n, s) -> { }));
+        FloeException refused = assertThrows(FloeException.class, () -> catalog.setConcurrency("c",
+                new ConcurrencyChange(OptionalInt.of(1), OptionalInt.empty()), (n, s) -> {
+                    throw new FloeException(ErrorType.INVALID_PARAMETER, "no");
+                }));
+
+        assertEquals("reserved concurrency: -2 (expected: 0 or more, or -1 to remove it)", negative.getMessage());
+        assertEquals("provisioned concurrency: 3 (expected: at most the reserved concurrency, 1)", overReserved.getMessage());
+        assertEquals("no", refused.getMessage());
+        assertFalse(catalog.get("c").hasConcurrency(), "nothing was kept");
     }
 }

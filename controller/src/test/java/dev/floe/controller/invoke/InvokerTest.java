@@ -34,6 +34,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -51,8 +53,14 @@ class InvokerTest {
     /** What each worker answers, by worker id; a worker not in it never answers. */
     private final Map<String, Supplier<CompletableFuture<InvokeResponse>>> answers = new ConcurrentHashMap<>();
     private final List<CompletableFuture<InvokeResponse>> pending = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
     private Invoker invoker;
     private Function function;
+
+    /** No waiting: a full fleet refuses at once, as before the queue. */
+    private Admission admission() {
+        return new Admission(new Admission.Limits(1_000, 100, Duration.ZERO), timers);
+    }
 
     @BeforeEach
     void setUp() throws IOException {
@@ -66,18 +74,21 @@ class InvokerTest {
             pending.add(f);
             return f;
         };
-        invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), workers, new InvokeMetrics(new SimpleMeterRegistry()));
+        invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), workers, new InvokeMetrics(new SimpleMeterRegistry()), admission());
     }
 
     @AfterEach
     void tearDown() {
+        timers.shutdownNow();
         fleet.close(Duration.ZERO);
         catalog.close();
     }
 
-    private void worker(String id, int memoryMb, Environment... environments) {
+    private RecordingConnection worker(String id, int memoryMb, Environment... environments) {
+        RecordingConnection connection = new RecordingConnection();
         fleet.register(Registration.newBuilder().setWorkerId(id).setAddress("127.0.0.1:1").setMemoryMb(memoryMb)
-                .addAllEnvironments(List.of(environments)).build(), new RecordingConnection());
+                .addAllEnvironments(List.of(environments)).build(), connection);
+        return connection;
     }
 
     private static CompletableFuture<InvokeResponse> failing(Status status) {
@@ -179,7 +190,7 @@ class InvokerTest {
         invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), (id, request, deadline) -> {
             deadlines.add(deadline);
             return new CompletableFuture<>();
-        }, new InvokeMetrics(new SimpleMeterRegistry()));
+        }, new InvokeMetrics(new SimpleMeterRegistry()), admission());
         Deadline soon = Deadline.after(1, TimeUnit.SECONDS);
 
         invoker.invoke(new InvokeCall("fn", null, false, null, soon));
@@ -197,7 +208,7 @@ class InvokerTest {
         invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), (id, request, deadline) -> {
             requests.add(request);
             return CompletableFuture.completedFuture(InvokeResponse.newBuilder().setWorkerId("a").build());
-        }, new InvokeMetrics(new SimpleMeterRegistry()));
+        }, new InvokeMetrics(new SimpleMeterRegistry()), admission());
 
         InvokeResponse response = invoker.invoke(new InvokeCall("fn", ByteString.copyFromUtf8("{}"), true, "ctx", null)).join();
 
@@ -209,5 +220,51 @@ class InvokerTest {
         assertEquals(sent.getRequestId(), response.getRequestId());
         assertEquals("fn", response.getFunction());
         assertEquals(1, response.getRevision());
+    }
+
+    /** A worker whose whole budget an environment of another function holds. */
+    private RecordingConnection fullWorker(String id) {
+        Environment other = Environment.newBuilder().setId("busy-1").setFunction("other").setRevision(1)
+                .setRevisionId("other-rev").setState(Environment.State.BUSY).setMemoryMb(128).build();
+        return worker(id, 128, other);
+    }
+
+    private void queueing(Duration maxWait) {
+        Admission admission = new Admission(new Admission.Limits(1_000, 100, maxWait), timers);
+        fleet.onRoom(admission::roomChanged);
+        invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), (workerId, request, deadline) -> {
+            called.add(workerId);
+            CompletableFuture<InvokeResponse> f = new CompletableFuture<>();
+            pending.add(f);
+            return f;
+        }, new InvokeMetrics(new SimpleMeterRegistry()), admission);
+    }
+
+    @Test
+    void aFullFleetKeepsTheInvocationWaitingUntilRoomFrees() {
+        queueing(Duration.ofSeconds(30));
+        RecordingConnection link = fullWorker("a");
+
+        CompletableFuture<InvokeResponse> result = invoke();
+        assertTrue(called.isEmpty(), "no worker has room yet");
+        assertTrue(!result.isDone(), "it waits rather than failing");
+
+        fleet.report("a", link, Environment.newBuilder().setId("busy-1").setFunction("other").setRevision(1)
+                .setRevisionId("other-rev").setState(Environment.State.RETIRED).setMemoryMb(128).build());
+
+        dev.floe.testing.Await.until(Duration.ofSeconds(10), "the invocation to be placed once room freed", () -> called.equals(List.of("a")));
+    }
+
+    @Test
+    void aFullFleetThrottlesWithARetryHintWhenTheWaitEnds() {
+        queueing(Duration.ofMillis(200));
+        fullWorker("a");
+
+        FloeException e = failure(invoke());
+
+        assertEquals(ErrorType.TOO_MANY_REQUESTS, e.type());
+        assertEquals(Duration.ofMillis(200), e.retryAfter().orElseThrow());
+        assertEquals("the fleet is full: no worker has room for fn (128 MB) now; retry after 200 ms", e.getMessage());
+        assertTrue(called.isEmpty());
     }
 }
