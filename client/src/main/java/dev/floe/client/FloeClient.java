@@ -128,6 +128,17 @@ public final class FloeClient implements AutoCloseable {
                 .listEnvironments(ListEnvironmentsRequest.newBuilder().setFunction(function).build()).getEnvironmentsList());
     }
 
+    /**
+     * Watches the fleet: {@code changes} gets every worker and environment as they are, then
+     * {@code synced}, then every change, until the returned handle is closed or the stream fails.
+     */
+    public AutoCloseable watch(String function, io.grpc.stub.StreamObserver<dev.floe.proto.FleetChange> changes) {
+        io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+        context.run(() -> dev.floe.proto.FleetGrpc.newStub(channel)
+                .watch(dev.floe.proto.WatchRequest.newBuilder().setFunction(function).build(), changes));
+        return () -> context.cancel(null);
+    }
+
     @Override
     public void close() {
         Lifecycles.shutdown(channel, Duration.ofSeconds(2));

@@ -127,7 +127,7 @@ public final class Controller implements AutoCloseable {
                         .permitKeepAliveWithoutCalls(true)
                         .addService(new FunctionsGrpcService(catalog, admission))
                         .addService(new InvocationsGrpcService(invoker))
-                        .addService(new FleetGrpcService(fleet))
+                        .addService(new FleetGrpcService(fleet, handlers))
                         .addService(new WorkerLinkGrpcService(fleet, catalog.code(), heartbeatInterval))
                         .intercept(token.check())
                         .build()

@@ -176,4 +176,42 @@ class FleetTest {
         }
         assertEquals(List.of(), fleet.environments("guarded"), "no environment was started for the stranger");
     }
+
+    @Test
+    void theFleetWatchShowsAnEnvironmentsLifeAsItHappensAndTopDrawsIt() throws Exception {
+        fleet.createProbe("watched", FunctionConfig.newBuilder());
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (AutoCloseable watch = fleet.client.watch("watched", new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(dev.floe.proto.FleetChange change) {
+                seen.add(change.hasEnvironment() ? change.getEnvironment().getState().name() : change.getChangeCase().name());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                seen.add("error " + t);
+            }
+
+            @Override
+            public void onCompleted() {
+                seen.add("completed");
+            }
+        })) {
+            dev.floe.testing.Await.until(java.time.Duration.ofSeconds(10), "the snapshot", () -> seen.contains("SYNCED"));
+            assertEquals(List.of("WORKER", "WORKER", "WORKER", "SYNCED"), List.copyOf(seen), "three workers, no environment yet");
+
+            InvokeResponse first = fleet.invoke("watched", "{}");
+            fleet.awaitState(first.getEnvironmentId(), Environment.State.FROZEN);
+            dev.floe.testing.Await.until(java.time.Duration.ofSeconds(10), "the watch to see it frozen", () -> seen.contains("FROZEN"));
+
+            List<String> lifecycle = seen.stream().filter(s -> !s.equals("WORKER")).toList();
+            assertEquals(List.of("SYNCED", "STARTING", "INITIALIZING", "IDLE", "BUSY", "IDLE", "FROZEN"),
+                    lifecycle.subList(0, 7), "every state in order: " + seen);
+        }
+
+        FleetFixture.Result top = fleet.floe("top", "--once", "--function", "watched");
+        assertEquals(0, top.status(), top.err());
+        assertTrue(top.out().contains("3 workers, 1 environment (0 busy, 0 thawed, 1 frozen, 0 starting)"), top.out());
+        assertTrue(top.out().lines().anyMatch(l -> l.contains("watched") && l.contains("FROZEN")), top.out());
+    }
 }

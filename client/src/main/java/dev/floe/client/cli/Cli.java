@@ -34,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The {@code floe} commands that talk to a running fleet. Every command takes
@@ -95,6 +96,7 @@ public final class Cli {
                 case "invoke" -> invoke(rest);
                 case "envs" -> envs(rest);
                 case "workers" -> workers(rest);
+                case "top" -> top(rest);
                 default -> throw new UsageException("unknown command '" + command + "' (expected one of: "
                         + String.join(", ", commands()) + "; see floe help)");
             };
@@ -115,7 +117,7 @@ public final class Cli {
 
     private List<String> commands() {
         List<String> names = new java.util.ArrayList<>(extra.keySet());
-        names.addAll(List.of("fn", "invoke", "envs", "workers"));
+        names.addAll(List.of("fn", "invoke", "envs", "workers", "top"));
         return names;
     }
 
@@ -145,7 +147,8 @@ public final class Cli {
                   fn rm NAME
                   invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json]
                   envs [--function NAME] [--json]
-                  workers [--json]""");
+                  workers [--json]
+                  top [--function NAME] [--once]             workers and environments (busy / thawed / frozen), live""");
     }
 
     // ---- functions ----------------------------------------------------------------------------
@@ -402,6 +405,78 @@ public final class Cli {
             }
             table.print(out);
             return 0;
+        }
+    }
+
+    /**
+     * Watches the fleet and redraws the board at most four times a second while changes come;
+     * {@code --once} prints the fleet as it is and returns. Ends with the stream (Ctrl-C, or the
+     * controller going away).
+     */
+    private int top(List<String> argv) throws Exception {
+        Args args = Args.parse("top", argv, connectionOptions().value("function").flag("once"));
+        args.positional(0, "no arguments");
+        boolean once = args.flag("once");
+        FleetBoard board = new FleetBoard();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        boolean[] dirty = {false};
+        try (FloeClient client = connect(args);
+             AutoCloseable watch = client.watch(args.value("function", ""), new io.grpc.stub.StreamObserver<>() {
+                 @Override
+                 public void onNext(dev.floe.proto.FleetChange change) {
+                     synchronized (board) {
+                         board.apply(change);
+                         dirty[0] = true;
+                         board.notifyAll();
+                     }
+                 }
+
+                 @Override
+                 public void onError(Throwable t) {
+                     ended.completeExceptionally(FloeException.fromThrowable(t));
+                     synchronized (board) {
+                         board.notifyAll();
+                     }
+                 }
+
+                 @Override
+                 public void onCompleted() {
+                     ended.complete(null);
+                     synchronized (board) {
+                         board.notifyAll();
+                     }
+                 }
+             })) {
+            boolean terminal = System.console() != null && !once;
+            while (true) {
+                synchronized (board) {
+                    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+                    while (!ended.isDone() && !(board.synced() && dirty[0])) {
+                        long left = deadline - System.nanoTime();
+                        if (once && left <= 0) {
+                            throw new FloeException(ErrorType.SERVICE_UNAVAILABLE, "the controller sent no snapshot of the fleet within 30 s");
+                        }
+                        board.wait(once ? Math.max(1, left / 1_000_000) : 1_000);
+                    }
+                    if (ended.isDone()) {
+                        ended.join();
+                        return 0;
+                    }
+                    if (terminal) {
+                        out.print("\033[H\033[2J");
+                    }
+                    board.render(out, client.endpoint().toString(), Instant.now());
+                    out.flush();
+                    dirty[0] = false;
+                }
+                if (once) {
+                    return 0;
+                }
+                out.println();
+                Thread.sleep(250); // at most four frames a second, however fast the fleet changes
+            }
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof FloeException floe ? floe : e;
         }
     }
 

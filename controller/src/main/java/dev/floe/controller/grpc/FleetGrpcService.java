@@ -1,23 +1,28 @@
 package dev.floe.controller.grpc;
 
-import com.google.protobuf.Timestamp;
 import dev.floe.controller.registry.FleetView;
 import dev.floe.controller.registry.WorkerInfo;
+import dev.floe.proto.FleetChange;
 import dev.floe.proto.FleetGrpc;
 import dev.floe.proto.ListEnvironmentsRequest;
 import dev.floe.proto.ListEnvironmentsResponse;
 import dev.floe.proto.ListWorkersRequest;
 import dev.floe.proto.ListWorkersResponse;
+import dev.floe.proto.WatchRequest;
 import dev.floe.proto.Worker;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.time.Instant;
+import java.util.concurrent.Executor;
 
 /** The {@code Fleet} service: the fleet view's workers and environments as protos. */
 public final class FleetGrpcService extends FleetGrpc.FleetImplBase {
     private final FleetView fleet;
+    private final Executor executor;
 
-    public FleetGrpcService(FleetView fleet) {
+    /** {@code executor} sends watchers their changes. */
+    public FleetGrpcService(FleetView fleet, Executor executor) {
         this.fleet = fleet;
+        this.executor = executor;
     }
 
     @Override
@@ -35,24 +40,13 @@ public final class FleetGrpcService extends FleetGrpc.FleetImplBase {
                 .addAllEnvironments(fleet.environments(request.getFunction())).build());
     }
 
-    static Worker toProto(WorkerInfo w) {
-        Worker.Builder b = Worker.newBuilder()
-                .setId(w.id())
-                .setAddress(w.address().toString())
-                // Every worker in the view takes invocations: the link has no report for draining yet.
-                .setState(Worker.State.READY)
-                .setMemoryMb(w.memoryMb())
-                .setMemoryUsedMb(w.usedMb())
-                .setEnvironments(w.environments())
-                .setSandbox(w.sandbox())
-                .setConnectedAt(timestamp(w.connectedAt()));
-        if (w.lastHeartbeat() != null) {
-            b.setLastHeartbeat(timestamp(w.lastHeartbeat()));
-        }
-        return b.build();
+    @Override
+    public void watch(WatchRequest request, StreamObserver<FleetChange> responses) {
+        FleetWatchStream stream = new FleetWatchStream((ServerCallStreamObserver<FleetChange>) responses, executor);
+        stream.watching(fleet.watch(request.getFunction(), stream));
     }
 
-    private static Timestamp timestamp(Instant instant) {
-        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+    static Worker toProto(WorkerInfo w) {
+        return w.toProto();
     }
 }

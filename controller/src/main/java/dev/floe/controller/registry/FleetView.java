@@ -8,6 +8,7 @@ import dev.floe.controller.placement.FleetSnapshot;
 import dev.floe.controller.placement.RevisionPresence;
 import dev.floe.controller.placement.WorkerCapacity;
 import dev.floe.proto.Environment;
+import dev.floe.proto.FleetChange;
 import dev.floe.proto.Registration;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
@@ -59,6 +60,20 @@ public final class FleetView implements AutoCloseable {
     private boolean closed;
     /** Told, outside the lock, when the fleet may have gained room: a worker joined or an environment became free or left. */
     private final List<Runnable> roomListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Told every change under the lock, in the order applied; see {@link #watch}. */
+    private final List<Watcher> watchers = new ArrayList<>();
+
+    /** Takes the view's changes as they are applied. */
+    public interface Watcher {
+        /**
+         * Takes one change, under the view's lock: it must not block or call back into the view.
+         * False when the watcher can take no more; it is then dropped.
+         */
+        boolean offer(FleetChange change);
+
+        /** The view is closing: no change will follow. Called outside the lock. */
+        default void ended() {}
+    }
 
     public FleetView(InstantSource clock, Duration heartbeatTimeout, ChannelOpener channels) {
         this.clock = clock;
@@ -90,6 +105,7 @@ public final class FleetView implements AutoCloseable {
             WorkerEntry entry = new WorkerEntry(id, registration.getInstance(), address, registration.getMemoryMb(),
                     registration.getSandbox(), connection, channel, clock.instant());
             workers.put(id, entry);
+            publish(FleetChange.newBuilder().setWorker(entry.info().toProto()).build());
             for (Environment env : registration.getEnvironmentsList()) {
                 apply(entry, env);
             }
@@ -135,6 +151,7 @@ public final class FleetView implements AutoCloseable {
                 entry.lastReport = clock.instant();
                 entry.lastHeartbeat = entry.lastReport;
                 entry.reportedUsedMb = memoryUsedMb;
+                publish(FleetChange.newBuilder().setWorker(entry.info().toProto()).build());
             }
         }
     }
@@ -153,6 +170,59 @@ public final class FleetView implements AutoCloseable {
         Environment.State state = environment.getState();
         if (applied && (state == Environment.State.RETIRED || state == Environment.State.IDLE || state == Environment.State.FROZEN)) {
             roomChanged();
+        }
+    }
+
+    /**
+     * Sends {@code watcher} the fleet as it is (every worker, then every environment, of {@code function}
+     * only when it is not empty), then {@code synced}, then every change as it is applied, until the
+     * returned handle is run.
+     */
+    public Runnable watch(String function, Watcher watcher) {
+        Watcher filtered = function == null || function.isEmpty() ? watcher : new Watcher() {
+            @Override
+            public boolean offer(FleetChange change) {
+                return change.getChangeCase() != FleetChange.ChangeCase.ENVIRONMENT
+                        || change.getEnvironment().getFunction().equals(function) ? watcher.offer(change) : true;
+            }
+
+            @Override
+            public void ended() {
+                watcher.ended();
+            }
+        };
+        boolean ended;
+        synchronized (lock) {
+            boolean keep = true;
+            List<WorkerEntry> all = new TreeMap<>(workers).values().stream().toList();
+            for (WorkerEntry entry : all) {
+                keep &= filtered.offer(FleetChange.newBuilder().setWorker(entry.info().toProto()).build());
+            }
+            for (WorkerEntry entry : all) {
+                for (Environment env : entry.environments.values()) {
+                    keep &= filtered.offer(FleetChange.newBuilder().setEnvironment(env).build());
+                }
+            }
+            keep &= filtered.offer(FleetChange.newBuilder().setSynced(true).build());
+            if (keep && !closed) {
+                watchers.add(filtered);
+            }
+            ended = closed;
+        }
+        if (ended) {
+            filtered.ended();
+        }
+        return () -> {
+            synchronized (lock) {
+                watchers.remove(filtered);
+            }
+        };
+    }
+
+    /** Under the lock: every watcher gets the change; one that can take no more is dropped. */
+    private void publish(FleetChange change) {
+        if (!watchers.isEmpty()) {
+            watchers.removeIf(w -> !w.offer(change));
         }
     }
 
@@ -300,6 +370,7 @@ public final class FleetView implements AutoCloseable {
     public void close(Duration grace) {
         List<WorkerEntry> all;
         List<ManagedChannel> channelsToAwait;
+        List<Watcher> endedWatchers;
         synchronized (lock) {
             if (closed) {
                 return;
@@ -307,10 +378,13 @@ public final class FleetView implements AutoCloseable {
             closed = true;
             all = new ArrayList<>(workers.values());
             all.forEach(e -> removeLocked(e.id));
+            endedWatchers = new ArrayList<>(watchers);
+            watchers.clear();
             channelsToAwait = new ArrayList<>(leaving);
             leaving.clear();
         }
         all.forEach(e -> e.connection.close("the controller is shutting down"));
+        endedWatchers.forEach(Watcher::ended);
         long deadline = System.nanoTime() + grace.toNanos();
         try {
             for (ManagedChannel channel : channelsToAwait) {
@@ -341,6 +415,7 @@ public final class FleetView implements AutoCloseable {
         if (entry == null) {
             return null;
         }
+        publish(FleetChange.newBuilder().setWorkerLeft(workerId).build());
         for (Environment env : entry.environments.values()) {
             unindex(entry, env);
         }
@@ -366,6 +441,7 @@ public final class FleetView implements AutoCloseable {
         if (previous != null) {
             unindex(entry, previous);
         }
+        publish(FleetChange.newBuilder().setEnvironment(env).build());
         if (env.getState() == Environment.State.RETIRED) {
             return;
         }

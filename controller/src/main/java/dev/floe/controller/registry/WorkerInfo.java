@@ -20,4 +20,26 @@ public record WorkerInfo(
         int environments,
         Sandbox sandbox,
         Instant connectedAt,
-        Instant lastHeartbeat) {}
+        Instant lastHeartbeat) {
+
+    public dev.floe.proto.Worker toProto() {
+        dev.floe.proto.Worker.Builder b = dev.floe.proto.Worker.newBuilder()
+                .setId(id)
+                .setAddress(address.toString())
+                // Every worker in the view takes invocations: the link has no report for draining yet.
+                .setState(dev.floe.proto.Worker.State.READY)
+                .setMemoryMb(memoryMb)
+                .setMemoryUsedMb(usedMb)
+                .setEnvironments(environments)
+                .setSandbox(sandbox)
+                .setConnectedAt(timestamp(connectedAt));
+        if (lastHeartbeat != null) {
+            b.setLastHeartbeat(timestamp(lastHeartbeat));
+        }
+        return b.build();
+    }
+
+    private static com.google.protobuf.Timestamp timestamp(Instant instant) {
+        return com.google.protobuf.Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+    }
+}
