@@ -37,7 +37,9 @@ class FreezeTest {
             Observe.unchangedFor(Duration.ofMillis(300), "ticks of a frozen background process", () -> lines(ticks));
 
             long before = lines(ticks);
-            InvocationResult thawed = fixture.invoke(probe, "{\"op\":\"count\"}");
+            // Thawed for the invocation's half second: the environment freezes again soon after it, so a
+            // short invocation on a loaded machine could end before the background process is scheduled.
+            InvocationResult thawed = fixture.invoke(probe, "{\"op\":\"sleep\",\"seconds\":0.5}");
             assertFalse(thawed.cold());
             Await.until(Duration.ofSeconds(5), "ticks resume after thaw", () -> lines(ticks) > before);
         }
