@@ -166,7 +166,7 @@ class EnvironmentFailureTest {
 
     @Test
     void writingPastTmpFailsInsideTheFunctionOnly() {
-        Function probe = fixture.probe("filler", FunctionConfig.newBuilder().setTmpMb(512));
+        Function probe = fixture.probe("filler", FunctionConfig.newBuilder().setTmpMb(512).setTimeoutSeconds(60));
         InvocationResult most = fixture.invoke(probe, "{\"op\":\"tmp-write\",\"mb\":500}");
         assertEquals("", most.functionError(), PoolFixture.body(most));
 
