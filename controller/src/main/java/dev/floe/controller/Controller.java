@@ -15,6 +15,7 @@ import dev.floe.controller.invoke.GrpcWorkerClient;
 import dev.floe.controller.invoke.InvokeMetrics;
 import dev.floe.controller.invoke.Invoker;
 import dev.floe.controller.placement.WarmFirstPlacement;
+import dev.floe.controller.provision.Provisioner;
 import dev.floe.controller.registry.FleetView;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -70,6 +71,7 @@ public final class Controller implements AutoCloseable {
     private FleetView fleet;
     private Server server;
     private ScheduledFuture<?> sweep;
+    private ScheduledFuture<?> provisioning;
     private volatile ClusterToken token;
 
     private Controller(Builder b) {
@@ -109,6 +111,7 @@ public final class Controller implements AutoCloseable {
                 });
                 catalog.list().forEach(f -> admission.reserve(f.getName(), f.getConcurrency()));
                 fleet.onRoom(admission::roomChanged);
+                Provisioner provisioner = new Provisioner(catalog, fleet);
                 token = givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
                 Invoker invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), new GrpcWorkerClient(fleet),
                         new InvokeMetrics(meters), admission);
@@ -125,7 +128,10 @@ public final class Controller implements AutoCloseable {
                         // Workers may keep their long-lived link alive with pings.
                         .permitKeepAliveTime(5, TimeUnit.SECONDS)
                         .permitKeepAliveWithoutCalls(true)
-                        .addService(new FunctionsGrpcService(catalog, admission))
+                        .addService(new FunctionsGrpcService(catalog, admission, f -> {
+                            provisioner.settingsChanged(f.getRevisionId());
+                            handlers.execute(provisioner::reconcile);
+                        }))
                         .addService(new InvocationsGrpcService(invoker))
                         .addService(new FleetGrpcService(fleet, handlers))
                         .addService(new WorkerLinkGrpcService(fleet, catalog.code(), heartbeatInterval))
@@ -134,6 +140,10 @@ public final class Controller implements AutoCloseable {
                         .start();
                 long sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), heartbeatTimeout.toNanos() / 5);
                 sweep = loops.next().scheduleAtFixedRate(this::expireSilentWorkers, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
+                // The pass reads the catalog and the view and sends asynchronously: off the event loop.
+                ExecutorService passes = handlers;
+                provisioning = loops.next().scheduleAtFixedRate(() -> passes.execute(provisioner::reconcile),
+                        Provisioner.INTERVAL.toNanos(), Provisioner.INTERVAL.toNanos(), TimeUnit.NANOSECONDS);
                 LOG.log(System.Logger.Level.INFO, "controller serving on " + bindHost + ":" + server.getPort()
                         + " (" + EventLoops.transport() + "), data in " + dataDir);
                 return this;
@@ -210,6 +220,9 @@ public final class Controller implements AutoCloseable {
     private void stop() {
         if (sweep != null) {
             sweep.cancel(false);
+        }
+        if (provisioning != null) {
+            provisioning.cancel(false);
         }
         if (server != null) {
             server.shutdown();

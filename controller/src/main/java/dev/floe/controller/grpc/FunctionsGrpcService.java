@@ -21,10 +21,13 @@ import java.util.OptionalInt;
 public final class FunctionsGrpcService extends FunctionsGrpc.FunctionsImplBase {
     private final FunctionCatalog catalog;
     private final Admission admission;
+    private final java.util.function.Consumer<Function> concurrencyChanged;
 
-    public FunctionsGrpcService(FunctionCatalog catalog, Admission admission) {
+    /** {@code concurrencyChanged} is told of each function whose concurrency settings changed. */
+    public FunctionsGrpcService(FunctionCatalog catalog, Admission admission, java.util.function.Consumer<Function> concurrencyChanged) {
         this.catalog = catalog;
         this.admission = admission;
+        this.concurrencyChanged = concurrencyChanged;
     }
 
     @Override
@@ -49,10 +52,12 @@ public final class FunctionsGrpcService extends FunctionsGrpc.FunctionsImplBase 
                     return updated;
                 }
             }
-            return catalog.setConcurrency(request.getName(), concurrency, (name, settings) -> {
+            Function changed = catalog.setConcurrency(request.getName(), concurrency, (name, settings) -> {
                 admission.checkReservation(name, settings);
                 admission.reserve(name, settings);
             });
+            concurrencyChanged.accept(changed);
+            return changed;
         });
     }
 

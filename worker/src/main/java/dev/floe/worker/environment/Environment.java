@@ -73,6 +73,8 @@ public final class Environment implements RuntimeEndpoint {
     private ScheduledFuture<?> timeoutCheck;
     private ScheduledFuture<?> initTimer;
     private ScheduledFuture<?> startTimer;
+    /** Kept for provisioned concurrency: the pool sets it, the keep-alive policy leaves it alone. */
+    private volatile boolean provisioned;
 
     Environment(String id, Function function, EnvironmentPool pool, EnvironmentHost host, EventLoop loop) {
         this.id = id;
@@ -100,7 +102,21 @@ public final class Environment implements RuntimeEndpoint {
 
     EnvironmentView snapshot() {
         return new EnvironmentView(id, function.getName(), function.getRevision(), function.getRevisionId(),
-                state, cell == null ? 0 : cell.pid(), memoryMb(), since, lastUsed, invocations, retireReason);
+                state, cell == null ? 0 : cell.pid(), memoryMb(), since, lastUsed, invocations, retireReason, provisioned);
+    }
+
+    boolean provisioned() {
+        return provisioned;
+    }
+
+    /** Marks the environment kept (or no longer kept) for provisioned concurrency, and reports it. */
+    void provisioned(boolean value) {
+        provisioned = value;
+        loop.execute(() -> {
+            if (state != EnvironmentState.RETIRED) {
+                pool.changed(snapshot());
+            }
+        });
     }
 
     // ---- cold start -------------------------------------------------------------------------
@@ -295,11 +311,17 @@ public final class Environment implements RuntimeEndpoint {
                 host.metrics().initialized(initNanos);
                 become(EnvironmentState.IDLE);
                 waiter = next;
-                if (pending != null) {
+                if (pending != null && !pending.provisioning()) {
                     deliver(pending);
                 } else {
+                    Invocation provisioning = pending;
+                    pending = null;
                     pool.released(this, invocations, initDurationMs);
                     freezer.idle();
+                    if (provisioning != null) {
+                        provisioning.complete(new InvocationResult(provisioning.requestId(), new byte[0], "", "", true, id,
+                                0, 0, initDurationMs, memoryMb(), 0, ""));
+                    }
                 }
             }
             case BUSY -> {

@@ -63,6 +63,8 @@ public final class EnvironmentPool implements AutoCloseable {
     /** Invocations waiting, briefly, for a finishing environment of their revision. */
     private final Map<String, Deque<Invocation>> waitingByRevision = new HashMap<>();
     private final Deque<Path> retiredDirs = new ArrayDeque<>();
+    /** Provisioned concurrency: by revision id, how many environments to keep initialized, and of which function. */
+    private final Map<String, ProvisionTarget> provisionTargets = new HashMap<>();
     private int reservedMb;
     private int cleaningUp;
     private boolean closed;
@@ -83,6 +85,8 @@ public final class EnvironmentPool implements AutoCloseable {
     public static Builder builder() {
         return new Builder();
     }
+
+    private record ProvisionTarget(Function function, int count) {}
 
     /** An idle environment and what the keep-alive policy weighs. */
     private record Idle(Environment env, long sinceNanos, long invocations, double initDurationMs) {
@@ -229,7 +233,7 @@ public final class EnvironmentPool implements AutoCloseable {
             return List.of();
         }
         List<Idle> candidates = new ArrayList<>();
-        idleByRevision.values().forEach(candidates::addAll);
+        idleByRevision.values().forEach(idle -> idle.stream().filter(i -> !i.env().provisioned()).forEach(candidates::add));
         int reclaimable = candidates.stream().mapToInt(i -> i.env().memoryMb()).sum();
         if (free + reclaimable < needMb) {
             throw new FloeException(ErrorType.WORKER_FULL, "worker " + host.workerId() + " has " + free + " MB free of "
@@ -274,16 +278,118 @@ public final class EnvironmentPool implements AutoCloseable {
 
     void retired(Environment env) {
         Invocation orphan;
+        boolean replace;
         synchronized (lock) {
             live.remove(env.id());
             removeIdle(env);
             releaseMemory(env);
             retireOnRelease.remove(env.id());
             orphan = finishing.contains(env.id()) ? doneFinishing(env) : null;
+            replace = !closed && env.provisioned() && provisionTargets.containsKey(env.function().getRevisionId());
         }
         if (orphan != null) {
             place(orphan, false);
         }
+        if (replace) {
+            // A provisioned environment was lost (crash, timeout, out of memory): start its replacement,
+            // after a pause so that a function whose init always fails does not spin.
+            String revisionId = env.function().getRevisionId();
+            loops.next().schedule(() -> provision(revisionId), REPLACE_AFTER.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** How long a lost provisioned environment waits before its replacement starts. */
+    static final Duration REPLACE_AFTER = Duration.ofSeconds(1);
+
+    /**
+     * Keeps {@code count} environments of the function's revision initialized and exempt from the
+     * keep-alive policy (Lambda's provisioned concurrency), replacing any that is lost; idle environments
+     * of the revision are kept first, then new ones start (init only, no invocation). 0 releases them
+     * to the keep-alive policy. Returns how many the worker holds for it now, starting ones included.
+     * Fails with {@link ErrorType#WORKER_FULL} when the budget has no room for the rest.
+     */
+    public int provision(Function function, int count) {
+        String revisionId = function.getRevisionId();
+        synchronized (lock) {
+            if (closed) {
+                throw new FloeException(ErrorType.SERVICE_UNAVAILABLE, "the worker is shutting down");
+            }
+            if (count <= 0) {
+                provisionTargets.remove(revisionId);
+            } else {
+                provisionTargets.put(revisionId, new ProvisionTarget(function, count));
+            }
+        }
+        return provision(revisionId);
+    }
+
+    /** Brings the revision's provisioned environments to its target; returns how many it holds now. */
+    private int provision(String revisionId) {
+        List<Environment> keep = new ArrayList<>();
+        List<Environment> release = new ArrayList<>();
+        List<Environment> victims = new ArrayList<>();
+        List<Environment> started = new ArrayList<>();
+        FloeException full = null;
+        int held;
+        synchronized (lock) {
+            ProvisionTarget target = provisionTargets.get(revisionId);
+            int want = target == null || closed ? 0 : target.count();
+            List<Environment> mine = live.values().stream()
+                    .filter(e -> e.function().getRevisionId().equals(revisionId) && !retireOnRelease.contains(e.id()))
+                    .toList();
+            List<Environment> provisioned = mine.stream().filter(Environment::provisioned).toList();
+            held = provisioned.size();
+            for (int i = want; i < provisioned.size(); i++) {
+                release.add(provisioned.get(i));
+                held--;
+            }
+            // Idle environments of the revision are initialized already: keep those first.
+            Deque<Idle> idle = idleByRevision.get(revisionId);
+            if (idle != null) {
+                for (Idle i : idle) {
+                    if (held >= want) {
+                        break;
+                    }
+                    if (!i.env().provisioned()) {
+                        keep.add(i.env());
+                        held++;
+                    }
+                }
+            }
+            while (held < want) {
+                Function function = target.function();
+                try {
+                    victims.addAll(makeRoom(function.getConfig().getMemoryMb()));
+                } catch (FloeException e) {
+                    full = e;
+                    break;
+                }
+                reservedMb += function.getConfig().getMemoryMb();
+                Environment env = new Environment(newId(), function, this, host, loops.next());
+                live.put(env.id(), env);
+                holdingMemory.add(env.id());
+                started.add(env);
+                held++;
+            }
+        }
+        victims.forEach(v -> v.retire("memory-pressure"));
+        release.forEach(e -> e.provisioned(false));
+        keep.forEach(e -> e.provisioned(true));
+        for (Environment env : started) {
+            env.provisioned(true);
+            Invocation init = Invocation.provisioning(env.function(), env.id());
+            init.result().whenComplete((result, failure) -> {
+                if (failure != null || result.failed()) {
+                    LOG.log(System.Logger.Level.WARNING, "a provisioned environment of " + env.function().getName()
+                            + " failed to initialize: " + (failure != null ? failure.getMessage() : result.errorType()));
+                }
+            });
+            env.start(init);
+        }
+        if (full != null && held == 0) {
+            throw full;
+        }
+        return held;
     }
 
     void cleanupStarted() {
@@ -357,7 +463,7 @@ public final class EnvironmentPool implements AutoCloseable {
             for (Iterator<Deque<Idle>> it = idleByRevision.values().iterator(); it.hasNext(); ) {
                 Deque<Idle> idle = it.next();
                 idle.removeIf(i -> {
-                    if (keepAlive.expired(i.forPolicy(), now)) {
+                    if (!i.env().provisioned() && keepAlive.expired(i.forPolicy(), now)) {
                         expired.add(i.env());
                         return true;
                     }
@@ -379,6 +485,8 @@ public final class EnvironmentPool implements AutoCloseable {
     public void retireFunction(String name, String keepRevisionId) {
         List<Environment> now = new ArrayList<>();
         synchronized (lock) {
+            provisionTargets.values().removeIf(t -> t.function().getName().equals(name)
+                    && !t.function().getRevisionId().equals(keepRevisionId));
             for (Environment env : live.values()) {
                 if (!env.function().getName().equals(name) || env.function().getRevisionId().equals(keepRevisionId)) {
                     continue;

@@ -16,7 +16,8 @@ public record EnvironmentView(
         Instant since,
         Instant lastUsed,
         long invocations,
-        String retireReason) {
+        String retireReason,
+        boolean provisioned) {
 
     public Environment toProto(String workerId) {
         return Environment.newBuilder()
@@ -32,6 +33,7 @@ public record EnvironmentView(
                 .setLastUsed(timestamp(lastUsed))
                 .setInvocations(invocations)
                 .setRetireReason(retireReason)
+                .setProvisioned(provisioned)
                 .build();
     }
 

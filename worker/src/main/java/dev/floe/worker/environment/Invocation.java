@@ -10,13 +10,31 @@ public final class Invocation {
     private final dev.floe.proto.Function function;
     private final InvocationRequest request;
     private final CompletableFuture<InvocationResult> result = new CompletableFuture<>();
+    private final boolean provisioning;
     private boolean cold;
     private long deliveredNanos;
     private long logStart;
 
     Invocation(dev.floe.proto.Function function, InvocationRequest request) {
+        this(function, request, false);
+    }
+
+    private Invocation(dev.floe.proto.Function function, InvocationRequest request, boolean provisioning) {
         this.function = function;
         this.request = request;
+        this.provisioning = provisioning;
+    }
+
+    /**
+     * Not an invocation: it starts an environment and completes when its init phase has run, without
+     * ever reaching the runtime (provisioned concurrency runs init ahead of invocations, as Lambda's does).
+     */
+    static Invocation provisioning(dev.floe.proto.Function function, String environmentId) {
+        return new Invocation(function, new InvocationRequest("provision-" + environmentId, new byte[0], false, ""), true);
+    }
+
+    boolean provisioning() {
+        return provisioning;
     }
 
     dev.floe.proto.Function function() {

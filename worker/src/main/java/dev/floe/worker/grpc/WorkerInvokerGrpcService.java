@@ -5,6 +5,8 @@ import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
 import dev.floe.common.FunctionLimits;
 import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.ProvisionRequest;
+import dev.floe.proto.ProvisionResponse;
 import dev.floe.proto.WorkerInvokeRequest;
 import dev.floe.proto.WorkerInvokerGrpc;
 import dev.floe.worker.environment.EnvironmentPool;
@@ -24,15 +26,34 @@ public final class WorkerInvokerGrpcService extends WorkerInvokerGrpc.WorkerInvo
         this.workerId = workerId;
     }
 
+    /** The controller checked it already; a worker does not take a function's shape on trust. */
+    private static void check(dev.floe.proto.Function function) {
+        FunctionLimits.checkName(function.getName());
+        FunctionLimits.check(function.getConfig());
+        if (!SHA256.matcher(function.getCodeSha256()).matches() || function.getRevisionId().isEmpty()) {
+            throw new FloeException(ErrorType.INVALID_PARAMETER, "function: no code sha256 or revision id");
+        }
+    }
+
+    @Override
+    public void provision(ProvisionRequest request, StreamObserver<ProvisionResponse> responses) {
+        try {
+            check(request.getFunction());
+            if (request.getCount() < 0) {
+                throw new FloeException(ErrorType.INVALID_PARAMETER, "count: " + request.getCount() + " (expected: 0 or more)");
+            }
+            int held = pool.provision(request.getFunction(), request.getCount());
+            responses.onNext(ProvisionResponse.newBuilder().setHeld(held).build());
+            responses.onCompleted();
+        } catch (FloeException refused) {
+            responses.onError(refused.toStatus());
+        }
+    }
+
     @Override
     public void invoke(WorkerInvokeRequest request, StreamObserver<InvokeResponse> responses) {
         try {
-            // The controller checked it already; a worker does not take a function's shape on trust.
-            FunctionLimits.checkName(request.getFunction().getName());
-            FunctionLimits.check(request.getFunction().getConfig());
-            if (!SHA256.matcher(request.getFunction().getCodeSha256()).matches() || request.getFunction().getRevisionId().isEmpty()) {
-                throw new FloeException(ErrorType.INVALID_PARAMETER, "function: no code sha256 or revision id");
-            }
+            check(request.getFunction());
         } catch (FloeException invalid) {
             responses.onError(invalid.toStatus());
             return;
