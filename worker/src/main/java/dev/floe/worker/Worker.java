@@ -83,7 +83,7 @@ public final class Worker implements AutoCloseable {
                     .intercept(config.token.attach())
                     .build();
             CodeCache code = new CodeCache(data.resolve("code"), new ControllerCodeSource(controller),
-                    new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 20_000), config.codeCacheBytes, blocking,
+                    new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, FunctionLimits.CODE_ENTRIES_MAX), config.codeCacheBytes, blocking,
                     sandbox.codeDirectoryPermissions());
             metrics = new WorkerMetrics(config.meters, config.id);
             EnvironmentHost host = new EnvironmentHost(config.id, config.region, sandbox, code, new RuntimeApiServer(blocking),
