@@ -93,6 +93,9 @@ public final class PackageUnpacker {
         } catch (FileSystemException e) {
             // e.g. a file whose name is taken by a directory of the package: say which, not where it was unpacking
             throw new IOException("the package's entries collide at \"" + relative(root, e.getFile()) + "\": " + e.getReason());
+        } catch (RuntimeException e) {
+            // The zip reader's way of refusing some malformed archives (a bad extra field, an impossible size).
+            throw new IOException("the package is not a readable zip (" + e.getMessage() + ")", e);
         }
         makeDirectoriesReadOnly(root);
         return total;
