@@ -60,9 +60,13 @@ final class ChaosNetwork implements AutoCloseable {
         return namespaces ? "10.231." + subnet + "." + (i + 2) : "127.0.0.1";
     }
 
-    /** The command prefix that runs a process in worker {@code i}'s namespace (empty on loopback). */
+    /**
+     * The command prefix that runs a process in worker {@code i}'s namespace (empty on loopback). Not
+     * {@code ip netns exec}: it also remounts /sys, which hides the cgroup file systems the worker's
+     * sandbox needs; {@code nsenter --net} changes the network namespace only.
+     */
     List<String> inWorker(int i) {
-        return namespaces ? List.of("ip", "netns", "exec", namespace(i)) : List.of();
+        return namespaces ? List.of("nsenter", "--net=/run/netns/" + namespace(i), "--") : List.of();
     }
 
     /** Cuts worker {@code i} off: packets stop both ways, connections hang rather than close. */
@@ -144,8 +148,12 @@ final class ChaosNetwork implements AutoCloseable {
         String probe = "floe-chaos-probe-" + ProcessHandle.current().pid();
         try {
             ip("netns", "add", probe);
-            ip("netns", "del", probe);
-            return true;
+            try {
+                run(List.of("nsenter", "--net=/run/netns/" + probe, "--", "true"));
+                return true;
+            } finally {
+                ip("netns", "del", probe);
+            }
         } catch (IOException e) {
             return false;
         }
@@ -154,6 +162,10 @@ final class ChaosNetwork implements AutoCloseable {
     static void ip(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("ip"));
         command.addAll(List.of(args));
+        run(command);
+    }
+
+    private static void run(List<String> command) throws IOException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             if (!p.waitFor(20, TimeUnit.SECONDS)) {
