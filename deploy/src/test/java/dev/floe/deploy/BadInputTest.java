@@ -100,6 +100,38 @@ class BadInputTest {
         assertServesWarm(before);
     }
 
+    @Test
+    void aStrangerStallingTheHandshakeIsCutOff() throws Exception {
+        List<HostPort> ports = List.of(fleet.fleet.endpoint(), HostPort.parse(fleet.fleet.workers().getFirst().address()));
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (HostPort port : ports) {
+                Socket socket = new Socket(port.host(), port.port());
+                socket.setSoTimeout(30_000);
+                // half of HTTP/2's preface, then nothing
+                socket.getOutputStream().write("PRI * HTTP/2.0\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                stalled.add(socket);
+            }
+            for (Socket socket : stalled) {
+                long start = System.nanoTime();
+                try {
+                    while (socket.getInputStream().read(new byte[1024]) >= 0) {
+                        // whatever the server says before it closes
+                    }
+                } catch (SocketTimeoutException e) {
+                    throw new AssertionError(socket.getRemoteSocketAddress() + " kept a stalled handshake open 30 s");
+                } catch (IOException reset) {
+                    // a reset is a close too
+                }
+                assertTrue(System.nanoTime() - start < 25_000_000_000L, "cut off within the handshake timeout");
+            }
+        } finally {
+            for (Socket socket : stalled) {
+                socket.close();
+            }
+        }
+    }
+
     /** Bytes a stranger might send to a gRPC port: noise, other protocols, a broken HTTP/2 conversation. */
     private static List<byte[]> garbage(Random random) {
         List<byte[]> all = new ArrayList<>();

@@ -107,6 +107,8 @@ public final class Worker implements AutoCloseable {
                     .bossEventLoopGroup(loops).workerEventLoopGroup(loops).channelType(EventLoops.serverChannelType())
                     .directExecutor()
                     .maxInboundMessageSize(FunctionLimits.PAYLOAD_MAX_BYTES + 1024 * 1024)
+                    // A connection that never finishes the HTTP/2 preface is dropped after 10 s, not grpc's 120 s.
+                    .handshakeTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
                     .addService(new WorkerInvokerGrpcService(pool, config.id))
                     // Only the controller may invoke: anything else reaching this port, a function included, is refused.
                     .intercept(config.token.check())
