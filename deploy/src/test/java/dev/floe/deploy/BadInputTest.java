@@ -84,6 +84,31 @@ class BadInputTest {
     }
 
     @Test
+    void symbolicLinksInsideThePackageAreKeptAndRunThrough() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(bytes)) {
+            ZipArchiveEntry runtime = new ZipArchiveEntry("lib/probe.py");
+            runtime.setUnixMode(UnixStat.FILE_FLAG | 0755);
+            zip.putArchiveEntry(runtime);
+            zip.write(ProbeFunction.bootstrap().getBytes(StandardCharsets.UTF_8));
+            zip.closeArchiveEntry();
+            for (String[] link : new String[][] {{"bootstrap", "lib/probe.py"}, {"current", "lib"}}) {
+                ZipArchiveEntry entry = new ZipArchiveEntry(link[0]);
+                entry.setUnixMode(UnixStat.LINK_FLAG | 0777);
+                zip.putArchiveEntry(entry);
+                zip.write(link[1].getBytes(StandardCharsets.UTF_8));
+                zip.closeArchiveEntry();
+            }
+        }
+        create("linked", bytes.toByteArray(), PROBE);
+
+        InvokeResponse listing = fleet.invoke("linked", "{\"op\":\"sh\",\"command\":\"cd $LAMBDA_TASK_ROOT && readlink bootstrap current\"}");
+
+        assertEquals("", listing.getFunctionError(), listing.getPayload().toStringUtf8());
+        assertEquals("lib/probe.py\nlib\n", FleetFixture.json(listing).get("out"), "the bootstrap it ran is a link, kept as one");
+    }
+
+    @Test
     void garbageOnTheControllerAndWorkerPortsIsDroppedAndTheFleetKeepsServing() throws IOException {
         fleet.createProbe("survivor", FunctionConfig.newBuilder());
         InvokeResponse before = fleet.invoke("survivor", "{\"op\":\"count\"}");
