@@ -54,37 +54,59 @@ public final class ChaosRun {
         Files.createDirectories(b.dataDir);
         try (ChaosNetwork net = ChaosNetwork.open(b.namespaces, b.workers);
              FleetProcesses fleet = new FleetProcesses(b.dataDir, net, freePort(net), b.workers, 1024, b.heartbeatTimeoutMs)) {
-            act("network: " + (net.namespaces() ? "each worker in its own network namespace, veth pairs to a bridge at "
-                    + net.controllerHost() : "loopback (no namespaces here: links cannot be cut)"));
-            fleet.controller().start();
-            await(Duration.ofSeconds(60), "the controller writes the cluster token", () -> Files.exists(fleet.tokenFile()));
-            ClusterToken token = ClusterToken.read(fleet.tokenFile());
-            HostPort endpoint = HostPort.parse(fleet.endpoint());
-            try (FloeClient client = FloeClient.connect(endpoint, token)) {
-                for (int i = 0; i < b.workers; i++) {
-                    fleet.worker(i).start();
+            // Should the harness itself be stopped (Ctrl-C, a CI timeout), its processes and namespaces go too.
+            Thread cleanup = Thread.ofPlatform().name("floe-chaos-cleanup").unstarted(() -> {
+                fleet.close();
+                net.close();
+            });
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            try {
+                return play(net, fleet);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running or will: it cleans up
                 }
-                awaitWorkers(client, b.workers);
-                Path records = deploy(client);
-                act("deployed " + FUNCTION + " and started " + b.workers + " workers");
-                AtomicLong sequences = new AtomicLong();
+            }
+        }
+    }
+
+    private ChaosReport play(ChaosNetwork net, FleetProcesses fleet) throws IOException, InterruptedException {
+        act("network: " + (net.namespaces() ? "each worker in its own network namespace, veth pairs to a bridge at "
+                + net.controllerHost() : "loopback (no namespaces here: links cannot be cut)"));
+        fleet.controller().start();
+        await(Duration.ofSeconds(60), "the controller writes the cluster token", () -> Files.exists(fleet.tokenFile()));
+        ClusterToken token = ClusterToken.read(fleet.tokenFile());
+        HostPort endpoint = HostPort.parse(fleet.endpoint());
+        try (FloeClient client = FloeClient.connect(endpoint, token)) {
+            for (int i = 0; i < b.workers; i++) {
+                fleet.worker(i).start();
+            }
+            awaitWorkers(client, b.workers);
+            Path records = deploy(client);
+            act("deployed " + FUNCTION + " and started " + b.workers + " workers");
+            AtomicLong sequences = new AtomicLong();
+            List<Tally> tallies = new ArrayList<>();
+            List<String> duplicates = new ArrayList<>();
+            try {
                 for (Load load : b.loads) {
                     load.start(endpoint, token, FUNCTION, sequences::incrementAndGet);
                 }
-                List<String> duplicates = new ArrayList<>();
                 for (int round = 0; round < b.rounds; round++) {
                     playRound(round, fleet, net, client, duplicates);
                 }
-                List<Tally> tallies = new ArrayList<>();
+            } finally {
+                // on a failure half-way too: no caller may keep calling a fleet that is being torn down
                 for (Load load : b.loads) {
                     tallies.add(load.stop());
                 }
-                act("loads stopped");
-                awaitWorkers(client, b.workers);
-                int healthy = healthCheck(client);
-                duplicates.addAll(duplicateEnvironments(client));
-                return new ChaosReport(List.copyOf(actions), tallies, Records.read(records), healthy, duplicates);
             }
+            act("loads stopped");
+            awaitWorkers(client, b.workers);
+            int healthy = healthCheck(client);
+            duplicates.addAll(duplicateEnvironments(client));
+            return new ChaosReport(List.copyOf(actions), tallies, Records.read(records), healthy, duplicates);
         }
     }
 

@@ -23,6 +23,8 @@ final class FleetProcesses implements AutoCloseable {
     private final int controllerPort;
     private final Node controller;
     private final List<Node> workers = new ArrayList<>();
+    /** Set once closing starts: the harness's thread may still be mid-round, and must not start anything again. */
+    private volatile boolean closed;
 
     FleetProcesses(Path dir, ChaosNetwork net, int controllerPort, int workers, int workerMemoryMb, int heartbeatTimeoutMs) {
         this.dir = dir;
@@ -72,6 +74,7 @@ final class FleetProcesses implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         List<Node> all = new ArrayList<>(workers);
         all.add(controller);
         for (Node node : all) {
@@ -100,6 +103,9 @@ final class FleetProcesses implements AutoCloseable {
         }
 
         synchronized void start() throws IOException {
+            if (closed) {
+                throw new IllegalStateException("the chaos fleet is shutting down: not starting " + name + " again");
+            }
             if (process != null && process.isAlive()) {
                 throw new IllegalStateException(name + " is already running (pid " + process.pid() + ")");
             }
