@@ -26,6 +26,15 @@ public final class FunctionLimits {
     public static final int CODE_ZIP_MAX_BYTES = 50 * 1024 * 1024;
     /** Lambda's limit on a package's unpacked size. */
     public static final long CODE_UNPACKED_MAX_BYTES = 250L * 1024 * 1024;
+    /** Floe's limit on the files, directories and links in a package: enough for large node_modules trees. */
+    public static final int CODE_ENTRIES_MAX = 20_000;
+    /**
+     * How many times its zipped size a package may unpack to, past {@link #CODE_RATIO_FREE_BYTES}: code
+     * compresses 2 to 10 times, a zip bomb thousands of times.
+     */
+    public static final long CODE_RATIO_MAX = 100;
+    /** Below this many unpacked bytes the ratio is not checked: a small package of zeros is harmless. */
+    public static final long CODE_RATIO_FREE_BYTES = 64L * 1024 * 1024;
     /** Synchronous invocation payloads, request and response: 6 MB each way. */
     public static final int PAYLOAD_MAX_BYTES = 6 * 1024 * 1024;
     /** The total size of a function's environment variables. */

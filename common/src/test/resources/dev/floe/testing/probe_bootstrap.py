@@ -116,6 +116,19 @@ def handle(event, headers):
     if op == "sh":
         done = subprocess.run(["/bin/sh", "-c", event["command"]], capture_output=True, text=True, timeout=30)
         return {"code": done.returncode, "out": done.stdout + done.stderr}
+    if op == "ignore-term":
+        # A runtime that will not stop when asked: only SIGKILL (or cgroup.kill) ends it.
+        import signal
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        return {"pid": os.getpid()}
+    if op == "close-output":
+        # A runtime that closes its own stdout and stderr, so the worker's log pipes see their end.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.close(1)
+        os.close(2)
+        return {"closed": True}
     if op == "log":
         for line in event["lines"]:
             print(line, flush=True)

@@ -46,6 +46,8 @@ import java.util.concurrent.TimeUnit;
  * {@link #close()} stops all of them.
  */
 public final class Controller implements AutoCloseable {
+    /** How long a new connection may take to speak HTTP/2; strangers holding half-open ones are cut off. */
+    static final long HANDSHAKE_TIMEOUT_S = 10;
     private static final System.Logger LOG = System.getLogger(Controller.class.getName());
     /** Code uploads are up to 50 MB, and a message carries them whole. */
     static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -125,6 +127,8 @@ public final class Controller implements AutoCloseable {
                         .channelType(EventLoops.serverChannelType())
                         .executor(handlers)
                         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                        // A connection that never finishes the HTTP/2 preface is dropped after this, not grpc's 120 s.
+                        .handshakeTimeout(HANDSHAKE_TIMEOUT_S, TimeUnit.SECONDS)
                         // Workers may keep their long-lived link alive with pings.
                         .permitKeepAliveTime(5, TimeUnit.SECONDS)
                         .permitKeepAliveWithoutCalls(true)

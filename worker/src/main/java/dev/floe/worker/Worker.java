@@ -83,7 +83,7 @@ public final class Worker implements AutoCloseable {
                     .intercept(config.token.attach())
                     .build();
             CodeCache code = new CodeCache(data.resolve("code"), new ControllerCodeSource(controller),
-                    new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 20_000), config.codeCacheBytes, blocking,
+                    new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, FunctionLimits.CODE_ENTRIES_MAX), config.codeCacheBytes, blocking,
                     sandbox.codeDirectoryPermissions());
             metrics = new WorkerMetrics(config.meters, config.id);
             EnvironmentHost host = new EnvironmentHost(config.id, config.region, sandbox, code, new RuntimeApiServer(blocking),
@@ -107,6 +107,8 @@ public final class Worker implements AutoCloseable {
                     .bossEventLoopGroup(loops).workerEventLoopGroup(loops).channelType(EventLoops.serverChannelType())
                     .directExecutor()
                     .maxInboundMessageSize(FunctionLimits.PAYLOAD_MAX_BYTES + 1024 * 1024)
+                    // A connection that never finishes the HTTP/2 preface is dropped after 10 s, not grpc's 120 s.
+                    .handshakeTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
                     .addService(new WorkerInvokerGrpcService(pool, config.id))
                     // Only the controller may invoke: anything else reaching this port, a function included, is refused.
                     .intercept(config.token.check())

@@ -122,6 +122,41 @@ class FunctionValidationTest {
     }
 
     @Test
+    void symbolicLinksOutOfThePackage() {
+        String expected = " points outside the package (expected: a relative target inside the package)";
+        invalid("code: symbolic link \"evil\" -> \"/etc/passwd\"" + expected,
+                () -> catalog.create("f", PROVIDED, Packages.withLinks("evil", "/etc/passwd")));
+        invalid("code: symbolic link \"lib/evil\" -> \"../../etc\"" + expected,
+                () -> catalog.create("f", PROVIDED, Packages.withLinks("lib/evil", "../../etc")));
+        invalid("code: symbolic link \"evil\" -> \"lib/../..\"" + expected,
+                () -> catalog.create("f", PROVIDED, Packages.withLinks("evil", "lib/../..")));
+
+        catalog.create("f", PROVIDED, Packages.withLinks("lib/run", "../bootstrap", "self", "."));
+        assertEquals(1, catalog.get("f").getRevision(), "links inside the package are fine");
+    }
+
+    @Test
+    void tooManyEntries() {
+        String[] entries = new String[2 * (dev.floe.common.FunctionLimits.CODE_ENTRIES_MAX + 1)];
+        for (int i = 0; i < entries.length; i += 2) {
+            entries[i] = i == 0 ? "bootstrap" : "f" + i;
+            entries[i + 1] = "";
+        }
+        invalid("code: more than 20000 entries (expected: at most 20000)",
+                () -> catalog.create("f", PROVIDED, Packages.raw(entries)));
+    }
+
+    @Test
+    void aZipBomb() {
+        // 80 MB of zeros zip to about 80 KB: a thousand to one.
+        byte[] bomb = Packages.raw("bootstrap", "#!/bin/sh\n", "zeros", "\0".repeat(80 << 20));
+        FloeException e = assertThrows(FloeException.class, () -> catalog.create("f", PROVIDED, bomb));
+        assertEquals(ErrorType.INVALID_PARAMETER, e.type());
+        assertEquals(true, e.getMessage().matches("code: unpacks to 83886090 bytes from \\d+ zipped \\(expected: at most 100 times"
+                + " the zipped size, past 67108864 bytes; this looks like a zip bomb\\)"), e.getMessage());
+    }
+
+    @Test
     void anUpdateChecksItsCodeToo() {
         catalog.create("f", PROVIDED, Packages.bootstrap("x"));
         invalid("code: no bootstrap at the root of the package (expected: a file named bootstrap at the top of the zip,"

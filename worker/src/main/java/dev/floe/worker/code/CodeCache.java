@@ -158,7 +158,9 @@ public final class CodeCache {
                     continue;
                 }
                 try (Stream<Path> walk = Files.walk(p)) {
-                    long size = walk.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+                    // Links are not followed: a package's links point inside it, and would count its files twice.
+                    long size = walk.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                            .mapToLong(f -> f.toFile().length()).sum();
                     entries.put(sha, new Entry(p, size, 0));
                 }
             }

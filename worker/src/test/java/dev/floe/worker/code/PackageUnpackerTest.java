@@ -15,6 +15,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.apache.commons.compress.archivers.zip.UnixStat;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,6 +72,85 @@ class PackageUnpackerTest {
         assertEquals("the package has more than 10 entries", e.getMessage());
     }
 
+    @Test
+    void aSymbolicLinkInsideThePackageStaysALink() throws Exception {
+        Path zip = write(zip(file("lib/run.sh", "#!/bin/sh\necho ok\n", 0755), link("bootstrap", "lib/run.sh"),
+                link("lib/self", "."), link("lib/data", "../lib/run.sh")));
+
+        new PackageUnpacker(1_000_000, 100).unpack(zip, dir.resolve("out"));
+
+        Path out = dir.resolve("out");
+        assertTrue(Files.isSymbolicLink(out.resolve("bootstrap")));
+        assertEquals(Path.of("lib/run.sh"), Files.readSymbolicLink(out.resolve("bootstrap")));
+        assertEquals("#!/bin/sh\necho ok\n", Files.readString(out.resolve("bootstrap")));
+        assertTrue(Files.isExecutable(out.resolve("bootstrap")));
+        assertEquals("#!/bin/sh\necho ok\n", Files.readString(out.resolve("lib/self/data")));
+    }
+
+    @Test
+    void symbolicLinksLeavingThePackageAreRefused() throws Exception {
+        String[][] cases = {
+                {"/etc/passwd", "\"/etc/passwd\" points outside the package"},
+                {"../../etc/passwd", "points outside the package"},
+                {"lib/../../x", "points outside the package"},
+                {"missing", "points to nothing in the package"},
+        };
+        for (String[] c : cases) {
+            Path zip = write(zip(file("bootstrap", "x", 0755), file("lib/a", "a", 0644), link("evil", c[0])));
+            Path out = dir.resolve("out-" + Math.abs(c[0].hashCode()));
+
+            IOException e = assertThrows(IOException.class, () -> new PackageUnpacker(1_000_000, 100).unpack(zip, out), c[0]);
+
+            assertTrue(e.getMessage().startsWith("the package's symbolic link \"evil\" -> \""), e.getMessage());
+            assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+            assertTrue(e.getMessage().endsWith("target inside the package)"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aChainOfLinksThatLeavesThePackageIsRefused() throws Exception {
+        // "d/up" -> ".." is the package's root, so "d/up/.." is its parent, though "escape" reads as inside.
+        Path zip = write(zip(file("bootstrap", "x", 0755), file("d/f", "f", 0644), link("d/up", ".."),
+                link("escape", "d/up/..")));
+
+        IOException e = assertThrows(IOException.class, () -> new PackageUnpacker(1_000_000, 100).unpack(zip, dir.resolve("out")));
+
+        assertTrue(e.getMessage().contains("\"escape\" -> \"d/up/..\" points outside the package"), e.getMessage());
+    }
+
+    @Test
+    void nothingIsWrittenThroughALink() throws Exception {
+        // The link comes first in the zip; had it been made first, "up/owned" would land beside the package.
+        Path zip = write(zip(link("up", ".."), file("up/owned", "gotcha", 0644), file("bootstrap", "x", 0755)));
+
+        assertThrows(IOException.class, () -> new PackageUnpacker(1_000_000, 100).unpack(zip, dir.resolve("out")));
+
+        assertFalse(Files.exists(dir.resolve("owned")));
+    }
+
+    @Test
+    void aSmallZipUnpackingToFarMoreIsRefusedAsABomb() throws Exception {
+        Path zip = write(rawZip("zeros", "\0".repeat(80 << 20)));
+        assertTrue(Files.size(zip) < 200_000, "size " + Files.size(zip));
+
+        IOException e = assertThrows(IOException.class,
+                () -> new PackageUnpacker(250L << 20, 100).unpack(zip, dir.resolve("out")));
+
+        assertTrue(e.getMessage().startsWith("the package unpacks to more than " + PackageUnpacker.RATIO_FREE_BYTES + " bytes, over 100"
+                + " times its zipped size"), e.getMessage());
+    }
+
+    @Test
+    void notAZipAndDuplicateNamesAreRefusedClearly() throws Exception {
+        Path garbage = write("this is not a zip".getBytes(StandardCharsets.UTF_8));
+        IOException e = assertThrows(IOException.class, () -> new PackageUnpacker(1_000_000, 100).unpack(garbage, dir.resolve("a")));
+        assertTrue(e.getMessage().startsWith("the package is not a readable zip"), e.getMessage());
+
+        Path twice = write(zip(file("bootstrap", "x", 0755), file("bootstrap", "y", 0755)));
+        e = assertThrows(IOException.class, () -> new PackageUnpacker(1_000_000, 100).unpack(twice, dir.resolve("b")));
+        assertEquals("the package holds \"bootstrap\" twice (expected: each path once)", e.getMessage());
+    }
+
     private Path write(byte[] zip) throws IOException {
         Path file = Files.createTempFile(dir, "package", ".zip");
         Files.write(file, zip);
@@ -82,6 +164,30 @@ class PackageUnpackerTest {
             zip.putNextEntry(new ZipEntry(name));
             zip.write(content.getBytes(StandardCharsets.ISO_8859_1));
             zip.closeEntry();
+        }
+        return bytes.toByteArray();
+    }
+    private record Item(String name, String content, int mode, boolean link) {}
+
+    private static Item file(String name, String content, int mode) {
+        return new Item(name, content, mode, false);
+    }
+
+    private static Item link(String name, String target) {
+        return new Item(name, target, 0777, true);
+    }
+
+    /** A zip with Unix modes and symbolic links, entries in the order given. */
+    static byte[] zip(Item... items) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(bytes)) {
+            for (Item item : items) {
+                ZipArchiveEntry entry = new ZipArchiveEntry(item.name());
+                entry.setUnixMode((item.link() ? UnixStat.LINK_FLAG : UnixStat.FILE_FLAG) | item.mode());
+                zip.putArchiveEntry(entry);
+                zip.write(item.content().getBytes(StandardCharsets.UTF_8));
+                zip.closeArchiveEntry();
+            }
         }
         return bytes.toByteArray();
     }
