@@ -5,12 +5,15 @@ import dev.floe.common.ClusterToken;
 import dev.floe.common.EventLoops;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
+import dev.floe.controller.async.AsyncQueue;
+import dev.floe.controller.async.RetryPolicy;
 import dev.floe.controller.function.FunctionCatalog;
 import dev.floe.controller.grpc.FleetGrpcService;
 import dev.floe.controller.grpc.FunctionsGrpcService;
 import dev.floe.controller.grpc.InvocationsGrpcService;
 import dev.floe.controller.grpc.WorkerLinkGrpcService;
 import dev.floe.controller.invoke.GrpcWorkerClient;
+import dev.floe.controller.invoke.InvokeCall;
 import dev.floe.controller.invoke.InvokeMetrics;
 import dev.floe.controller.invoke.Invoker;
 import dev.floe.controller.placement.WarmFirstPlacement;
@@ -58,6 +61,7 @@ public final class Controller implements AutoCloseable {
     private final MeterRegistry meters;
     private final InstantSource clock;
     private final ClusterToken givenToken;
+    private final RetryPolicy asyncPolicy;
 
     private final Object lifecycle = new Object();
     private boolean started;
@@ -66,6 +70,7 @@ public final class Controller implements AutoCloseable {
     private ExecutorService handlers;
     private FunctionCatalog catalog;
     private FleetView fleet;
+    private volatile AsyncQueue async;
     private Server server;
     private ScheduledFuture<?> sweep;
     private volatile ClusterToken token;
@@ -79,6 +84,7 @@ public final class Controller implements AutoCloseable {
         this.meters = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
         this.clock = b.clock;
         this.givenToken = b.token;
+        this.asyncPolicy = b.asyncPolicy;
     }
 
     public static Builder builder() {
@@ -97,10 +103,27 @@ public final class Controller implements AutoCloseable {
                 handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("floe-controller-rpc-", 0).factory());
                 fleet = new FleetView(clock, heartbeatTimeout, this::openWorkerChannel);
                 FleetView view = fleet;
-                catalog = FunctionCatalog.open(dataDir, clock, view::retireFunction);
+                catalog = FunctionCatalog.open(dataDir, clock, (function, keepRevisionId) -> {
+                    view.retireFunction(function, keepRevisionId);
+                    AsyncQueue queue = async;
+                    if (keepRevisionId.isEmpty() && queue != null) {
+                        queue.functionDeleted(function);
+                    }
+                });
                 token = givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
                 Invoker invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), new GrpcWorkerClient(fleet),
                         new InvokeMetrics(meters));
+                FunctionCatalog functions = catalog;
+                async = AsyncQueue.builder()
+                        .database(dataDir.resolve("floe.db"))
+                        .functionCheck(functions::get)
+                        .runner((function, payload) -> invoker.invoke(new InvokeCall(function, payload, false, "", null)))
+                        .policy(asyncPolicy)
+                        .clock(clock)
+                        .canRun(() -> view.size() > 0)
+                        .meters(meters)
+                        .build()
+                        .start();
                 Gauge.builder("floe.controller.workers", view, FleetView::size)
                         .description("Workers connected to the controller").register(meters);
                 server = NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, requestedPort))
@@ -113,7 +136,7 @@ public final class Controller implements AutoCloseable {
                         .permitKeepAliveTime(5, TimeUnit.SECONDS)
                         .permitKeepAliveWithoutCalls(true)
                         .addService(new FunctionsGrpcService(catalog))
-                        .addService(new InvocationsGrpcService(invoker))
+                        .addService(new InvocationsGrpcService(invoker, async))
                         .addService(new FleetGrpcService(fleet))
                         .addService(new WorkerLinkGrpcService(fleet, catalog.code(), heartbeatInterval))
                         .intercept(token.check())
@@ -176,6 +199,15 @@ public final class Controller implements AutoCloseable {
         return current;
     }
 
+    /** The asynchronous invocation queue, for front ends other than gRPC (e.g. the Lambda REST API). */
+    public AsyncQueue asyncQueue() {
+        AsyncQueue current = async;
+        if (current == null) {
+            throw new IllegalStateException("controller: not started (expected: start() first)");
+        }
+        return current;
+    }
+
     public MeterRegistry meters() {
         return meters;
     }
@@ -201,12 +233,18 @@ public final class Controller implements AutoCloseable {
         if (server != null) {
             server.shutdown();
         }
+        if (async != null) {
+            // Attempts cut off by the shutdown stay running in the store, and run again on the next start.
+            async.stopDispatching();
+        }
         // The workers' links are long-lived calls: ending them lets the server finish; their
         // channels shut down gracefully, so invocations in flight still get their answers.
         if (fleet != null) {
             fleet.close(SHUTDOWN_GRACE);
         }
         Lifecycles.shutdown(server, SHUTDOWN_GRACE);
+        // After the server, so no call queues into a closed store; attempts still running are queued again on the next start.
+        Lifecycles.closeQuietly(async);
         Lifecycles.shutdown(handlers, SHUTDOWN_GRACE);
         Lifecycles.shutdown(loops, SHUTDOWN_GRACE);
         Lifecycles.closeQuietly(catalog);
@@ -225,6 +263,7 @@ public final class Controller implements AutoCloseable {
         private MeterRegistry meterRegistry;
         private InstantSource clock = InstantSource.system();
         private ClusterToken token;
+        private RetryPolicy asyncPolicy = RetryPolicy.LAMBDA_DEFAULT;
 
         private Builder() {}
 
@@ -279,6 +318,12 @@ public final class Controller implements AutoCloseable {
         /** The cluster's token; default the one kept in {@code <dataDir>/token}, made on first start. */
         public Builder token(ClusterToken token) {
             this.token = Check.notNull("token", token);
+            return this;
+        }
+
+        /** Retries, backoff and maximum event age of asynchronous invocations; default Lambda's. */
+        public Builder asyncRetryPolicy(RetryPolicy asyncRetryPolicy) {
+            this.asyncPolicy = Check.notNull("asyncRetryPolicy", asyncRetryPolicy);
             return this;
         }
 

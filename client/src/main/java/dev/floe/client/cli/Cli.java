@@ -95,6 +95,8 @@ public final class Cli {
                 case "invoke" -> invoke(rest);
                 case "envs" -> envs(rest);
                 case "workers" -> workers(rest);
+                case "invocation" -> new AsyncCommands(this).invocation(rest);
+                case "dlq" -> new AsyncCommands(this).deadLetters(rest);
                 default -> throw new UsageException("unknown command '" + command + "' (expected one of: "
                         + String.join(", ", commands()) + "; see floe help)");
             };
@@ -115,7 +117,7 @@ public final class Cli {
 
     private List<String> commands() {
         List<String> names = new java.util.ArrayList<>(extra.keySet());
-        names.addAll(List.of("fn", "invoke", "envs", "workers"));
+        names.addAll(List.of("fn", "invoke", "envs", "workers", "invocation", "dlq"));
         return names;
     }
 
@@ -139,6 +141,10 @@ public final class Cli {
                   fn ls [--json]
                   fn rm NAME
                   invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json]
+                  invoke NAME --async [--payload JSON | --payload-file FILE | --payload-lines FILE]
+                                                             queue invocations (one per line of FILE); prints one id per line
+                  invocation get ID [--json]                 an asynchronous invocation's status, attempts and result
+                  dlq NAME [--limit N] [--json]              the function's dead-letter list
                   envs [--function NAME] [--json]
                   workers [--json]""");
     }
@@ -278,8 +284,11 @@ public final class Cli {
 
     private int invoke(List<String> argv) {
         Args args = Args.parse("invoke", argv, connectionOptions().value("payload").value("payload-file")
-                .flag("tail").flag("json"));
+                .flag("tail").flag("json").flag("async").value("payload-lines"));
         String name = args.positional(1, "one function name").getFirst();
+        if (args.flag("async") || args.has("payload-lines")) {
+            return new AsyncCommands(this).invoke(name, args);
+        }
         if (args.has("payload") && args.has("payload-file")) {
             throw new UsageException("give --payload or --payload-file, not both");
         }
@@ -302,7 +311,7 @@ public final class Cli {
         }
     }
 
-    private byte[] payload(Args args) {
+    byte[] payload(Args args) {
         byte[] payload;
         String source;
         if (args.has("payload-file")) {
@@ -469,7 +478,7 @@ public final class Cli {
         }
     }
 
-    private FloeClient connect(Args args) {
+    FloeClient connect(Args args) {
         endpoint = endpoint(args);
         return FloeClient.connect(endpoint, requireToken(args));
     }
@@ -520,7 +529,7 @@ public final class Cli {
         return Optional.ofNullable(args.integer(name, 0, Integer.MAX_VALUE, null));
     }
 
-    private static String instant(Timestamp t) {
+    static String instant(Timestamp t) {
         if (t.getSeconds() == 0 && t.getNanos() == 0) {
             return "-";
         }
