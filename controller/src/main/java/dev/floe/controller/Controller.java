@@ -71,6 +71,7 @@ public final class Controller implements AutoCloseable {
     private FunctionCatalog catalog;
     private FleetView fleet;
     private volatile AsyncQueue async;
+    private volatile Invoker invoker;
     private Server server;
     private ScheduledFuture<?> sweep;
     private volatile ClusterToken token;
@@ -111,13 +112,14 @@ public final class Controller implements AutoCloseable {
                     }
                 });
                 token = givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
-                Invoker invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), new GrpcWorkerClient(fleet),
+                invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), new GrpcWorkerClient(fleet),
                         new InvokeMetrics(meters));
                 FunctionCatalog functions = catalog;
+                Invoker run = invoker;
                 async = AsyncQueue.builder()
                         .database(dataDir.resolve("floe.db"))
                         .functionCheck(functions::get)
-                        .runner((function, payload) -> invoker.invoke(new InvokeCall(function, payload, false, "", null)))
+                        .runner((function, payload) -> run.invoke(new InvokeCall(function, payload, false, "", null)))
                         .policy(asyncPolicy)
                         .clock(clock)
                         .canRun(() -> view.size() > 0)
@@ -170,7 +172,10 @@ public final class Controller implements AutoCloseable {
 
     private void expireSilentWorkers() {
         try {
-            fleet.expireSilent();
+            for (String workerId : fleet.expireSilent()) {
+                // Calls to a silent worker would otherwise wait for their deadlines (the function's timeout and more).
+                invoker.workerLost(workerId, "no heartbeat for " + heartbeatTimeout.toMillis() + " ms");
+            }
         } catch (RuntimeException e) {
             // A failure must not cancel the periodic task: the next sweep tries again.
             LOG.log(System.Logger.Level.ERROR, "heartbeat sweep failed", e);

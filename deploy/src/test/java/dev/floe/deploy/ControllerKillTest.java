@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * function's own records (a line per run, appended to a file outside its sandbox) show.
  */
 class ControllerKillTest {
-    private static final int BATCHES = 40;
+    private static final int BATCHES = 20;
     private static final int PER_BATCH = 10;
     private static final Duration WAIT = Duration.ofSeconds(60);
 
