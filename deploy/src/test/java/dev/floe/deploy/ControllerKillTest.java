@@ -9,7 +9,9 @@ import dev.floe.common.ClusterToken;
 import dev.floe.common.FloeException;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
+import dev.floe.common.ErrorType;
 import dev.floe.proto.AsyncInvocation;
+import dev.floe.proto.Environment;
 import dev.floe.proto.Function;
 import dev.floe.proto.FunctionConfig;
 import dev.floe.testing.Await;
@@ -29,7 +31,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,7 +43,7 @@ import org.junit.jupiter.api.Test;
  * function's own records (a line per run, appended to a file outside its sandbox) show.
  */
 class ControllerKillTest {
-    private static final int BATCHES = 20;
+    private static final int BATCHES = 10;
     private static final int PER_BATCH = 10;
     private static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -71,7 +75,7 @@ class ControllerKillTest {
                 });
             }
             worker = Worker.builder().id("kill-worker").controller(endpoint).token(token).listenHost("127.0.0.1")
-                    .memoryMb(2048).dataDir(data.resolve("worker")).build().start();
+                    .memoryMb(1024).dataDir(data.resolve("worker")).build().start();
             Await.until(WAIT, "the worker registers", worker::registered);
 
             Map<String, String> keyOf = new LinkedHashMap<>();
@@ -82,8 +86,44 @@ class ControllerKillTest {
                 int killAfter = BATCHES / 2;
                 for (int b = 0; b < BATCHES; b++) {
                     if (b == killAfter) {
+                        // Asynchronous invocations take the fleet's room as synchronous ones do (as in Lambda,
+                        // where they share the function's concurrency): let the first half finish, so that
+                        // the synchronous call finds room, then queue more to keep the dispatcher busy.
+                        Await.until(WAIT, "the first half ran", () -> ran(record).containsAll(keyOf.values()));
+                        // A synchronous call in flight: it must fail cleanly, not wait for its deadline.
+                        CompletableFuture<FloeException> inFlight = CompletableFuture.supplyAsync(() -> {
+                            try {
+                                client.invoke("recorder", "{\"op\":\"sleep\",\"seconds\":25}".getBytes(StandardCharsets.UTF_8), false);
+                                return null;
+                            } catch (FloeException e) {
+                                return e;
+                            }
+                        });
+                        Await.until(WAIT, "the synchronous call is running", () -> {
+                            if (inFlight.isDone()) {
+                                throw new AssertionError("the synchronous call ended before the kill: " + inFlight.join());
+                            }
+                            return workerBusy(client);
+                        });
+                        for (int extra = 0; extra < 2; extra++) {
+                            List<ByteString> more = new ArrayList<>();
+                            List<String> moreKeys = new ArrayList<>();
+                            for (int i = 0; i < PER_BATCH; i++) {
+                                moreKeys.add("x" + extra + "-" + i);
+                                more.add(ByteString.copyFromUtf8("{\"op\":\"sh\",\"command\":\"echo " + moreKeys.getLast() + " >> " + record + "\"}"));
+                            }
+                            List<String> moreIds = client.invokeQueued("recorder", more);
+                            for (int i = 0; i < moreIds.size(); i++) {
+                                keyOf.put(moreIds.get(i), moreKeys.get(i));
+                            }
+                        }
                         // SIGKILL while the dispatcher is working through what was accepted so far.
+                        long killed = System.nanoTime();
                         controller.destroyForcibly().waitFor();
+                        FloeException cut = inFlight.get(10, TimeUnit.SECONDS);
+                        assertEquals(ErrorType.SERVICE_UNAVAILABLE, cut.type(), "the caller learns the controller is gone: " + cut.getMessage());
+                        System.out.printf("controller kill: the synchronous call in flight failed %d ms after the kill (%s)%n",
+                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed), cut.getMessage());
                         controller = startController(data, port, tokenFile);
                     }
                     List<String> keys = new ArrayList<>();
@@ -110,7 +150,7 @@ class ControllerKillTest {
                 long duplicates = lines.size() - new HashSet<>(lines).size();
                 System.out.printf("controller kill: accepted %d, ran %d distinct, duplicated %d, lost 0%n",
                         keyOf.size(), new HashSet<>(lines).size(), duplicates);
-                assertEquals(BATCHES * PER_BATCH, keyOf.size(), "every batch was accepted, before or after the kill");
+                assertEquals((BATCHES + 2) * PER_BATCH, keyOf.size(), "every batch was accepted, before or after the kill");
             }
         } finally {
             Lifecycles.closeQuietly(worker);
@@ -135,6 +175,10 @@ class ControllerKillTest {
                 return null;
             }
         });
+    }
+
+    private static boolean workerBusy(FloeClient client) {
+        return client.environments("recorder").stream().anyMatch(e -> e.getState() == Environment.State.BUSY);
     }
 
     private static Set<String> ran(Path record) {

@@ -21,6 +21,11 @@ import java.util.function.BooleanSupplier;
  * records each attempt's end as the {@link RetryPolicy} decides. One thread claims; attempts run
  * without holding it, and their ends are recorded on the thread that delivers them.
  *
+ * <p>How many run at once adapts to the fleet's room (additive increase, multiplicative decrease, as
+ * TCP's congestion window): a throttled attempt halves the window, a finished one widens it by one,
+ * up to {@code maxInFlight}. So a backlog neither hammers a full fleet with attempts that come back
+ * throttled nor waits longer than the room it has.
+ *
  * <p>It claims nothing while no worker is connected (after a controller restart the workers take a
  * moment to come back), so that attempts are not spent on an empty fleet; events still age meanwhile.
  */
@@ -37,6 +42,7 @@ final class AsyncDispatcher implements AutoCloseable {
     private final int maxInFlight;
     private final AsyncMetrics metrics;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger window;
     private final Semaphore wake = new Semaphore(0);
     private final Thread thread;
     private volatile boolean closed;
@@ -50,6 +56,7 @@ final class AsyncDispatcher implements AutoCloseable {
         this.canRun = canRun;
         this.maxInFlight = maxInFlight;
         this.metrics = metrics;
+        this.window = new AtomicInteger(maxInFlight);
         this.thread = Thread.ofPlatform().name("floe-controller-async-dispatch").daemon().unstarted(this::loop);
     }
 
@@ -65,7 +72,7 @@ final class AsyncDispatcher implements AutoCloseable {
     private void loop() {
         while (!closed) {
             try {
-                int room = maxInFlight - inFlight.get();
+                int room = window.get() - inFlight.get();
                 List<AsyncStore.Claim> claims = List.of();
                 if (room > 0 && canRun.getAsBoolean()) {
                     long now = clock.millis();
@@ -74,7 +81,7 @@ final class AsyncDispatcher implements AutoCloseable {
                 for (AsyncStore.Claim claim : claims) {
                     run(claim);
                 }
-                if (claims.isEmpty() || inFlight.get() >= maxInFlight) {
+                if (claims.isEmpty() || inFlight.get() >= window.get()) {
                     wake.tryAcquire(POLL_MS, TimeUnit.MILLISECONDS);
                     wake.drainPermits();
                 }
@@ -140,6 +147,11 @@ final class AsyncDispatcher implements AutoCloseable {
         Duration age = Duration.ofMillis(Math.max(0, now - claim.acceptedMs()));
         RetryPolicy.Next next = policy.after(ending, claim.attempts(), claim.throttles(), age);
         boolean throttled = ending == Ending.THROTTLED;
+        if (throttled) {
+            window.updateAndGet(w -> Math.max(1, w / 2));
+        } else {
+            window.updateAndGet(w -> Math.min(maxInFlight, w + 1));
+        }
         switch (next) {
             case RetryPolicy.Next.Done done -> {
                 store.finish(claim.id(), attempt, AsyncInvocation.Status.SUCCEEDED, now, now, "", false);
