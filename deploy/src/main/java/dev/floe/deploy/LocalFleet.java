@@ -82,6 +82,7 @@ public final class LocalFleet implements AutoCloseable {
         private int workerMemoryMb = 4096;
         private Sandbox.Options sandbox = Sandbox.Options.defaults();
         private UnaryOperator<Worker.Builder> workerTuning = UnaryOperator.identity();
+        private UnaryOperator<Controller.Builder> controllerTuning = UnaryOperator.identity();
         private ClusterToken token;
 
         private Builder() {}
@@ -129,6 +130,12 @@ public final class LocalFleet implements AutoCloseable {
             return this;
         }
 
+        /** Further settings for the controller (e.g. the asynchronous retry policy). */
+        public Builder controllerTuning(UnaryOperator<Controller.Builder> controllerTuning) {
+            this.controllerTuning = Check.notNull("controllerTuning", controllerTuning);
+            return this;
+        }
+
         /** Starts the controller, then the workers; on failure, stops whatever started. */
         public LocalFleet start() throws IOException {
             Check.notNull("dataDir", dataDir);
@@ -136,7 +143,7 @@ public final class LocalFleet implements AutoCloseable {
             if (token != null) {
                 controllerBuilder.token(token);
             }
-            Controller controller = controllerBuilder.build();
+            Controller controller = controllerTuning.apply(controllerBuilder).build();
             List<Worker> started = new ArrayList<>();
             try {
                 controller.start();

@@ -132,9 +132,11 @@ public final class Cli {
                   controller [--port P] [--data DIR]         a controller alone
                   worker --controller HOST:PORT [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST] [--advertise HOST]
                                                              a worker alone, for another machine
+                  (up and controller also take --async-retries 0..2 and --async-max-age S for asynchronous invocations)
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
                    --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
                   bench [--warm N] [--cold N]                Floe's latencies beside the bare mechanism's
+                  bench-async [--events N] [--singles N]     how fast asynchronous invocations are durably accepted, beside bare SQLite
                   fn create NAME --code DIR|ZIP --handler H [--runtime provided] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn get NAME [--json]
