@@ -34,6 +34,9 @@ final class AsyncDispatcher implements AutoCloseable {
     /** How often the store is looked at when nothing wakes the dispatcher: retries come due by time. */
     private static final long POLL_MS = 100;
 
+    /** Where attempts' ends are recorded: a virtual thread each. */
+    private static final java.util.concurrent.Executor ENDS = r -> Thread.ofVirtual().name("floe-controller-async-end").start(r);
+
     private final AsyncStore store;
     private final AsyncQueue.Runner runner;
     private final RetryPolicy policy;
@@ -111,7 +114,9 @@ final class AsyncDispatcher implements AutoCloseable {
         } catch (RuntimeException e) {
             attempt = CompletableFuture.failedFuture(e);
         }
-        attempt.whenComplete((response, failure) -> {
+        // Recording the end waits for a commit: never on the thread that completed the attempt, which
+        // may be an event loop (the heartbeat sweep fails attempts of lost workers).
+        attempt.whenCompleteAsync((response, failure) -> {
             try {
                 record(claim, response, failure);
             } catch (RuntimeException e) {
@@ -123,7 +128,7 @@ final class AsyncDispatcher implements AutoCloseable {
                 inFlight.decrementAndGet();
                 wake();
             }
-        });
+        }, ENDS);
     }
 
     private void record(AsyncStore.Claim claim, InvokeResponse response, Throwable failure) {
