@@ -11,49 +11,28 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * The asynchronous invocations, one row each, in a table of the controller's SQLite database
  * ({@code floe.db}, beside the functions), in WAL mode with full syncs: an invocation is accepted
  * only once its row is on disk.
  *
- * <p>SQLite lets one writer in at a time, and each commit costs a sync. So every write goes to one
- * writer thread that commits whatever has gathered in one transaction (group commit): a thousand
- * callers accepting one event each at the same moment pay for a few syncs, not a thousand. Each
- * write runs inside its own savepoint, so one that fails leaves the others in the batch standing.
- * Reads use their own connection, which WAL lets run beside the writer.
+ * <p>Every write goes through a {@link GroupCommitWriter}, which commits whatever has gathered in one
+ * transaction; reads use their own connection, which WAL lets run beside the writer.
  */
 final class AsyncStore implements AutoCloseable {
-    /** Writes gathered into one transaction at most. */
-    private static final int MAX_BATCH = 256;
-
-    /** A piece of work for the writer, run inside a transaction. */
-    interface Write<T> {
-        T run(Connection db) throws SQLException;
-    }
-
-    private record Op<T>(Write<T> work, CompletableFuture<T> result) {}
-
-    private final Connection writes;
+    private final GroupCommitWriter writer;
     private final Connection reads;
-    private final BlockingQueue<Op<?>> pending = new LinkedBlockingQueue<>();
-    private final Thread writer;
-    private volatile boolean closed;
+    private boolean closed;
 
-    private AsyncStore(Connection writes, Connection reads) {
-        this.writes = writes;
+    private AsyncStore(GroupCommitWriter writer, Connection reads) {
+        this.writer = writer;
         this.reads = reads;
-        this.writer = Thread.ofPlatform().name("floe-controller-async-writer").daemon().unstarted(this::writeLoop);
     }
 
     /** Opens the table in the database at {@code file}, creating it if needed. */
@@ -93,10 +72,7 @@ final class AsyncStore implements AutoCloseable {
             try (Statement s = r.createStatement()) {
                 s.execute("PRAGMA busy_timeout=5000");
             }
-            w.setAutoCommit(false);
-            AsyncStore store = new AsyncStore(w, r);
-            store.writer.start();
-            return store;
+            return new AsyncStore(new GroupCommitWriter(w, "floe-controller-async-writer", AsyncStore::failure), r);
         } catch (SQLException e) {
             if (w != null) {
                 try {
@@ -109,84 +85,8 @@ final class AsyncStore implements AutoCloseable {
         }
     }
 
-    /** Runs {@code work} on the writer thread in a transaction shared with other writes, and waits until it is committed. */
-    <T> T write(Write<T> work) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        if (closed) {
-            throw closedError();
-        }
-        pending.add(new Op<>(work, result));
-        if (closed) {
-            // close() may have drained the queue before this op arrived: make sure it is answered.
-            failRemaining();
-        }
-        try {
-            return result.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw e;
-        }
-    }
-
-    private void writeLoop() {
-        List<Op<?>> batch = new ArrayList<>();
-        while (!closed) {
-            try {
-                batch.add(pending.take());
-            } catch (InterruptedException e) {
-                break;
-            }
-            pending.drainTo(batch, MAX_BATCH - 1);
-            runBatch(batch);
-            batch.clear();
-        }
-        failRemaining();
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private void runBatch(List<Op<?>> batch) {
-        Object[] values = new Object[batch.size()];
-        RuntimeException[] failures = new RuntimeException[batch.size()];
-        try {
-            for (int i = 0; i < batch.size(); i++) {
-                Savepoint point = writes.setSavepoint();
-                try {
-                    values[i] = batch.get(i).work().run(writes);
-                    writes.releaseSavepoint(point);
-                } catch (SQLException | RuntimeException e) {
-                    writes.rollback(point);
-                    writes.releaseSavepoint(point);
-                    failures[i] = e instanceof RuntimeException re ? re : failure("writing", (SQLException) e);
-                }
-            }
-            writes.commit();
-        } catch (SQLException e) {
-            try {
-                writes.rollback();
-            } catch (SQLException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            FloeException f = failure("committing", e);
-            batch.forEach(op -> op.result().completeExceptionally(f));
-            return;
-        }
-        for (int i = 0; i < batch.size(); i++) {
-            CompletableFuture future = batch.get(i).result();
-            if (failures[i] != null) {
-                future.completeExceptionally(failures[i]);
-            } else {
-                future.complete(values[i]);
-            }
-        }
-    }
-
-    private void failRemaining() {
-        Op<?> op;
-        while ((op = pending.poll()) != null) {
-            op.result().completeExceptionally(closedError());
-        }
+    private <T> T write(GroupCommitWriter.Write<T> work) {
+        return writer.write(work);
     }
 
     // ---- writes ---------------------------------------------------------------------------------
@@ -416,39 +316,21 @@ final class AsyncStore implements AutoCloseable {
     /** Stops the writer after the writes already queued, then closes the database. Idempotent. */
     @Override
     public void close() {
+        writer.close();
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-        }
-        writer.interrupt();
-        try {
-            writer.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        failRemaining();
-        try {
-            writes.rollback();
-            writes.close();
-        } catch (SQLException ignored) {
-            // closing: nothing uncommitted was promised to anyone
-        }
-        synchronized (this) {
             try {
                 reads.close();
             } catch (SQLException ignored) {
-                // as above
+                // closing: a read connection holds nothing anyone was promised
             }
         }
     }
 
-    private static FloeException closedError() {
-        return new FloeException(ErrorType.SERVICE_UNAVAILABLE, "the controller is shutting down; retry against it once it is back");
-    }
-
-    private static FloeException failure(String what, SQLException e) {
+    static FloeException failure(String what, SQLException e) {
         return new FloeException(ErrorType.SERVICE, "the invocation queue failed " + what + ": " + e.getMessage(), e);
     }
 }
