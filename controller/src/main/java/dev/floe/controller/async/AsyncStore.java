@@ -40,6 +40,8 @@ final class AsyncStore implements AutoCloseable {
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
         Connection w = null;
         try {
+            // Its transactions begin IMMEDIATE (see GroupCommitWriter), as the function store's do: writers
+            // beside each other wait for the lock rather than fail when a read inside one turns into a write.
             w = DriverManager.getConnection(url);
             try (Statement s = w.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
@@ -124,6 +126,11 @@ final class AsyncStore implements AutoCloseable {
      * other due events running, oldest due first, and returns them with their attempt counted.
      */
     List<Claim> claimDue(long nowMs, long tooOldBeforeMs, String ageReason, int limit) {
+        // Looked at on the read side first: an idle queue then takes no write lock at each poll, which
+        // would keep the function store's writes waiting.
+        if (!anyDue(nowMs)) {
+            return List.of();
+        }
         return write(db -> {
             try (PreparedStatement expire = db.prepareStatement("UPDATE async_invocations SET status = ?, reason = ?, updated_ms = ?"
                     + " WHERE status IN (?, ?) AND next_ms <= ? AND accepted_ms < ?")) {
@@ -267,6 +274,19 @@ final class AsyncStore implements AutoCloseable {
             return result;
         } catch (SQLException e) {
             throw failure("reading the dead-letter list of " + function, e);
+        }
+    }
+
+    private synchronized boolean anyDue(long nowMs) {
+        try (PreparedStatement q = reads.prepareStatement("SELECT 1 FROM async_invocations WHERE status IN (?, ?) AND next_ms <= ? LIMIT 1")) {
+            q.setInt(1, AsyncInvocation.Status.QUEUED_VALUE);
+            q.setInt(2, AsyncInvocation.Status.FAILED_VALUE);
+            q.setLong(3, nowMs);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw failure("looking for due invocations", e);
         }
     }
 

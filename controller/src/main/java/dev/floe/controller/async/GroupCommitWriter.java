@@ -4,7 +4,7 @@ import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -40,7 +40,10 @@ final class GroupCommitWriter implements AutoCloseable {
     GroupCommitWriter(Connection db, String threadName, BiFunction<String, SQLException, FloeException> failure) throws SQLException {
         this.db = db;
         this.failure = failure;
-        db.setAutoCommit(false);
+        // Transactions are begun by hand, each with BEGIN IMMEDIATE: the driver's own (autocommit off)
+        // would begin the next one at once after each commit, and an immediate one would then hold
+        // the write lock while this writer sits idle.
+        db.setAutoCommit(true);
         this.thread = Thread.ofPlatform().name(threadName).daemon().start(this::loop);
     }
 
@@ -84,25 +87,30 @@ final class GroupCommitWriter implements AutoCloseable {
     private void runBatch(List<Op<?>> batch) {
         Object[] values = new Object[batch.size()];
         RuntimeException[] failures = new RuntimeException[batch.size()];
-        try {
-            for (int i = 0; i < batch.size(); i++) {
-                Savepoint point = db.setSavepoint();
-                try {
-                    values[i] = batch.get(i).work().run(db);
-                    db.releaseSavepoint(point);
-                } catch (SQLException | RuntimeException e) {
-                    db.rollback(point);
-                    db.releaseSavepoint(point);
-                    failures[i] = e instanceof RuntimeException re ? re : failure.apply("writing", (SQLException) e);
-                }
-            }
-            db.commit();
-        } catch (SQLException e) {
+        try (Statement sql = db.createStatement()) {
+            sql.execute("BEGIN IMMEDIATE");
             try {
-                db.rollback();
-            } catch (SQLException suppressed) {
-                e.addSuppressed(suppressed);
+                for (int i = 0; i < batch.size(); i++) {
+                    sql.execute("SAVEPOINT op");
+                    try {
+                        values[i] = batch.get(i).work().run(db);
+                        sql.execute("RELEASE op");
+                    } catch (SQLException | RuntimeException e) {
+                        sql.execute("ROLLBACK TO op");
+                        sql.execute("RELEASE op");
+                        failures[i] = e instanceof RuntimeException re ? re : failure.apply("writing", (SQLException) e);
+                    }
+                }
+                sql.execute("COMMIT");
+            } catch (SQLException e) {
+                try {
+                    sql.execute("ROLLBACK");
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
             }
+        } catch (SQLException e) {
             FloeException f = failure.apply("committing", e);
             batch.forEach(op -> op.result().completeExceptionally(f));
             return;
@@ -141,7 +149,6 @@ final class GroupCommitWriter implements AutoCloseable {
         }
         failRemaining();
         try {
-            db.rollback();
             db.close();
         } catch (SQLException ignored) {
             // closing: nothing uncommitted was promised to anyone
