@@ -7,6 +7,7 @@ import dev.floe.common.EventLoops;
 import dev.floe.common.FloeException;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
+import dev.floe.proto.AsyncInvocation;
 import dev.floe.proto.CreateFunctionRequest;
 import dev.floe.proto.DeleteFunctionRequest;
 import dev.floe.proto.Environment;
@@ -15,9 +16,12 @@ import dev.floe.proto.Function;
 import dev.floe.proto.FunctionConfig;
 import dev.floe.proto.FunctionsGrpc;
 import dev.floe.proto.GetFunctionRequest;
+import dev.floe.proto.GetInvocationRequest;
+import dev.floe.proto.InvokeAsyncRequest;
 import dev.floe.proto.InvocationsGrpc;
 import dev.floe.proto.InvokeRequest;
 import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.ListDeadLettersRequest;
 import dev.floe.proto.ListEnvironmentsRequest;
 import dev.floe.proto.ListFunctionsRequest;
 import dev.floe.proto.ListWorkersRequest;
@@ -111,6 +115,29 @@ public final class FloeClient implements AutoCloseable {
     /** The asynchronous form, for load generators: the future fails with the gRPC status on refusal. */
     public com.google.common.util.concurrent.ListenableFuture<InvokeResponse> invokeAsync(InvokeRequest request) {
         return invocationsAsync.withDeadlineAfter(INVOKE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).invoke(request);
+    }
+
+    /**
+     * Queues one asynchronous invocation of {@code function} per payload, all in one transaction, and
+     * returns their ids (same order) once the controller has them on disk.
+     */
+    public List<String> invokeQueued(String function, List<ByteString> payloads) {
+        return call(() -> invocations.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .invokeAsync(InvokeAsyncRequest.newBuilder().setFunction(function).addAllPayloads(payloads).build())
+                .getInvocationIdsList());
+    }
+
+    /** An asynchronous invocation's status, attempts and result. */
+    public AsyncInvocation invocation(String invocationId) {
+        return call(() -> invocations.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .getInvocation(GetInvocationRequest.newBuilder().setInvocationId(invocationId).build()));
+    }
+
+    /** The function's dead-letter list, oldest first; {@code limit} 0 means the controller's default (1000). */
+    public List<AsyncInvocation> deadLetters(String function, int limit) {
+        return call(() -> invocations.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .listDeadLetters(ListDeadLettersRequest.newBuilder().setFunction(function).setLimit(limit).build())
+                .getInvocationsList());
     }
 
     public List<Worker> workers() {

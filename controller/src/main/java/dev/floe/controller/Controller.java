@@ -5,6 +5,8 @@ import dev.floe.common.ClusterToken;
 import dev.floe.common.EventLoops;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
+import dev.floe.controller.async.AsyncQueue;
+import dev.floe.controller.async.RetryPolicy;
 import dev.floe.controller.function.FunctionCatalog;
 import dev.floe.controller.grpc.FleetGrpcService;
 import dev.floe.controller.grpc.FunctionsGrpcService;
@@ -12,6 +14,7 @@ import dev.floe.controller.grpc.InvocationsGrpcService;
 import dev.floe.controller.grpc.WorkerLinkGrpcService;
 import dev.floe.controller.invoke.Admission;
 import dev.floe.controller.invoke.GrpcWorkerClient;
+import dev.floe.controller.invoke.InvokeCall;
 import dev.floe.controller.invoke.InvokeMetrics;
 import dev.floe.controller.invoke.Invoker;
 import dev.floe.controller.placement.WarmFirstPlacement;
@@ -63,6 +66,7 @@ public final class Controller implements AutoCloseable {
     private final InstantSource clock;
     private final ClusterToken givenToken;
     private final Admission.Limits admissionLimits;
+    private final RetryPolicy asyncPolicy;
 
     private final Object lifecycle = new Object();
     private boolean started;
@@ -71,6 +75,8 @@ public final class Controller implements AutoCloseable {
     private ExecutorService handlers;
     private FunctionCatalog catalog;
     private FleetView fleet;
+    private volatile AsyncQueue async;
+    private volatile Invoker invoker;
     private Server server;
     private ScheduledFuture<?> sweep;
     private ScheduledFuture<?> provisioning;
@@ -86,6 +92,7 @@ public final class Controller implements AutoCloseable {
         this.clock = b.clock;
         this.givenToken = b.token;
         this.admissionLimits = b.admission;
+        this.asyncPolicy = b.asyncPolicy;
     }
 
     public static Builder builder() {
@@ -109,14 +116,30 @@ public final class Controller implements AutoCloseable {
                     view.retireFunction(function, keepRevisionId);
                     if (keepRevisionId.isEmpty()) {
                         admission.forget(function);
+                        AsyncQueue queue = async;
+                        if (queue != null) {
+                            queue.functionDeleted(function);
+                        }
                     }
                 });
                 catalog.list().forEach(f -> admission.reserve(f.getName(), f.getConcurrency()));
                 fleet.onRoom(admission::roomChanged);
                 Provisioner provisioner = new Provisioner(catalog, fleet);
                 token = givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
-                Invoker invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), new GrpcWorkerClient(fleet),
+                invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), new GrpcWorkerClient(fleet),
                         new InvokeMetrics(meters), admission);
+                FunctionCatalog functions = catalog;
+                Invoker run = invoker;
+                async = AsyncQueue.builder()
+                        .database(dataDir.resolve("floe.db"))
+                        .functionCheck(functions::get)
+                        .runner((function, payload) -> run.invoke(new InvokeCall(function, payload, false, "", null)))
+                        .policy(asyncPolicy)
+                        .clock(clock)
+                        .canRun(() -> view.size() > 0)
+                        .meters(meters)
+                        .build()
+                        .start();
                 Gauge.builder("floe.controller.workers", view, FleetView::size)
                         .description("Workers connected to the controller").register(meters);
                 Gauge.builder("floe.controller.queued", admission, Admission::waiting)
@@ -136,7 +159,7 @@ public final class Controller implements AutoCloseable {
                             provisioner.settingsChanged(f.getRevisionId());
                             handlers.execute(provisioner::reconcile);
                         }))
-                        .addService(new InvocationsGrpcService(invoker))
+                        .addService(new InvocationsGrpcService(invoker, async))
                         .addService(new FleetGrpcService(fleet, handlers))
                         .addService(new WorkerLinkGrpcService(fleet, catalog.code(), heartbeatInterval))
                         .intercept(token.check())
@@ -174,7 +197,10 @@ public final class Controller implements AutoCloseable {
 
     private void expireSilentWorkers() {
         try {
-            fleet.expireSilent();
+            for (String workerId : fleet.expireSilent()) {
+                // Calls to a silent worker would otherwise wait for their deadlines (the function's timeout and more).
+                invoker.workerLost(workerId, "no heartbeat for " + heartbeatTimeout.toMillis() + " ms");
+            }
         } catch (RuntimeException e) {
             // A failure must not cancel the periodic task: the next sweep tries again.
             LOG.log(System.Logger.Level.ERROR, "heartbeat sweep failed", e);
@@ -197,6 +223,15 @@ public final class Controller implements AutoCloseable {
      */
     public ClusterToken token() {
         ClusterToken current = token;
+        if (current == null) {
+            throw new IllegalStateException("controller: not started (expected: start() first)");
+        }
+        return current;
+    }
+
+    /** The asynchronous invocation queue, for front ends other than gRPC (e.g. the Lambda REST API). */
+    public AsyncQueue asyncQueue() {
+        AsyncQueue current = async;
         if (current == null) {
             throw new IllegalStateException("controller: not started (expected: start() first)");
         }
@@ -231,12 +266,18 @@ public final class Controller implements AutoCloseable {
         if (server != null) {
             server.shutdown();
         }
+        if (async != null) {
+            // Attempts cut off by the shutdown stay running in the store, and run again on the next start.
+            async.stopDispatching();
+        }
         // The workers' links are long-lived calls: ending them lets the server finish; their
         // channels shut down gracefully, so invocations in flight still get their answers.
         if (fleet != null) {
             fleet.close(SHUTDOWN_GRACE);
         }
         Lifecycles.shutdown(server, SHUTDOWN_GRACE);
+        // After the server, so no call queues into a closed store; attempts still running are queued again on the next start.
+        Lifecycles.closeQuietly(async);
         Lifecycles.shutdown(handlers, SHUTDOWN_GRACE);
         Lifecycles.shutdown(loops, SHUTDOWN_GRACE);
         Lifecycles.closeQuietly(catalog);
@@ -256,6 +297,7 @@ public final class Controller implements AutoCloseable {
         private InstantSource clock = InstantSource.system();
         private ClusterToken token;
         private Admission.Limits admission = Admission.Limits.DEFAULT;
+        private RetryPolicy asyncPolicy = RetryPolicy.LAMBDA_DEFAULT;
 
         private Builder() {}
 
@@ -319,6 +361,12 @@ public final class Controller implements AutoCloseable {
         /** The cluster's token; default the one kept in {@code <dataDir>/token}, made on first start. */
         public Builder token(ClusterToken token) {
             this.token = Check.notNull("token", token);
+            return this;
+        }
+
+        /** Retries, backoff and maximum event age of asynchronous invocations; default Lambda's. */
+        public Builder asyncRetryPolicy(RetryPolicy asyncRetryPolicy) {
+            this.asyncPolicy = Check.notNull("asyncRetryPolicy", asyncRetryPolicy);
             return this;
         }
 

@@ -64,6 +64,10 @@ final class TestWorker implements AutoCloseable {
     private final AtomicInteger nextEnvironment = new AtomicInteger();
     private volatile Link current;
     private volatile boolean full;
+    /** Payloads containing this get a function error back, as from a function that throws. */
+    private volatile String failOn;
+    /** Payloads containing this are never answered, as by a worker that hangs or was cut off. */
+    private volatile String holdOn;
     private volatile boolean sendHeartbeats = true;
 
     TestWorker(String id, int memoryMb, int controllerPort, ClusterToken token) {
@@ -177,6 +181,14 @@ final class TestWorker implements AutoCloseable {
         return current.ended;
     }
 
+    void failOn(String marker) {
+        failOn = marker;
+    }
+
+    void holdOn(String marker) {
+        holdOn = marker;
+    }
+
     void full(boolean value) {
         full = value;
     }
@@ -275,8 +287,20 @@ final class TestWorker implements AutoCloseable {
                 responses.onError(new FloeException(ErrorType.WORKER_FULL, "worker " + id + " is full").toStatus());
                 return;
             }
+            String payload = request.getPayload().toStringUtf8();
+            if (holdOn != null && payload.contains(holdOn)) {
+                return;
+            }
             boolean[] cold = new boolean[1];
             Environment env = take(request.getFunction(), cold);
+            if (failOn != null && payload.contains(failOn)) {
+                report(env.toBuilder().setState(Environment.State.IDLE).build());
+                responses.onNext(InvokeResponse.newBuilder().setRequestId(request.getRequestId()).setFunctionError("Unhandled")
+                        .setErrorType("Function.Test").setPayload(com.google.protobuf.ByteString.copyFromUtf8("{\"errorMessage\":\"failed on purpose\"}"))
+                        .setEnvironmentId(env.getId()).setMemorySizeMb(env.getMemoryMb()).build());
+                responses.onCompleted();
+                return;
+            }
             report(env.toBuilder().setState(Environment.State.IDLE).build());
             // Like a worker that leaves these to the controller: it must fill in worker, function and revision.
             responses.onNext(InvokeResponse.newBuilder()

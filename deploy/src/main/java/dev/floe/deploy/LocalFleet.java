@@ -125,14 +125,14 @@ public final class LocalFleet implements AutoCloseable {
         }
 
         /** Further settings for every worker (keep-alive, freeze grace...). */
-        /** Settings for the controller beyond the ones above, e.g. its admission limits. */
-        public Builder controllerTuning(UnaryOperator<Controller.Builder> controllerTuning) {
-            this.controllerTuning = Check.notNull("controllerTuning", controllerTuning);
+        public Builder workerTuning(UnaryOperator<Worker.Builder> workerTuning) {
+            this.workerTuning = Check.notNull("workerTuning", workerTuning);
             return this;
         }
 
-        public Builder workerTuning(UnaryOperator<Worker.Builder> workerTuning) {
-            this.workerTuning = Check.notNull("workerTuning", workerTuning);
+        /** Further settings for the controller (admission limits, the asynchronous retry policy...). */
+        public Builder controllerTuning(UnaryOperator<Controller.Builder> controllerTuning) {
+            this.controllerTuning = Check.notNull("controllerTuning", controllerTuning);
             return this;
         }
 

@@ -22,7 +22,7 @@ final class ServerCommands {
 
     static int up(List<String> argv, Cli cli) throws Exception {
         Args args = Args.parse("up", argv, controllerTuningSpec(workerTuningSpec()).value("workers").value("port").value("host").value("data")
-                .value("worker-memory").value("endpoint").value("token-file"));
+                .value("worker-memory").value("endpoint").value("token-file").value("async-retries").value("async-max-age"));
         args.positional(0, "no arguments");
         int workers = args.integer("workers", 1, 64, 2);
         Path data = dataDir(args, cli, "");
@@ -35,7 +35,7 @@ final class ServerCommands {
                 .workerMemoryMb(args.integer("worker-memory", 128, 16 * 1024 * 1024, defaultWorkerMemoryMb(workers)))
                 .sandbox(sandbox(args))
                 .workerTuning(b -> tune(b, args))
-                .controllerTuning(b -> tuneController(b, args))
+                .controllerTuning(b -> tuneController(b, args).asyncRetryPolicy(asyncPolicy(args)))
                 .start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(() -> {
             cli.err().println("floe: stopping: retiring every environment");
@@ -55,7 +55,7 @@ final class ServerCommands {
 
     static int controller(List<String> argv, Cli cli) throws Exception {
         Args args = Args.parse("controller", argv, controllerTuningSpec(new Args.Spec()).value("port").value("host").value("data")
-                .value("heartbeat-timeout").value("endpoint").value("token-file"));
+                .value("heartbeat-timeout").value("endpoint").value("token-file").value("async-retries").value("async-max-age"));
         args.positional(0, "no arguments");
         Path data = dataDir(args, cli, "controller");
         Controller.Builder builder = Controller.builder()
@@ -63,7 +63,8 @@ final class ServerCommands {
                 .bindHost(args.value("host", "0.0.0.0"))
                 .dataDir(data)
                 .heartbeatTimeout(Duration.ofMillis(args.integer("heartbeat-timeout", 100, 600_000, 5_000)))
-                .token(cli.tokenOrCreate(args));
+                .token(cli.tokenOrCreate(args))
+                .asyncRetryPolicy(asyncPolicy(args));
         Controller controller = tuneController(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(controller::close));
         cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
@@ -161,6 +162,14 @@ final class ServerCommands {
             List<String> allowed = java.util.Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
             throw new UsageException("--" + name + ": \"" + value + "\" (expected one of: " + String.join(", ", allowed) + ")");
         }
+    }
+
+    /** --async-retries (0..2, default 2) and --async-max-age (seconds, 60..21600, default 6 h), as Lambda's settings. */
+    static dev.floe.controller.async.RetryPolicy asyncPolicy(Args args) {
+        dev.floe.controller.async.RetryPolicy d = dev.floe.controller.async.RetryPolicy.LAMBDA_DEFAULT;
+        return new dev.floe.controller.async.RetryPolicy(args.integer("async-retries", 0, 2, d.retries()), d.retryDelay(),
+                d.throttleDelay(), d.maxThrottleDelay(),
+                Duration.ofSeconds(args.integer("async-max-age", 60, 21_600, (int) d.maxEventAge().toSeconds())));
     }
 
     /** --data, else ~/.floe (and a subdirectory for a lone controller or worker). */

@@ -43,7 +43,8 @@ class ControllerRestartTest {
         try {
             Map<String, String> environmentOf = new HashMap<>();
             try (FloeClient client = FloeClient.connect(new HostPort("127.0.0.1", port), token)) {
-                Await.until(Duration.ofSeconds(20), "the worker registers", worker::registered);
+                // The controller tells the worker it is registered just before it enters the view: wait for the view.
+                Await.until(Duration.ofSeconds(20), "the worker is in the controller's view", () -> client.workers().size() == 1);
                 for (int i = 0; i < FUNCTIONS; i++) {
                     // Several environments, so that some share the event loop the link reconnects on.
                     client.createFunction("f" + i, ProbeFunction.zip(),

@@ -97,6 +97,8 @@ public final class Cli {
                 case "envs" -> envs(rest);
                 case "workers" -> workers(rest);
                 case "top" -> top(rest);
+                case "invocation" -> new AsyncCommands(this).invocation(rest);
+                case "dlq" -> new AsyncCommands(this).deadLetters(rest);
                 default -> throw new UsageException("unknown command '" + command + "' (expected one of: "
                         + String.join(", ", commands()) + "; see floe help)");
             };
@@ -117,7 +119,7 @@ public final class Cli {
 
     private List<String> commands() {
         List<String> names = new java.util.ArrayList<>(extra.keySet());
-        names.addAll(List.of("fn", "invoke", "envs", "workers", "top"));
+        names.addAll(List.of("fn", "invoke", "envs", "workers", "top", "invocation", "dlq"));
         return names;
     }
 
@@ -134,6 +136,7 @@ public final class Cli {
                                                              a worker alone, for another machine
                   (up and controller also take --concurrency N (invocations at once, default 1000), --queue N (waiting, default 10000)
                    and --queue-wait MS (how long one waits for a slot or for room before TooManyRequestsException, default 1000))
+                  (up and controller also take --async-retries 0..2 and --async-max-age S for asynchronous invocations)
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
                    --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
                   bench [--warm N] [--cold N]                Floe's latencies beside the bare mechanism's
@@ -141,6 +144,7 @@ public final class Cli {
                                                              worker processes under many functions, per placement policy
                   chaos [--workers N] [--rounds N] [--callers N] [--settle S] [--no-netns] [--keep]
                                                              kill workers and the controller, cut links, count (root)
+                  bench-async [--events N] [--singles N]     how fast asynchronous invocations are durably accepted, beside bare SQLite
                   fn create NAME --code DIR|ZIP --handler H [--runtime provided] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                                 [--reserved N|none] [--provisioned N]   (concurrency alone makes no new revision)
@@ -148,6 +152,10 @@ public final class Cli {
                   fn ls [--json]
                   fn rm NAME
                   invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json]
+                  invoke NAME --async [--payload JSON | --payload-file FILE | --payload-lines FILE]
+                                                             queue invocations (one per line of FILE); prints one id per line
+                  invocation get ID [--json]                 an asynchronous invocation's status, attempts and result
+                  dlq NAME [--limit N] [--json]              the function's dead-letter list
                   envs [--function NAME] [--json]
                   workers [--json]
                   top [--function NAME] [--once]             workers and environments (busy / thawed / frozen), live""");
@@ -295,8 +303,11 @@ public final class Cli {
 
     private int invoke(List<String> argv) {
         Args args = Args.parse("invoke", argv, connectionOptions().value("payload").value("payload-file")
-                .flag("tail").flag("json"));
+                .flag("tail").flag("json").flag("async").value("payload-lines"));
         String name = args.positional(1, "one function name").getFirst();
+        if (args.flag("async") || args.has("payload-lines")) {
+            return new AsyncCommands(this).invoke(name, args);
+        }
         if (args.has("payload") && args.has("payload-file")) {
             throw new UsageException("give --payload or --payload-file, not both");
         }
@@ -319,7 +330,7 @@ public final class Cli {
         }
     }
 
-    private byte[] payload(Args args) {
+    byte[] payload(Args args) {
         byte[] payload;
         String source;
         if (args.has("payload-file")) {
@@ -558,7 +569,7 @@ public final class Cli {
         }
     }
 
-    private FloeClient connect(Args args) {
+    FloeClient connect(Args args) {
         endpoint = endpoint(args);
         return FloeClient.connect(endpoint, requireToken(args));
     }
@@ -609,7 +620,7 @@ public final class Cli {
         return Optional.ofNullable(args.integer(name, 0, Integer.MAX_VALUE, null));
     }
 
-    private static String instant(Timestamp t) {
+    static String instant(Timestamp t) {
         if (t.getSeconds() == 0 && t.getNanos() == 0) {
             return "-";
         }

@@ -34,7 +34,13 @@ public final class SqliteFunctionStore implements FunctionStore {
     /** Opens (creating if needed) the database at {@code file}. */
     public static SqliteFunctionStore open(Path file) {
         try {
-            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            // IMMEDIATE: a transaction takes the write lock when it begins, waiting (busy_timeout) for
+            // another connection's writer (the async queue's) instead of failing with SQLITE_BUSY
+            // when a read inside it would have to become a write after that writer committed.
+            org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+            config.setTransactionMode(org.sqlite.SQLiteConfig.TransactionMode.IMMEDIATE);
+            config.setBusyTimeout(5000);
+            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), config.toProperties());
             try {
                 migrate(db);
                 return new SqliteFunctionStore(db);

@@ -1,24 +1,34 @@
 package dev.floe.controller.grpc;
 
+import dev.floe.controller.async.AsyncQueue;
 import dev.floe.controller.invoke.InvokeCall;
 import dev.floe.controller.invoke.Invoker;
+import dev.floe.proto.AsyncInvocation;
+import dev.floe.proto.GetInvocationRequest;
 import dev.floe.proto.InvocationsGrpc;
+import dev.floe.proto.InvokeAsyncRequest;
+import dev.floe.proto.InvokeAsyncResponse;
 import dev.floe.proto.InvokeRequest;
 import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.ListDeadLettersRequest;
+import dev.floe.proto.ListDeadLettersResponse;
 import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The {@code Invocations} service. The call returns its thread at once; the answer is sent when the
- * worker's arrives. A caller that cancels cancels the worker call too.
+ * The {@code Invocations} service. A synchronous call returns its thread at once; the answer is sent
+ * when the worker's arrives. A caller that cancels cancels the worker call too. Asynchronous calls
+ * go to the {@link AsyncQueue}.
  */
 public final class InvocationsGrpcService extends InvocationsGrpc.InvocationsImplBase {
     private final Invoker invoker;
+    private final AsyncQueue async;
 
-    public InvocationsGrpcService(Invoker invoker) {
+    public InvocationsGrpcService(Invoker invoker, AsyncQueue async) {
         this.invoker = invoker;
+        this.async = async;
     }
 
     @Override
@@ -42,5 +52,24 @@ public final class InvocationsGrpcService extends InvocationsGrpc.InvocationsImp
                 // the caller went away between the check and the answer; nobody is left to tell
             }
         });
+    }
+
+    @Override
+    public void invokeAsync(InvokeAsyncRequest request, StreamObserver<InvokeAsyncResponse> responses) {
+        Replies.unary(responses, () -> InvokeAsyncResponse.newBuilder()
+                .addAllInvocationIds(async.submitAll(request.getFunction(), request.getQualifier(), request.getPayloadsList()))
+                .build());
+    }
+
+    @Override
+    public void getInvocation(GetInvocationRequest request, StreamObserver<AsyncInvocation> responses) {
+        Replies.unary(responses, () -> async.get(request.getInvocationId()));
+    }
+
+    @Override
+    public void listDeadLetters(ListDeadLettersRequest request, StreamObserver<ListDeadLettersResponse> responses) {
+        Replies.unary(responses, () -> ListDeadLettersResponse.newBuilder()
+                .addAllInvocations(async.deadLetters(request.getFunction(), request.getLimit()))
+                .build());
     }
 }

@@ -17,11 +17,13 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Timer;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -47,6 +49,8 @@ public final class Invoker {
     private final WorkerClient workers;
     private final InvokeMetrics metrics;
     private final Admission admission;
+    /** Worker id to the invocations waiting for its answer, so that losing the worker fails them at once. */
+    private final Map<String, Set<Attempts>> waiting = new ConcurrentHashMap<>();
 
     public Invoker(FunctionCatalog functions, FleetView fleet, Placement placement, WorkerClient workers,
             InvokeMetrics metrics, Admission admission) {
@@ -100,6 +104,18 @@ public final class Invoker {
             result.completeExceptionally(e);
         }
         return result;
+    }
+
+    /**
+     * The worker left the fleet (e.g. no heartbeat within the timeout): every invocation waiting for
+     * its answer fails now with {@code ServiceUnavailableException}, rather than when its deadline
+     * passes. It is not placed again: it may have run, so whether to retry is the caller's call.
+     */
+    public void workerLost(String workerId, String why) {
+        Set<Attempts> lost = waiting.remove(workerId);
+        if (lost != null) {
+            lost.forEach(a -> a.lost(workerId, why));
+        }
     }
 
     /**
@@ -203,6 +219,7 @@ public final class Invoker {
             String workerId = decision.get().workerId();
             metrics.placed(decision.get().kind());
             tried.add(workerId);
+            waiting.computeIfAbsent(workerId, id -> ConcurrentHashMap.newKeySet()).add(this);
             WarmPromise promise = decision.get().kind() == Placement.Kind.WARM ? fleet.promise(workerId, revisionId) : null;
             CompletableFuture<InvokeResponse> attempt = workers.invoke(workerId, request, deadline);
             current = attempt;
@@ -210,6 +227,10 @@ public final class Invoker {
                 attempt.cancel(false);
             }
             attempt.whenComplete((response, failure) -> {
+                waiting.computeIfPresent(workerId, (id, set) -> {
+                    set.remove(this);
+                    return set.isEmpty() ? null : set;
+                });
                 if (promise != null) {
                     promise.release();
                 }
@@ -245,6 +266,17 @@ public final class Invoker {
                     result.completeExceptionally(refusal);
                 }
             });
+        }
+
+        void lost(String workerId, String why) {
+            if (result.completeExceptionally(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "worker " + workerId
+                    + " was lost while running invocation " + request.getRequestId() + " of " + function.getName() + " (" + why
+                    + "); it may or may not have run: retry it if that is safe"))) {
+                CompletableFuture<InvokeResponse> attempt = current;
+                if (attempt != null) {
+                    attempt.cancel(false);
+                }
+            }
         }
 
         private InvokeResponse completed(InvokeResponse response, String workerId) {
