@@ -54,7 +54,10 @@ class ThrottlingTest {
 
         assertEquals(ErrorType.TOO_MANY_REQUESTS, refused.type());
         assertEquals(WAIT, refused.retryAfter().orElseThrow(), "the hint crosses gRPC");
-        assertEquals("the fleet is full: no worker has room for late (128 MB) now; retry after 300 ms", refused.getMessage());
+        // The view may still hold an idle environment the worker has just retired to make room for hog:
+        // then the controller tried the worker, which said it was full, and the message names it.
+        assertTrue(refused.getMessage().startsWith("the fleet is full: no worker has room for late (128 MB) now"), refused.getMessage());
+        assertTrue(refused.getMessage().endsWith("; retry after 300 ms"), refused.getMessage());
         Result cli = cliInvoke("late");
         assertEquals(1, cli.status());
         assertTrue(cli.err().contains("TooManyRequestsException"), cli.err());
