@@ -88,7 +88,8 @@ public final class Worker implements AutoCloseable {
             metrics = new WorkerMetrics(config.meters, config.id);
             EnvironmentHost host = new EnvironmentHost(config.id, config.region, sandbox, code, new RuntimeApiServer(blocking),
                     blocking, sandbox.environmentsDir(), config.freezeGrace, config.initTimeout, Duration.ofSeconds(60),
-                    InstantSource.system(), System::nanoTime, metrics);
+                    InstantSource.system(), System::nanoTime, metrics,
+                    dev.floe.worker.runtime.Runtimes.install(data.resolve("runtimes")));
             ControllerLink[] linkRef = new ControllerLink[1];
             pool = EnvironmentPool.builder()
                     .host(host).loops(loops).memoryBudgetMb(config.memoryMb)

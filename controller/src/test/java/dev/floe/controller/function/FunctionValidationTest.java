@@ -75,7 +75,7 @@ class FunctionValidationTest {
 
     @Test
     void unknownRuntime() {
-        invalid("runtime: \"python3.12\" (expected: provided)",
+        invalid("runtime: \"python3.12\" (expected: provided, python3, nodejs, java25 or java21)",
                 () -> create("f", PROVIDED.toBuilder().setRuntime("python3.12").build()));
     }
 

@@ -68,7 +68,8 @@ final class PoolFixture implements AutoCloseable {
         this.metrics = new WorkerMetrics(new SimpleMeterRegistry(), workerId);
         EnvironmentHost host = new EnvironmentHost(workerId, "us-east-1", sandbox, cache, new RuntimeApiServer(blocking),
                 blocking, sandbox.environmentsDir(), freezeGrace, Duration.ofSeconds(10), startTimeout,
-                InstantSource.system(), System::nanoTime, metrics);
+                InstantSource.system(), System::nanoTime, metrics,
+                dev.floe.worker.runtime.Runtimes.install(data.resolve("runtimes")));
         this.pool = EnvironmentPool.builder()
                 .host(host).loops(loops).memoryBudgetMb(budgetMb).keepAlive(keepAlive)
                 .sweepInterval(Duration.ofMillis(50))
