@@ -10,7 +10,8 @@
  *   3. starts a new session, so its process group is its own and a terminal's signals miss it;
  *   4. in private mount and IPC namespaces, mounts its private /tmp (a loop-mounted ext4 image, or a
  *      tmpfs) also at /var/tmp and /dev/shm, the function's code read-only at TASK_ROOT, a managed
- *      runtime's files read-only at /var/runtime, and a /proc that shows only the environment's own processes;
+ *      runtime's files read-only at /var/runtime, bash as /bin/sh (as on Amazon Linux), and a /proc
+ *      that shows only the environment's own processes;
  *   5. limits its open files to Lambda's 1,024 and becomes the environment's own unprivileged user: no
  *      groups, no capabilities, no way to gain any;
  *   6. asks the kernel to kill it if the worker dies (parent-death signal), and execs the runtime,
@@ -196,6 +197,19 @@ static void bind_read_only(const char *source, const char *place, const char *wh
     }
 }
 
+/*
+ * Lambda's Amazon Linux has bash as /bin/sh, and custom runtimes written for it rely on that (the
+ * documented tutorial's bootstrap starts "#!/bin/sh" and says "set -euo pipefail" and "source"): where
+ * the machine has bash, it is the environment's /bin/sh too.
+ */
+static void bash_as_sh(void) {
+    struct stat st;
+    if (stat("/bin/bash", &st) < 0 || !S_ISREG(st.st_mode) || stat("/bin/sh", &st) < 0) {
+        return;
+    }
+    bind_read_only("/bin/bash", "/bin/sh", "binding /bin/bash at");
+}
+
 static void private_mounts(const char *kind, const char *source, const char *megabytes, const char *code,
                            const char *root, const char *runtime) {
     if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0) {
@@ -229,6 +243,7 @@ static void private_mounts(const char *kind, const char *source, const char *meg
     }
     also_at("/var/tmp");
     also_at("/dev/shm");
+    bash_as_sh();
     /* A /proc of its own: the same processes, but each user sees only its own (no other cmdlines, mounts). */
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0) {
         fail("mounting", "/proc");

@@ -153,6 +153,12 @@ final class PoolFixture implements AutoCloseable {
                 () -> stateOf(environmentId) == state);
     }
 
+    /** Waits until an environment has asked for its next invocation (IDLE, or FROZEN after the grace). */
+    void awaitWarm(String environmentId) {
+        Await.until(Duration.ofSeconds(10), "environment " + environmentId + " warm",
+                () -> stateOf(environmentId) != null && stateOf(environmentId).isWarm());
+    }
+
     /** Waits until an environment of {@code function} is running an invocation. */
     void awaitBusy(Function function) {
         Await.until(Duration.ofSeconds(10), function.getName() + " busy", () -> events.stream()

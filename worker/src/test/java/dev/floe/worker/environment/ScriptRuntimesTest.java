@@ -116,6 +116,7 @@ class ScriptRuntimesTest {
         String requestId = UUID.randomUUID().toString();
 
         InvocationResult first = fixture.invokeAsync(function, "{}", false, requestId).join();
+        fixture.awaitWarm(first.environmentId());
         InvocationResult second = fixture.invokeAsync(function, "{}", true).join();
 
         assertEquals("", first.functionError(), PoolFixture.body(first));
@@ -140,9 +141,10 @@ class ScriptRuntimesTest {
     @EnumSource(Language.class)
     void anErrorTheHandlerThrowsIsReportedWithItsTypeMessageAndStack(Language language) {
         Function function = deploy(language, "failing", 3);
-        fixture.invoke(function, "{}");
+        fixture.awaitWarm(fixture.invoke(function, "{}").environmentId());
 
         InvocationResult failed = fixture.invoke(function, "{\"op\":\"fail\",\"why\":\"no name\"}");
+        fixture.awaitWarm(failed.environmentId());
 
         assertEquals("Unhandled", failed.functionError());
         assertEquals(language.errorType, failed.errorType());
@@ -159,7 +161,7 @@ class ScriptRuntimesTest {
     @EnumSource(Language.class)
     void aCrashIsAnExitErrorAndTheNextInvocationStartsCold(Language language) {
         Function function = deploy(language, "crashing", 3);
-        fixture.invoke(function, "{}");
+        fixture.awaitWarm(fixture.invoke(function, "{}").environmentId());
 
         InvocationResult crashed = fixture.invoke(function, "{\"op\":\"crash\"}");
 
