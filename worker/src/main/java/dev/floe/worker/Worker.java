@@ -54,6 +54,7 @@ public final class Worker implements AutoCloseable {
     private EventLoopGroup loops;
     private ExecutorService blocking;
     private Sandbox sandbox;
+    private dev.floe.worker.runtime.Runtimes runtimes;
     private ManagedChannel controller;
     private EnvironmentPool pool;
     private Server server;
@@ -89,7 +90,7 @@ public final class Worker implements AutoCloseable {
             EnvironmentHost host = new EnvironmentHost(config.id, config.region, sandbox, code, new RuntimeApiServer(blocking),
                     blocking, sandbox.environmentsDir(), config.freezeGrace, config.initTimeout, Duration.ofSeconds(60),
                     InstantSource.system(), System::nanoTime, metrics,
-                    dev.floe.worker.runtime.Runtimes.install(data.resolve("runtimes")));
+                    runtimes = dev.floe.worker.runtime.Runtimes.install(data.resolve("runtimes"), blocking));
             ControllerLink[] linkRef = new ControllerLink[1];
             pool = EnvironmentPool.builder()
                     .host(host).loops(loops).memoryBudgetMb(config.memoryMb)
@@ -165,6 +166,7 @@ public final class Worker implements AutoCloseable {
         Lifecycles.closeQuietly(link);
         Lifecycles.shutdown(server, Duration.ofSeconds(5));
         Lifecycles.closeQuietly(pool);
+        Lifecycles.closeQuietly(runtimes);
         Lifecycles.closeQuietly(sandbox);
         Lifecycles.shutdown(controller, Duration.ofSeconds(5));
         Lifecycles.shutdown(loops, Duration.ofSeconds(5));

@@ -133,7 +133,7 @@ public final class Cli {
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
                    --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
                   bench [--warm N] [--cold N]                Floe's latencies beside the bare mechanism's
-                  fn create NAME --code DIR|ZIP --handler H [--runtime provided] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
+                  fn create NAME --code DIR|ZIP|JAR --handler H [--runtime provided|python3|nodejs|java25|java21] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn get NAME [--json]
                   fn ls [--json]
@@ -169,7 +169,7 @@ public final class Cli {
     private int fnCreate(List<String> argv) {
         Args args = Args.parse("fn create", argv, configOptions());
         String name = args.positional(1, "one function name").getFirst();
-        byte[] code = readCode(args.required("code", "DIR|ZIP (the function's code: a directory or a zip with a bootstrap)"));
+        byte[] code = readCode(args.required("code", "DIR|ZIP|JAR (the function's code: a directory, a zip or a jar)"));
         FunctionConfig.Builder config = FunctionConfig.newBuilder()
                 .setRuntime(args.value("runtime", "provided"))
                 .setHandler(args.required("handler", "HANDLER (passed to the runtime as _HANDLER)"))

@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A worker's managed runtimes: their files, installed once under the worker's data directory (readable
@@ -22,7 +24,7 @@ import java.util.Optional;
  * class files built for 21 run unchanged on 25, so a function written for Lambda's java21 behaves the
  * same apart from the JVM's own version ({@code java.version} says which).
  */
-public final class Runtimes {
+public final class Runtimes implements AutoCloseable {
     /** Where a managed runtime's files appear inside an environment, as in Lambda ({@code LAMBDA_RUNTIME_DIR}). */
     public static final Path RUNTIME_ROOT = Path.of("/var/runtime");
     /** The jars of the Java runtime interface client, copied beside this class by the build. */
@@ -41,14 +43,25 @@ public final class Runtimes {
 
     private final Path directory;
     private final Map<ManagedRuntime, Path> interpreters;
+    /** The JDK that made the java runtimes' class archive; only its JVMs may map it. */
+    private volatile Path archivedWith;
+    private final JavaClassArchive.Training training = new JavaClassArchive.Training();
 
-    private Runtimes(Path directory, Map<ManagedRuntime, Path> interpreters) {
+    private final Executor background;
+    private final AtomicBoolean archiveRequested = new AtomicBoolean();
+
+    private Runtimes(Path directory, Map<ManagedRuntime, Path> interpreters, Executor background) {
         this.directory = directory;
         this.interpreters = interpreters;
+        this.background = background;
     }
 
-    /** Installs every runtime's files under {@code directory} and finds the interpreters. Blocking. */
-    public static Runtimes install(Path directory) throws IOException {
+    /**
+     * Installs every runtime's files under {@code directory} and finds the interpreters. Blocking.
+     *
+     * @param background runs the java runtimes' class archive training, on the first java cold start
+     */
+    public static Runtimes install(Path directory, Executor background) throws IOException {
         Files.createDirectories(directory);
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
         for (ManagedRuntime runtime : ManagedRuntime.values()) {
@@ -63,6 +76,8 @@ public final class Runtimes {
                 for (String jar : JAVA_JARS) {
                     copy("java/" + jar, lib.resolve(jar));
                 }
+                // An archive of a previous run names jars that were just replaced: it is made again.
+                Files.deleteIfExists(target.resolve(JavaClassArchive.FILE));
             } else {
                 for (String file : runtime.files()) {
                     copy(runtime.wireName() + "/" + file, target.resolve(file));
@@ -75,7 +90,23 @@ public final class Runtimes {
         Optional<Path> java25 = Jdks.find(25);
         java25.ifPresent(p -> found.put(ManagedRuntime.JAVA25, p));
         Jdks.find(21).or(() -> java25).ifPresent(p -> found.put(ManagedRuntime.JAVA21, p));
-        return new Runtimes(directory, found);
+        return new Runtimes(directory, found, background);
+    }
+
+    /**
+     * Makes the java runtimes' class-data archive with java25's JDK (a training run of about a second of
+     * CPU); until it exists, java environments start without it. Blocking: call it off the event loops.
+     * {@link #launch} asks for it on the first java cold start.
+     *
+     * @return whether the archive was made
+     */
+    public boolean makeJavaClassArchive() {
+        Path java = interpreters.get(ManagedRuntime.JAVA25);
+        if (java == null || !JavaClassArchive.make(directory.resolve("java"), java, training)) {
+            return false;
+        }
+        archivedWith = java;
+        return true;
     }
 
     /** The interpreter each managed runtime runs on here; a runtime missing from it cannot start on this worker. */
@@ -115,7 +146,15 @@ public final class Runtimes {
                 command.add(runtimeRoot.resolve("bootstrap.py").toString());
             }
             case NODEJS -> command.add(runtimeRoot.resolve("index.mjs").toString());
-            default -> command.addAll(JavaOptions.of(runtimeRoot, memoryMb, handler));
+            default -> {
+                if (archiveRequested.compareAndSet(false, true)) {
+                    // The first java environment starts without the archive; the next ones map it.
+                    background.execute(this::makeJavaClassArchive);
+                }
+                Path archive = interpreter.equals(archivedWith) && Files.isRegularFile(directoryOf(runtime).resolve(JavaClassArchive.FILE))
+                        ? runtimeRoot.resolve(JavaClassArchive.FILE) : null;
+                command.addAll(JavaOptions.of(runtimeRoot, memoryMb, archive, handler));
+            }
         }
         return new Launch(directoryOf(runtime), List.copyOf(command), vars);
     }
@@ -126,6 +165,12 @@ public final class Runtimes {
             throw new IllegalArgumentException("runtime: provided (expected: a managed runtime; provided has no files of Floe's)");
         }
         return directory.resolve(runtime.isJava() ? "java" : runtime.wireName());
+    }
+
+    /** Stops a training run still going; the files stay for the next start. */
+    @Override
+    public void close() {
+        training.close();
     }
 
     private static Optional<Path> firstExecutable(String... candidates) {

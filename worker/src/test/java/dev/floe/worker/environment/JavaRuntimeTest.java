@@ -11,6 +11,10 @@ import dev.floe.worker.environment.javafn.Counter;
 import dev.floe.worker.environment.javafn.Shouter;
 import java.io.IOException;
 import java.io.InputStream;
+import dev.floe.testing.Await;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -65,6 +69,22 @@ class JavaRuntimeTest {
         assertFalse(second.cold());
         assertEquals(2.0, fixture.json(second).get("count"));
         assertTrue(second.logTail().contains("counted 2"), second.logTail());
+    }
+
+    @Test
+    void afterTheFirstColdStartJavaEnvironmentsMapTheRuntimesClassArchive() {
+        Function first = deploy("java25", "first", Counter.class.getName(), 10);
+        Function later = deploy("java25", "later", Counter.class.getName(), 10);
+        Path archive = fixture.data.resolve("runtimes/java/runtime.jsa");
+
+        InvocationResult before = fixture.invoke(first, "{}");
+        Await.until(Duration.ofSeconds(60), "the class archive", () -> Files.isRegularFile(archive));
+        InvocationResult after = fixture.invoke(later, "{}");
+
+        assertFalse(String.valueOf(fixture.json(before).get("jvmArguments")).contains("SharedArchiveFile"));
+        assertTrue(String.valueOf(fixture.json(after).get("jvmArguments")).contains("-XX:SharedArchiveFile="
+                + fixture.sandbox.runtimeRoot(archive.getParent()).resolve("runtime.jsa")), fixture.json(after).toString());
+        assertEquals(1.0, fixture.json(after).get("count"));
     }
 
     @Test

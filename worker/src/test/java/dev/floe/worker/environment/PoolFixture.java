@@ -40,6 +40,7 @@ final class PoolFixture implements AutoCloseable {
     final Sandbox sandbox;
     final EnvironmentPool pool;
     final WorkerMetrics metrics;
+    final dev.floe.worker.runtime.Runtimes runtimes;
     final List<EnvironmentView> events = new CopyOnWriteArrayList<>();
     private final Path packages;
     private final EventLoopGroup loops;
@@ -69,7 +70,7 @@ final class PoolFixture implements AutoCloseable {
         EnvironmentHost host = new EnvironmentHost(workerId, "us-east-1", sandbox, cache, new RuntimeApiServer(blocking),
                 blocking, sandbox.environmentsDir(), freezeGrace, Duration.ofSeconds(10), startTimeout,
                 InstantSource.system(), System::nanoTime, metrics,
-                dev.floe.worker.runtime.Runtimes.install(data.resolve("runtimes")));
+                runtimes = dev.floe.worker.runtime.Runtimes.install(data.resolve("runtimes"), blocking));
         this.pool = EnvironmentPool.builder()
                 .host(host).loops(loops).memoryBudgetMb(budgetMb).keepAlive(keepAlive)
                 .sweepInterval(Duration.ofMillis(50))
@@ -173,6 +174,7 @@ final class PoolFixture implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
+        runtimes.close();
         sandbox.close();
         loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         blocking.close();

@@ -34,6 +34,7 @@ public class Counter implements RequestHandler<Map<String, Object>, Map<String, 
         answer.put("memory", context.getMemoryLimitInMB());
         answer.put("remaining", context.getRemainingTimeInMillis());
         answer.put("java", System.getProperty("java.specification.version"));
+        answer.put("jvmArguments", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
         return answer;
     }
 }
