@@ -133,6 +133,7 @@ public final class Cli {
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
                    --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
                   bench [--warm N] [--cold N]                Floe's latencies beside the bare mechanism's
+                  bench-runtimes [--warm N] [--cold N]       each runtime's cold and warm starts beside its floors
                   fn create NAME --code DIR|ZIP|JAR --handler H [--runtime provided|python3|nodejs|java25|java21] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn get NAME [--json]
