@@ -60,12 +60,12 @@ final class RuntimeBenchmark {
     private static int measure(Cli cli, Path data, Runtimes plain, int warm, int cold) throws Exception {
         PrintStream log = cli.err();
         List<Subject> subjects = subjects(plain);
-        Path archive = data.resolve("fleet/workers/worker-0/runtimes/java/runtime.jsa");
         Map<String, double[]> rows = new LinkedHashMap<>();
         log.println("bench-runtimes: " + cold + " cold and " + warm + " warm invocations per runtime, each beside its floor");
         try (LocalFleet fleet = LocalFleet.builder().workers(1).port(0).dataDir(data.resolve("fleet")).workerMemoryMb(8192)
                 .start().awaitRegistered(Duration.ofSeconds(30));
              FloeClient client = fleet.client()) {
+            Path archive = data.resolve("fleet/workers").resolve(fleet.workers().getFirst().id()).resolve("runtimes/java/runtime.jsa");
             int n = 0;
             for (Subject s : subjects) {
                 log.println("  " + s.label() + "...");
