@@ -65,6 +65,8 @@ public final class Environment implements RuntimeEndpoint {
     private boolean answered;
     private long spawnedNanos;
     private boolean launching;
+    /** A streamed response collected for a caller that takes no chunks. */
+    private java.io.ByteArrayOutputStream streamedBody;
     /** How the runtime starts, decided once the code is here. */
     private Runtimes.Launch launchPlan;
     private double initDurationMs;
@@ -348,6 +350,46 @@ public final class Environment implements RuntimeEndpoint {
         answered = true;
         if (!failedForMemory()) {
             finish(current, body, "", "");
+        }
+        return Reply.ACCEPTED;
+    }
+
+    @Override
+    public void streamStarted(String requestId) {
+        if (expects(requestId)) {
+            streamedBody = new java.io.ByteArrayOutputStream();
+        }
+    }
+
+    @Override
+    public void streamChunk(String requestId, byte[] chunk) {
+        if (!expects(requestId)) {
+            return;
+        }
+        var chunks = current.request().chunks();
+        if (chunks != null) {
+            chunks.accept(chunk);
+        } else if (streamedBody != null) {
+            streamedBody.writeBytes(chunk);
+        }
+    }
+
+    @Override
+    public Reply streamEnded(String requestId, String errorType, byte[] errorBody) {
+        Reply refusal = checkAnswerable(requestId);
+        if (refusal != null) {
+            return refusal;
+        }
+        answered = true;
+        byte[] body = streamedBody == null ? new byte[0] : streamedBody.toByteArray();
+        streamedBody = null;
+        if (!failedForMemory()) {
+            if (errorType.isEmpty()) {
+                finish(current, body, "", "");
+            } else {
+                String type = Failures.errorTypeOf(errorBody, errorType);
+                finish(current, Failures.errorBody(errorBody, type), Failures.UNHANDLED, type);
+            }
         }
         return Reply.ACCEPTED;
     }
