@@ -43,8 +43,6 @@ public final class Runtimes implements AutoCloseable {
 
     private final Path directory;
     private final Map<ManagedRuntime, Path> interpreters;
-    /** The JDK that made the java runtimes' class archive; only its JVMs may map it. */
-    private volatile Path archivedWith;
     private final JavaClassArchive.Training training = new JavaClassArchive.Training();
 
     private final Executor background;
@@ -102,11 +100,7 @@ public final class Runtimes implements AutoCloseable {
      */
     public boolean makeJavaClassArchive() {
         Path java = interpreters.get(ManagedRuntime.JAVA25);
-        if (java == null || !JavaClassArchive.make(directory.resolve("java"), java, training)) {
-            return false;
-        }
-        archivedWith = java;
-        return true;
+        return java != null && JavaClassArchive.make(directory.resolve("java"), java, training);
     }
 
     /** The interpreter each managed runtime runs on here; a runtime missing from it cannot start on this worker. */
@@ -151,7 +145,9 @@ public final class Runtimes implements AutoCloseable {
                     // The first java environment starts without the archive; the next ones map it.
                     background.execute(this::makeJavaClassArchive);
                 }
-                Path archive = interpreter.equals(archivedWith) && Files.isRegularFile(directoryOf(runtime).resolve(JavaClassArchive.FILE))
+                // Only java25's JDK makes the archive (install removes an older one), and only its JVMs may map it.
+                Path archive = interpreter.equals(interpreters.get(ManagedRuntime.JAVA25))
+                        && Files.isRegularFile(directoryOf(runtime).resolve(JavaClassArchive.FILE))
                         ? runtimeRoot.resolve(JavaClassArchive.FILE) : null;
                 command.addAll(JavaOptions.of(runtimeRoot, memoryMb, archive, handler));
             }
