@@ -139,7 +139,7 @@ public final class Cli {
                   fn get NAME [--json]
                   fn ls [--json]
                   fn rm NAME
-                  invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json]
+                  invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json | --stream]
                   envs [--function NAME] [--json]
                   workers [--json]""");
     }
@@ -279,12 +279,18 @@ public final class Cli {
 
     private int invoke(List<String> argv) {
         Args args = Args.parse("invoke", argv, connectionOptions().value("payload").value("payload-file")
-                .flag("tail").flag("json"));
+                .flag("tail").flag("json").flag("stream"));
         String name = args.positional(1, "one function name").getFirst();
         if (args.has("payload") && args.has("payload-file")) {
             throw new UsageException("give --payload or --payload-file, not both");
         }
         byte[] payload = payload(args);
+        if (args.flag("stream") && args.flag("json")) {
+            throw new UsageException("give --stream or --json, not both");
+        }
+        if (args.flag("stream")) {
+            return invokeStream(args, name, payload);
+        }
         try (FloeClient client = connect(args)) {
             InvokeResponse response = client.invoke(InvokeRequest.newBuilder().setFunction(name)
                     .setPayload(ByteString.copyFrom(payload)).setTailLog(args.flag("tail")).build());
@@ -293,6 +299,29 @@ public final class Cli {
                 return 0;
             }
             out.println(response.getPayload().toStringUtf8());
+            if (args.flag("tail")) {
+                err.print(response.getLogTail());
+            }
+            if (!response.getFunctionError().isEmpty()) {
+                err.println("floe: the function failed (" + response.getFunctionError() + ", " + response.getErrorType() + ")");
+            }
+            return 0;
+        }
+    }
+
+    /** Prints a streamed response as its pieces come. */
+    private int invokeStream(Args args, String name, byte[] payload) {
+        try (FloeClient client = connect(args)) {
+            InvokeResponse response = client.invokeStream(InvokeRequest.newBuilder().setFunction(name)
+                    .setPayload(ByteString.copyFrom(payload)).setTailLog(args.flag("tail")).build(), chunk -> {
+                        // Bytes as they come: a character split between two pieces is whole on the terminal.
+                        out.write(chunk.toByteArray(), 0, chunk.size());
+                        out.flush();
+                    });
+            if (!response.getPayload().isEmpty()) {
+                out.print(response.getPayload().toStringUtf8());
+            }
+            out.println();
             if (args.flag("tail")) {
                 err.print(response.getLogTail());
             }

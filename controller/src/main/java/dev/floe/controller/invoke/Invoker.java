@@ -57,6 +57,16 @@ public final class Invoker {
 
     /** The worker's answer, with worker, function and revision set; fails with a {@link FloeException}. */
     public CompletableFuture<InvokeResponse> invoke(InvokeCall call) {
+        return invoke(call, null);
+    }
+
+    /**
+     * As {@link #invoke(InvokeCall)}, passing a streamed response's pieces to {@code chunks} as they
+     * come (a response in one piece is one chunk); the answer then holds only the metadata, or the
+     * error document. A worker that refuses or cannot be reached has sent nothing, so placing the
+     * invocation again never repeats a piece.
+     */
+    public CompletableFuture<InvokeResponse> invoke(InvokeCall call, java.util.function.Consumer<com.google.protobuf.ByteString> chunks) {
         Outcome result = new Outcome(metrics.start());
         try {
             Function function = functions.get(call.function());
@@ -81,7 +91,7 @@ public final class Invoker {
             if (call.callerDeadline() != null) {
                 deadline = deadline.minimum(call.callerDeadline());
             }
-            new Attempts(function, request, deadline, connected, result).next();
+            new Attempts(function, request, deadline, connected, result, chunks).next();
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
         }
@@ -136,9 +146,12 @@ public final class Invoker {
         /** Whether any tried worker said it was full, rather than being unreachable. */
         private boolean anyFull;
         private volatile CompletableFuture<InvokeResponse> current;
+        /** Where a streamed response goes; null for a whole answer. */
+        private final java.util.function.Consumer<com.google.protobuf.ByteString> chunks;
 
         Attempts(Function function, WorkerInvokeRequest request, Deadline deadline, int maxAttempts,
-                CompletableFuture<InvokeResponse> result) {
+                CompletableFuture<InvokeResponse> result, java.util.function.Consumer<com.google.protobuf.ByteString> chunks) {
+            this.chunks = chunks;
             this.function = function;
             this.request = request;
             this.deadline = deadline;
@@ -176,7 +189,8 @@ public final class Invoker {
             metrics.placed(decision.get().kind());
             tried.add(workerId);
             WarmPromise promise = decision.get().kind() == Placement.Kind.WARM ? fleet.promise(workerId, revisionId) : null;
-            CompletableFuture<InvokeResponse> attempt = workers.invoke(workerId, request, deadline);
+            CompletableFuture<InvokeResponse> attempt = chunks == null ? workers.invoke(workerId, request, deadline)
+                    : workers.invokeStream(workerId, request, deadline, chunks);
             current = attempt;
             if (result.isCancelled()) {
                 attempt.cancel(false);
