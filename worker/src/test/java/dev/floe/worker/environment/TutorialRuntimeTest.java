@@ -61,6 +61,22 @@ class TutorialRuntimeTest {
     }
 
     @Test
+    void anErrorTheHandlerReportsReachesTheCallerAndTheEnvironmentStays() {
+        InvocationResult first = fixture.invoke(function, "{}");
+        fixture.awaitWarm(first.environmentId());
+
+        InvocationResult failed = fixture.invoke(function, "{\"op\":\"fail\"}");
+        fixture.awaitWarm(failed.environmentId());
+        InvocationResult after = fixture.invoke(function, "{}");
+
+        assertEquals("Unhandled", failed.functionError());
+        assertEquals("Handler.BadInput", failed.errorType());
+        assertEquals("no name in the event", fixture.json(failed).get("errorMessage"));
+        assertEquals(first.environmentId(), after.environmentId());
+        assertEquals("Echoing request: '{}' (3)", PoolFixture.body(after));
+    }
+
+    @Test
     void aHandlerThatExitsStopsTheRuntimeWithItsStatus() {
         fixture.awaitWarm(fixture.invoke(function, "{}").environmentId());
 
