@@ -139,7 +139,7 @@ public final class Cli {
                   fn get NAME [--json]
                   fn ls [--json]
                   fn rm NAME
-                  invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json | --stream]
+                  invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json] [--stream]
                   envs [--function NAME] [--json]
                   workers [--json]""");
     }
