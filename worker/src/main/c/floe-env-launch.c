@@ -9,17 +9,19 @@
  *      with it;
  *   3. starts a new session, so its process group is its own and a terminal's signals miss it;
  *   4. in private mount and IPC namespaces, mounts its private /tmp (a loop-mounted ext4 image, or a
- *      tmpfs) also at /var/tmp and /dev/shm, the function's code read-only at TASK_ROOT, and a /proc that
- *      shows only the environment's own processes;
+ *      tmpfs) also at /var/tmp and /dev/shm, the function's code read-only at TASK_ROOT, a managed
+ *      runtime's files read-only at /var/runtime, bash as /bin/sh (as on Amazon Linux), and a /proc
+ *      that shows only the environment's own processes;
  *   5. limits its open files to Lambda's 1,024 and becomes the environment's own unprivileged user: no
  *      groups, no capabilities, no way to gain any;
  *   6. asks the kernel to kill it if the worker dies (parent-death signal), and execs the runtime,
  *      which keeps the pid the worker spawned.
  *
- * usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT UID ENV_FILE -- COMMAND [ARG]...
+ * usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT RUNTIME UID ENV_FILE -- COMMAND [ARG]...
  *   PROCS       colon-separated cgroup.procs files to join ("" for none)
  *   TMP_KIND    disk (TMP_SOURCE is an ext4 image), tmpfs (of TMP_MB megabytes), or none
  *   CODE        the unpacked code; with a mount namespace it is mounted read-only at TASK_ROOT
+ *   RUNTIME     a managed runtime's files, mounted read-only at /var/runtime ("" for none)
  *   UID         the user (and group) to run as; 0 keeps the launcher's
  *   ENV_FILE    NUL-separated NAME=VALUE entries, the runtime's whole environment
  *
@@ -47,6 +49,8 @@
 #define MAX_OPEN_FILES 1024
 #define MAX_ENVIRONMENT_BYTES (256 * 1024)
 #define MAX_ENVIRONMENT_ENTRIES 1024
+/* Where a managed runtime's files appear, as in Lambda (LAMBDA_RUNTIME_DIR). */
+#define RUNTIME_ROOT "/var/runtime"
 
 static void fail(const char *step, const char *subject) {
     fprintf(stderr, "floe-env-launch: %s %s: %s\n", step, subject, strerror(errno));
@@ -183,8 +187,31 @@ static void also_at(const char *place) {
     }
 }
 
+/* Binds a directory read-only at a place, no setuid programs or devices through it. */
+static void bind_read_only(const char *source, const char *place, const char *what) {
+    if (mount(source, place, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        fail(what, place);
+    }
+    if (mount(NULL, place, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) {
+        fail("making read-only", place);
+    }
+}
+
+/*
+ * Lambda's Amazon Linux has bash as /bin/sh, and custom runtimes written for it rely on that (the
+ * documented tutorial's bootstrap starts "#!/bin/sh" and says "set -euo pipefail" and "source"): where
+ * the machine has bash, it is the environment's /bin/sh too.
+ */
+static void bash_as_sh(void) {
+    struct stat st;
+    if (stat("/bin/bash", &st) < 0 || !S_ISREG(st.st_mode) || stat("/bin/sh", &st) < 0) {
+        return;
+    }
+    bind_read_only("/bin/bash", "/bin/sh", "binding /bin/bash at");
+}
+
 static void private_mounts(const char *kind, const char *source, const char *megabytes, const char *code,
-                           const char *root) {
+                           const char *root, const char *runtime) {
     if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0) {
         fail("creating", "mount and IPC namespaces");
     }
@@ -210,14 +237,13 @@ static void private_mounts(const char *kind, const char *source, const char *meg
         }
     }
     /* The code first: mounting over /var/tmp next would hide a code directory kept under it. */
-    if (mount(code, root, NULL, MS_BIND | MS_REC, NULL) < 0) {
-        fail("binding the code at", root);
-    }
-    if (mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) {
-        fail("making read-only", root);
+    bind_read_only(code, root, "binding the code at");
+    if (runtime[0] != '\0') {
+        bind_read_only(runtime, RUNTIME_ROOT, "binding the runtime at");
     }
     also_at("/var/tmp");
     also_at("/dev/shm");
+    bash_as_sh();
     /* A /proc of its own: the same processes, but each user sees only its own (no other cmdlines, mounts). */
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0) {
         fail("mounting", "/proc");
@@ -263,8 +289,8 @@ static void limit_open_files(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 11 || strcmp(argv[9], "--") != 0) {
-        fprintf(stderr, "usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT UID ENV_FILE"
+    if (argc < 12 || strcmp(argv[10], "--") != 0) {
+        fprintf(stderr, "usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT RUNTIME UID ENV_FILE"
                         " -- COMMAND [ARG]...\n");
         return 2;
     }
@@ -274,9 +300,10 @@ int main(int argc, char **argv) {
     const char *megabytes = argv[4];
     const char *code = argv[5];
     const char *root = argv[6];
-    const char *user = argv[7];
-    char **environment = read_environment(argv[8]);
-    char **command = argv + 10;
+    const char *runtime = argv[7];
+    const char *user = argv[8];
+    char **environment = read_environment(argv[9]);
+    char **command = argv + 11;
     pid_t parent = getppid();
 
     if (procs[0] != '\0') {
@@ -286,7 +313,7 @@ int main(int argc, char **argv) {
         fail("starting", "a session");
     }
     if (strcmp(kind, "disk") == 0 || strcmp(kind, "tmpfs") == 0) {
-        private_mounts(kind, source, megabytes, code, root);
+        private_mounts(kind, source, megabytes, code, root, runtime);
     }
     limit_open_files();
     become(user);

@@ -112,6 +112,30 @@ public final class FloeClient implements AutoCloseable {
         return call(() -> invocations.withDeadlineAfter(INVOKE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).invoke(request));
     }
 
+    /**
+     * Runs the function once, passing its response to {@code chunks} piece by piece as the runtime
+     * streams it (a response in one piece is one chunk), and returns the rest of the answer: the
+     * metadata, and the error document if the function failed.
+     */
+    public InvokeResponse invokeStream(InvokeRequest request, java.util.function.Consumer<ByteString> chunks) {
+        return call(() -> {
+            InvokeResponse done = null;
+            var stream = invocations.withDeadlineAfter(INVOKE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).invokeStream(request);
+            while (stream.hasNext()) {
+                dev.floe.proto.InvokeStreamMessage message = stream.next();
+                if (message.hasDone()) {
+                    done = message.getDone();
+                } else {
+                    chunks.accept(message.getChunk());
+                }
+            }
+            if (done == null) {
+                throw new FloeException(dev.floe.common.ErrorType.SERVICE, "the invocation's stream ended without its answer");
+            }
+            return done;
+        });
+    }
+
     /** The asynchronous form, for load generators: the future fails with the gRPC status on refusal. */
     public com.google.common.util.concurrent.ListenableFuture<InvokeResponse> invokeAsync(InvokeRequest request) {
         return invocationsAsync.withDeadlineAfter(INVOKE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).invoke(request);

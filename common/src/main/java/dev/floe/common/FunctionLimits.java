@@ -40,8 +40,17 @@ public final class FunctionLimits {
     /** The total size of a function's environment variables. */
     public static final int ENVIRONMENT_MAX_BYTES = 4 * 1024;
     public static final int HANDLER_MAX_CHARS = 128;
-    /** The runtimes Floe runs. "provided.al2023" and "provided.al2" are accepted as names for "provided". */
-    public static final Set<String> RUNTIMES = Set.of("provided", "provided.al2023", "provided.al2");
+    /**
+     * The runtimes Floe runs: "provided" (the package's own bootstrap; "provided.al2023" and
+     * "provided.al2" are accepted as names for it) and the managed python3, nodejs, java25 and java21.
+     */
+    public static final Set<String> RUNTIMES = Set.of("provided", "provided.al2023", "provided.al2",
+            "python3", "nodejs", "java25", "java21");
+
+    /** Whether a runtime runs the package's own {@code bootstrap}, which the package must then have. */
+    public static boolean isProvided(String runtime) {
+        return runtime.equals("provided") || runtime.startsWith("provided.");
+    }
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9_]+");
@@ -82,7 +91,8 @@ public final class FunctionLimits {
 
     public static void check(FunctionConfig config) {
         if (!RUNTIMES.contains(config.getRuntime())) {
-            throw invalid("runtime: " + quote(config.getRuntime()) + " (expected: provided)");
+            throw invalid("runtime: " + quote(config.getRuntime())
+                    + " (expected: provided, python3, nodejs, java25 or java21)");
         }
         String handler = config.getHandler();
         if (handler.isEmpty() || handler.length() > HANDLER_MAX_CHARS || handler.chars().anyMatch(Character::isWhitespace)) {
@@ -115,7 +125,7 @@ public final class FunctionLimits {
 
     public static void checkCodeSize(long zipBytes) {
         if (zipBytes == 0) {
-            throw invalid("code: empty (expected: a zip file with a bootstrap)");
+            throw invalid("code: empty (expected: a zip file with the function's code)");
         }
         if (zipBytes > CODE_ZIP_MAX_BYTES) {
             throw invalid("code: " + zipBytes + " bytes (expected: a zip of at most " + CODE_ZIP_MAX_BYTES + " bytes)");

@@ -38,6 +38,7 @@ public final class Floe {
         commands.put("bench-fleet", FleetBenchmark::run);
         commands.put("chaos", dev.floe.deploy.chaos.ChaosCommand::run);
         commands.put("bench-async", AsyncBenchmark::run);
+        commands.put("bench-runtimes", RuntimeBenchmark::run);
         commands.put("version", (args, cli) -> {
             cli.out().println("floe " + version());
             return 0;

@@ -277,7 +277,11 @@ final class Floors {
             running = waiting.pollFirst();
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                     Unpooled.wrappedBuffer(running.event()));
+            // Every header Lambda sends: the runtime interface clients read them all.
             response.headers().set("Lambda-Runtime-Aws-Request-Id", "floor")
+                    .set("Lambda-Runtime-Deadline-Ms", Long.toString(System.currentTimeMillis() + 60_000))
+                    .set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:floor")
+                    .set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0")
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, running.event().length);
             ChannelHandlerContext ctx = parked;
             parked = null;

@@ -54,6 +54,7 @@ public final class Worker implements AutoCloseable {
     private EventLoopGroup loops;
     private ExecutorService blocking;
     private Sandbox sandbox;
+    private dev.floe.worker.runtime.Runtimes runtimes;
     private ManagedChannel controller;
     private EnvironmentPool pool;
     private Server server;
@@ -88,7 +89,8 @@ public final class Worker implements AutoCloseable {
             metrics = new WorkerMetrics(config.meters, config.id);
             EnvironmentHost host = new EnvironmentHost(config.id, config.region, sandbox, code, new RuntimeApiServer(blocking),
                     blocking, sandbox.environmentsDir(), config.freezeGrace, config.initTimeout, Duration.ofSeconds(60),
-                    InstantSource.system(), System::nanoTime, metrics);
+                    InstantSource.system(), System::nanoTime, metrics,
+                    runtimes = dev.floe.worker.runtime.Runtimes.install(data.resolve("runtimes"), blocking));
             ControllerLink[] linkRef = new ControllerLink[1];
             pool = EnvironmentPool.builder()
                     .host(host).loops(loops).memoryBudgetMb(config.memoryMb)
@@ -166,6 +168,7 @@ public final class Worker implements AutoCloseable {
         Lifecycles.closeQuietly(link);
         Lifecycles.shutdown(server, Duration.ofSeconds(5));
         Lifecycles.closeQuietly(pool);
+        Lifecycles.closeQuietly(runtimes);
         Lifecycles.closeQuietly(sandbox);
         Lifecycles.shutdown(controller, Duration.ofSeconds(5));
         Lifecycles.shutdown(loops, Duration.ofSeconds(5));

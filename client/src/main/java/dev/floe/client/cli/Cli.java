@@ -145,13 +145,14 @@ public final class Cli {
                   chaos [--workers N] [--rounds N] [--callers N] [--settle S] [--no-netns] [--keep]
                                                              kill workers and the controller, cut links, count (root)
                   bench-async [--events N] [--singles N]     how fast asynchronous invocations are durably accepted, beside bare SQLite
-                  fn create NAME --code DIR|ZIP --handler H [--runtime provided] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
+                  bench-runtimes [--warm N] [--cold N]       each runtime's cold and warm starts beside its floors
+                  fn create NAME --code DIR|ZIP|JAR --handler H [--runtime provided|python3|nodejs|java25|java21] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                                 [--reserved N|none] [--provisioned N]   (concurrency alone makes no new revision)
                   fn get NAME [--json]
                   fn ls [--json]
                   fn rm NAME
-                  invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json]
+                  invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json] [--stream]
                   invoke NAME --async [--payload JSON | --payload-file FILE | --payload-lines FILE]
                                                              queue invocations (one per line of FILE); prints one id per line
                   invocation get ID [--json]                 an asynchronous invocation's status, attempts and result
@@ -187,7 +188,7 @@ public final class Cli {
     private int fnCreate(List<String> argv) {
         Args args = Args.parse("fn create", argv, configOptions());
         String name = args.positional(1, "one function name").getFirst();
-        byte[] code = readCode(args.required("code", "DIR|ZIP (the function's code: a directory or a zip with a bootstrap)"));
+        byte[] code = readCode(args.required("code", "DIR|ZIP|JAR (the function's code: a directory, a zip or a jar)"));
         FunctionConfig.Builder config = FunctionConfig.newBuilder()
                 .setRuntime(args.value("runtime", "provided"))
                 .setHandler(args.required("handler", "HANDLER (passed to the runtime as _HANDLER)"))
@@ -303,7 +304,7 @@ public final class Cli {
 
     private int invoke(List<String> argv) {
         Args args = Args.parse("invoke", argv, connectionOptions().value("payload").value("payload-file")
-                .flag("tail").flag("json").flag("async").value("payload-lines"));
+                .flag("tail").flag("json").flag("stream").flag("async").value("payload-lines"));
         String name = args.positional(1, "one function name").getFirst();
         if (args.flag("async") || args.has("payload-lines")) {
             return new AsyncCommands(this).invoke(name, args);
@@ -312,6 +313,12 @@ public final class Cli {
             throw new UsageException("give --payload or --payload-file, not both");
         }
         byte[] payload = payload(args);
+        if (args.flag("stream") && args.flag("json")) {
+            throw new UsageException("give --stream or --json, not both");
+        }
+        if (args.flag("stream")) {
+            return invokeStream(args, name, payload);
+        }
         try (FloeClient client = connect(args)) {
             InvokeResponse response = client.invoke(InvokeRequest.newBuilder().setFunction(name)
                     .setPayload(ByteString.copyFrom(payload)).setTailLog(args.flag("tail")).build());
@@ -320,6 +327,29 @@ public final class Cli {
                 return 0;
             }
             out.println(response.getPayload().toStringUtf8());
+            if (args.flag("tail")) {
+                err.print(response.getLogTail());
+            }
+            if (!response.getFunctionError().isEmpty()) {
+                err.println("floe: the function failed (" + response.getFunctionError() + ", " + response.getErrorType() + ")");
+            }
+            return 0;
+        }
+    }
+
+    /** Prints a streamed response as its pieces come. */
+    private int invokeStream(Args args, String name, byte[] payload) {
+        try (FloeClient client = connect(args)) {
+            InvokeResponse response = client.invokeStream(InvokeRequest.newBuilder().setFunction(name)
+                    .setPayload(ByteString.copyFrom(payload)).setTailLog(args.flag("tail")).build(), chunk -> {
+                        // Bytes as they come: a character split between two pieces is whole on the terminal.
+                        out.write(chunk.toByteArray(), 0, chunk.size());
+                        out.flush();
+                    });
+            if (!response.getPayload().isEmpty()) {
+                out.print(response.getPayload().toStringUtf8());
+            }
+            out.println();
             if (args.flag("tail")) {
                 err.print(response.getLogTail());
             }

@@ -99,6 +99,11 @@ public final class CodeStore {
      * worker can run; throws {@link ErrorType#INVALID_PARAMETER} if not.
      */
     public Staged stage(byte[] zip) {
+        return stage(zip, true);
+    }
+
+    /** As {@link #stage(byte[])}; {@code bootstrap}: whether the package must have one (runtime provided). */
+    public Staged stage(byte[] zip, boolean bootstrap) {
         Path temp = dir.resolve(UUID.randomUUID() + PART);
         try {
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -110,7 +115,7 @@ public final class CodeStore {
             }
             Staged staged = new Staged(temp, sha256(zip), zip.length);
             try {
-                inspector.inspect(temp);
+                inspector.inspect(temp, bootstrap);
             } catch (RuntimeException e) {
                 staged.close();
                 throw e;

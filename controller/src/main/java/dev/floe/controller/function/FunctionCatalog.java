@@ -81,7 +81,7 @@ public final class FunctionCatalog implements AutoCloseable {
         if (latest.containsKey(name)) {
             throw exists(name);
         }
-        try (CodeStore.Staged staged = code.stage(codeZip)) {
+        try (CodeStore.Staged staged = code.stage(codeZip, FunctionLimits.isProvided(checked.getRuntime()))) {
             synchronized (writes) {
                 if (latest.containsKey(name)) {
                     throw exists(name);
@@ -98,10 +98,10 @@ public final class FunctionCatalog implements AutoCloseable {
     public Function update(FunctionUpdate update) {
         String name = update.name();
         FunctionLimits.checkName(name);
-        get(name);
+        boolean bootstrap = FunctionLimits.isProvided(merge(get(name).getConfig(), update).getRuntime());
         update.codeZip().ifPresent(zip -> FunctionLimits.checkCodeSize(zip.length));
         Function next;
-        try (CodeStore.Staged staged = update.codeZip().map(code::stage).orElse(null)) {
+        try (CodeStore.Staged staged = update.codeZip().map(zip -> code.stage(zip, bootstrap)).orElse(null)) {
             synchronized (writes) {
                 Function previous = get(name);
                 FunctionConfig config = merge(previous.getConfig(), update);

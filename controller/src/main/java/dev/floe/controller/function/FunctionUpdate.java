@@ -41,6 +41,10 @@ public record FunctionUpdate(
         return new FunctionUpdate(name, codeZip, runtime, handler, memoryMb, OptionalInt.of(seconds), tmpMb, environment);
     }
 
+    public FunctionUpdate withRuntime(String value) {
+        return new FunctionUpdate(name, codeZip, Optional.of(value), handler, memoryMb, timeoutSeconds, tmpMb, environment);
+    }
+
     public FunctionUpdate withHandler(String value) {
         return new FunctionUpdate(name, codeZip, runtime, Optional.of(value), memoryMb, timeoutSeconds, tmpMb, environment);
     }

@@ -16,7 +16,7 @@ import org.apache.commons.compress.archivers.zip.ZipFile;
 
 /**
  * Refuses a code package at upload time for what would otherwise only fail on a worker, at the first
- * cold start: not a zip, no {@code bootstrap} at its root (what the {@code provided} runtimes run,
+ * cold start: not a zip, no {@code bootstrap} at its root for the {@code provided} runtimes (what they run,
  * https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html), an entry whose path leaves the
  * package (a "zip slip"), a symbolic link whose target is absolute or climbs out of the package, more
  * than {@link FunctionLimits#CODE_ENTRIES_MAX} entries, or more than Lambda's 250 MB unpacked by the
@@ -39,6 +39,11 @@ final class PackageInspector {
 
     /** Checks the zip at {@code zip}; throws an {@link ErrorType#INVALID_PARAMETER} naming what was expected. */
     void inspect(Path zip) {
+        inspect(zip, true);
+    }
+
+    /** As {@link #inspect(Path)}; {@code requireBootstrap}: false for the managed runtimes, which bring their own. */
+    void inspect(Path zip, boolean requireBootstrap) {
         try (ZipFile file = ZipFile.builder().setPath(zip).get()) {
             boolean bootstrap = false;
             String nestedBootstrap = null;
@@ -73,16 +78,18 @@ final class PackageInspector {
                         + FunctionLimits.CODE_RATIO_MAX + " times the zipped size, past "
                         + FunctionLimits.CODE_RATIO_FREE_BYTES + " bytes; this looks like a zip bomb)");
             }
-            if (!bootstrap) {
+            if (requireBootstrap && !bootstrap) {
                 throw invalid("code: no bootstrap at the root of the package"
                         + (nestedBootstrap == null ? "" : " (found \"" + nestedBootstrap + "\")")
                         + " (expected: a file named bootstrap at the top of the zip, which runtime provided runs)");
             }
         } catch (IOException e) {
-            throw invalid("code: not a zip file (" + e.getMessage() + "; expected: a zip archive with a bootstrap at its root)");
+            throw invalid("code: not a zip file (" + e.getMessage() + "; expected: a zip archive"
+                    + (requireBootstrap ? " with a bootstrap at its root)" : ")"));
         } catch (IllegalArgumentException e) {
             // ZipFile refuses entry names that are not valid in the archive's charset this way.
-            throw invalid("code: not a readable zip file (" + e.getMessage() + "; expected: a zip archive with a bootstrap at its root)");
+            throw invalid("code: not a readable zip file (" + e.getMessage() + "; expected: a zip archive"
+                    + (requireBootstrap ? " with a bootstrap at its root)" : ")"));
         }
     }
 

@@ -12,6 +12,7 @@ import dev.floe.proto.InvokeRequest;
 import dev.floe.proto.InvokeResponse;
 import dev.floe.proto.ListDeadLettersRequest;
 import dev.floe.proto.ListDeadLettersResponse;
+import dev.floe.proto.InvokeStreamMessage;
 import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -71,5 +72,34 @@ public final class InvocationsGrpcService extends InvocationsGrpc.InvocationsImp
         Replies.unary(responses, () -> ListDeadLettersResponse.newBuilder()
                 .addAllInvocations(async.deadLetters(request.getFunction(), request.getLimit()))
                 .build());
+    }
+
+    /** Relays a streamed response's pieces as the worker sends them, then the answer's metadata. */
+    @Override
+    public void invokeStream(InvokeRequest request, StreamObserver<InvokeStreamMessage> messages) {
+        ServerCallStreamObserver<InvokeStreamMessage> call = (ServerCallStreamObserver<InvokeStreamMessage>) messages;
+        CompletableFuture<InvokeResponse> result = invoker.invoke(new InvokeCall(request.getFunction(),
+                request.getPayload(), request.getTailLog(), request.getClientContext(), Context.current().getDeadline()),
+                chunk -> {
+                    if (!call.isCancelled()) {
+                        call.onNext(InvokeStreamMessage.newBuilder().setChunk(chunk).build());
+                    }
+                });
+        call.setOnCancelHandler(() -> result.cancel(false));
+        result.whenComplete((response, failure) -> {
+            if (call.isCancelled()) {
+                return;
+            }
+            try {
+                if (failure == null) {
+                    call.onNext(InvokeStreamMessage.newBuilder().setDone(response).build());
+                    call.onCompleted();
+                } else {
+                    call.onError(Replies.status(failure));
+                }
+            } catch (IllegalStateException cancelledMeanwhile) {
+                // the caller went away between the check and the answer; nobody is left to tell
+            }
+        });
     }
 }

@@ -65,4 +65,53 @@ public final class GrpcWorkerClient implements WorkerClient {
         });
         return result;
     }
+
+    @Override
+    public CompletableFuture<InvokeResponse> invokeStream(String workerId, WorkerInvokeRequest request, io.grpc.Deadline deadline,
+                                                          java.util.function.Consumer<com.google.protobuf.ByteString> chunks) {
+        Optional<ManagedChannel> channel = fleet.channel(workerId);
+        if (channel.isEmpty()) {
+            return CompletableFuture.failedFuture(Status.UNAVAILABLE
+                    .withDescription("worker " + workerId + " left the fleet").asRuntimeException());
+        }
+        CompletableFuture<InvokeResponse> result = new CompletableFuture<>();
+        WorkerInvokerGrpc.newStub(channel.get()).withDeadline(deadline).invokeStream(request,
+                new ClientResponseObserver<WorkerInvokeRequest, dev.floe.proto.InvokeStreamMessage>() {
+                    private InvokeResponse response;
+
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<WorkerInvokeRequest> call) {
+                        result.whenComplete((r, failure) -> {
+                            if (result.isCancelled()) {
+                                call.cancel("the invocation was cancelled", null);
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void onNext(dev.floe.proto.InvokeStreamMessage value) {
+                        if (value.hasDone()) {
+                            response = value.getDone();
+                        } else {
+                            chunks.accept(value.getChunk());
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        result.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        if (response == null) {
+                            result.completeExceptionally(Status.INTERNAL
+                                    .withDescription("worker " + workerId + " ended the stream without an answer").asRuntimeException());
+                        } else {
+                            result.complete(response);
+                        }
+                    }
+                });
+        return result;
+    }
 }

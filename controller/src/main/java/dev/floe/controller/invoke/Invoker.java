@@ -64,6 +64,16 @@ public final class Invoker {
 
     /** The worker's answer, with worker, function and revision set; fails with a {@link FloeException}. */
     public CompletableFuture<InvokeResponse> invoke(InvokeCall call) {
+        return invoke(call, null);
+    }
+
+    /**
+     * As {@link #invoke(InvokeCall)}, passing a streamed response's pieces to {@code chunks} as they
+     * come (a response in one piece is one chunk); the answer then holds only the metadata, or the
+     * error document. A worker that refuses or cannot be reached has sent nothing, so placing the
+     * invocation again never repeats a piece.
+     */
+    public CompletableFuture<InvokeResponse> invoke(InvokeCall call, java.util.function.Consumer<com.google.protobuf.ByteString> chunks) {
         Outcome result = new Outcome(metrics.start());
         try {
             Function function = functions.get(call.function());
@@ -97,7 +107,7 @@ public final class Invoker {
                     permit.release(); // cancelled while it waited
                 } else {
                     result.whenComplete((r, f) -> permit.release());
-                    new Attempts(function, request, until, connected, waitEnds, result).next();
+                    new Attempts(function, request, until, connected, waitEnds, result, chunks).next();
                 }
             });
         } catch (RuntimeException e) {
@@ -170,9 +180,12 @@ public final class Invoker {
         /** Whether it already waited for room, so it goes back to the head of the queue. */
         private boolean waited;
         private volatile CompletableFuture<InvokeResponse> current;
+        /** Where a streamed response goes; null for a whole answer. */
+        private final java.util.function.Consumer<com.google.protobuf.ByteString> chunks;
 
         Attempts(Function function, WorkerInvokeRequest request, Deadline deadline, int maxAttempts, long waitEnds,
-                CompletableFuture<InvokeResponse> result) {
+                CompletableFuture<InvokeResponse> result, java.util.function.Consumer<com.google.protobuf.ByteString> chunks) {
+            this.chunks = chunks;
             this.function = function;
             this.request = request;
             this.deadline = deadline;
@@ -221,7 +234,8 @@ public final class Invoker {
             tried.add(workerId);
             waiting.computeIfAbsent(workerId, id -> ConcurrentHashMap.newKeySet()).add(this);
             WarmPromise promise = decision.get().kind() == Placement.Kind.WARM ? fleet.promise(workerId, revisionId) : null;
-            CompletableFuture<InvokeResponse> attempt = workers.invoke(workerId, request, deadline);
+            CompletableFuture<InvokeResponse> attempt = chunks == null ? workers.invoke(workerId, request, deadline)
+                    : workers.invokeStream(workerId, request, deadline, chunks);
             current = attempt;
             if (result.isCancelled()) {
                 attempt.cancel(false);

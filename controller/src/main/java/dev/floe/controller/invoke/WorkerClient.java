@@ -1,9 +1,11 @@
 package dev.floe.controller.invoke;
 
+import com.google.protobuf.ByteString;
 import dev.floe.proto.InvokeResponse;
 import dev.floe.proto.WorkerInvokeRequest;
 import io.grpc.Deadline;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * Calls one worker's {@code WorkerInvoker.Invoke}. The future fails with the gRPC status the
@@ -11,4 +13,20 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface WorkerClient {
     CompletableFuture<InvokeResponse> invoke(String workerId, WorkerInvokeRequest request, Deadline deadline);
+
+    /**
+     * As {@link #invoke}, with {@code WorkerInvoker.InvokeStream}: the pieces of the response go to
+     * {@code chunks} as they come, and the answer holds the rest (an error document, or nothing). By
+     * default the whole answer is one piece.
+     */
+    default CompletableFuture<InvokeResponse> invokeStream(String workerId, WorkerInvokeRequest request, Deadline deadline,
+                                                           Consumer<ByteString> chunks) {
+        return invoke(workerId, request, deadline).thenApply(response -> {
+            if (!response.getFunctionError().isEmpty() || response.getPayload().isEmpty()) {
+                return response;
+            }
+            chunks.accept(response.getPayload());
+            return response.toBuilder().clearPayload().build();
+        });
+    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
+import dev.floe.proto.Function;
 import dev.floe.proto.FunctionConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -75,7 +76,7 @@ class FunctionValidationTest {
 
     @Test
     void unknownRuntime() {
-        invalid("runtime: \"python3.12\" (expected: provided)",
+        invalid("runtime: \"python3.12\" (expected: provided, python3, nodejs, java25 or java21)",
                 () -> create("f", PROVIDED.toBuilder().setRuntime("python3.12").build()));
     }
 
@@ -90,7 +91,7 @@ class FunctionValidationTest {
 
     @Test
     void emptyCode() {
-        invalid("code: empty (expected: a zip file with a bootstrap)", () -> catalog.create("f", PROVIDED, new byte[0]));
+        invalid("code: empty (expected: a zip file with the function's code)", () -> catalog.create("f", PROVIDED, new byte[0]));
     }
 
     @Test
@@ -109,6 +110,19 @@ class FunctionValidationTest {
         invalid("code: no bootstrap at the root of the package (found \"app/bootstrap\") (expected: a file named bootstrap"
                 + " at the top of the zip, which runtime provided runs)",
                 () -> catalog.create("f", PROVIDED, Packages.raw("app/bootstrap", "echo")));
+    }
+
+    @Test
+    void managedRuntimesNeedNoBootstrapButProvidedStillDoes() {
+        for (String runtime : new String[] {"python3", "nodejs", "java25", "java21"}) {
+            Function created = catalog.create("f-" + runtime, PROVIDED.toBuilder().setRuntime(runtime).build(),
+                    Packages.raw("app.py", "def handler(e, c): return e"));
+            assertEquals(runtime, created.getConfig().getRuntime());
+        }
+        catalog.update(FunctionUpdate.of("f-python3").withCode(Packages.raw("other.py", "x = 1")));
+        invalid("code: no bootstrap at the root of the package (expected: a file named bootstrap at the top of the zip,"
+                + " which runtime provided runs)", () -> catalog.update(FunctionUpdate.of("f-nodejs").withRuntime("provided")
+                .withCode(Packages.raw("index.js", "exports.handler = async () => 1"))));
     }
 
     @Test

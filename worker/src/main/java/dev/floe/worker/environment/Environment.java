@@ -3,6 +3,9 @@ package dev.floe.worker.environment;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
 import dev.floe.proto.Function;
+import dev.floe.worker.runtime.ManagedRuntime;
+import dev.floe.worker.runtime.RuntimeUnavailableException;
+import dev.floe.worker.runtime.Runtimes;
 import dev.floe.worker.code.CodeCache;
 import dev.floe.worker.runtimeapi.InvocationEvent;
 import dev.floe.worker.runtimeapi.NextWaiter;
@@ -62,6 +65,10 @@ public final class Environment implements RuntimeEndpoint {
     private boolean answered;
     private long spawnedNanos;
     private boolean launching;
+    /** A streamed response collected for a caller that takes no chunks. */
+    private java.io.ByteArrayOutputStream streamedBody;
+    /** How the runtime starts, decided once the code is here. */
+    private Runtimes.Launch launchPlan;
     private double initDurationMs;
     private long oomKillsBefore;
     private final EnvironmentFreezer freezer;
@@ -147,10 +154,24 @@ public final class Environment implements RuntimeEndpoint {
             cleanUp();
             return;
         }
-        Path bootstrap = code.root().resolve("bootstrap");
-        if (!Files.isRegularFile(bootstrap) || !Files.isExecutable(bootstrap)) {
-            String message = "RequestId: " + pending.requestId() + " Error: Couldn't find valid bootstrap(s): ["
-                    + bootstrap + "]";
+        Path taskRoot = host.sandbox().taskRoot(code.root());
+        ManagedRuntime runtime = ManagedRuntime.of(function.getConfig().getRuntime());
+        if (runtime == ManagedRuntime.PROVIDED) {
+            Path bootstrap = code.root().resolve("bootstrap");
+            if (!Files.isRegularFile(bootstrap) || !Files.isExecutable(bootstrap)) {
+                String message = "RequestId: " + pending.requestId() + " Error: Couldn't find valid bootstrap(s): ["
+                        + taskRoot.resolve("bootstrap") + "]";
+                failInit(Failures.INVALID_ENTRYPOINT, Failures.document(Failures.INVALID_ENTRYPOINT, message), "invalid-entrypoint");
+                return;
+            }
+        }
+        try {
+            Path runtimeRoot = runtime == ManagedRuntime.PROVIDED ? taskRoot
+                    : host.sandbox().runtimeRoot(host.runtimes().directoryOf(runtime));
+            launchPlan = host.runtimes().launch(runtime, runtimeRoot, taskRoot, function.getConfig().getHandler(),
+                    function.getConfig().getMemoryMb());
+        } catch (RuntimeUnavailableException e) {
+            String message = "RequestId: " + pending.requestId() + " Error: " + e.getMessage();
             failInit(Failures.INVALID_ENTRYPOINT, Failures.document(Failures.INVALID_ENTRYPOINT, message), "invalid-entrypoint");
             return;
         }
@@ -209,8 +230,9 @@ public final class Environment implements RuntimeEndpoint {
     private void spawn() {
         Path root = code.root();
         Path taskRoot = host.sandbox().taskRoot(root);
-        List<String> command = List.of(taskRoot.resolve("bootstrap").toString());
-        var environment = RuntimeVariables.of(function, id, endpoint.address(), taskRoot, host);
+        Runtimes.Launch plan = launchPlan;
+        List<String> command = plan.command();
+        var environment = RuntimeVariables.of(function, id, endpoint.address(), taskRoot, plan.variables(), host);
         Cell launchCell = cell;
         TmpVolume launchTmp = tmp;
         Path logFile = log.file();
@@ -220,7 +242,7 @@ public final class Environment implements RuntimeEndpoint {
         launching = true;
         CompletableFuture.supplyAsync(() -> {
             try {
-                return host.sandbox().launch(launchCell, launchTmp, root, command, environment, logFile);
+                return host.sandbox().launch(launchCell, launchTmp, root, plan.directory(), command, environment, logFile);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -350,6 +372,46 @@ public final class Environment implements RuntimeEndpoint {
         answered = true;
         if (!failedForMemory()) {
             finish(current, body, "", "");
+        }
+        return Reply.ACCEPTED;
+    }
+
+    @Override
+    public void streamStarted(String requestId) {
+        if (expects(requestId)) {
+            streamedBody = new java.io.ByteArrayOutputStream();
+        }
+    }
+
+    @Override
+    public void streamChunk(String requestId, byte[] chunk) {
+        if (!expects(requestId)) {
+            return;
+        }
+        var chunks = current.request().chunks();
+        if (chunks != null) {
+            chunks.accept(chunk);
+        } else if (streamedBody != null) {
+            streamedBody.writeBytes(chunk);
+        }
+    }
+
+    @Override
+    public Reply streamEnded(String requestId, String errorType, byte[] errorBody) {
+        Reply refusal = checkAnswerable(requestId);
+        if (refusal != null) {
+            return refusal;
+        }
+        answered = true;
+        byte[] body = streamedBody == null ? new byte[0] : streamedBody.toByteArray();
+        streamedBody = null;
+        if (!failedForMemory()) {
+            if (errorType.isEmpty()) {
+                finish(current, body, "", "");
+            } else {
+                String type = Failures.errorTypeOf(errorBody, errorType);
+                finish(current, Failures.errorBody(errorBody, type), Failures.UNHANDLED, type);
+            }
         }
         return Reply.ACCEPTED;
     }

@@ -1,6 +1,7 @@
 package dev.floe.worker.environment;
 
 import dev.floe.worker.code.CodeCache;
+import dev.floe.worker.runtime.Runtimes;
 import dev.floe.worker.runtimeapi.RuntimeApiServer;
 import dev.floe.worker.sandbox.Sandbox;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import java.util.function.LongSupplier;
  * @param startTimeout the limit on what comes before it: fetching the code, preparing the sandbox
  * @param clock wall-clock time, for deadlines the runtime sees and timestamps users see
  * @param ticker monotonic nanoseconds, for every duration
+ * @param runtimes the managed runtimes' files and interpreters
  */
 public record EnvironmentHost(
         String workerId,
@@ -34,4 +36,5 @@ public record EnvironmentHost(
         Duration startTimeout,
         InstantSource clock,
         LongSupplier ticker,
-        WorkerMetrics metrics) {}
+        WorkerMetrics metrics,
+        Runtimes runtimes) {}

@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * The environment variables a runtime starts with: Lambda's defined runtime variables
  * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime),
- * then the function's own, which may override the non-reserved ones (PATH, LANG, TZ, LD_LIBRARY_PATH).
+ * then the runtime's own, then the function's own, which may override the non-reserved ones (PATH, LANG, TZ, LD_LIBRARY_PATH).
  * Nothing is inherited from the worker's own environment.
  */
 final class RuntimeVariables {
@@ -20,7 +20,7 @@ final class RuntimeVariables {
     private RuntimeVariables() {}
 
     static Map<String, String> of(Function function, String environmentId, String runtimeApi, Path taskRoot,
-                                  EnvironmentHost host) {
+                                  Map<String, String> runtimeVariables, EnvironmentHost host) {
         String root = taskRoot.toString();
         Map<String, String> vars = new LinkedHashMap<>();
         vars.put("_HANDLER", function.getConfig().getHandler());
@@ -40,6 +40,8 @@ final class RuntimeVariables {
         vars.put("LANG", "en_US.UTF-8");
         vars.put("PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin");
         vars.put("LD_LIBRARY_PATH", "/lib64:/usr/lib64:" + root + ":" + root + "/lib:/opt/lib");
+        // The runtime's own (AWS_EXECUTION_ENV, LAMBDA_RUNTIME_DIR of a managed runtime's files).
+        vars.putAll(runtimeVariables);
         vars.putAll(function.getConfig().getEnvironmentMap());
         return vars;
     }

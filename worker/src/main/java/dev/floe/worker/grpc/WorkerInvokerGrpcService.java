@@ -7,6 +7,7 @@ import dev.floe.common.FunctionLimits;
 import dev.floe.proto.InvokeResponse;
 import dev.floe.proto.ProvisionRequest;
 import dev.floe.proto.ProvisionResponse;
+import dev.floe.proto.InvokeStreamMessage;
 import dev.floe.proto.WorkerInvokeRequest;
 import dev.floe.proto.WorkerInvokerGrpc;
 import dev.floe.worker.environment.EnvironmentPool;
@@ -52,10 +53,7 @@ public final class WorkerInvokerGrpcService extends WorkerInvokerGrpc.WorkerInvo
 
     @Override
     public void invoke(WorkerInvokeRequest request, StreamObserver<InvokeResponse> responses) {
-        try {
-            check(request.getFunction());
-        } catch (FloeException invalid) {
-            responses.onError(invalid.toStatus());
+        if (!valid(request, responses)) {
             return;
         }
         InvocationRequest invocation = new InvocationRequest(request.getRequestId(), request.getPayload().toByteArray(),
@@ -69,6 +67,47 @@ public final class WorkerInvokerGrpcService extends WorkerInvokerGrpc.WorkerInvo
             responses.onNext(toProto(result, request));
             responses.onCompleted();
         });
+    }
+
+    /**
+     * Streams a response as the runtime sends it: every piece, on the environment's event loop as it
+     * arrives, then the result. A runtime that answers in one piece gives one chunk.
+     */
+    @Override
+    public void invokeStream(WorkerInvokeRequest request, StreamObserver<InvokeStreamMessage> messages) {
+        if (!valid(request, messages)) {
+            return;
+        }
+        boolean[] streamed = {false};
+        InvocationRequest invocation = new InvocationRequest(request.getRequestId(), request.getPayload().toByteArray(),
+                request.getTailLog(), request.getClientContext(), chunk -> {
+                    streamed[0] = true;
+                    messages.onNext(InvokeStreamMessage.newBuilder().setChunk(ByteString.copyFrom(chunk)).build());
+                });
+        pool.invoke(request.getFunction(), invocation).whenComplete((result, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                messages.onError(FloeException.fromThrowable(cause).toStatus());
+                return;
+            }
+            InvokeResponse done = toProto(result, request);
+            if (!streamed[0] && result.functionError().isEmpty() && result.payload().length > 0) {
+                messages.onNext(InvokeStreamMessage.newBuilder().setChunk(done.getPayload()).build());
+                done = done.toBuilder().clearPayload().build();
+            }
+            messages.onNext(InvokeStreamMessage.newBuilder().setDone(done).build());
+            messages.onCompleted();
+        });
+    }
+
+    private static boolean valid(WorkerInvokeRequest request, StreamObserver<?> responses) {
+        try {
+            check(request.getFunction());
+        } catch (FloeException invalid) {
+            responses.onError(invalid.toStatus());
+            return false;
+        }
+        return true;
     }
 
     private InvokeResponse toProto(InvocationResult result, WorkerInvokeRequest request) {

@@ -36,14 +36,26 @@ public interface PeerCheck {
         };
     }
 
-    /** Only sockets owned by {@code uid}, as {@code /proc/net/tcp} records them. */
+    /**
+     * Only sockets owned by {@code uid}, as {@code /proc/net/tcp} records them, or {@code /proc/net/tcp6}
+     * for a client on a dual-stack IPv6 socket (the JVM's default), whose IPv4 address is mapped there.
+     */
     static PeerCheck socketOwner(long uid) {
         return (peer, local) -> {
             if (!(peer.getAddress() instanceof Inet4Address) || !(local.getAddress() instanceof Inet4Address)) {
                 return false;
             }
-            String connection = " " + hex(peer) + " " + hex(local) + " ";
-            for (String line : Files.readAllLines(Path.of("/proc/net/tcp"))) {
+            return ownedBy(uid, Path.of("/proc/net/tcp"), " " + hex(peer) + " " + hex(local) + " ")
+                    || ownedBy(uid, Path.of("/proc/net/tcp6"), " " + mappedHex(peer) + " " + mappedHex(local) + " ");
+        };
+    }
+
+    private static boolean ownedBy(long uid, Path table, String connection) throws IOException {
+        if (!Files.exists(table)) {
+            return false;
+        }
+        {
+            for (String line : Files.readAllLines(table)) {
                 if (line.contains(connection)) {
                     // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
                     String[] fields = line.trim().split("\\s+");
@@ -51,7 +63,12 @@ public interface PeerCheck {
                 }
             }
             return false;
-        };
+        }
+    }
+
+    /** An IPv4 socket address mapped into IPv6 (::ffff:a.b.c.d) as /proc/net/tcp6 writes it: four host-order words. */
+    private static String mappedHex(InetSocketAddress address) {
+        return "0000000000000000FFFF0000" + hex(address);
     }
 
     /** An IPv4 socket address as /proc/net/tcp writes it: the address as a little-endian word, then the port. */

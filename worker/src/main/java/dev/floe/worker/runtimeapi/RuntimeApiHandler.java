@@ -34,6 +34,12 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
     static final String CLIENT_CONTEXT = "Lambda-Runtime-Client-Context";
     static final String COGNITO_IDENTITY = "Lambda-Runtime-Cognito-Identity";
     static final String ERROR_TYPE = "Lambda-Runtime-Function-Error-Type";
+    /** A response sent in pieces as the function makes them (Lambda's response streaming). */
+    static final String RESPONSE_MODE = "Lambda-Runtime-Function-Response-Mode";
+    /** Trailers of a streamed response that failed after it began: the error's type and its body (base64). */
+    static final String ERROR_BODY = "Lambda-Runtime-Function-Error-Body";
+    /** Lambda's limit on a streamed response. */
+    static final long STREAM_MAX_BYTES = 20L * 1024 * 1024;
 
     private final RuntimeEndpoint endpoint;
     private final int maxBodyBytes;
@@ -45,6 +51,8 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
     /** The body answers an invocation the endpoint does not expect: it is dropped as it arrives, and the call refused. */
     private boolean discarding;
     private Waiter parked;
+    /** The request id whose response is streaming through this request, or null. */
+    private String streaming;
 
     RuntimeApiHandler(RuntimeEndpoint endpoint, int maxBodyBytes) {
         this.endpoint = endpoint;
@@ -64,6 +72,10 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
                     releaseBody();
                     writeError(ctx, false, HttpResponseStatus.BAD_REQUEST, "InvalidRequest",
                             "malformed HTTP body: " + content.decoderResult().cause().getMessage());
+                    return;
+                }
+                if (streaming != null) {
+                    relay(ctx, content);
                     return;
                 }
                 accumulate(ctx, content.content());
@@ -93,6 +105,17 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         request = head;
+        String streamed = requestIdOf(head.uri());
+        if (streamed != null && "streaming".equalsIgnoreCase(head.headers().get(RESPONSE_MODE, ""))
+                && head.method().equals(HttpMethod.POST) && head.uri().endsWith("/response") && endpoint.expects(streamed)) {
+            streaming = streamed;
+            bodyBytes = 0;
+            if (HttpUtil.is100ContinueExpected(head)) {
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+            }
+            endpoint.streamStarted(streamed);
+            return;
+        }
         body = ctx.alloc().compositeBuffer();
         bodyBytes = 0;
         oversized = false;
@@ -114,6 +137,40 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
         if (!oversized && !discarding && chunk.isReadable()) {
             body.addComponent(true, chunk.retain());
         }
+    }
+
+    /** Passes a piece of a streamed response on as it arrives; at its end, its trailers say whether it failed. */
+    private void relay(ChannelHandlerContext ctx, HttpContent content) {
+        String id = streaming;
+        ByteBuf chunk = content.content();
+        bodyBytes += chunk.readableBytes();
+        if (chunk.isReadable() && bodyBytes <= STREAM_MAX_BYTES) {
+            byte[] bytes = new byte[chunk.readableBytes()];
+            chunk.readBytes(bytes);
+            endpoint.streamChunk(id, bytes);
+        }
+        if (!(content instanceof LastHttpContent last)) {
+            return;
+        }
+        HttpRequest head = request;
+        request = null;
+        streaming = null;
+        boolean keepAlive = HttpUtil.isKeepAlive(head);
+        if (bodyBytes > STREAM_MAX_BYTES) {
+            endpoint.responseTooLarge(id, STREAM_MAX_BYTES);
+            writeError(ctx, keepAlive, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "RequestEntityTooLarge",
+                    "the streamed response exceeds the limit of " + STREAM_MAX_BYTES + " bytes");
+            return;
+        }
+        String errorType = last.trailingHeaders().get(ERROR_TYPE, "");
+        String errorBody = last.trailingHeaders().get(ERROR_BODY, "");
+        byte[] error;
+        try {
+            error = java.util.Base64.getDecoder().decode(errorBody.trim());
+        } catch (IllegalArgumentException e) {
+            error = errorBody.getBytes(StandardCharsets.UTF_8);
+        }
+        write(ctx, keepAlive, endpoint.streamEnded(id, errorType, error));
     }
 
     private void markOversized() {
@@ -235,6 +292,11 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseBody();
+        if (streaming != null) {
+            // The runtime went away mid-stream: what was sent stands, the rest is an error.
+            endpoint.streamEnded(streaming, "Runtime.StreamInterrupted", new byte[0]);
+            streaming = null;
+        }
         if (parked != null && !parked.answered) {
             endpoint.waiterGone(parked);
         }

@@ -33,6 +33,20 @@ public interface RuntimeEndpoint {
         return true;
     }
 
+    /** A streamed response to {@code requestId} began ({@code Lambda-Runtime-Function-Response-Mode: streaming}). */
+    default void streamStarted(String requestId) {}
+
+    /** A piece of a streamed response, as it arrived. */
+    default void streamChunk(String requestId, byte[] chunk) {}
+
+    /**
+     * The end of a streamed response; {@code errorType} (may be empty) and {@code errorBody} from its
+     * trailers when it failed after it began.
+     */
+    default Reply streamEnded(String requestId, String errorType, byte[] errorBody) {
+        return Reply.badRequest("InvalidRequest", "this endpoint does not take streamed responses");
+    }
+
     /** A parked {@code next} whose connection closed. */
     default void waiterGone(NextWaiter waiter) {}
 }

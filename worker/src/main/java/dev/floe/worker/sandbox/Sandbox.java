@@ -67,6 +67,8 @@ public final class Sandbox implements AutoCloseable {
 
     /** Where the function's code appears inside an environment with its own mount namespace, as in Lambda. */
     public static final Path TASK_ROOT = Path.of("/var/task");
+    /** The mount point of a managed runtime's files, as in Lambda; empty on the machine itself. */
+    public static final Path RUNTIME_ROOT = Path.of("/var/runtime");
 
     private final Path unifiedBase;
     private final Path v1FreezerBase;
@@ -182,6 +184,7 @@ public final class Sandbox implements AutoCloseable {
         if (tmp != TmpVolume.Kind.TMPDIR) {
             // The mount point of every environment's code; empty on the machine itself.
             Files.createDirectories(TASK_ROOT);
+            Files.createDirectories(RUNTIME_ROOT);
         }
         if (tmp != TmpVolume.Kind.TMPDIR && underTmp(dataDir)) {
             // A private /tmp mounted in the environment would hide the worker's data there, code included.
@@ -218,6 +221,11 @@ public final class Sandbox implements AutoCloseable {
     /** Where an environment sees the code unpacked at {@code code}: /var/task with a mount namespace, else where it is. */
     public Path taskRoot(Path code) {
         return tmpKind == TmpVolume.Kind.TMPDIR ? code : TASK_ROOT;
+    }
+
+    /** Where an environment sees a managed runtime's files kept at {@code runtime}: /var/runtime with a mount namespace. */
+    public Path runtimeRoot(Path runtime) {
+        return tmpKind == TmpVolume.Kind.TMPDIR ? runtime : RUNTIME_ROOT;
     }
 
     /** Who may use the cell's Runtime API endpoint: only its own processes, where they have their own user. */
@@ -284,10 +292,11 @@ public final class Sandbox implements AutoCloseable {
 
     /**
      * Starts {@code command} as the runtime of the cell: the launcher joins the cgroups, mounts the
-     * /tmp and the code at {@link #taskRoot} read-only, becomes the environment's user, then execs the
+     * /tmp, the code at {@link #taskRoot} and a managed runtime's files ({@code runtime}, may be null)
+     * at {@link #runtimeRoot} read-only, becomes the environment's user, then execs the
      * command, so the returned process is the runtime itself. Output goes, appended, to {@code log}.
      */
-    public Process launch(Cell cell, TmpVolume tmp, Path code, List<String> command,
+    public Process launch(Cell cell, TmpVolume tmp, Path code, Path runtime, List<String> command,
                           Map<String, String> environment, Path log) throws IOException {
         Map<String, String> runtimeEnvironment = new java.util.LinkedHashMap<>(environment);
         runtimeEnvironment.putAll(tmp.environment());
@@ -297,6 +306,7 @@ public final class Sandbox implements AutoCloseable {
         argv.addAll(tmp.launcherArguments());
         argv.add(code.toString());
         argv.add(taskRoot(code).toString());
+        argv.add(runtime == null || tmpKind == TmpVolume.Kind.TMPDIR ? "" : runtime.toString());
         argv.add(Long.toString(cell.uid()));
         boolean nativeLauncher = launcher.size() == 1;
         argv.add(nativeLauncher ? environmentFile.toString() : "-");

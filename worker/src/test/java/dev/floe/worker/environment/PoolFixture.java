@@ -40,6 +40,7 @@ final class PoolFixture implements AutoCloseable {
     final Sandbox sandbox;
     final EnvironmentPool pool;
     final WorkerMetrics metrics;
+    final dev.floe.worker.runtime.Runtimes runtimes;
     final List<EnvironmentView> events = new CopyOnWriteArrayList<>();
     private final Path packages;
     private final EventLoopGroup loops;
@@ -68,7 +69,8 @@ final class PoolFixture implements AutoCloseable {
         this.metrics = new WorkerMetrics(new SimpleMeterRegistry(), workerId);
         EnvironmentHost host = new EnvironmentHost(workerId, "us-east-1", sandbox, cache, new RuntimeApiServer(blocking),
                 blocking, sandbox.environmentsDir(), freezeGrace, Duration.ofSeconds(10), startTimeout,
-                InstantSource.system(), System::nanoTime, metrics);
+                InstantSource.system(), System::nanoTime, metrics,
+                runtimes = dev.floe.worker.runtime.Runtimes.install(data.resolve("runtimes"), blocking));
         this.pool = EnvironmentPool.builder()
                 .host(host).loops(loops).memoryBudgetMb(budgetMb).keepAlive(keepAlive)
                 .sweepInterval(Duration.ofMillis(50))
@@ -152,6 +154,12 @@ final class PoolFixture implements AutoCloseable {
                 () -> stateOf(environmentId) == state);
     }
 
+    /** Waits until an environment has asked for its next invocation (IDLE, or FROZEN after the grace). */
+    void awaitWarm(String environmentId) {
+        Await.until(Duration.ofSeconds(10), "environment " + environmentId + " warm",
+                () -> stateOf(environmentId) != null && stateOf(environmentId).isWarm());
+    }
+
     /** Waits until an environment of {@code function} is running an invocation. */
     void awaitBusy(Function function) {
         Await.until(Duration.ofSeconds(10), function.getName() + " busy", () -> events.stream()
@@ -166,6 +174,7 @@ final class PoolFixture implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
+        runtimes.close();
         sandbox.close();
         loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         blocking.close();

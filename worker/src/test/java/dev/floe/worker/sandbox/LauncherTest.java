@@ -48,7 +48,7 @@ class LauncherTest {
                         + " touch ./x 2>/dev/null && echo root=writable || echo root=readonly;"
                         + " cat /proc/self/cgroup;"
                         + " touch /var/tmp/t /dev/shm/s && echo shared=$(ls /tmp | tr '\\n' ' ')";
-                Process process = sandbox.launch(cell, tmp, root, List.of("/bin/sh", "-c", script),
+                Process process = sandbox.launch(cell, tmp, root, null, List.of("/bin/sh", "-c", script),
                         Map.of("PATH", "/usr/bin:/bin", "SECRET", "only-for-the-runtime"), out);
                 assertTrue(process.waitFor(30, TimeUnit.SECONDS));
                 String output = Files.readString(out);
@@ -97,7 +97,7 @@ class LauncherTest {
             Files.copy(in, script);
         }
         ProcessBuilder builder = new ProcessBuilder("/bin/sh", script.toString(), "", "none", "-", "0", dir.toString(),
-                dir.toString(), "0", "-", "--", "/bin/sh", "-c", "echo pid=$$ sid=$(ps -o sid= -p $$ | tr -d ' ') var=$GREETING cwd=$(pwd) nofile=$(ulimit -n)")
+                dir.toString(), "", "0", "-", "--", "/bin/sh", "-c", "echo pid=$$ sid=$(ps -o sid= -p $$ | tr -d ' ') var=$GREETING cwd=$(pwd) nofile=$(ulimit -n)")
                 .redirectErrorStream(true);
         builder.environment().clear();
         builder.environment().putAll(Map.of("PATH", "/usr/bin:/bin", "GREETING", "hi"));
@@ -109,7 +109,7 @@ class LauncherTest {
         assertTrue(output.contains("var=hi cwd=" + dir + " nofile=1024"), output);
 
         Process refused = new ProcessBuilder("/bin/sh", script.toString(), "", "disk", "img", "512", dir.toString(),
-                "/var/task", "1234", "-", "--", "/bin/true").redirectErrorStream(true).start();
+                "/var/task", "", "1234", "-", "--", "/bin/true").redirectErrorStream(true).start();
         String why = new String(refused.getInputStream().readAllBytes());
         assertTrue(refused.waitFor(30, TimeUnit.SECONDS));
         assertEquals(126, refused.exitValue(), "what it cannot do safely, it refuses: " + why);
