@@ -164,18 +164,17 @@ public final class Invoker {
             }
             String revisionId = function.getRevisionId();
             int memoryMb = function.getConfig().getMemoryMb();
-            FleetSnapshot snapshot = fleet.snapshot(revisionId);
-            Optional<Placement.Decision> decision = placement.place(snapshot,
+            Optional<FleetView.Placed> placed = fleet.place(placement,
                     new PlacementRequest(revisionId, function.getName(), memoryMb, tried));
-            if (decision.isEmpty()) {
+            if (placed.isEmpty()) {
                 metrics.notPlaced();
-                result.completeExceptionally(tried.isEmpty() ? noRoom(snapshot) : fleetFull());
+                result.completeExceptionally(tried.isEmpty() ? noRoom(fleet.snapshot(revisionId)) : fleetFull());
                 return;
             }
-            String workerId = decision.get().workerId();
-            metrics.placed(decision.get().kind());
+            String workerId = placed.get().decision().workerId();
+            metrics.placed(placed.get().decision().kind());
             tried.add(workerId);
-            WarmPromise promise = decision.get().kind() == Placement.Kind.WARM ? fleet.promise(workerId, revisionId) : null;
+            WarmPromise promise = placed.get().promise();
             CompletableFuture<InvokeResponse> attempt = workers.invoke(workerId, request, deadline);
             current = attempt;
             if (result.isCancelled()) {

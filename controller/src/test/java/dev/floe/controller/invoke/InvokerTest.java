@@ -11,7 +11,7 @@ import dev.floe.common.FloeException;
 import dev.floe.controller.function.FunctionCatalog;
 import dev.floe.controller.function.Packages;
 import dev.floe.controller.placement.RevisionPresence;
-import dev.floe.controller.placement.WarmFirstPlacement;
+import dev.floe.controller.placement.FloeDefaultPlacement;
 import dev.floe.controller.registry.FleetView;
 import dev.floe.controller.registry.RecordingChannel;
 import dev.floe.controller.registry.RecordingConnection;
@@ -66,7 +66,7 @@ class InvokerTest {
             pending.add(f);
             return f;
         };
-        invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), workers, new InvokeMetrics(new SimpleMeterRegistry()));
+        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), workers, new InvokeMetrics(new SimpleMeterRegistry()));
     }
 
     @AfterEach
@@ -176,7 +176,7 @@ class InvokerTest {
     void theCallersDeadlineCapsTheWorkerCall() {
         worker("a", 2048);
         List<Deadline> deadlines = new CopyOnWriteArrayList<>();
-        invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), (id, request, deadline) -> {
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), (id, request, deadline) -> {
             deadlines.add(deadline);
             return new CompletableFuture<>();
         }, new InvokeMetrics(new SimpleMeterRegistry()));
@@ -194,7 +194,7 @@ class InvokerTest {
     void theWorkerRequestCarriesTheLatestFunctionAndARequestId() {
         worker("a", 2048);
         List<WorkerInvokeRequest> requests = new CopyOnWriteArrayList<>();
-        invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), (id, request, deadline) -> {
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), (id, request, deadline) -> {
             requests.add(request);
             return CompletableFuture.completedFuture(InvokeResponse.newBuilder().setWorkerId("a").build());
         }, new InvokeMetrics(new SimpleMeterRegistry()));
