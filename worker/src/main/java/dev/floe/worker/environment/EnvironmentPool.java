@@ -245,6 +245,7 @@ public final class EnvironmentPool implements AutoCloseable {
             Environment env = candidate.env();
             removeIdle(env);
             releaseMemory(env);
+            keepAlive.evicted(candidate.forPolicy());
             free += env.memoryMb();
             victims.add(env);
         }
@@ -260,8 +261,9 @@ public final class EnvironmentPool implements AutoCloseable {
             if (!retire) {
                 handoff = doneFinishing(env);
                 if (handoff == null) {
-                    idleByRevision.computeIfAbsent(env.function().getRevisionId(), r -> new ArrayDeque<>())
-                            .addFirst(new Idle(env, host.ticker().getAsLong(), invocations, initDurationMs));
+                    Idle idle = new Idle(env, host.ticker().getAsLong(), invocations, initDurationMs);
+                    idleByRevision.computeIfAbsent(env.function().getRevisionId(), r -> new ArrayDeque<>()).addFirst(idle);
+                    keepAlive.idle(idle.forPolicy(), idle.sinceNanos());
                 }
             }
         }
@@ -278,6 +280,7 @@ public final class EnvironmentPool implements AutoCloseable {
             live.remove(env.id());
             removeIdle(env);
             releaseMemory(env);
+            keepAlive.retired(env.id(), env.function().getRevisionId());
             retireOnRelease.remove(env.id());
             orphan = finishing.contains(env.id()) ? doneFinishing(env) : null;
         }
