@@ -36,6 +36,7 @@ public final class Floe {
         commands.put("worker", ServerCommands::worker);
         commands.put("bench", Benchmark::run);
         commands.put("simulate", dev.floe.deploy.simulate.SimulateCommand::run);
+        commands.put("bench-placement", dev.floe.deploy.simulate.PlacementBenchmark::run);
         commands.put("version", (args, cli) -> {
             cli.out().println("floe " + version());
             return 0;

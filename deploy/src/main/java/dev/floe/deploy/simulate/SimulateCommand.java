@@ -9,6 +9,11 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * {@code floe simulate --trace PATH_PREFIX --workers N --worker-memory MB [--policy P]...
@@ -54,18 +59,39 @@ public final class SimulateCommand {
                     + workers + " workers x " + memoryMb + " MB, seed " + seed);
         }
         Simulation simulation = new Simulation(trace, workers, memoryMb, seed);
-        List<Simulation.Result> results = new ArrayList<>();
-        for (String policy : policies) {
-            for (String keepAlive : keepAlives) {
-                results.add(simulation.run(policy, Placements.named(policy, seed), keepAlive, () -> KeepAlivePolicy.parse(keepAlive)));
-            }
-        }
+        List<Simulation.Result> results = runAll(simulation, policies, keepAlives, seed);
         if (args.flag("json")) {
             cli.out().println(json(results));
         } else {
             table(cli.out(), results);
         }
         return 0;
+    }
+
+    /** Every combination, in order; as many at once as there are processors, each replay being independent. */
+    static List<Simulation.Result> runAll(Simulation simulation, List<String> policies, List<String> keepAlives, long seed) {
+        List<Callable<Simulation.Result>> runs = new ArrayList<>();
+        for (String policy : policies) {
+            for (String keepAlive : keepAlives) {
+                runs.add(() -> simulation.run(policy, Placements.named(policy, seed), keepAlive, () -> KeepAlivePolicy.parse(keepAlive)));
+            }
+        }
+        int threads = Math.max(1, Math.min(runs.size(), Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("floe-simulate-", 1).factory());
+        try {
+            List<Simulation.Result> results = new ArrayList<>();
+            for (Future<Simulation.Result> f : pool.invokeAll(runs)) {
+                results.add(f.get());
+            }
+            return results;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("simulate: interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     static void table(PrintStream out, List<Simulation.Result> results) {
