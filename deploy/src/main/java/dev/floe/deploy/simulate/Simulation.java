@@ -112,24 +112,7 @@ public final class Simulation {
             for (int a = 0; a < k; a++) {
                 long now = m * MINUTE + (arrivals[a] >>> 20) * 1000;
                 Trace.Function f = functions.get((int) (arrivals[a] & 0xFFFFF));
-                while (true) {
-                    SimulatedWorker.Env next = running.peek();
-                    long completion = next == null ? Long.MAX_VALUE : next.busyUntilNanos;
-                    if (Math.min(completion, nextSweep) > now) {
-                        break;
-                    }
-                    if (completion <= nextSweep) {
-                        running.poll();
-                        clock.advance(completion);
-                        next.worker.finished(next, completion);
-                    } else {
-                        clock.advance(nextSweep);
-                        for (SimulatedWorker w : fleet) {
-                            w.sweep(nextSweep);
-                        }
-                        nextSweep += SWEEP_NANOS;
-                    }
-                }
+                nextSweep = until(now, running, fleet, clock, nextSweep);
                 clock.advance(now);
                 invocations++;
                 double runMs = f.runMs(random.nextDouble());
@@ -156,10 +139,34 @@ public final class Simulation {
                 running.add(env);
             }
         }
+        until((long) minutes * MINUTE, running, fleet, clock, nextSweep);
         clock.advance((long) minutes * MINUTE);
         double decisionsPerSecond = placementNanos == 0 ? 0 : invocations / (placementNanos / 1e9);
         return new Result(policyName, keepAliveName, invocations, cold, rejected, clock.idleMbNanos / 1024.0 / SECOND,
                 decisionsPerSecond);
+    }
+
+    /** Ends the invocations and runs the sweeps due by {@code now}, in time order; returns the next sweep's time. */
+    private static long until(long now, PriorityQueue<SimulatedWorker.Env> running, List<SimulatedWorker> fleet, Clock clock,
+            long nextSweep) {
+        while (true) {
+            SimulatedWorker.Env next = running.peek();
+            long completion = next == null ? Long.MAX_VALUE : next.busyUntilNanos;
+            if (Math.min(completion, nextSweep) > now) {
+                return nextSweep;
+            }
+            if (completion <= nextSweep) {
+                running.poll();
+                clock.advance(completion);
+                next.worker.finished(next, completion);
+            } else {
+                clock.advance(nextSweep);
+                for (SimulatedWorker w : fleet) {
+                    w.sweep(nextSweep);
+                }
+                nextSweep += SWEEP_NANOS;
+            }
+        }
     }
 
     /** Simulated time, and the fleet's idle memory integrated over it. */
