@@ -40,6 +40,11 @@ public final class Invoker {
     static final long INIT_ALLOWANCE_S = 10;
     /** Time for the worker to report and the answer to travel. */
     static final long SLACK_S = 5;
+    /**
+     * How many times an invocation is placed again after workers answer that the warm environment it
+     * was placed on is gone: a race with retirement is rare, so more in a row means the view lags.
+     */
+    static final int MAX_GONE = 3;
 
     private final FunctionCatalog functions;
     private final FleetView fleet;
@@ -135,6 +140,8 @@ public final class Invoker {
         private final Set<String> tried = new LinkedHashSet<>();
         /** Whether any tried worker said it was full, rather than being unreachable. */
         private boolean anyFull;
+        /** How many workers answered that the warm environment placed on was gone. */
+        private int gone;
         private volatile CompletableFuture<InvokeResponse> current;
 
         Attempts(Function function, WorkerInvokeRequest request, Deadline deadline, int maxAttempts,
@@ -175,7 +182,9 @@ public final class Invoker {
             metrics.placed(placed.get().decision().kind());
             tried.add(workerId);
             WarmPromise promise = placed.get().promise();
-            CompletableFuture<InvokeResponse> attempt = workers.invoke(workerId, request, deadline);
+            WorkerInvokeRequest sent = placed.get().decision().kind() == Placement.Kind.WARM
+                    ? request.toBuilder().setWarmOnly(true).build() : request;
+            CompletableFuture<InvokeResponse> attempt = workers.invoke(workerId, sent, deadline);
             current = attempt;
             if (result.isCancelled()) {
                 attempt.cancel(false);
@@ -186,6 +195,16 @@ public final class Invoker {
                 }
                 if (failure == null) {
                     result.complete(completed(response, workerId));
+                } else if (FloeException.fromThrowable(unwrap(failure)).type() == ErrorType.ENVIRONMENT_GONE
+                        && carriesErrorType(unwrap(failure))) {
+                    // Its view may still show the environment until its report arrives: the worker stays excluded.
+                    if (++gone > MAX_GONE) {
+                        result.completeExceptionally(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "invocation "
+                                + request.getRequestId() + " of " + function.getName() + " was placed " + gone
+                                + " times on warm environments that were gone by the time it arrived; retry"));
+                    } else {
+                        next();
+                    }
                 } else if (worthAnotherWorker(failure)) {
                     anyFull |= FloeException.fromThrowable(unwrap(failure)).type() == ErrorType.WORKER_FULL;
                     next();

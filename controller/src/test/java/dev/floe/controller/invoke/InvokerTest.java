@@ -1,6 +1,7 @@
 package dev.floe.controller.invoke;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -209,5 +210,46 @@ class InvokerTest {
         assertEquals(sent.getRequestId(), response.getRequestId());
         assertEquals("fn", response.getFunction());
         assertEquals(1, response.getRevision());
+    }
+
+    private Environment idleEnv(String id) {
+        return Environment.newBuilder().setId(id).setFunction("fn").setRevision(1)
+                .setRevisionId(function.getRevisionId()).setState(Environment.State.IDLE).setMemoryMb(128).build();
+    }
+
+    @Test
+    void aWorkerWhoseWarmEnvironmentIsGoneRefusesAndTheInvocationIsPlacedAgain() {
+        worker("a", 2048, idleEnv("e1"));
+        worker("b", 1024);
+        List<WorkerInvokeRequest> requests = new CopyOnWriteArrayList<>();
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), (id, request, deadline) -> {
+            requests.add(request);
+            called.add(id);
+            return id.equals("a") ? failing(ErrorType.ENVIRONMENT_GONE, "worker a has no idle environment of fn revision 1")
+                    : CompletableFuture.completedFuture(InvokeResponse.newBuilder().setWorkerId(id).build());
+        }, new InvokeMetrics(new SimpleMeterRegistry()));
+
+        assertEquals("b", invoke().join().getWorkerId());
+        assertEquals(List.of("a", "b"), called);
+        assertTrue(requests.get(0).getWarmOnly(), "placed on a's idle environment: a must not start another");
+        assertFalse(requests.get(1).getWarmOnly(), "a cold start on b");
+    }
+
+    @Test
+    void placingAgainAfterGoneEnvironmentsIsBounded() {
+        for (String w : List.of("a", "b", "c", "d", "e")) {
+            worker(w, 2048, idleEnv("env-" + w));
+        }
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), (id, request, deadline) -> {
+            called.add(id);
+            return failing(ErrorType.ENVIRONMENT_GONE, "gone");
+        }, new InvokeMetrics(new SimpleMeterRegistry()));
+
+        FloeException e = failure(invoke());
+
+        assertEquals(ErrorType.SERVICE_UNAVAILABLE, e.type());
+        assertTrue(e.getMessage().endsWith("was placed 4 times on warm environments that were gone by the time it arrived; retry"),
+                e.getMessage());
+        assertEquals(4, called.size(), "the first placement and 3 more: " + called);
     }
 }

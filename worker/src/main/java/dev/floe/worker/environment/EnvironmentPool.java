@@ -98,7 +98,16 @@ public final class EnvironmentPool implements AutoCloseable {
      * retiring every idle environment.
      */
     public CompletableFuture<InvocationResult> invoke(Function function, InvocationRequest request) {
-        Invocation invocation = new Invocation(function, request);
+        return invoke(function, request, false);
+    }
+
+    /**
+     * As {@link #invoke(Function, InvocationRequest)}; with {@code warmOnly}, when no environment of the
+     * revision is idle (nor about to be), fails with {@link ErrorType#ENVIRONMENT_GONE} instead of
+     * starting one: the controller placed it on an idle environment that is gone, and places it again.
+     */
+    public CompletableFuture<InvocationResult> invoke(Function function, InvocationRequest request, boolean warmOnly) {
+        Invocation invocation = new Invocation(function, request, warmOnly);
         place(invocation, true);
         return invocation.result();
     }
@@ -130,6 +139,10 @@ public final class EnvironmentPool implements AutoCloseable {
                 waitingByRevision.computeIfAbsent(revisionId, r -> new ArrayDeque<>()).addLast(invocation);
                 loops.next().schedule(() -> handoffExpired(invocation), handoffWaitNanos, TimeUnit.NANOSECONDS);
                 return;
+            }
+            if (refused == null && warm == null && invocation.warmOnly()) {
+                refused = new FloeException(ErrorType.ENVIRONMENT_GONE, "worker " + host.workerId() + " has no idle environment of "
+                        + function.getName() + " revision " + function.getRevision() + " (it retired or was taken meanwhile)");
             }
             if (refused == null && warm == null) {
                 try {

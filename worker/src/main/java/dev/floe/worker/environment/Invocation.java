@@ -14,9 +14,17 @@ public final class Invocation {
     private long deliveredNanos;
     private long logStart;
 
-    Invocation(dev.floe.proto.Function function, InvocationRequest request) {
+    /** Placed by the controller on an idle environment: refused rather than started cold. */
+    private final boolean warmOnly;
+
+    Invocation(dev.floe.proto.Function function, InvocationRequest request, boolean warmOnly) {
         this.function = function;
         this.request = request;
+        this.warmOnly = warmOnly;
+    }
+
+    boolean warmOnly() {
+        return warmOnly;
     }
 
     dev.floe.proto.Function function() {
