@@ -132,7 +132,13 @@ public final class Cli {
                                                              a worker alone, for another machine
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
                    --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
+                  (up and worker also take --keep-alive fixed[:10m]|greedy-dual[:10m]; up and controller take
+                   --placement floe|random|least-loaded|openwhisk-hash)
                   bench [--warm N] [--cold N]                Floe's latencies beside the bare mechanism's
+                  bench-placement [--workers N] [--environments E]
+                                                             one placement decision's time per policy beside a HashMap lookup
+                  simulate --trace PATH_PREFIX [--workers N] [--worker-memory MB] [--policy P]... [--keep-alive K]... [--json]
+                                                             replays an Azure trace sample through the placement and keep-alive policies
                   fn create NAME --code DIR|ZIP --handler H [--runtime provided] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn get NAME [--json]
