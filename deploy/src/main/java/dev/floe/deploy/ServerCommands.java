@@ -27,6 +27,7 @@ final class ServerCommands {
                 .value("worker-memory").value("endpoint").value("token-file").value("placement"));
         args.positional(0, "no arguments");
         int workers = args.integer("workers", 1, 64, 2);
+        tune(Worker.builder(), args); // checks the worker options before anything starts
         Path data = dataDir(args, cli, "");
         LocalFleet fleet = LocalFleet.builder()
                 .token(cli.tokenOrCreate(args))

@@ -76,4 +76,20 @@ class SimulateCommandTest {
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("missing_mem.csv does not exist (expected: PREFIX_inv.csv"),
                 err.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void serverPolicyOptionsAreCheckedBeforeAnythingStarts() {
+        assertEquals(2, floe("controller", "--placement", "nearest", "--data", dir.resolve("c").toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains(
+                "--placement: \"nearest\" (expected one of: floe, random, least-loaded, openwhisk-hash)"), err.toString(StandardCharsets.UTF_8));
+
+        err.reset();
+        assertEquals(2, floe("up", "--keep-alive", "lru", "--data", dir.resolve("u").toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--keep-alive: \"lru\" (expected: fixed[:DURATION] or greedy-dual[:DURATION]"),
+                err.toString(StandardCharsets.UTF_8));
+
+        err.reset();
+        assertEquals(2, floe("up", "--keep-alive", "fixed:1m", "--idle-timeout", "60", "--data", dir.resolve("u").toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--keep-alive and --idle-timeout: both given"), err.toString(StandardCharsets.UTF_8));
+    }
 }
