@@ -30,6 +30,9 @@ public interface FleetState {
      */
     Iterable<String> idleHolders(String revisionId);
 
+    /** The workers running an invocation of the revision; O(workers holding the revision) to walk. */
+    Iterable<String> busyHolders(String revisionId);
+
     /** Every worker, the most free memory first, ties by id. */
     Iterable<String> byFreeMemory();
 

@@ -11,6 +11,10 @@ import java.util.Optional;
  *   <li>WARM: a worker holding an available warm environment of the revision, the one whose
  *       environment was used most recently, so the revision's other environments stay unused and age
  *       out (fewer environments kept, less idle memory).
+ *   <li>BUSY_HANDOFF: a worker running an invocation of the revision, with room for another
+ *       environment: its environment may finish first and take the invocation (the worker waits
+ *       briefly for it), which keeps back-to-back invocations warm even when the worker's report that
+ *       the environment is idle has not arrived yet; else the worker starts one there.
  *   <li>COLD on the function's home: the first workers met on the consistent-hash ring from the
  *       function's name, with bounded loads (Mirrokni, Thorup and Zadimoghaddam, "Consistent Hashing
  *       with Bounded Loads", SODA'18): a worker is passed over when its load (memory of environments
@@ -33,6 +37,11 @@ public final class FloeDefaultPlacement implements Placement {
         for (String w : fleet.idleHolders(request.revisionId())) {
             if (!request.excluded().contains(w)) {
                 return Optional.of(new Decision(w, Kind.WARM));
+            }
+        }
+        for (String w : fleet.busyHolders(request.revisionId())) {
+            if (!request.excluded().contains(w) && fleet.roomMb(request.revisionId(), w) >= request.memoryMb()) {
+                return Optional.of(new Decision(w, Kind.BUSY_HANDOFF));
             }
         }
         String home = home(fleet, request);

@@ -315,6 +315,15 @@ public final class FleetIndex implements FleetState {
     }
 
     @Override
+    public Iterable<String> busyHolders(String revisionId) {
+        Map<String, Holding> byWorker = revisions.get(revisionId);
+        if (byWorker == null) {
+            return List.of();
+        }
+        return () -> byWorker.entrySet().stream().filter(e -> e.getValue().busy > 0).map(Map.Entry::getKey).iterator();
+    }
+
+    @Override
     public Iterable<String> byFreeMemory() {
         return () -> ids(byFree.iterator());
     }

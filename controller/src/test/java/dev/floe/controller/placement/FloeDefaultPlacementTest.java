@@ -64,6 +64,27 @@ class FloeDefaultPlacementTest {
     }
 
     @Test
+    void aWorkerRunningTheRevisionComesBeforeItsHomeSoBackToBackInvocationsStayWarm() {
+        Fleets fleet = equal(3, 2048);
+        String home = fleet.index().ring().home("fn");
+        String other = fleet.index().workerIds().stream().filter(w -> !w.equals(home)).findFirst().orElseThrow();
+        fleet.env(other, REV, Slot.BUSY, 128);
+
+        assertEquals(Optional.of(new Decision(other, Kind.BUSY_HANDOFF)), place(fleet, 128),
+                "its environment may report idle any moment; the worker waits briefly for it");
+    }
+
+    @Test
+    void aWorkerRunningTheRevisionWithoutRoomIsPassedOver() {
+        Fleets fleet = equal(3, 2048);
+        String home = fleet.index().ring().home("fn");
+        String other = fleet.index().workerIds().stream().filter(w -> !w.equals(home)).findFirst().orElseThrow();
+        fleet.env(other, REV, Slot.BUSY, 128).env(other, OTHER, Slot.BUSY, 1920);
+
+        assertEquals(Optional.of(new Decision(home, Kind.COLD)), place(fleet, 128));
+    }
+
+    @Test
     void aColdStartGoesToTheFunctionsHomeOnTheRing() {
         Fleets fleet = equal(10, 2048);
         String home = fleet.index().ring().home("fn");
