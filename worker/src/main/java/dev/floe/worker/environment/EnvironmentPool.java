@@ -140,7 +140,9 @@ public final class EnvironmentPool implements AutoCloseable {
                 loops.next().schedule(() -> handoffExpired(invocation), handoffWaitNanos, TimeUnit.NANOSECONDS);
                 return;
             }
-            if (refused == null && warm == null && invocation.warmOnly()) {
+            // Only on arrival: after waiting for a finishing environment (mayWait false) the environment
+            // was there, just slow to ask for work, so the invocation starts here as any other.
+            if (refused == null && warm == null && invocation.warmOnly() && mayWait) {
                 refused = new FloeException(ErrorType.ENVIRONMENT_GONE, "worker " + host.workerId() + " has no idle environment of "
                         + function.getName() + " revision " + function.getRevision() + " (it retired or was taken meanwhile)");
             }
