@@ -19,6 +19,11 @@ public enum ErrorType {
     /** A worker has no room for one more environment; the controller places the invocation elsewhere. */
     WORKER_FULL("WorkerFullException", Status.Code.RESOURCE_EXHAUSTED),
     /** No worker can be reached, or the one running the invocation was lost; retrying may succeed. */
+    /**
+     * Between controller and worker only: the warm environment an invocation was placed on is gone
+     * (retired or taken meanwhile); the controller places the invocation again.
+     */
+    ENVIRONMENT_GONE("EnvironmentGoneException", Status.Code.FAILED_PRECONDITION),
     SERVICE_UNAVAILABLE("ServiceUnavailableException", Status.Code.UNAVAILABLE),
     SERVICE("ServiceException", Status.Code.INTERNAL);
 

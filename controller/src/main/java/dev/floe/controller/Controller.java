@@ -17,7 +17,8 @@ import dev.floe.controller.invoke.GrpcWorkerClient;
 import dev.floe.controller.invoke.InvokeCall;
 import dev.floe.controller.invoke.InvokeMetrics;
 import dev.floe.controller.invoke.Invoker;
-import dev.floe.controller.placement.WarmFirstPlacement;
+import dev.floe.controller.placement.FloeDefaultPlacement;
+import dev.floe.controller.placement.Placement;
 import dev.floe.controller.provision.Provisioner;
 import dev.floe.controller.registry.FleetView;
 import io.grpc.ManagedChannel;
@@ -61,6 +62,7 @@ public final class Controller implements AutoCloseable {
     private final String bindHost;
     private final Path dataDir;
     private final Duration heartbeatTimeout;
+    private final Placement placement;
     private final Duration heartbeatInterval;
     private final MeterRegistry meters;
     private final InstantSource clock;
@@ -87,6 +89,7 @@ public final class Controller implements AutoCloseable {
         this.bindHost = b.bindHost;
         this.dataDir = b.dataDir;
         this.heartbeatTimeout = b.heartbeatTimeout;
+        this.placement = b.placement;
         this.heartbeatInterval = b.heartbeatInterval;
         this.meters = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
         this.clock = b.clock;
@@ -126,7 +129,7 @@ public final class Controller implements AutoCloseable {
                 fleet.onRoom(admission::roomChanged);
                 Provisioner provisioner = new Provisioner(catalog, fleet);
                 token = givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
-                invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), new GrpcWorkerClient(fleet),
+                invoker = new Invoker(catalog, fleet, placement, new GrpcWorkerClient(fleet),
                         new InvokeMetrics(meters), admission);
                 FunctionCatalog functions = catalog;
                 Invoker run = invoker;
@@ -291,6 +294,7 @@ public final class Controller implements AutoCloseable {
         private String bindHost = "0.0.0.0";
         private Path dataDir;
         private Duration heartbeatTimeout = Duration.ofSeconds(5);
+        private Placement placement = new FloeDefaultPlacement();
         /** Null until set: then 1 s, or a third of the timeout if that is shorter. */
         private Duration heartbeatInterval;
         private MeterRegistry meterRegistry;
@@ -349,6 +353,15 @@ public final class Controller implements AutoCloseable {
         /** Where the controller's meters go; default a new {@link SimpleMeterRegistry}. */
         public Builder meterRegistry(MeterRegistry meterRegistry) {
             this.meterRegistry = Check.notNull("meterRegistry", meterRegistry);
+            return this;
+        }
+
+        /**
+         * Where invocations run; default {@link FloeDefaultPlacement}. See
+         * {@link dev.floe.controller.placement.Placements} for the policies by name.
+         */
+        public Builder placement(Placement placement) {
+            this.placement = Check.notNull("placement", placement);
             return this;
         }
 

@@ -134,12 +134,13 @@ class InvocationEndToEndTest {
         TestWorker big = fx.worker("big", 8192);
         TestWorker small = fx.worker("small", 1024);
         big.full(true);
-        fx.create("echo", 128);
+        String name = functionAtHome("big", "big", "small");
+        fx.create(name, 128);
 
-        InvokeResponse response = invoke("echo", "x");
+        InvokeResponse response = invoke(name, "x");
 
         assertEquals("small", response.getWorkerId());
-        assertEquals(1, big.refusals.get(), "the worker with the most free memory was asked first");
+        assertEquals(1, big.refusals.get(), "the function's home was asked first");
         assertEquals(1, small.invocations.size());
     }
 
@@ -153,7 +154,9 @@ class InvocationEndToEndTest {
 
         FloeException e = refusal(Status.Code.RESOURCE_EXHAUSTED, "TooManyRequestsException", () -> invoke("echo", "x"));
 
-        assertEquals("the fleet is full: no worker has room for echo (128 MB) now; tried b, a; retry after 1000 ms", e.getMessage());
+        java.util.Iterator<String> ring = ring("a", "b").walk("echo");
+        assertEquals("the fleet is full: no worker has room for echo (128 MB) now; tried " + ring.next() + ", " + ring.next()
+                + "; retry after 1000 ms", e.getMessage());
         assertEquals(1, a.refusals.get());
         assertEquals(1, b.refusals.get());
         assertEquals(1.0, fx.controller.meters().get(InvokeMetrics.INVOCATIONS)
@@ -234,5 +237,23 @@ class InvocationEndToEndTest {
         }
         assertEquals(40, a.invocations.size() + b.invocations.size());
         assertEquals(40.0, fx.controller.meters().get(InvokeMetrics.INVOCATIONS).tag("outcome", "success").counter().count());
+    }
+
+    private static dev.floe.controller.placement.HashRing ring(String... workers) {
+        dev.floe.controller.placement.HashRing ring = new dev.floe.controller.placement.HashRing();
+        for (String w : workers) {
+            ring.add(w);
+        }
+        return ring;
+    }
+
+    /** A function name whose home, among these workers, is {@code home}: Floe's default tries it first. */
+    private static String functionAtHome(String home, String... workers) {
+        dev.floe.controller.placement.HashRing ring = ring(workers);
+        for (int i = 0; ; i++) {
+            if (ring.home("echo-" + i).equals(home)) {
+                return "echo-" + i;
+            }
+        }
     }
 }

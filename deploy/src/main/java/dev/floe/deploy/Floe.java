@@ -39,6 +39,8 @@ public final class Floe {
         commands.put("chaos", dev.floe.deploy.chaos.ChaosCommand::run);
         commands.put("bench-async", AsyncBenchmark::run);
         commands.put("bench-runtimes", RuntimeBenchmark::run);
+        commands.put("simulate", dev.floe.deploy.simulate.SimulateCommand::run);
+        commands.put("bench-placement", dev.floe.deploy.simulate.PlacementBenchmark::run);
         commands.put("version", (args, cli) -> {
             cli.out().println("floe " + version());
             return 0;

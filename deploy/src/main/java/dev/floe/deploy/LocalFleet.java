@@ -81,6 +81,7 @@ public final class LocalFleet implements AutoCloseable {
         private Path dataDir;
         private int workerMemoryMb = 4096;
         private Sandbox.Options sandbox = Sandbox.Options.defaults();
+        private dev.floe.controller.placement.Placement placement;
         private UnaryOperator<Worker.Builder> workerTuning = UnaryOperator.identity();
         private UnaryOperator<Controller.Builder> controllerTuning = UnaryOperator.identity();
         private ClusterToken token;
@@ -124,6 +125,12 @@ public final class LocalFleet implements AutoCloseable {
             return this;
         }
 
+        /** Where the controller runs invocations; default Floe's. */
+        public Builder placement(dev.floe.controller.placement.Placement placement) {
+            this.placement = Check.notNull("placement", placement);
+            return this;
+        }
+
         /** Further settings for every worker (keep-alive, freeze grace...). */
         public Builder workerTuning(UnaryOperator<Worker.Builder> workerTuning) {
             this.workerTuning = Check.notNull("workerTuning", workerTuning);
@@ -142,6 +149,9 @@ public final class LocalFleet implements AutoCloseable {
             Controller.Builder controllerBuilder = Controller.builder().port(port).bindHost(host).dataDir(dataDir.resolve("controller"));
             if (token != null) {
                 controllerBuilder.token(token);
+            }
+            if (placement != null) {
+                controllerBuilder.placement(placement);
             }
             Controller controller = controllerTuning.apply(controllerBuilder).build();
             List<Worker> started = new ArrayList<>();

@@ -6,7 +6,10 @@ import dev.floe.client.cli.UsageException;
 import dev.floe.common.HostPort;
 import dev.floe.controller.Controller;
 import dev.floe.controller.invoke.Admission;
+import dev.floe.controller.placement.Placement;
+import dev.floe.controller.placement.Placements;
 import dev.floe.worker.Worker;
+import dev.floe.worker.environment.KeepAlivePolicy;
 import dev.floe.worker.sandbox.Sandbox;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,9 +25,10 @@ final class ServerCommands {
 
     static int up(List<String> argv, Cli cli) throws Exception {
         Args args = Args.parse("up", argv, controllerTuningSpec(workerTuningSpec()).value("workers").value("port").value("host").value("data")
-                .value("worker-memory").value("endpoint").value("token-file").value("async-retries").value("async-max-age"));
+                .value("worker-memory").value("endpoint").value("token-file").value("async-retries").value("async-max-age").value("placement"));
         args.positional(0, "no arguments");
         int workers = args.integer("workers", 1, 64, 2);
+        tune(Worker.builder(), args); // checks the worker options before anything starts
         Path data = dataDir(args, cli, "");
         LocalFleet fleet = LocalFleet.builder()
                 .token(cli.tokenOrCreate(args))
@@ -34,6 +38,7 @@ final class ServerCommands {
                 .dataDir(data)
                 .workerMemoryMb(args.integer("worker-memory", 128, 16 * 1024 * 1024, defaultWorkerMemoryMb(workers)))
                 .sandbox(sandbox(args))
+                .placement(placement(args))
                 .workerTuning(b -> tune(b, args))
                 .controllerTuning(b -> tuneController(b, args).asyncRetryPolicy(asyncPolicy(args)))
                 .start();
@@ -55,7 +60,7 @@ final class ServerCommands {
 
     static int controller(List<String> argv, Cli cli) throws Exception {
         Args args = Args.parse("controller", argv, controllerTuningSpec(new Args.Spec()).value("port").value("host").value("data")
-                .value("heartbeat-timeout").value("endpoint").value("token-file").value("async-retries").value("async-max-age"));
+                .value("heartbeat-timeout").value("endpoint").value("token-file").value("async-retries").value("async-max-age").value("placement"));
         args.positional(0, "no arguments");
         Path data = dataDir(args, cli, "controller");
         Controller.Builder builder = Controller.builder()
@@ -63,6 +68,7 @@ final class ServerCommands {
                 .bindHost(args.value("host", "0.0.0.0"))
                 .dataDir(data)
                 .heartbeatTimeout(Duration.ofMillis(args.integer("heartbeat-timeout", 100, 600_000, 5_000)))
+                .placement(placement(args))
                 .token(cli.tokenOrCreate(args))
                 .asyncRetryPolicy(asyncPolicy(args));
         Controller controller = tuneController(builder, args).build().start();
@@ -130,17 +136,37 @@ final class ServerCommands {
     }
 
     private static Args.Spec workerTuningSpec() {
-        return new Args.Spec().value("idle-timeout").value("freeze-grace").value("freezer").value("tmp").value("launcher");
+        return new Args.Spec().value("idle-timeout").value("keep-alive").value("freeze-grace").value("freezer").value("tmp").value("launcher");
     }
 
     private static Worker.Builder tune(Worker.Builder builder, Args args) {
         if (args.has("idle-timeout")) {
             builder.idleTimeout(Duration.ofSeconds(args.integer("idle-timeout", 1, 7 * 24 * 3600, null)));
         }
+        if (args.has("keep-alive")) {
+            if (args.has("idle-timeout")) {
+                throw new UsageException("--keep-alive and --idle-timeout: both given (expected: one of them;"
+                        + " --idle-timeout S is --keep-alive fixed:Ss)");
+            }
+            try {
+                builder.keepAlive(KeepAlivePolicy.parse(args.value("keep-alive", null)));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--" + e.getMessage());
+            }
+        }
         if (args.has("freeze-grace")) {
             builder.freezeGrace(Duration.ofMillis(args.integer("freeze-grace", 0, 60_000, null)));
         }
         return builder;
+    }
+
+    /** --placement NAME, default Floe's. */
+    static Placement placement(Args args) {
+        try {
+            return Placements.named(args.value("placement", "floe"), System.nanoTime());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + e.getMessage());
+        }
     }
 
     private static Sandbox.Options sandbox(Args args) {

@@ -139,6 +139,8 @@ public final class Cli {
                   (up and controller also take --async-retries 0..2 and --async-max-age S for asynchronous invocations)
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
                    --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
+                  (up and worker also take --keep-alive fixed[:10m]|greedy-dual[:10m]; up and controller take
+                   --placement floe|random|least-loaded|openwhisk-hash)
                   bench [--warm N] [--cold N]                Floe's latencies beside the bare mechanism's
                   bench-fleet [--workers N] [--worker-memory MB] [--functions N] [--clients N] [--invocations N] [--work-ms MS] [--policy P]...
                                                              worker processes under many functions, per placement policy
@@ -146,6 +148,10 @@ public final class Cli {
                                                              kill workers and the controller, cut links, count (root)
                   bench-async [--events N] [--singles N]     how fast asynchronous invocations are durably accepted, beside bare SQLite
                   bench-runtimes [--warm N] [--cold N]       each runtime's cold and warm starts beside its floors
+                  bench-placement [--workers N] [--environments E]
+                                                             one placement decision's time per policy beside a HashMap lookup
+                  simulate --trace PATH_PREFIX [--workers N] [--worker-memory MB] [--policy P]... [--keep-alive K]... [--json]
+                                                             replays an Azure trace sample through the placement and keep-alive policies
                   fn create NAME --code DIR|ZIP|JAR --handler H [--runtime provided|python3|nodejs|java25|java21] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                                 [--reserved N|none] [--provisioned N]   (concurrency alone makes no new revision)

@@ -42,6 +42,11 @@ public final class Invoker {
     static final long INIT_ALLOWANCE_S = 10;
     /** Time for the worker to report and the answer to travel. */
     static final long SLACK_S = 5;
+    /**
+     * How many times an invocation is placed again after workers answer that the warm environment it
+     * was placed on is gone: a race with retirement is rare, so more in a row means the view lags.
+     */
+    static final int MAX_GONE = 3;
 
     private final FunctionCatalog functions;
     private final FleetView fleet;
@@ -179,6 +184,8 @@ public final class Invoker {
         private final Set<String> full = new LinkedHashSet<>();
         /** Whether it already waited for room, so it goes back to the head of the queue. */
         private boolean waited;
+        /** How many workers answered that the warm environment placed on was gone. */
+        private int gone;
         private volatile CompletableFuture<InvokeResponse> current;
         /** Where a streamed response goes; null for a whole answer. */
         private final java.util.function.Consumer<com.google.protobuf.ByteString> chunks;
@@ -216,11 +223,10 @@ public final class Invoker {
             }
             String revisionId = function.getRevisionId();
             int memoryMb = function.getConfig().getMemoryMb();
-            FleetSnapshot snapshot = fleet.snapshot(revisionId);
-            Optional<Placement.Decision> decision = placement.place(snapshot,
+            Optional<FleetView.Placed> placed = fleet.place(placement,
                     new PlacementRequest(revisionId, function.getName(), memoryMb, tried));
-            if (decision.isEmpty()) {
-                FloeException refusal = tried.isEmpty() ? noRoom(snapshot) : fleetFull();
+            if (placed.isEmpty()) {
+                FloeException refusal = tried.isEmpty() ? noRoom(fleet.snapshot(revisionId)) : fleetFull();
                 if (refusal.retryAfter().isPresent()) {
                     waitForRoom(refusal);
                 } else {
@@ -229,13 +235,15 @@ public final class Invoker {
                 }
                 return;
             }
-            String workerId = decision.get().workerId();
-            metrics.placed(decision.get().kind());
+            String workerId = placed.get().decision().workerId();
+            metrics.placed(placed.get().decision().kind());
             tried.add(workerId);
             waiting.computeIfAbsent(workerId, id -> ConcurrentHashMap.newKeySet()).add(this);
-            WarmPromise promise = decision.get().kind() == Placement.Kind.WARM ? fleet.promise(workerId, revisionId) : null;
-            CompletableFuture<InvokeResponse> attempt = chunks == null ? workers.invoke(workerId, request, deadline)
-                    : workers.invokeStream(workerId, request, deadline, chunks);
+            WarmPromise promise = placed.get().promise();
+            WorkerInvokeRequest sent = placed.get().decision().kind() == Placement.Kind.WARM
+                    ? request.toBuilder().setWarmOnly(true).build() : request;
+            CompletableFuture<InvokeResponse> attempt = chunks == null ? workers.invoke(workerId, sent, deadline)
+                    : workers.invokeStream(workerId, sent, deadline, chunks);
             current = attempt;
             if (result.isCancelled()) {
                 attempt.cancel(false);
@@ -250,6 +258,16 @@ public final class Invoker {
                 }
                 if (failure == null) {
                     result.complete(completed(response, workerId));
+                } else if (FloeException.fromThrowable(unwrap(failure)).type() == ErrorType.ENVIRONMENT_GONE
+                        && carriesErrorType(unwrap(failure))) {
+                    // Its view may still show the environment until its report arrives: the worker stays excluded.
+                    if (++gone > MAX_GONE) {
+                        result.completeExceptionally(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "invocation "
+                                + request.getRequestId() + " of " + function.getName() + " was placed " + gone
+                                + " times on warm environments that were gone by the time it arrived; retry"));
+                    } else {
+                        next();
+                    }
                 } else if (worthAnotherWorker(failure)) {
                     if (FloeException.fromThrowable(unwrap(failure)).type() == ErrorType.WORKER_FULL) {
                         full.add(workerId);

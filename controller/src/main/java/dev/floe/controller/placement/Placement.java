@@ -2,9 +2,13 @@ package dev.floe.controller.placement;
 
 import java.util.Optional;
 
-/** Chooses the worker for one invocation, or none when no worker can take it now. */
+/**
+ * Chooses the worker for one invocation, or none when no worker can take it now. A pure function of
+ * the fleet's state and the request: no RPC, clock or threads inside (a seeded policy keeps its own
+ * random generator), so the controller, tests and the simulator drive the same code.
+ */
 public interface Placement {
-    Optional<Decision> place(FleetSnapshot fleet, PlacementRequest request);
+    Optional<Decision> place(FleetState fleet, PlacementRequest request);
 
     /** Why a worker was chosen, i.e. what the worker is expected to do with the invocation. */
     enum Kind {
@@ -17,4 +21,9 @@ public interface Placement {
     }
 
     record Decision(String workerId, Kind kind) {}
+
+    /** WARM if the worker holds an available warm environment of the request's revision, else COLD. */
+    static Decision on(FleetState fleet, PlacementRequest request, String workerId) {
+        return new Decision(workerId, fleet.presence(request.revisionId(), workerId).available() > 0 ? Kind.WARM : Kind.COLD);
+    }
 }

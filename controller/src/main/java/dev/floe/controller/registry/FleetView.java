@@ -5,8 +5,8 @@ import dev.floe.common.FloeException;
 
 import dev.floe.common.HostPort;
 import dev.floe.controller.placement.FleetSnapshot;
-import dev.floe.controller.placement.RevisionPresence;
-import dev.floe.controller.placement.WorkerCapacity;
+import dev.floe.controller.placement.Placement;
+import dev.floe.controller.placement.PlacementRequest;
 import dev.floe.proto.Environment;
 import dev.floe.proto.FleetChange;
 import dev.floe.proto.Registration;
@@ -19,11 +19,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -51,8 +49,7 @@ public final class FleetView implements AutoCloseable {
 
     private final Object lock = new Object();
     private final Map<String, WorkerEntry> workers = new HashMap<>();
-    private final RevisionIndex warm = new RevisionIndex();
-    private final RevisionIndex busy = new RevisionIndex();
+    private final FleetIndex index = new FleetIndex();
     /** Revision id to worker id to promises not yet settled, oldest first. */
     private final Map<String, Map<String, Deque<WarmPromise>>> promises = new HashMap<>();
     /** Channels of workers that left, shut down but possibly still finishing calls. */
@@ -105,7 +102,8 @@ public final class FleetView implements AutoCloseable {
             WorkerEntry entry = new WorkerEntry(id, registration.getInstance(), address, registration.getMemoryMb(),
                     registration.getSandbox(), connection, channel, clock.instant());
             workers.put(id, entry);
-            publish(FleetChange.newBuilder().setWorker(entry.info().toProto()).build());
+            index.addWorker(id, registration.getMemoryMb());
+            publish(FleetChange.newBuilder().setWorker(workerProto(entry)).build());
             for (Environment env : registration.getEnvironmentsList()) {
                 apply(entry, env);
             }
@@ -151,7 +149,7 @@ public final class FleetView implements AutoCloseable {
                 entry.lastReport = clock.instant();
                 entry.lastHeartbeat = entry.lastReport;
                 entry.reportedUsedMb = memoryUsedMb;
-                publish(FleetChange.newBuilder().setWorker(entry.info().toProto()).build());
+                publish(FleetChange.newBuilder().setWorker(workerProto(entry)).build());
             }
         }
     }
@@ -196,7 +194,7 @@ public final class FleetView implements AutoCloseable {
             boolean keep = true;
             List<WorkerEntry> all = new TreeMap<>(workers).values().stream().toList();
             for (WorkerEntry entry : all) {
-                keep &= filtered.offer(FleetChange.newBuilder().setWorker(entry.info().toProto()).build());
+                keep &= filtered.offer(FleetChange.newBuilder().setWorker(workerProto(entry)).build());
             }
             for (WorkerEntry entry : all) {
                 for (Environment env : entry.environments.values()) {
@@ -217,6 +215,11 @@ public final class FleetView implements AutoCloseable {
                 watchers.remove(filtered);
             }
         };
+    }
+
+    /** Under the lock: the worker as watchers see it. */
+    private dev.floe.proto.Worker workerProto(WorkerEntry entry) {
+        return entry.info(index.worker(entry.id)).toProto();
     }
 
     /** Under the lock: every watcher gets the change; one that can take no more is dropped. */
@@ -280,40 +283,52 @@ public final class FleetView implements AutoCloseable {
         connections.forEach(c -> c.retireFunction(function, keepRevisionId));
     }
 
-    /** The fleet as placement needs it for one revision. */
+    /** A copy of the fleet as placement sees it for one revision; O(workers), for inspection and tests. */
     public FleetSnapshot snapshot(String revisionId) {
         synchronized (lock) {
-            List<WorkerCapacity> capacities = new ArrayList<>(workers.size());
-            for (WorkerEntry e : workers.values()) {
-                capacities.add(new WorkerCapacity(e.id, e.memoryMb, e.usedMb, e.warmMb));
-            }
-            Map<String, RevisionIndex.Tally> warmHere = warm.of(revisionId);
-            Map<String, RevisionIndex.Tally> busyHere = busy.of(revisionId);
-            Map<String, Deque<WarmPromise>> promisedHere = promises.getOrDefault(revisionId, Map.of());
-            Set<String> holders = new HashSet<>(warmHere.keySet());
-            holders.addAll(busyHere.keySet());
-            holders.addAll(promisedHere.keySet());
-            Map<String, RevisionPresence> presence = new HashMap<>();
-            for (String workerId : holders) {
-                RevisionIndex.Tally w = warmHere.getOrDefault(workerId, new RevisionIndex.Tally(0, 0));
-                RevisionIndex.Tally b = busyHere.getOrDefault(workerId, new RevisionIndex.Tally(0, 0));
-                Deque<WarmPromise> p = promisedHere.get(workerId);
-                presence.put(workerId, new RevisionPresence(w.count(), w.memoryMb(), b.count(), p == null ? 0 : p.size()));
-            }
-            return new FleetSnapshot(capacities, presence.isEmpty() ? Map.of() : Map.of(revisionId, presence));
+            return index.snapshot(revisionId);
         }
+    }
+
+    /** An invocation placed: the worker chosen, and the warm environment promised to it if the decision is WARM. */
+    public record Placed(Placement.Decision decision, WarmPromise promise) {}
+
+    /**
+     * Runs the placement on the index and, for a WARM decision, promises the chosen environment in
+     * the same critical section: a concurrent decision cannot choose it too (no double booking).
+     */
+    public Optional<Placed> place(Placement placement, PlacementRequest request) {
+        synchronized (lock) {
+            Optional<Placement.Decision> decision = placement.place(index, request);
+            if (decision.isEmpty()) {
+                return Optional.empty();
+            }
+            Placement.Decision d = decision.get();
+            WarmPromise promise = d.kind() == Placement.Kind.WARM ? promiseLocked(d.workerId(), request.revisionId()) : null;
+            return Optional.of(new Placed(d, promise));
+        }
+    }
+
+    /** Hears of every change to the index, inline under the view's lock. */
+    public void addListener(FleetIndex.Listener listener) {
+        index.addListener(listener);
     }
 
     /** Promises one of the revision's warm environments on the worker to an invocation placed there. */
     public WarmPromise promise(String workerId, String revisionId) {
-        WarmPromise promise = new WarmPromise(this, workerId, revisionId);
         synchronized (lock) {
-            if (workers.containsKey(workerId)) {
-                promises.computeIfAbsent(revisionId, r -> new HashMap<>())
-                        .computeIfAbsent(workerId, w -> new ArrayDeque<>()).addLast(promise);
-            } else {
-                promise.settled = true;
-            }
+            return promiseLocked(workerId, revisionId);
+        }
+    }
+
+    private WarmPromise promiseLocked(String workerId, String revisionId) {
+        WarmPromise promise = new WarmPromise(this, workerId, revisionId);
+        if (workers.containsKey(workerId)) {
+            promises.computeIfAbsent(revisionId, r -> new HashMap<>())
+                    .computeIfAbsent(workerId, w -> new ArrayDeque<>()).addLast(promise);
+            index.promised(revisionId, workerId, 1);
+        } else {
+            promise.settled = true;
         }
         return promise;
     }
@@ -323,8 +338,8 @@ public final class FleetView implements AutoCloseable {
             if (!promise.settled) {
                 Map<String, Deque<WarmPromise>> byWorker = promises.get(promise.revisionId());
                 Deque<WarmPromise> queue = byWorker == null ? null : byWorker.get(promise.workerId());
-                if (queue != null) {
-                    queue.remove(promise);
+                if (queue != null && queue.remove(promise)) {
+                    index.promised(promise.revisionId(), promise.workerId(), -1);
                 }
                 settle(promise.revisionId(), promise.workerId(), queue, byWorker);
                 promise.settled = true;
@@ -334,7 +349,7 @@ public final class FleetView implements AutoCloseable {
 
     public List<WorkerInfo> workers() {
         synchronized (lock) {
-            return workers.values().stream().map(WorkerEntry::info).sorted(Comparator.comparing(WorkerInfo::id)).toList();
+            return workers.values().stream().map(e -> e.info(index.worker(e.id))).sorted(Comparator.comparing(WorkerInfo::id)).toList();
         }
     }
 
@@ -416,9 +431,7 @@ public final class FleetView implements AutoCloseable {
             return null;
         }
         publish(FleetChange.newBuilder().setWorkerLeft(workerId).build());
-        for (Environment env : entry.environments.values()) {
-            unindex(entry, env);
-        }
+        index.removeWorker(workerId);
         entry.environments.clear();
         for (Map<String, Deque<WarmPromise>> byWorker : promises.values()) {
             Deque<WarmPromise> queue = byWorker.remove(workerId);
@@ -438,38 +451,22 @@ public final class FleetView implements AutoCloseable {
         Environment env = reported.getWorkerId().equals(entry.id) ? reported
                 : reported.toBuilder().setWorkerId(entry.id).build();
         Environment previous = entry.environments.remove(env.getId());
-        if (previous != null) {
-            unindex(entry, previous);
+        boolean retired = env.getState() == Environment.State.RETIRED;
+        if (!retired) {
+            entry.environments.put(env.getId(), env);
         }
+        index.environment(entry.id, env.getId(), env.getRevisionId(), env.getMemoryMb(), retired ? null : slot(env));
         publish(FleetChange.newBuilder().setEnvironment(env).build());
-        if (env.getState() == Environment.State.RETIRED) {
-            return;
-        }
-        entry.environments.put(env.getId(), env);
-        index(entry, env);
         if (previous != null && isWarm(previous) && env.getState() == Environment.State.BUSY) {
             keepOldestPromise(env.getRevisionId(), entry.id);
         }
     }
 
-    private void index(WorkerEntry entry, Environment env) {
-        entry.usedMb += env.getMemoryMb();
+    private static FleetIndex.Slot slot(Environment env) {
         if (isWarm(env)) {
-            entry.warmMb += env.getMemoryMb();
-            warm.add(env.getRevisionId(), entry.id, env.getMemoryMb());
-        } else if (env.getState() == Environment.State.BUSY) {
-            busy.add(env.getRevisionId(), entry.id, env.getMemoryMb());
+            return FleetIndex.Slot.WARM;
         }
-    }
-
-    private void unindex(WorkerEntry entry, Environment env) {
-        entry.usedMb -= env.getMemoryMb();
-        if (isWarm(env)) {
-            entry.warmMb -= env.getMemoryMb();
-            warm.remove(env.getRevisionId(), entry.id, env.getMemoryMb());
-        } else if (env.getState() == Environment.State.BUSY) {
-            busy.remove(env.getRevisionId(), entry.id, env.getMemoryMb());
-        }
+        return env.getState() == Environment.State.BUSY ? FleetIndex.Slot.BUSY : FleetIndex.Slot.STARTING;
     }
 
     /**
@@ -483,6 +480,7 @@ public final class FleetView implements AutoCloseable {
             WarmPromise kept = queue.pollFirst();
             if (kept != null) {
                 kept.settled = true;
+                index.promised(revisionId, workerId, -1);
             }
             settle(revisionId, workerId, queue, byWorker);
         }

@@ -23,10 +23,6 @@ final class WorkerEntry {
     Instant lastReport;
     Instant lastHeartbeat;
     int reportedUsedMb;
-    /** Memory of its environments that are not retired. */
-    int usedMb;
-    /** Memory of its IDLE and FROZEN environments. */
-    int warmMb;
 
     WorkerEntry(String id, String instance, HostPort address, int memoryMb, Sandbox sandbox, WorkerConnection connection,
             ManagedChannel channel, Instant now) {
@@ -41,8 +37,8 @@ final class WorkerEntry {
         this.lastReport = now;
     }
 
-    WorkerInfo info() {
-        return new WorkerInfo(id, address, memoryMb, usedMb, reportedUsedMb, environments.size(), sandbox,
+    WorkerInfo info(dev.floe.controller.placement.WorkerCapacity capacity) {
+        return new WorkerInfo(id, address, memoryMb, capacity.usedMb(), reportedUsedMb, environments.size(), sandbox,
                 connectedAt, lastHeartbeat);
     }
 }

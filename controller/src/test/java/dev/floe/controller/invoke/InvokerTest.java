@@ -1,6 +1,7 @@
 package dev.floe.controller.invoke;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +12,7 @@ import dev.floe.common.FloeException;
 import dev.floe.controller.function.FunctionCatalog;
 import dev.floe.controller.function.Packages;
 import dev.floe.controller.placement.RevisionPresence;
-import dev.floe.controller.placement.WarmFirstPlacement;
+import dev.floe.controller.placement.FloeDefaultPlacement;
 import dev.floe.controller.registry.FleetView;
 import dev.floe.controller.registry.RecordingChannel;
 import dev.floe.controller.registry.RecordingConnection;
@@ -74,7 +75,7 @@ class InvokerTest {
             pending.add(f);
             return f;
         };
-        invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), workers, new InvokeMetrics(new SimpleMeterRegistry()), admission());
+        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), workers, new InvokeMetrics(new SimpleMeterRegistry()), admission());
     }
 
     @AfterEach
@@ -187,7 +188,7 @@ class InvokerTest {
     void theCallersDeadlineCapsTheWorkerCall() {
         worker("a", 2048);
         List<Deadline> deadlines = new CopyOnWriteArrayList<>();
-        invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), (id, request, deadline) -> {
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), (id, request, deadline) -> {
             deadlines.add(deadline);
             return new CompletableFuture<>();
         }, new InvokeMetrics(new SimpleMeterRegistry()), admission());
@@ -205,7 +206,7 @@ class InvokerTest {
     void theWorkerRequestCarriesTheLatestFunctionAndARequestId() {
         worker("a", 2048);
         List<WorkerInvokeRequest> requests = new CopyOnWriteArrayList<>();
-        invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), (id, request, deadline) -> {
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), (id, request, deadline) -> {
             requests.add(request);
             return CompletableFuture.completedFuture(InvokeResponse.newBuilder().setWorkerId("a").build());
         }, new InvokeMetrics(new SimpleMeterRegistry()), admission());
@@ -232,7 +233,7 @@ class InvokerTest {
     private void queueing(Duration maxWait) {
         Admission admission = new Admission(new Admission.Limits(1_000, 100, maxWait), timers);
         fleet.onRoom(admission::roomChanged);
-        invoker = new Invoker(catalog, fleet, new WarmFirstPlacement(), (workerId, request, deadline) -> {
+        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), (workerId, request, deadline) -> {
             called.add(workerId);
             CompletableFuture<InvokeResponse> f = new CompletableFuture<>();
             pending.add(f);
@@ -266,5 +267,46 @@ class InvokerTest {
         assertEquals(Duration.ofMillis(200), e.retryAfter().orElseThrow());
         assertEquals("the fleet is full: no worker has room for fn (128 MB) now; retry after 200 ms", e.getMessage());
         assertTrue(called.isEmpty());
+    }
+
+    private Environment idleEnv(String id) {
+        return Environment.newBuilder().setId(id).setFunction("fn").setRevision(1)
+                .setRevisionId(function.getRevisionId()).setState(Environment.State.IDLE).setMemoryMb(128).build();
+    }
+
+    @Test
+    void aWorkerWhoseWarmEnvironmentIsGoneRefusesAndTheInvocationIsPlacedAgain() {
+        worker("a", 2048, idleEnv("e1"));
+        worker("b", 1024);
+        List<WorkerInvokeRequest> requests = new CopyOnWriteArrayList<>();
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), (id, request, deadline) -> {
+            requests.add(request);
+            called.add(id);
+            return id.equals("a") ? failing(ErrorType.ENVIRONMENT_GONE, "worker a has no idle environment of fn revision 1")
+                    : CompletableFuture.completedFuture(InvokeResponse.newBuilder().setWorkerId(id).build());
+        }, new InvokeMetrics(new SimpleMeterRegistry()), admission());
+
+        assertEquals("b", invoke().join().getWorkerId());
+        assertEquals(List.of("a", "b"), called);
+        assertTrue(requests.get(0).getWarmOnly(), "placed on a's idle environment: a must not start another");
+        assertFalse(requests.get(1).getWarmOnly(), "a cold start on b");
+    }
+
+    @Test
+    void placingAgainAfterGoneEnvironmentsIsBounded() {
+        for (String w : List.of("a", "b", "c", "d", "e")) {
+            worker(w, 2048, idleEnv("env-" + w));
+        }
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), (id, request, deadline) -> {
+            called.add(id);
+            return failing(ErrorType.ENVIRONMENT_GONE, "gone");
+        }, new InvokeMetrics(new SimpleMeterRegistry()), admission());
+
+        FloeException e = failure(invoke());
+
+        assertEquals(ErrorType.SERVICE_UNAVAILABLE, e.type());
+        assertTrue(e.getMessage().endsWith("was placed 4 times on warm environments that were gone by the time it arrived; retry"),
+                e.getMessage());
+        assertEquals(4, called.size(), "the first placement and 3 more: " + called);
     }
 }

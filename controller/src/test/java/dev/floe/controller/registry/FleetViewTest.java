@@ -288,4 +288,37 @@ class FleetViewTest {
         assertEquals(0, fleet.size());
         assertNull(fleet.channel("late").orElse(null));
     }
+
+    @Test
+    void aPlacementOnAWarmEnvironmentTakesItSoTheNextDecisionCannot() {
+        fleet.register(registration("w1", 2048, env("e1", "r1", State.IDLE, 128)), new RecordingConnection());
+        fleet.register(registration("w2", 2048), new RecordingConnection());
+        var placement = new dev.floe.controller.placement.FloeDefaultPlacement();
+        var request = new dev.floe.controller.placement.PlacementRequest("r1", "fn-r1", 128, java.util.Set.of());
+
+        FleetView.Placed first = fleet.place(placement, request).orElseThrow();
+        FleetView.Placed second = fleet.place(placement, request).orElseThrow();
+
+        assertEquals(new dev.floe.controller.placement.Placement.Decision("w1", dev.floe.controller.placement.Placement.Kind.WARM),
+                first.decision());
+        assertEquals(dev.floe.controller.placement.Placement.Kind.COLD, second.decision().kind(),
+                "the one warm environment is promised to the first invocation");
+        first.promise().release();
+        assertEquals(dev.floe.controller.placement.Placement.Kind.WARM, fleet.place(placement, request).orElseThrow().decision().kind());
+    }
+
+    @Test
+    void aWorkerThatFallsSilentLeavesThePlacementsView() {
+        fleet.register(registration("w1", 2048, env("e1", "r1", State.IDLE, 128)), new RecordingConnection());
+        var placement = new dev.floe.controller.placement.FloeDefaultPlacement();
+        var request = new dev.floe.controller.placement.PlacementRequest("r1", "fn-r1", 128, java.util.Set.of());
+        now.set(T0.plusSeconds(6));
+        fleet.expireSilent();
+
+        assertEquals(java.util.Optional.empty(), fleet.place(placement, request));
+        fleet.register(registration("w1", 2048, env("e1", "r1", State.IDLE, 128)), new RecordingConnection());
+        fleet.register(registration("w1", 2048, env("e1", "r1", State.IDLE, 128)), new RecordingConnection());
+        assertEquals(new RevisionPresence(1, 128, 0, 0), fleet.snapshot("r1").presence("r1", "w1"),
+                "registered twice with its environments, counted once");
+    }
 }

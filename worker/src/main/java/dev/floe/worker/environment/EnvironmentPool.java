@@ -102,7 +102,16 @@ public final class EnvironmentPool implements AutoCloseable {
      * retiring every idle environment.
      */
     public CompletableFuture<InvocationResult> invoke(Function function, InvocationRequest request) {
-        Invocation invocation = new Invocation(function, request);
+        return invoke(function, request, false);
+    }
+
+    /**
+     * As {@link #invoke(Function, InvocationRequest)}; with {@code warmOnly}, when no environment of the
+     * revision is idle (nor about to be), fails with {@link ErrorType#ENVIRONMENT_GONE} instead of
+     * starting one: the controller placed it on an idle environment that is gone, and places it again.
+     */
+    public CompletableFuture<InvocationResult> invoke(Function function, InvocationRequest request, boolean warmOnly) {
+        Invocation invocation = new Invocation(function, request, warmOnly);
         place(invocation, true);
         return invocation.result();
     }
@@ -134,6 +143,12 @@ public final class EnvironmentPool implements AutoCloseable {
                 waitingByRevision.computeIfAbsent(revisionId, r -> new ArrayDeque<>()).addLast(invocation);
                 loops.next().schedule(() -> handoffExpired(invocation), handoffWaitNanos, TimeUnit.NANOSECONDS);
                 return;
+            }
+            // Only on arrival: after waiting for a finishing environment (mayWait false) the environment
+            // was there, just slow to ask for work, so the invocation starts here as any other.
+            if (refused == null && warm == null && invocation.warmOnly() && mayWait) {
+                refused = new FloeException(ErrorType.ENVIRONMENT_GONE, "worker " + host.workerId() + " has no idle environment of "
+                        + function.getName() + " revision " + function.getRevision() + " (it retired or was taken meanwhile)");
             }
             if (refused == null && warm == null) {
                 try {
@@ -249,6 +264,7 @@ public final class EnvironmentPool implements AutoCloseable {
             Environment env = candidate.env();
             removeIdle(env);
             releaseMemory(env);
+            keepAlive.evicted(candidate.forPolicy());
             free += env.memoryMb();
             victims.add(env);
         }
@@ -264,8 +280,9 @@ public final class EnvironmentPool implements AutoCloseable {
             if (!retire) {
                 handoff = doneFinishing(env);
                 if (handoff == null) {
-                    idleByRevision.computeIfAbsent(env.function().getRevisionId(), r -> new ArrayDeque<>())
-                            .addFirst(new Idle(env, host.ticker().getAsLong(), invocations, initDurationMs));
+                    Idle idle = new Idle(env, host.ticker().getAsLong(), invocations, initDurationMs);
+                    idleByRevision.computeIfAbsent(env.function().getRevisionId(), r -> new ArrayDeque<>()).addFirst(idle);
+                    keepAlive.idle(idle.forPolicy(), idle.sinceNanos());
                 }
             }
         }
@@ -283,6 +300,7 @@ public final class EnvironmentPool implements AutoCloseable {
             live.remove(env.id());
             removeIdle(env);
             releaseMemory(env);
+            keepAlive.retired(env.id(), env.function().getRevisionId());
             retireOnRelease.remove(env.id());
             orphan = finishing.contains(env.id()) ? doneFinishing(env) : null;
             replace = !closed && env.provisioned() && provisionTargets.containsKey(env.function().getRevisionId());

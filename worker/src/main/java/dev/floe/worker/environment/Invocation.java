@@ -15,13 +15,21 @@ public final class Invocation {
     private long deliveredNanos;
     private long logStart;
 
+    /** Placed by the controller on an idle environment: refused rather than started cold. */
+    private final boolean warmOnly;
+
     Invocation(dev.floe.proto.Function function, InvocationRequest request) {
-        this(function, request, false);
+        this(function, request, false, false);
     }
 
-    private Invocation(dev.floe.proto.Function function, InvocationRequest request, boolean provisioning) {
+    Invocation(dev.floe.proto.Function function, InvocationRequest request, boolean warmOnly) {
+        this(function, request, warmOnly, false);
+    }
+
+    private Invocation(dev.floe.proto.Function function, InvocationRequest request, boolean warmOnly, boolean provisioning) {
         this.function = function;
         this.request = request;
+        this.warmOnly = warmOnly;
         this.provisioning = provisioning;
     }
 
@@ -30,11 +38,15 @@ public final class Invocation {
      * ever reaching the runtime (provisioned concurrency runs init ahead of invocations, as Lambda's does).
      */
     static Invocation provisioning(dev.floe.proto.Function function, String environmentId) {
-        return new Invocation(function, new InvocationRequest("provision-" + environmentId, new byte[0], false, ""), true);
+        return new Invocation(function, new InvocationRequest("provision-" + environmentId, new byte[0], false, ""), false, true);
     }
 
     boolean provisioning() {
         return provisioning;
+    }
+
+    boolean warmOnly() {
+        return warmOnly;
     }
 
     dev.floe.proto.Function function() {

@@ -58,7 +58,7 @@ public final class WorkerInvokerGrpcService extends WorkerInvokerGrpc.WorkerInvo
         }
         InvocationRequest invocation = new InvocationRequest(request.getRequestId(), request.getPayload().toByteArray(),
                 request.getTailLog(), request.getClientContext());
-        pool.invoke(request.getFunction(), invocation).whenComplete((result, failure) -> {
+        pool.invoke(request.getFunction(), invocation, request.getWarmOnly()).whenComplete((result, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                 responses.onError(FloeException.fromThrowable(cause).toStatus());

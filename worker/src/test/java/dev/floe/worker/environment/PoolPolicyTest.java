@@ -153,4 +153,26 @@ class PoolPolicyTest {
             assertTrue(result.logTail().contains("REPORT RequestId: " + result.requestId()));
         }
     }
+
+    @Test
+    void anInvocationPlacedOnAGoneWarmEnvironmentIsRefusedNotStartedCold() throws Exception {
+        try (PoolFixture fixture = PoolFixture.standard()) {
+            Function probe = fixture.probe("gone", FunctionConfig.newBuilder());
+            CompletableFuture<InvocationResult> refused = fixture.pool.invoke(probe,
+                    new InvocationRequest("r-1", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), false, ""), true);
+
+            java.util.concurrent.CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.CompletionException.class, refused::join);
+            dev.floe.common.FloeException floe = (dev.floe.common.FloeException) e.getCause();
+            assertEquals(dev.floe.common.ErrorType.ENVIRONMENT_GONE, floe.type());
+            assertTrue(floe.getMessage().contains(" has no idle environment of gone revision ")
+                    && floe.getMessage().endsWith(" (it retired or was taken meanwhile)"), floe.getMessage());
+
+            InvocationResult cold = fixture.invoke(probe, "{}");
+            assertTrue(cold.cold(), "nothing was started for the refused invocation");
+            InvocationResult warm = fixture.pool.invoke(probe,
+                    new InvocationRequest("r-2", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), false, ""), true).join();
+            assertEquals(cold.environmentId(), warm.environmentId(), "with an idle environment, warm-only runs on it");
+        }
+    }
 }
