@@ -13,6 +13,11 @@ import dev.floe.controller.grpc.WorkerLinkGrpcService;
 import dev.floe.controller.invoke.GrpcWorkerClient;
 import dev.floe.controller.invoke.InvokeMetrics;
 import dev.floe.controller.invoke.Invoker;
+import dev.floe.controller.lambdaapi.AsyncInvocations;
+import dev.floe.controller.lambdaapi.BackgroundInvocations;
+import dev.floe.controller.lambdaapi.LambdaApi;
+import dev.floe.controller.lambdaapi.LambdaApiServer;
+import dev.floe.controller.lambdaapi.LambdaCredentials;
 import dev.floe.controller.placement.WarmFirstPlacement;
 import dev.floe.controller.registry.FleetView;
 import io.grpc.ManagedChannel;
@@ -36,7 +41,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The controller: serves {@code Functions}, {@code Invocations}, {@code Fleet} and the internal
  * {@code WorkerLink} on one Netty gRPC server, keeps functions in {@code <dataDir>}, and places every
- * invocation on a connected worker.
+ * invocation on a connected worker. Beside it, on its own port, it serves Lambda's HTTP API
+ * ({@link LambdaApiServer}) for the AWS SDKs and CLI.
  *
  * <p>Its threads: one group of Netty event loops ({@code floe-controller-io-N}) shared by the server,
  * the channels to workers and the heartbeat sweep; and virtual threads ({@code floe-controller-rpc-N})
@@ -49,6 +55,8 @@ public final class Controller implements AutoCloseable {
     static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
     /** How long close() lets calls in flight finish before cutting them off. */
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    /** Event invocations running at once before the Lambda API answers TooManyRequestsException. */
+    static final int MAX_ASYNC_IN_FLIGHT = 1_000;
 
     private final int requestedPort;
     private final String bindHost;
@@ -58,6 +66,8 @@ public final class Controller implements AutoCloseable {
     private final MeterRegistry meters;
     private final InstantSource clock;
     private final ClusterToken givenToken;
+    private final int requestedLambdaPort;
+    private final LambdaCredentials lambdaCredentials;
 
     private final Object lifecycle = new Object();
     private boolean started;
@@ -67,6 +77,8 @@ public final class Controller implements AutoCloseable {
     private FunctionCatalog catalog;
     private FleetView fleet;
     private Server server;
+    private AsyncInvocations asyncInvocations;
+    private LambdaApiServer lambdaServer;
     private ScheduledFuture<?> sweep;
     private volatile ClusterToken token;
 
@@ -79,6 +91,8 @@ public final class Controller implements AutoCloseable {
         this.meters = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
         this.clock = b.clock;
         this.givenToken = b.token;
+        this.requestedLambdaPort = b.lambdaPort >= 0 ? b.lambdaPort : (b.port == 0 ? 0 : b.port + 1);
+        this.lambdaCredentials = b.lambdaCredentials;
     }
 
     public static Builder builder() {
@@ -119,10 +133,17 @@ public final class Controller implements AutoCloseable {
                         .intercept(token.check())
                         .build()
                         .start();
+                // The one seam for Event invocations: a durable queue can take BackgroundInvocations' place.
+                asyncInvocations = new BackgroundInvocations(invoker, MAX_ASYNC_IN_FLIGHT);
+                lambdaServer = LambdaApiServer.start(bindHost, requestedLambdaPort, loops, handlers,
+                        new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock));
                 long sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), heartbeatTimeout.toNanos() / 5);
                 sweep = loops.next().scheduleAtFixedRate(this::expireSilentWorkers, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
                 LOG.log(System.Logger.Level.INFO, "controller serving on " + bindHost + ":" + server.getPort()
                         + " (" + EventLoops.transport() + "), data in " + dataDir);
+                LOG.log(System.Logger.Level.INFO, "Lambda API on http://" + bindHost + ":" + lambdaServer.port()
+                        + (lambdaCredentials.required() ? " (SigV4 with " + lambdaCredentials.size() + " configured key(s))"
+                                : " (any credentials)"));
                 return this;
             } catch (IOException | RuntimeException e) {
                 closed = true;
@@ -176,6 +197,21 @@ public final class Controller implements AutoCloseable {
         return current;
     }
 
+    /** The bound port of the Lambda HTTP API (the real one when built with port 0). */
+    public int lambdaPort() {
+        synchronized (lifecycle) {
+            if (lambdaServer == null) {
+                throw new IllegalStateException("controller: not started (expected: start() first)");
+            }
+            return lambdaServer.port();
+        }
+    }
+
+    /** The access keys the Lambda API requires (none: any credentials). */
+    public LambdaCredentials lambdaCredentials() {
+        return lambdaCredentials;
+    }
+
     public MeterRegistry meters() {
         return meters;
     }
@@ -201,6 +237,8 @@ public final class Controller implements AutoCloseable {
         if (server != null) {
             server.shutdown();
         }
+        Lifecycles.closeQuietly(lambdaServer);
+        Lifecycles.closeQuietly(asyncInvocations);
         // The workers' links are long-lived calls: ending them lets the server finish; their
         // channels shut down gracefully, so invocations in flight still get their answers.
         if (fleet != null) {
@@ -225,6 +263,9 @@ public final class Controller implements AutoCloseable {
         private MeterRegistry meterRegistry;
         private InstantSource clock = InstantSource.system();
         private ClusterToken token;
+        /** -1 until set: then the gRPC port + 1 (any free port when that is 0). */
+        private int lambdaPort = -1;
+        private LambdaCredentials lambdaCredentials = LambdaCredentials.anyone();
 
         private Builder() {}
 
@@ -282,7 +323,26 @@ public final class Controller implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The port of Lambda's HTTP API; 0 picks a free one (see {@link Controller#lambdaPort()}).
+         * Default: the gRPC port + 1, or a free one when the gRPC port is 0.
+         */
+        public Builder lambdaPort(int lambdaPort) {
+            this.lambdaPort = Check.range("lambdaPort", lambdaPort, 0, 65_535);
+            return this;
+        }
+
+        /** The access keys Lambda API requests must be SigV4-signed with; default {@link LambdaCredentials#anyone()}. */
+        public Builder lambdaCredentials(LambdaCredentials lambdaCredentials) {
+            this.lambdaCredentials = Check.notNull("lambdaCredentials", lambdaCredentials);
+            return this;
+        }
+
         public Controller build() {
+            if (lambdaPort < 0 && port == 65_535) {
+                throw new IllegalArgumentException("port: 65535 (expected: at most 65534, or a lambdaPort of its own: "
+                        + "the Lambda API takes the next port by default)");
+            }
             Check.notNull("dataDir", dataDir);
             if (heartbeatInterval == null) {
                 // Three heartbeats per timeout: one lost or late heartbeat does not drop a worker.

@@ -5,6 +5,7 @@ import dev.floe.client.cli.Cli;
 import dev.floe.client.cli.UsageException;
 import dev.floe.common.HostPort;
 import dev.floe.controller.Controller;
+import dev.floe.controller.lambdaapi.LambdaCredentials;
 import dev.floe.worker.Worker;
 import dev.floe.worker.sandbox.Sandbox;
 import java.nio.file.Path;
@@ -21,11 +22,16 @@ final class ServerCommands {
 
     static int up(List<String> argv, Cli cli) throws Exception {
         Args args = Args.parse("up", argv, workerTuningSpec().value("workers").value("port").value("host").value("data")
-                .value("worker-memory").value("endpoint").value("token-file"));
+                .value("worker-memory").value("endpoint").value("token-file").value("lambda-port").value("lambda-credentials"));
         args.positional(0, "no arguments");
         int workers = args.integer("workers", 1, 64, 2);
         Path data = dataDir(args, cli, "");
-        LocalFleet fleet = LocalFleet.builder()
+        LocalFleet.Builder fleetBuilder = LocalFleet.builder();
+        if (args.has("lambda-port")) {
+            fleetBuilder.lambdaPort(args.integer("lambda-port", 0, 65_535, null));
+        }
+        LocalFleet fleet = fleetBuilder
+                .lambdaCredentials(lambdaCredentials(args))
                 .token(cli.tokenOrCreate(args))
                 .workers(workers)
                 .port(args.integer("port", 0, 65_535, 7070))
@@ -45,6 +51,7 @@ final class ServerCommands {
                 + ", " + workers + " worker" + (workers == 1 ? "" : "s") + " (freezer " + sandbox.freezer()
                 + ", memory limit " + sandbox.memoryLimit() + ", /tmp " + sandbox.tmp() + ", launcher " + sandbox.launcher()
                 + "), data in " + data);
+        cli.out().println(lambdaNote(args.value("host", "127.0.0.1"), fleet.controller()));
         cli.out().println(tokenNote(cli));
         cli.out().println("Ctrl-C stops the fleet and every environment in it.");
         Thread.currentThread().join();
@@ -53,7 +60,7 @@ final class ServerCommands {
 
     static int controller(List<String> argv, Cli cli) throws Exception {
         Args args = Args.parse("controller", argv, new Args.Spec().value("port").value("host").value("data")
-                .value("heartbeat-timeout").value("endpoint").value("token-file"));
+                .value("heartbeat-timeout").value("endpoint").value("token-file").value("lambda-port").value("lambda-credentials"));
         args.positional(0, "no arguments");
         Path data = dataDir(args, cli, "controller");
         Controller.Builder builder = Controller.builder()
@@ -61,10 +68,15 @@ final class ServerCommands {
                 .bindHost(args.value("host", "0.0.0.0"))
                 .dataDir(data)
                 .heartbeatTimeout(Duration.ofMillis(args.integer("heartbeat-timeout", 100, 600_000, 5_000)))
-                .token(cli.tokenOrCreate(args));
+                .token(cli.tokenOrCreate(args))
+                .lambdaCredentials(lambdaCredentials(args));
+        if (args.has("lambda-port")) {
+            builder.lambdaPort(args.integer("lambda-port", 0, 65_535, null));
+        }
         Controller controller = builder.build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(controller::close));
         cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
+        cli.out().println(lambdaNote(args.value("host", "0.0.0.0"), controller));
         cli.out().println(tokenNote(cli));
         Thread.currentThread().join();
         return 0;
@@ -103,6 +115,29 @@ final class ServerCommands {
         cli.out().println("Floe worker " + worker.id() + " on " + worker.address() + ", controller " + controller);
         Thread.currentThread().join();
         return 0;
+    }
+
+    /** --lambda-credentials FILE, else any credentials. */
+    private static LambdaCredentials lambdaCredentials(Args args) {
+        if (!args.has("lambda-credentials")) {
+            return LambdaCredentials.anyone();
+        }
+        Path file = Path.of(args.value("lambda-credentials", null));
+        try {
+            return LambdaCredentials.read(file);
+        } catch (java.io.IOException e) {
+            throw new UsageException("--lambda-credentials: cannot read " + file + " (" + e.getMessage() + ")");
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--lambda-credentials: " + e.getMessage());
+        }
+    }
+
+    /** Where the AWS SDKs and CLI reach the Lambda API, and how they must sign. */
+    private static String lambdaNote(String host, Controller controller) {
+        String shown = host.equals("0.0.0.0") ? "127.0.0.1" : host;
+        return "Lambda API on http://" + host + ":" + controller.lambdaPort() + " (e.g. aws lambda list-functions --endpoint-url http://"
+                + shown + ":" + controller.lambdaPort() + "; " + (controller.lambdaCredentials().required()
+                ? "requests must be signed with a key from --lambda-credentials)" : "any credentials are accepted)");
     }
 
     /** Where workers and clients find the token, without printing it. */

@@ -130,6 +130,8 @@ public final class Cli {
                   controller [--port P] [--data DIR]         a controller alone
                   worker --controller HOST:PORT [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST] [--advertise HOST]
                                                              a worker alone, for another machine
+                  (up and controller also take --lambda-port P (Lambda's HTTP API; default the port + 1) and
+                   --lambda-credentials FILE (lines of ACCESS_KEY_ID SECRET: require SigV4 with those keys))
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
                    --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
                   bench [--warm N] [--cold N]                Floe's latencies beside the bare mechanism's

@@ -1,0 +1,96 @@
+package dev.floe.controller.lambdaapi;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * One connection's requests: each is handed to {@link LambdaApi} on the controller's handler threads
+ * (an upload is written to disk, a signature hashes the whole body), and the connection reads nothing
+ * more until the answer is written, so answers keep the requests' order. A request that is not HTTP
+ * gets a 400 and the connection is closed; nothing a client sends reaches the domain unparsed.
+ */
+final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final System.Logger LOG = System.getLogger(HttpChannelHandler.class.getName());
+
+    private final LambdaApi api;
+    private final Executor executor;
+
+    HttpChannelHandler(LambdaApi api, Executor executor) {
+        this.api = api;
+        this.executor = executor;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (request.decoderResult().isFailure()) {
+            Throwable cause = request.decoderResult().cause();
+            write(ctx, ApiError.invalid("not an HTTP/1.1 request Floe can read (" + (cause == null ? "malformed"
+                    : cause.getMessage()) + ")").toResponse(), false);
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        request.headers().forEach(h -> headers.computeIfAbsent(h.getKey(), k -> new ArrayList<>()).add(h.getValue()));
+        LambdaRequest lambdaRequest = LambdaRequest.of(request.method().name(), request.uri(), headers,
+                ByteBufUtil.getBytes(request.content()));
+        ctx.channel().config().setAutoRead(false);
+        try {
+            executor.execute(() -> api.handle(lambdaRequest).whenComplete((response, failure) ->
+                    write(ctx, failure == null ? response : ApiError.of(failure).toResponse(), keepAlive)));
+        } catch (RejectedExecutionException stopping) {
+            write(ctx, ApiError.of(new dev.floe.common.FloeException(dev.floe.common.ErrorType.SERVICE_UNAVAILABLE,
+                    "the controller is stopping")).toResponse(), false);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof BodyLimits.Refused refused) {
+            write(ctx, refused.error().toResponse(), !refused.close() && HttpUtil.isKeepAlive(refused.request()));
+            return;
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(System.Logger.Level.DEBUG, "Lambda API connection from " + ctx.channel().remoteAddress() + " failed", cause);
+        ctx.close();
+    }
+
+    private static void write(ChannelHandlerContext ctx, ApiResponse response, boolean keepAlive) {
+        FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(response.status()),
+                Unpooled.wrappedBuffer(response.body()));
+        response.headers().forEach(http.headers()::set);
+        if (!http.headers().contains("x-amzn-RequestId")) {
+            http.headers().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        }
+        http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
+        http.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(http).addListener((ChannelFutureListener) f -> {
+            if (keepAlive && f.isSuccess()) {
+                f.channel().config().setAutoRead(true);
+            } else {
+                f.channel().close();
+            }
+        });
+    }
+}
