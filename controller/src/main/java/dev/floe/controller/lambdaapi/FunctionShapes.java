@@ -47,9 +47,6 @@ final class FunctionShapes {
                 Set.of("FunctionName", "Code")), UNSUPPORTED);
         checkPackageType(b);
         String name = b.requiredString("FunctionName");
-        RequestBody code = b.object("Code").orElseThrow(() ->
-                ApiError.invalid("CreateFunction: Code is missing (expected: {\"ZipFile\": base64 of a zip})").toException());
-        byte[] zip = zipFile(code);
         FunctionConfig.Builder config = FunctionConfig.newBuilder();
         b.string("Runtime").ifPresent(config::setRuntime);
         b.string("Handler").ifPresent(config::setHandler);
@@ -57,7 +54,9 @@ final class FunctionShapes {
         b.integer("Timeout").ifPresent(config::setTimeoutSeconds);
         ephemeralStorage(b).ifPresent(config::setTmpMb);
         environment(b).ifPresent(config::putAllEnvironment);
-        return new Create(name, config.build(), zip);
+        RequestBody code = b.object("Code").orElseThrow(() ->
+                ApiError.invalid("CreateFunction: Code is missing (expected: {\"ZipFile\": base64 of a zip})").toException());
+        return new Create(name, config.build(), zipFile(code));
     }
 
     /** UpdateFunctionConfiguration's body as an update, and the RevisionId it requires, if any. */

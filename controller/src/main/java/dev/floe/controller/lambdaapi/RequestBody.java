@@ -163,7 +163,7 @@ final class RequestBody {
     Optional<byte[]> base64(String field) {
         return string(field).map(text -> {
             try {
-                return Base64.getMimeDecoder().decode(text);
+                return Base64.getDecoder().decode(text);
             } catch (IllegalArgumentException e) {
                 throw ApiError.invalid(operation + ": " + field + " is not base64 (" + e.getMessage() + ")").toException();
             }
