@@ -35,6 +35,7 @@ public final class Floe {
         commands.put("controller", ServerCommands::controller);
         commands.put("worker", ServerCommands::worker);
         commands.put("bench", Benchmark::run);
+        commands.put("bench-lambda", LambdaApiBenchmark::run);
         commands.put("version", (args, cli) -> {
             cli.out().println("floe " + version());
             return 0;

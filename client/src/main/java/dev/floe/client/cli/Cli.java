@@ -135,6 +135,7 @@ public final class Cli {
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
                    --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
                   bench [--warm N] [--cold N]                Floe's latencies beside the bare mechanism's
+                  bench-lambda [--warm N]                    a warm Invoke through Lambda's HTTP API beside the gRPC one
                   fn create NAME --code DIR|ZIP --handler H [--runtime provided] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn get NAME [--json]

@@ -23,12 +23,16 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One connection's requests: each is handed to {@link LambdaApi} on the controller's handler threads
- * (an upload is written to disk, a signature hashes the whole body), and the connection reads nothing
+ * (an upload is written to disk, a signature hashes the whole body), but a small Invoke, which only
+ * reads memory before its asynchronous call to a worker, is handled on the event loop; and the connection reads nothing
  * more until the answer is written, so answers keep the requests' order. A request that is not HTTP
  * gets a 400 and the connection is closed; nothing a client sends reaches the domain unparsed.
  */
 final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final System.Logger LOG = System.getLogger(HttpChannelHandler.class.getName());
+
+    /** Invokes with bodies up to this size are handled on the event loop (checking them takes microseconds). */
+    static final int INLINE_INVOKE_BYTES = 64 * 1024;
 
     private final LambdaApi api;
     private final Executor executor;
@@ -52,9 +56,16 @@ final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpReque
         LambdaRequest lambdaRequest = LambdaRequest.of(request.method().name(), request.uri(), headers,
                 ByteBufUtil.getBytes(request.content()));
         ctx.channel().config().setAutoRead(false);
+        Runnable handle = () -> api.handle(lambdaRequest).whenComplete((response, failure) ->
+                write(ctx, failure == null ? response : ApiError.of(failure).toResponse(), keepAlive));
+        if (request.method().name().equals("POST") && lambdaRequest.rawPath().endsWith("/invocations")
+                && lambdaRequest.body().length <= INLINE_INVOKE_BYTES) {
+            // A small Invoke touches only memory before the Invoker's asynchronous call: no hand-off.
+            handle.run();
+            return;
+        }
         try {
-            executor.execute(() -> api.handle(lambdaRequest).whenComplete((response, failure) ->
-                    write(ctx, failure == null ? response : ApiError.of(failure).toResponse(), keepAlive)));
+            executor.execute(handle);
         } catch (RejectedExecutionException stopping) {
             write(ctx, ApiError.of(new dev.floe.common.FloeException(dev.floe.common.ErrorType.SERVICE_UNAVAILABLE,
                     "the controller is stopping")).toResponse(), false);
