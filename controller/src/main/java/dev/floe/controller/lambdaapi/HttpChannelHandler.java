@@ -2,9 +2,11 @@ package dev.floe.controller.lambdaapi;
 
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -13,6 +15,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +23,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One connection's requests: each is handed to {@link LambdaApi} on the controller's handler threads
@@ -31,6 +35,8 @@ import java.util.concurrent.RejectedExecutionException;
 final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final System.Logger LOG = System.getLogger(HttpChannelHandler.class.getName());
 
+    /** How long a connection being closed keeps reading what its client still sends. */
+    static final Duration LINGER = Duration.ofSeconds(2);
     /** Invokes with bodies up to this size are handled on the event loop (checking them takes microseconds). */
     static final int INLINE_INVOKE_BYTES = 64 * 1024;
 
@@ -100,8 +106,27 @@ final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpReque
             if (keepAlive && f.isSuccess()) {
                 f.channel().config().setAutoRead(true);
             } else {
-                f.channel().close();
+                closeGracefully(f.channel());
             }
         });
+    }
+
+    /**
+     * Ends the answer with a FIN rather than closing outright: a socket closed with the client's bytes
+     * still unread is reset, and a reset can destroy the answer before the client reads it. What the
+     * client still sends is read and dropped until it closes, or for at most {@link #LINGER}.
+     */
+    private static void closeGracefully(Channel channel) {
+        if (!(channel instanceof DuplexChannel duplex) || !channel.isActive()) {
+            channel.close();
+            return;
+        }
+        channel.config().setAutoRead(true);
+        duplex.shutdownOutput().addListener(done -> {
+            if (!done.isSuccess()) {
+                channel.close();
+            }
+        });
+        channel.eventLoop().schedule(() -> channel.close(), LINGER.toMillis(), TimeUnit.MILLISECONDS);
     }
 }
