@@ -17,6 +17,11 @@ import dev.floe.controller.invoke.GrpcWorkerClient;
 import dev.floe.controller.invoke.InvokeCall;
 import dev.floe.controller.invoke.InvokeMetrics;
 import dev.floe.controller.invoke.Invoker;
+import dev.floe.controller.lambdaapi.AsyncInvocations;
+import dev.floe.controller.lambdaapi.LambdaApi;
+import dev.floe.controller.lambdaapi.LambdaApiServer;
+import dev.floe.controller.lambdaapi.LambdaCredentials;
+import dev.floe.controller.lambdaapi.QueuedInvocations;
 import dev.floe.controller.placement.FloeDefaultPlacement;
 import dev.floe.controller.placement.Placement;
 import dev.floe.controller.provision.Provisioner;
@@ -42,7 +47,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The controller: serves {@code Functions}, {@code Invocations}, {@code Fleet} and the internal
  * {@code WorkerLink} on one Netty gRPC server, keeps functions in {@code <dataDir>}, and places every
- * invocation on a connected worker.
+ * invocation on a connected worker. Beside it, on its own port, it serves Lambda's HTTP API
+ * ({@link LambdaApiServer}) for the AWS SDKs and CLI.
  *
  * <p>Its threads: one group of Netty event loops ({@code floe-controller-io-N}) shared by the server,
  * the channels to workers and the heartbeat sweep; and virtual threads ({@code floe-controller-rpc-N})
@@ -57,6 +63,7 @@ public final class Controller implements AutoCloseable {
     static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
     /** How long close() lets calls in flight finish before cutting them off. */
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    /** Event invocations running at once before the Lambda API answers TooManyRequestsException. */
 
     private final int requestedPort;
     private final String bindHost;
@@ -69,6 +76,8 @@ public final class Controller implements AutoCloseable {
     private final ClusterToken givenToken;
     private final Admission.Limits admissionLimits;
     private final RetryPolicy asyncPolicy;
+    private final int requestedLambdaPort;
+    private final LambdaCredentials lambdaCredentials;
 
     private final Object lifecycle = new Object();
     private boolean started;
@@ -80,6 +89,8 @@ public final class Controller implements AutoCloseable {
     private volatile AsyncQueue async;
     private volatile Invoker invoker;
     private Server server;
+    private AsyncInvocations asyncInvocations;
+    private LambdaApiServer lambdaServer;
     private ScheduledFuture<?> sweep;
     private ScheduledFuture<?> provisioning;
     private volatile ClusterToken token;
@@ -96,6 +107,8 @@ public final class Controller implements AutoCloseable {
         this.givenToken = b.token;
         this.admissionLimits = b.admission;
         this.asyncPolicy = b.asyncPolicy;
+        this.requestedLambdaPort = b.lambdaPort >= 0 ? b.lambdaPort : (b.port == 0 ? 0 : b.port + 1);
+        this.lambdaCredentials = b.lambdaCredentials;
     }
 
     public static Builder builder() {
@@ -168,6 +181,10 @@ public final class Controller implements AutoCloseable {
                         .intercept(token.check())
                         .build()
                         .start();
+                // Event invocations through the Lambda API go to the same durable queue as InvokeAsync.
+                asyncInvocations = new QueuedInvocations(async);
+                lambdaServer = LambdaApiServer.start(bindHost, requestedLambdaPort, loops, handlers,
+                        new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock));
                 long sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), heartbeatTimeout.toNanos() / 5);
                 sweep = loops.next().scheduleAtFixedRate(this::expireSilentWorkers, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
                 // The pass reads the catalog and the view and sends asynchronously: off the event loop.
@@ -176,6 +193,9 @@ public final class Controller implements AutoCloseable {
                         Provisioner.INTERVAL.toNanos(), Provisioner.INTERVAL.toNanos(), TimeUnit.NANOSECONDS);
                 LOG.log(System.Logger.Level.INFO, "controller serving on " + bindHost + ":" + server.getPort()
                         + " (" + EventLoops.transport() + "), data in " + dataDir);
+                LOG.log(System.Logger.Level.INFO, "Lambda API on http://" + bindHost + ":" + lambdaServer.port()
+                        + (lambdaCredentials.required() ? " (SigV4 with " + lambdaCredentials.size() + " configured key(s))"
+                                : " (any credentials)"));
                 return this;
             } catch (IOException | RuntimeException e) {
                 closed = true;
@@ -241,6 +261,21 @@ public final class Controller implements AutoCloseable {
         return current;
     }
 
+    /** The bound port of the Lambda HTTP API (the real one when built with port 0). */
+    public int lambdaPort() {
+        synchronized (lifecycle) {
+            if (lambdaServer == null) {
+                throw new IllegalStateException("controller: not started (expected: start() first)");
+            }
+            return lambdaServer.port();
+        }
+    }
+
+    /** The access keys the Lambda API requires (none: any credentials). */
+    public LambdaCredentials lambdaCredentials() {
+        return lambdaCredentials;
+    }
+
     public MeterRegistry meters() {
         return meters;
     }
@@ -273,6 +308,8 @@ public final class Controller implements AutoCloseable {
             // Attempts cut off by the shutdown stay running in the store, and run again on the next start.
             async.stopDispatching();
         }
+        Lifecycles.closeQuietly(lambdaServer);
+        Lifecycles.closeQuietly(asyncInvocations);
         // The workers' links are long-lived calls: ending them lets the server finish; their
         // channels shut down gracefully, so invocations in flight still get their answers.
         if (fleet != null) {
@@ -302,6 +339,9 @@ public final class Controller implements AutoCloseable {
         private ClusterToken token;
         private Admission.Limits admission = Admission.Limits.DEFAULT;
         private RetryPolicy asyncPolicy = RetryPolicy.LAMBDA_DEFAULT;
+        /** -1 until set: then the gRPC port + 1 (any free port when that is 0). */
+        private int lambdaPort = -1;
+        private LambdaCredentials lambdaCredentials = LambdaCredentials.anyone();
 
         private Builder() {}
 
@@ -383,7 +423,26 @@ public final class Controller implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The port of Lambda's HTTP API; 0 picks a free one (see {@link Controller#lambdaPort()}).
+         * Default: the gRPC port + 1, or a free one when the gRPC port is 0.
+         */
+        public Builder lambdaPort(int lambdaPort) {
+            this.lambdaPort = Check.range("lambdaPort", lambdaPort, 0, 65_535);
+            return this;
+        }
+
+        /** The access keys Lambda API requests must be SigV4-signed with; default {@link LambdaCredentials#anyone()}. */
+        public Builder lambdaCredentials(LambdaCredentials lambdaCredentials) {
+            this.lambdaCredentials = Check.notNull("lambdaCredentials", lambdaCredentials);
+            return this;
+        }
+
         public Controller build() {
+            if (lambdaPort < 0 && port == 65_535) {
+                throw new IllegalArgumentException("port: 65535 (expected: at most 65534, or a lambdaPort of its own: "
+                        + "the Lambda API takes the next port by default)");
+            }
             Check.notNull("dataDir", dataDir);
             if (heartbeatInterval == null) {
                 // Three heartbeats per timeout: one lost or late heartbeat does not drop a worker.

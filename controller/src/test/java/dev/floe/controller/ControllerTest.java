@@ -88,6 +88,35 @@ class ControllerTest {
     }
 
     @Test
+    void theLambdaApiPortIsCheckedAndATakenOneFailsStart() throws IOException {
+        IllegalArgumentException range = assertThrows(IllegalArgumentException.class, () -> Controller.builder().lambdaPort(-1));
+        assertEquals("lambdaPort: -1 (expected: 0..65535)", range.getMessage());
+        IllegalArgumentException last = assertThrows(IllegalArgumentException.class, () -> Controller.builder().port(65_535)
+                .dataDir(dataDir).build());
+        assertTrue(last.getMessage().startsWith("port: 65535 (expected: at most 65534, or a lambdaPort of its own"), last.getMessage());
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            Controller controller = Controller.builder().port(0).lambdaPort(taken.getLocalPort()).bindHost("127.0.0.1")
+                    .dataDir(dataDir).build();
+
+            IOException failed = assertThrows(IOException.class, controller::start);
+
+            assertTrue(failed.getMessage().contains("cannot serve the Lambda API on 127.0.0.1:" + taken.getLocalPort()), failed.getMessage());
+            controller.close();
+            Threads.assertNoneLeft("floe-controller-");
+        }
+    }
+
+    @Test
+    void withAnEphemeralGrpcPortTheLambdaApiTakesAnotherEphemeralOne() throws IOException {
+        try (Controller controller = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(dataDir).build().start()) {
+            assertTrue(controller.lambdaPort() > 0);
+            assertTrue(controller.lambdaPort() != controller.port());
+            assertTrue(!controller.lambdaCredentials().required(), "any credentials by default");
+        }
+    }
+
+    @Test
     void closingAControllerNeverStartedIsHarmless() {
         Controller controller = Controller.builder().dataDir(dataDir).build();
         controller.close();

@@ -6,6 +6,7 @@ import dev.floe.common.ClusterToken;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
 import dev.floe.controller.Controller;
+import dev.floe.controller.lambdaapi.LambdaCredentials;
 import dev.floe.worker.Worker;
 import dev.floe.worker.sandbox.Sandbox;
 import java.io.IOException;
@@ -35,6 +36,11 @@ public final class LocalFleet implements AutoCloseable {
 
     public Controller controller() {
         return controller;
+    }
+
+    /** Where the controller serves Lambda's HTTP API, e.g. for an AWS SDK's endpoint override. */
+    public java.net.URI lambdaEndpoint() {
+        return java.net.URI.create("http://127.0.0.1:" + controller.lambdaPort());
     }
 
     public HostPort endpoint() {
@@ -85,6 +91,8 @@ public final class LocalFleet implements AutoCloseable {
         private UnaryOperator<Worker.Builder> workerTuning = UnaryOperator.identity();
         private UnaryOperator<Controller.Builder> controllerTuning = UnaryOperator.identity();
         private ClusterToken token;
+        private Integer lambdaPort;
+        private LambdaCredentials lambdaCredentials = LambdaCredentials.anyone();
 
         private Builder() {}
 
@@ -131,6 +139,18 @@ public final class LocalFleet implements AutoCloseable {
             return this;
         }
 
+        /** The port of the controller's Lambda HTTP API; default the gRPC port + 1 (any free one with port 0). */
+        public Builder lambdaPort(int lambdaPort) {
+            this.lambdaPort = Check.range("lambdaPort", lambdaPort, 0, 65_535);
+            return this;
+        }
+
+        /** The access keys the Lambda API requires; default any credentials. */
+        public Builder lambdaCredentials(LambdaCredentials lambdaCredentials) {
+            this.lambdaCredentials = Check.notNull("lambdaCredentials", lambdaCredentials);
+            return this;
+        }
+
         /** Further settings for every worker (keep-alive, freeze grace...). */
         public Builder workerTuning(UnaryOperator<Worker.Builder> workerTuning) {
             this.workerTuning = Check.notNull("workerTuning", workerTuning);
@@ -153,6 +173,10 @@ public final class LocalFleet implements AutoCloseable {
             if (placement != null) {
                 controllerBuilder.placement(placement);
             }
+            if (lambdaPort != null) {
+                controllerBuilder.lambdaPort(lambdaPort);
+            }
+            controllerBuilder.lambdaCredentials(lambdaCredentials);
             Controller controller = controllerTuning.apply(controllerBuilder).build();
             List<Worker> started = new ArrayList<>();
             try {

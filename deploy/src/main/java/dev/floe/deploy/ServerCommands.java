@@ -8,6 +8,7 @@ import dev.floe.controller.Controller;
 import dev.floe.controller.invoke.Admission;
 import dev.floe.controller.placement.Placement;
 import dev.floe.controller.placement.Placements;
+import dev.floe.controller.lambdaapi.LambdaCredentials;
 import dev.floe.worker.Worker;
 import dev.floe.worker.environment.KeepAlivePolicy;
 import dev.floe.worker.sandbox.Sandbox;
@@ -25,12 +26,17 @@ final class ServerCommands {
 
     static int up(List<String> argv, Cli cli) throws Exception {
         Args args = Args.parse("up", argv, controllerTuningSpec(workerTuningSpec()).value("workers").value("port").value("host").value("data")
-                .value("worker-memory").value("endpoint").value("token-file").value("async-retries").value("async-max-age").value("placement"));
+                .value("worker-memory").value("endpoint").value("token-file").value("async-retries").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials"));
         args.positional(0, "no arguments");
         int workers = args.integer("workers", 1, 64, 2);
         tune(Worker.builder(), args); // checks the worker options before anything starts
         Path data = dataDir(args, cli, "");
-        LocalFleet fleet = LocalFleet.builder()
+        LocalFleet.Builder fleetBuilder = LocalFleet.builder();
+        if (args.has("lambda-port")) {
+            fleetBuilder.lambdaPort(args.integer("lambda-port", 0, 65_535, null));
+        }
+        LocalFleet fleet = fleetBuilder
+                .lambdaCredentials(lambdaCredentials(args))
                 .token(cli.tokenOrCreate(args))
                 .workers(workers)
                 .port(args.integer("port", 0, 65_535, 7070))
@@ -52,6 +58,7 @@ final class ServerCommands {
                 + ", " + workers + " worker" + (workers == 1 ? "" : "s") + " (freezer " + sandbox.freezer()
                 + ", memory limit " + sandbox.memoryLimit() + ", /tmp " + sandbox.tmp() + ", launcher " + sandbox.launcher()
                 + "), data in " + data);
+        cli.out().println(lambdaNote(args.value("host", "127.0.0.1"), fleet.controller()));
         cli.out().println(tokenNote(cli));
         cli.out().println("Ctrl-C stops the fleet and every environment in it.");
         Thread.currentThread().join();
@@ -60,7 +67,7 @@ final class ServerCommands {
 
     static int controller(List<String> argv, Cli cli) throws Exception {
         Args args = Args.parse("controller", argv, controllerTuningSpec(new Args.Spec()).value("port").value("host").value("data")
-                .value("heartbeat-timeout").value("endpoint").value("token-file").value("async-retries").value("async-max-age").value("placement"));
+                .value("heartbeat-timeout").value("endpoint").value("token-file").value("async-retries").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials"));
         args.positional(0, "no arguments");
         Path data = dataDir(args, cli, "controller");
         Controller.Builder builder = Controller.builder()
@@ -70,10 +77,15 @@ final class ServerCommands {
                 .heartbeatTimeout(Duration.ofMillis(args.integer("heartbeat-timeout", 100, 600_000, 5_000)))
                 .placement(placement(args))
                 .token(cli.tokenOrCreate(args))
-                .asyncRetryPolicy(asyncPolicy(args));
+                .asyncRetryPolicy(asyncPolicy(args))
+                .lambdaCredentials(lambdaCredentials(args));
+        if (args.has("lambda-port")) {
+            builder.lambdaPort(args.integer("lambda-port", 0, 65_535, null));
+        }
         Controller controller = tuneController(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(controller::close));
         cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
+        cli.out().println(lambdaNote(args.value("host", "0.0.0.0"), controller));
         cli.out().println(tokenNote(cli));
         Thread.currentThread().join();
         return 0;
@@ -125,6 +137,29 @@ final class ServerCommands {
                 args.integer("concurrency", 1, 1_000_000, defaults.concurrency()),
                 args.integer("queue", 0, 1_000_000, defaults.queueCapacity()),
                 Duration.ofMillis(args.integer("queue-wait", 0, 900_000, (int) defaults.maxWait().toMillis()))));
+    }
+
+    /** --lambda-credentials FILE, else any credentials. */
+    private static LambdaCredentials lambdaCredentials(Args args) {
+        if (!args.has("lambda-credentials")) {
+            return LambdaCredentials.anyone();
+        }
+        Path file = Path.of(args.value("lambda-credentials", null));
+        try {
+            return LambdaCredentials.read(file);
+        } catch (java.io.IOException e) {
+            throw new UsageException("--lambda-credentials: cannot read " + file + " (" + e.getMessage() + ")");
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--lambda-credentials: " + e.getMessage());
+        }
+    }
+
+    /** Where the AWS SDKs and CLI reach the Lambda API, and how they must sign. */
+    private static String lambdaNote(String host, Controller controller) {
+        String shown = host.equals("0.0.0.0") ? "127.0.0.1" : host;
+        return "Lambda API on http://" + host + ":" + controller.lambdaPort() + " (e.g. aws lambda list-functions --endpoint-url http://"
+                + shown + ":" + controller.lambdaPort() + "; " + (controller.lambdaCredentials().required()
+                ? "requests must be signed with a key from --lambda-credentials)" : "any credentials are accepted)");
     }
 
     /** Where workers and clients find the token, without printing it. */

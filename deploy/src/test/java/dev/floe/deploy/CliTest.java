@@ -29,6 +29,21 @@ class CliTest {
     }
 
     @Test
+    void aBadLambdaCredentialsFileStopsTheControllerFromStartingWithAClearError() throws Exception {
+        Path keys = Files.writeString(fleet.data.resolve("lambda-keys"), "AKIDONLY\n");
+        FleetFixture.Result bad = fleet.floeWithEnv(Map.of(), "controller", "--port", "0", "--data",
+                fleet.data.resolve("unused").toString(), "--lambda-credentials", keys.toString());
+        assertEquals(2, bad.status(), bad.out());
+        assertTrue(bad.err().contains("--lambda-credentials: " + keys + " line 1: 1 fields (expected: ACCESS_KEY_ID SECRET_ACCESS_KEY)"),
+                bad.err());
+
+        FleetFixture.Result missing = fleet.floeWithEnv(Map.of(), "up", "--port", "0", "--data", fleet.data.resolve("unused").toString(),
+                "--lambda-credentials", fleet.data.resolve("no-such-file").toString());
+        assertEquals(2, missing.status(), missing.out());
+        assertTrue(missing.err().contains("--lambda-credentials: cannot read"), missing.err());
+    }
+
+    @Test
     void aFunctionFromADirectoryIsCreatedInvokedAndDescribed() {
         FleetFixture.Result created = fleet.floe("fn", "create", "hello", "--code", "examples/hello", "--runtime", "provided",
                 "--handler", "hello.handler", "--memory", "256", "--timeout", "5", "--env", "GREETING=hi");

@@ -60,8 +60,9 @@ class FloeLauncherIT {
         Map<String, String> home = Map.of("HOME", Files.createDirectories(data.resolve("home")).toString());
         int port = freePort();
         String endpoint = "127.0.0.1:" + port;
+        int lambdaPort = freePort();
         Process controller = start(home, "controller", "--port", Integer.toString(port), "--host", "127.0.0.1",
-                "--data", data.resolve("controller").toString());
+                "--data", data.resolve("controller").toString(), "--lambda-port", Integer.toString(lambdaPort));
         Process worker = null;
         try {
             dev.floe.testing.Await.until(Duration.ofSeconds(60), "the controller makes the user's token",
@@ -79,6 +80,14 @@ class FloeLauncherIT {
             assertTrue(forged.output().startsWith("floe: UnrecognizedClientException: the cluster token does not match"), forged.output());
             assertEquals(0, floe(Duration.ofSeconds(60), home, "fn", "create", "hello", "--code", code.toString(), "--handler", "h",
                     "--endpoint", endpoint).status());
+            // The same function through Lambda's HTTP API, on the port given.
+            try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+                java.net.http.HttpResponse<String> lambda = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + lambdaPort + "/2015-03-31/functions/hello")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, lambda.statusCode(), lambda.body());
+                assertTrue(lambda.body().contains("\"FunctionName\":\"hello\""), lambda.body());
+            }
             Run first = floe(Duration.ofSeconds(60), home, "invoke", "hello", "--json", "--endpoint", endpoint);
             assertEquals(1, payload(first).get("invocation").getAsInt(), first.output());
 

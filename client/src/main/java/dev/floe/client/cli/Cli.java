@@ -137,6 +137,8 @@ public final class Cli {
                   (up and controller also take --concurrency N (invocations at once, default 1000), --queue N (waiting, default 10000)
                    and --queue-wait MS (how long one waits for a slot or for room before TooManyRequestsException, default 1000))
                   (up and controller also take --async-retries 0..2 and --async-max-age S for asynchronous invocations)
+                  (up and controller also take --lambda-port P (Lambda's HTTP API; default the port + 1) and
+                   --lambda-credentials FILE (lines of ACCESS_KEY_ID SECRET: require SigV4 with those keys))
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
                    --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
                   (up and worker also take --keep-alive fixed[:10m]|greedy-dual[:10m]; up and controller take
@@ -152,6 +154,7 @@ public final class Cli {
                                                              one placement decision's time per policy beside a HashMap lookup
                   simulate --trace PATH_PREFIX [--workers N] [--worker-memory MB] [--policy P]... [--keep-alive K]... [--json]
                                                              replays an Azure trace sample through the placement and keep-alive policies
+                  bench-lambda [--warm N]                    a warm Invoke through Lambda's HTTP API beside the gRPC one
                   fn create NAME --code DIR|ZIP|JAR --handler H [--runtime provided|python3|nodejs|java25|java21] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                                 [--reserved N|none] [--provisioned N]   (concurrency alone makes no new revision)

@@ -1,0 +1,134 @@
+package dev.floe.controller.lambdaapi;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One connection's requests: each is handed to {@link LambdaApi} on the controller's handler threads
+ * (an upload is written to disk, a signature hashes the whole body), but a small Invoke, which only
+ * reads memory before its asynchronous call to a worker, is handled on the event loop; and the connection reads nothing
+ * more until the answer is written, so answers keep the requests' order. A request that is not HTTP
+ * gets a 400 and the connection is closed; nothing a client sends reaches the domain unparsed.
+ */
+final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final System.Logger LOG = System.getLogger(HttpChannelHandler.class.getName());
+
+    /** How long a connection being closed keeps reading what its client still sends. */
+    static final Duration LINGER = Duration.ofSeconds(2);
+    /** Invokes with bodies up to this size are handled on the event loop (checking them takes microseconds). */
+    static final int INLINE_INVOKE_BYTES = 64 * 1024;
+
+    private final LambdaApi api;
+    private final Executor executor;
+
+    HttpChannelHandler(LambdaApi api, Executor executor) {
+        this.api = api;
+        this.executor = executor;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (request.decoderResult().isFailure()) {
+            Throwable cause = request.decoderResult().cause();
+            write(ctx, ApiError.invalid("not an HTTP/1.1 request Floe can read (" + (cause == null ? "malformed"
+                    : cause.getMessage()) + ")").toResponse(), false);
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        request.headers().forEach(h -> headers.computeIfAbsent(h.getKey(), k -> new ArrayList<>()).add(h.getValue()));
+        LambdaRequest lambdaRequest = LambdaRequest.of(request.method().name(), request.uri(), headers,
+                ByteBufUtil.getBytes(request.content()));
+        ctx.channel().config().setAutoRead(false);
+        Runnable handle = () -> api.handle(lambdaRequest).whenComplete((response, failure) ->
+                write(ctx, failure == null ? response : ApiError.of(failure).toResponse(), keepAlive));
+        if (request.method().name().equals("POST") && lambdaRequest.rawPath().endsWith("/invocations")
+                && lambdaRequest.body().length <= INLINE_INVOKE_BYTES
+                && !"Event".equals(lambdaRequest.header("x-amz-invocation-type"))) {
+            // A small synchronous Invoke touches only memory before the Invoker's asynchronous call: no
+            // hand-off. An Event waits for its commit to disk, so it goes to the executor.
+            handle.run();
+            return;
+        }
+        try {
+            executor.execute(handle);
+        } catch (RejectedExecutionException stopping) {
+            write(ctx, ApiError.of(new dev.floe.common.FloeException(dev.floe.common.ErrorType.SERVICE_UNAVAILABLE,
+                    "the controller is stopping")).toResponse(), false);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof BodyLimits.Refused refused) {
+            write(ctx, refused.error().toResponse(), !refused.close() && HttpUtil.isKeepAlive(refused.request()));
+            return;
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(System.Logger.Level.DEBUG, "Lambda API connection from " + ctx.channel().remoteAddress() + " failed", cause);
+        ctx.close();
+    }
+
+    private static void write(ChannelHandlerContext ctx, ApiResponse response, boolean keepAlive) {
+        FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(response.status()),
+                Unpooled.wrappedBuffer(response.body()));
+        response.headers().forEach(http.headers()::set);
+        if (!http.headers().contains("x-amzn-RequestId")) {
+            http.headers().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        }
+        http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
+        http.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(http).addListener((ChannelFutureListener) f -> {
+            if (keepAlive && f.isSuccess()) {
+                f.channel().config().setAutoRead(true);
+            } else {
+                closeGracefully(f.channel());
+            }
+        });
+    }
+
+    /**
+     * Ends the answer with a FIN rather than closing outright: a socket closed with the client's bytes
+     * still unread is reset, and a reset can destroy the answer before the client reads it. What the
+     * client still sends is read and dropped until it closes, or for at most {@link #LINGER}.
+     */
+    private static void closeGracefully(Channel channel) {
+        if (!(channel instanceof DuplexChannel duplex) || !channel.isActive()) {
+            channel.close();
+            return;
+        }
+        channel.config().setAutoRead(true);
+        duplex.shutdownOutput().addListener(done -> {
+            if (!done.isSuccess()) {
+                channel.close();
+            }
+        });
+        channel.eventLoop().schedule(() -> channel.close(), LINGER.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}

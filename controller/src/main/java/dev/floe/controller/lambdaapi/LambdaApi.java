@@ -1,0 +1,147 @@
+package dev.floe.controller.lambdaapi;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.floe.common.ErrorType;
+import dev.floe.common.FloeException;
+import dev.floe.controller.function.FunctionCatalog;
+import dev.floe.controller.function.FunctionUpdate;
+import dev.floe.proto.Function;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The Lambda API without HTTP: checks the caller, routes a request to its operation, and maps it to
+ * the {@link FunctionCatalog} (and, for Invoke, to {@link InvokeOperation}). Every refusal becomes
+ * Lambda's error response; nothing here throws to the transport.
+ */
+public final class LambdaApi {
+    private final FunctionCatalog catalog;
+    private final InvokeOperation invoke;
+    private final SigV4Verifier signatures;
+
+    public LambdaApi(FunctionCatalog catalog, dev.floe.controller.invoke.Invoker invoker, AsyncInvocations async,
+            LambdaCredentials credentials, InstantSource clock) {
+        this.catalog = catalog;
+        this.invoke = new InvokeOperation(catalog, invoker, async);
+        this.signatures = new SigV4Verifier(credentials, clock);
+    }
+
+    /** The answer to one request; the future never fails (a failure is an error response). */
+    public CompletableFuture<ApiResponse> handle(LambdaRequest request) {
+        try {
+            Optional<ApiError> refused = signatures.check(request);
+            if (refused.isPresent()) {
+                return CompletableFuture.completedFuture(refused.get().toResponse());
+            }
+            Route route = Route.of(request.method(), request.rawPath()).orElseThrow(() -> ApiError.user(404,
+                    ApiError.UNKNOWN_OPERATION, request.method() + " " + request.rawPath()
+                            + " is not an operation Floe's Lambda API serves (expected one of: " + Route.served() + ")").toException());
+            if (route.operation() == Route.Operation.INVOKE) {
+                return invoke.invoke(ref(route, request), request)
+                        .exceptionally(failure -> ApiError.of(failure).toResponse());
+            }
+            return CompletableFuture.completedFuture(functions(route, request));
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(ApiError.of(e).toResponse());
+        }
+    }
+
+    private ApiResponse functions(Route route, LambdaRequest request) {
+        return switch (route.operation()) {
+            case LIST_FUNCTIONS -> list(request);
+            case CREATE_FUNCTION -> {
+                FunctionShapes.Create create = FunctionShapes.create(request.body());
+                yield ApiResponse.json(201, FunctionShapes.configuration(catalog.create(create.name(), create.config(), create.zip())));
+            }
+            case GET_FUNCTION -> {
+                JsonObject body = new JsonObject();
+                body.add("Configuration", FunctionShapes.configuration(revision(ref(route, request))));
+                JsonObject code = new JsonObject();
+                // The package stays on the controller; Floe serves no download location for it.
+                code.addProperty("RepositoryType", "Floe");
+                body.add("Code", code);
+                body.add("Tags", new JsonObject());
+                yield ApiResponse.json(200, body);
+            }
+            case GET_FUNCTION_CONFIGURATION -> ApiResponse.json(200, FunctionShapes.configuration(revision(ref(route, request))));
+            case UPDATE_FUNCTION_CONFIGURATION -> update(unqualified(route, request, "UpdateFunctionConfiguration"),
+                    FunctionShapes.configurationUpdate(unqualified(route, request, "UpdateFunctionConfiguration"), request.body()));
+            case UPDATE_FUNCTION_CODE -> update(unqualified(route, request, "UpdateFunctionCode"),
+                    FunctionShapes.codeUpdate(unqualified(route, request, "UpdateFunctionCode"), request.body()));
+            case DELETE_FUNCTION -> {
+                catalog.delete(unqualified(route, request, "DeleteFunction"));
+                yield ApiResponse.empty(204);
+            }
+            case INVOKE -> throw new IllegalStateException("Invoke is answered asynchronously");
+        };
+    }
+
+    private ApiResponse update(String name, FunctionShapes.Guarded guarded) {
+        Function current = catalog.get(name);
+        if (guarded.revisionId().isPresent() && !guarded.revisionId().get().equals(current.getRevisionId())) {
+            throw ApiError.user(412, ApiError.PRECONDITION_FAILED, "RevisionId: " + guarded.revisionId().get()
+                    + " (expected: the function's current one, " + current.getRevisionId() + "; it was updated meanwhile)").toException();
+        }
+        if (guarded.dryRun()) {
+            FunctionUpdate update = guarded.update();
+            update.codeZip().ifPresent(zip -> dev.floe.common.FunctionLimits.checkCodeSize(zip.length));
+            return ApiResponse.json(200, FunctionShapes.configuration(current));
+        }
+        return ApiResponse.json(200, FunctionShapes.configuration(catalog.update(guarded.update())));
+    }
+
+    /** ListFunctions, by name, in pages of MaxItems (default 50) after Marker (a name). */
+    private ApiResponse list(LambdaRequest request) {
+        int max = 50;
+        String maxItems = request.query("MaxItems");
+        if (maxItems != null) {
+            try {
+                max = Integer.parseInt(maxItems);
+            } catch (NumberFormatException e) {
+                max = -1;
+            }
+            if (max < 1 || max > 10_000) {
+                throw ApiError.invalid("MaxItems: \"" + maxItems + "\" (expected: 1..10000)").toException();
+            }
+        }
+        String marker = request.query("Marker");
+        List<Function> all = catalog.list();
+        List<Function> after = marker == null ? all : all.stream().filter(f -> f.getName().compareTo(marker) > 0).toList();
+        JsonArray functions = new JsonArray();
+        after.stream().limit(max).forEach(f -> functions.add(FunctionShapes.configuration(f)));
+        JsonObject body = new JsonObject();
+        body.add("Functions", functions);
+        if (after.size() > max) {
+            body.addProperty("NextMarker", after.get(max - 1).getName());
+        }
+        return ApiResponse.json(200, body);
+    }
+
+    /** The revision a Get asks for: the latest, or a numbered one. */
+    private Function revision(FunctionRef ref) {
+        Function latest = catalog.get(ref.name());
+        if (ref.revision().isEmpty() || ref.revision().get() == latest.getRevision()) {
+            return latest;
+        }
+        int wanted = ref.revision().get();
+        return catalog.revisions(ref.name()).stream().filter(f -> f.getRevision() == wanted).findFirst()
+                .orElseThrow(() -> new FloeException(ErrorType.RESOURCE_NOT_FOUND, "function " + ref.name() + " has no revision "
+                        + wanted + " (expected: 1.." + latest.getRevision() + ")"));
+    }
+
+    private static String unqualified(Route route, LambdaRequest request, String operation) {
+        FunctionRef ref = ref(route, request);
+        if (ref.qualifier().isPresent()) {
+            throw ApiError.invalid(operation + ": qualifier " + ref.qualifier().get()
+                    + " (expected: none; it applies to the function and makes a new revision)").toException();
+        }
+        return ref.name();
+    }
+
+    private static FunctionRef ref(Route route, LambdaRequest request) {
+        return FunctionRef.parse(UriEncoding.decode(route.function()), request.query("Qualifier"));
+    }
+}

@@ -1,0 +1,71 @@
+package dev.floe.controller.lambdaapi;
+
+import dev.floe.common.Check;
+import dev.floe.common.EventLoops;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Lambda's HTTP API over Netty HTTP/1.1, on the controller's event loops: parse, limit bodies
+ * ({@link BodyLimits}), gather, and hand each request to {@link LambdaApi}. Closing it stops listening
+ * and closes every open connection.
+ */
+public final class LambdaApiServer implements AutoCloseable {
+    private final Channel server;
+    private final ChannelGroup connections;
+
+    private LambdaApiServer(Channel server, ChannelGroup connections) {
+        this.server = server;
+        this.connections = connections;
+    }
+
+    /** Binds {@code host:port} (0: any free port) and serves until closed. */
+    public static LambdaApiServer start(String host, int port, EventLoopGroup loops, Executor handlers, LambdaApi api)
+            throws IOException {
+        Check.range("port", port, 0, 65_535);
+        ChannelGroup connections = new DefaultChannelGroup("floe-lambda-api", GlobalEventExecutor.INSTANCE);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(loops)
+                .channel(EventLoops.serverChannelType())
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        connections.add(ch);
+                        ch.pipeline().addLast(new HttpServerCodec(), new BodyLimits(),
+                                new HttpObjectAggregator(BodyLimits.MAX_BODY_BYTES), new HttpChannelHandler(api, handlers));
+                    }
+                });
+        try {
+            Channel channel = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
+            return new LambdaApiServer(channel, connections);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while binding the Lambda API on " + host + ":" + port, e);
+        } catch (Exception e) {
+            throw new IOException("cannot serve the Lambda API on " + host + ":" + port + ": " + e.getMessage()
+                    + " (expected: a free port; set another with --lambda-port)", e);
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** Stops listening and closes every connection. Idempotent. */
+    @Override
+    public void close() {
+        server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.floe.controller.lambdaapi;
+
+import java.util.Optional;
+
+/**
+ * Which operation a request is, from its method and path (Lambda API reference, version 2015-03-31),
+ * and the function named in its path, still percent-encoded as sent.
+ */
+record Route(Operation operation, String function) {
+    static final String PREFIX = "/2015-03-31/functions";
+
+    enum Operation {
+        LIST_FUNCTIONS, CREATE_FUNCTION, GET_FUNCTION, DELETE_FUNCTION, GET_FUNCTION_CONFIGURATION,
+        UPDATE_FUNCTION_CONFIGURATION, UPDATE_FUNCTION_CODE, INVOKE
+    }
+
+    /** The operation, or empty when Floe does not serve this method and path. */
+    static Optional<Route> of(String method, String rawPath) {
+        if (!rawPath.startsWith(PREFIX)) {
+            return Optional.empty();
+        }
+        String rest = rawPath.substring(PREFIX.length());
+        if (rest.isEmpty() || rest.equals("/")) {
+            return switch (method) {
+                case "GET" -> Optional.of(new Route(Operation.LIST_FUNCTIONS, null));
+                case "POST" -> Optional.of(new Route(Operation.CREATE_FUNCTION, null));
+                default -> Optional.empty();
+            };
+        }
+        String[] parts = rest.substring(1).split("/", -1);
+        if (parts[0].isEmpty() || parts.length > 2) {
+            return Optional.empty();
+        }
+        String function = parts[0];
+        String sub = parts.length == 2 ? parts[1] : "";
+        Operation op = switch (sub + " " + method) {
+            case " GET" -> Operation.GET_FUNCTION;
+            case " DELETE" -> Operation.DELETE_FUNCTION;
+            case "configuration GET" -> Operation.GET_FUNCTION_CONFIGURATION;
+            case "configuration PUT" -> Operation.UPDATE_FUNCTION_CONFIGURATION;
+            case "code PUT" -> Operation.UPDATE_FUNCTION_CODE;
+            case "invocations POST" -> Operation.INVOKE;
+            default -> null;
+        };
+        return Optional.ofNullable(op).map(o -> new Route(o, function));
+    }
+
+    static String served() {
+        return "CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions, UpdateFunctionCode, "
+                + "UpdateFunctionConfiguration, DeleteFunction, Invoke";
+    }
+}

@@ -1,0 +1,114 @@
+package dev.floe.controller.lambdaapi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.floe.common.FloeException;
+import dev.floe.testing.TestDirs;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** How requests are read: routes, function names and ARNs, request bodies, and the keys file. */
+class RequestParsingTest {
+    @Test
+    void routesAreLambdasPathsAndMethods() {
+        assertEquals(Route.Operation.LIST_FUNCTIONS, Route.of("GET", "/2015-03-31/functions/").orElseThrow().operation());
+        assertEquals(Route.Operation.CREATE_FUNCTION, Route.of("POST", "/2015-03-31/functions").orElseThrow().operation());
+        assertEquals(new Route(Route.Operation.INVOKE, "f"), Route.of("POST", "/2015-03-31/functions/f/invocations").orElseThrow());
+        assertEquals(Route.Operation.UPDATE_FUNCTION_CODE, Route.of("PUT", "/2015-03-31/functions/f/code").orElseThrow().operation());
+        assertEquals(Route.Operation.DELETE_FUNCTION, Route.of("DELETE", "/2015-03-31/functions/f").orElseThrow().operation());
+        assertEquals(Optional.empty(), Route.of("GET", "/2015-03-31/functions/f/invocations"));
+        assertEquals(Optional.empty(), Route.of("GET", "/2016-08-19/account-settings/"));
+        assertEquals(Optional.empty(), Route.of("GET", "/2015-03-31/functions/f/code/extra"));
+    }
+
+    @Test
+    void functionsAreNamedByNameArnOrPartialArnWithAQualifier() {
+        assertEquals(new FunctionRef("f", Optional.empty()), FunctionRef.parse("f", null));
+        assertEquals(new FunctionRef("f", Optional.empty()), FunctionRef.parse("f", "$LATEST"));
+        assertEquals(new FunctionRef("f", Optional.of("3")), FunctionRef.parse("arn:aws:lambda:us-east-1:000000000000:function:f:3", null));
+        assertEquals(new FunctionRef("f", Optional.of("2")), FunctionRef.parse("123456789012:function:f", "2"));
+        assertEquals(new FunctionRef("f", Optional.of("4")), FunctionRef.parse("f:4", "4"));
+
+        assertError(400, "differs", () -> FunctionRef.parse("f:4", "5"));
+        assertError(404, "Floe has no aliases", () -> FunctionRef.parse("f:prod", null));
+        assertError(400, "expected: a name, NAME:QUALIFIER, or an ARN", () -> FunctionRef.parse("arn:aws:s3:::bucket", null));
+        FloeException name = assertThrows(FloeException.class, () -> FunctionRef.parse("bad name!", null));
+        assertTrue(name.getMessage().contains("expected: 1 to 64 letters"), name.getMessage());
+    }
+
+    @Test
+    void createBodiesMapToFloesConfigAndRefuseWhatFloeCannotHonour() {
+        String zip = java.util.Base64.getEncoder().encodeToString(new byte[] {'P', 'K', 3, 4});
+        FunctionShapes.Create create = FunctionShapes.create(bytes("{\"FunctionName\":\"f\",\"Runtime\":\"provided.al2023\","
+                + "\"Handler\":\"h\",\"MemorySize\":256,\"Timeout\":30,\"Role\":\"arn:aws:iam::1:role/r\",\"Description\":\"d\","
+                + "\"Environment\":{\"Variables\":{\"A_KEY\":\"v\"}},\"EphemeralStorage\":{\"Size\":1024},\"Layers\":[],"
+                + "\"Code\":{\"ZipFile\":\"" + zip + "\"}}"));
+        assertEquals("f", create.name());
+        assertEquals(256, create.config().getMemoryMb());
+        assertEquals(30, create.config().getTimeoutSeconds());
+        assertEquals(1024, create.config().getTmpMb());
+        assertEquals(Map.of("A_KEY", "v"), create.config().getEnvironmentMap());
+        assertEquals(4, create.zip().length);
+
+        assertError(400, "Layers is not supported by Floe", () -> FunctionShapes.create(bytes(
+                "{\"FunctionName\":\"f\",\"Layers\":[\"arn:layer\"],\"Code\":{\"ZipFile\":\"" + zip + "\"}}")));
+        assertError(400, "unknown field Colour", () -> FunctionShapes.create(bytes("{\"FunctionName\":\"f\",\"Colour\":1}")));
+        assertError(400, "Code.ZipFile is missing", () -> FunctionShapes.create(bytes("{\"FunctionName\":\"f\",\"Code\":{\"S3Bucket\":\"\"}}")));
+        assertError(400, "S3Bucket is not supported by Floe", () -> FunctionShapes.create(bytes(
+                "{\"FunctionName\":\"f\",\"Code\":{\"S3Bucket\":\"b\",\"S3Key\":\"k\"}}")));
+        assertError(400, "Timeout: 1.5 (expected: an integer)", () -> FunctionShapes.create(bytes("{\"FunctionName\":\"f\",\"Timeout\":1.5}")));
+        assertError(400, "is not base64", () -> FunctionShapes.create(bytes("{\"FunctionName\":\"f\",\"Code\":{\"ZipFile\":\"%%%\"}}")));
+        assertError(400, "a JSON array (expected: a JSON object)", () -> FunctionShapes.create(bytes("[1]")));
+        assertError(400, "not valid JSON", () -> FunctionShapes.create(bytes("{\"FunctionName\":\"f\"} trailing")));
+        assertError(400, "not UTF-8", () -> FunctionShapes.create(new byte[] {'{', (byte) 0xC3, '}'}));
+    }
+
+    @Test
+    void configurationUpdatesChangeOnlyWhatIsGiven() {
+        FunctionShapes.Guarded guarded = FunctionShapes.configurationUpdate("f", bytes("{\"MemorySize\":512,\"Environment\":{},"
+                + "\"RevisionId\":\"r-1\"}"));
+        assertEquals(512, guarded.update().memoryMb().getAsInt());
+        assertEquals(Optional.of(Map.of()), guarded.update().environment(), "an Environment without Variables clears them");
+        assertTrue(guarded.update().timeoutSeconds().isEmpty());
+        assertTrue(guarded.update().handler().isEmpty());
+        assertEquals(Optional.of("r-1"), guarded.revisionId());
+    }
+
+    @Test
+    void theKeysFileIsReadLineByLineWithClearErrors() throws Exception {
+        Path dir = TestDirs.create("lambda-keys");
+        try {
+            Path good = Files.writeString(dir.resolve("keys"), "# operators' keys\nAKIDONE secret-one\n\nAKIDTWO\tsecret/two\n");
+            LambdaCredentials keys = LambdaCredentials.read(good);
+            assertEquals(2, keys.size());
+            assertEquals(Optional.of("secret/two"), keys.secret("AKIDTWO"));
+            assertTrue(keys.required());
+
+            Path bad = Files.writeString(dir.resolve("bad"), "AKIDONE\n");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LambdaCredentials.read(bad));
+            assertTrue(e.getMessage().contains("line 1: 1 fields (expected: ACCESS_KEY_ID SECRET_ACCESS_KEY)"), e.getMessage());
+            Path twice = Files.writeString(dir.resolve("twice"), "K a\nK b\n");
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> LambdaCredentials.read(twice)).getMessage().contains("given twice"));
+            Path empty = Files.writeString(dir.resolve("empty"), "# nothing\n");
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> LambdaCredentials.read(empty)).getMessage().contains("no access keys"));
+        } finally {
+            TestDirs.delete(dir);
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void assertError(int status, String messagePart, org.junit.jupiter.api.function.Executable call) {
+        ApiError error = assertThrows(ApiError.ApiException.class, call).error();
+        assertEquals(status, error.status());
+        assertTrue(error.message().contains(messagePart), error.message());
+    }
+}
