@@ -170,6 +170,10 @@ class LambdaSdkIT {
                     .payload(SdkBytes.fromUtf8String(event)));
             assertEquals(202, accepted.statusCode());
             Await.until(Duration.ofSeconds(30), "the Event invocation to call the witness", () -> seen.contains("event ran"));
+            // The 202 came once the event was in the durable queue, under the id the SDK was given.
+            String id = accepted.responseMetadata().requestId();
+            Await.until(Duration.ofSeconds(30), "the queue to record the Event invocation's success",
+                    () -> fleet.client.invocation(id).getStatus() == dev.floe.proto.AsyncInvocation.Status.SUCCEEDED);
 
             InvokeResponse dry = lambda.invoke(r -> r.functionName("sdk-event").invocationType(InvocationType.DRY_RUN)
                     .payload(SdkBytes.fromUtf8String(event)));
