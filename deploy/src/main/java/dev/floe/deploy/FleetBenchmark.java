@@ -60,7 +60,14 @@ final class FleetBenchmark {
                 args.integer("work-ms", 0, 60_000, 10),
                 1.0,
                 args.integer("seed", 0, Integer.MAX_VALUE, 42));
-        List<String> policies = args.all("policy").isEmpty() ? List.of("") : args.all("policy");
+        List<String> policies = args.all("policy").isEmpty() ? dev.floe.controller.placement.Placements.NAMES : args.all("policy");
+        for (String policy : policies) {
+            try {
+                dev.floe.controller.placement.Placements.named(policy, 0); // an unknown name, before any fleet starts
+            } catch (IllegalArgumentException e) {
+                throw new dev.floe.client.cli.UsageException("--policy: " + e.getMessage());
+            }
+        }
         PrintStream log = cli.err();
         log.println("bench-fleet: " + settings.workers() + " worker processes of " + settings.workerMemoryMb() + " MB, "
                 + settings.functions() + " functions of 128 MB (Zipf popularity, s=" + settings.zipf() + "), "
@@ -83,9 +90,7 @@ final class FleetBenchmark {
             int port = freePort();
             List<String> controller = new ArrayList<>(List.of("controller", "--port", Integer.toString(port), "--host",
                     "127.0.0.1", "--data", data.resolve("controller").toString(), "--token-file", tokenFile.toString()));
-            if (!policy.isEmpty()) {
-                controller.addAll(List.of("--placement", policy));
-            }
+            controller.addAll(List.of("--placement", policy));
             processes.add(start(data, "controller", controller));
             HostPort endpoint = new HostPort("127.0.0.1", port);
             try (FloeClient client = FloeClient.connect(endpoint, token)) {
@@ -108,9 +113,8 @@ final class FleetBenchmark {
                 for (int f = 0; f < settings.functions(); f++) {
                     client.createFunction(name(f), code, config);
                 }
-                log.println("bench-fleet: " + (policy.isEmpty() ? "the controller's default placement" : "placement " + policy)
-                        + ": fleet up, running the load");
-                return load(client, settings, policy.isEmpty() ? "default" : policy);
+                log.println("bench-fleet: placement " + policy + ": fleet up, running the load");
+                return load(client, settings, policy);
             }
         } finally {
             stop(processes);
