@@ -84,6 +84,11 @@ def handle(event, headers):
         # A background process that outlives the invocation, appending a tick to a file every 5 ms.
         proc = subprocess.Popen(["/bin/sh", "-c", 'while :; do echo tick >> "$1"; sleep 0.005; done', "ticker",
                                  event["path"]], start_new_session=event.get("new_session", False))
+        # Answer once it has ticked, so that it is surely running when the environment freezes after the
+        # answer (on a loaded machine it might otherwise not be scheduled before the freeze).
+        deadline = time.time() + 10
+        while time.time() < deadline and not (os.path.exists(event["path"]) and os.path.getsize(event["path"]) > 0):
+            time.sleep(0.005)
         return {"pid": proc.pid}
     if op == "linger":
         # Answer at once, then keep working before asking for the next invocation.
