@@ -31,7 +31,9 @@ import java.util.stream.Collectors;
  * function, starts the loads, plays {@code rounds} rounds of faults, then stops the loads, checks the
  * fleet is whole again, and counts from the function's records. Each round: SIGKILL a worker and
  * start it again; cut a worker's link past the heartbeat timeout and restore it (in namespaces);
- * SIGKILL the controller and start it again. Everything it started is stopped and removed at the end,
+ * SIGKILL the controller and start it again. Beside the synchronous callers, an asynchronous load (on
+ * by default) queues invocations throughout; once the loads stop it waits for each accepted one to be
+ * final in the queue, and the records must show every one of them. Everything it started is stopped and removed at the end,
  * on failure too.
  */
 public final class ChaosRun {
@@ -96,13 +98,15 @@ public final class ChaosRun {
                 for (int round = 0; round < b.rounds; round++) {
                     playRound(round, fleet, net, client, duplicates);
                 }
+                pause(b.settle); // the load runs on an undisturbed fleet once more before it stops
             } finally {
                 // on a failure half-way too: no caller may keep calling a fleet that is being torn down
                 for (Load load : b.loads) {
                     tallies.add(load.stop());
                 }
             }
-            act("loads stopped");
+            act("loads stopped" + (b.asyncPerSecond > 0 ? "; every accepted asynchronous invocation final in the queue"
+                    + " (or counted as hung)" : ""));
             awaitWorkers(client, b.workers);
             int healthy = healthCheck(client);
             duplicates.addAll(duplicateEnvironments(client));
@@ -249,6 +253,7 @@ public final class ChaosRun {
         private int heartbeatTimeoutMs = 2_000;
         private final List<Load> loads = new ArrayList<>();
         private int callers = 4;
+        private int asyncPerSecond = 20;
 
         public Builder workers(int workers) {
             this.workers = Check.range("workers", workers, 2, 16);
@@ -262,6 +267,12 @@ public final class ChaosRun {
 
         public Builder callers(int callers) {
             this.callers = Check.range("callers", callers, 1, 256);
+            return this;
+        }
+
+        /** Asynchronous invocations queued per second during the run (default 20); 0 for none. */
+        public Builder asyncPerSecond(int asyncPerSecond) {
+            this.asyncPerSecond = Check.range("asyncPerSecond", asyncPerSecond, 0, 10_000);
             return this;
         }
 
@@ -287,7 +298,7 @@ public final class ChaosRun {
             return this;
         }
 
-        /** An extra kind of load beside the synchronous one (the hook for asynchronous invocations). */
+        /** A further kind of load beside the synchronous and asynchronous ones. */
         Builder load(Load load) {
             loads.add(Check.notNull("load", load));
             return this;
@@ -296,6 +307,11 @@ public final class ChaosRun {
         public ChaosRun build() {
             Check.notNull("dataDir", dataDir);
             loads.addFirst(new SyncLoad(callers, Duration.ofSeconds(60), 20));
+            if (asyncPerSecond > 0) {
+                // in batches five times a second (or one at a time, more slowly): a steady stream, not a burst per fault
+                int batch = Math.max(1, asyncPerSecond / 5);
+                loads.add(new AsyncLoad(batch, Duration.ofNanos(1_000_000_000L * batch / asyncPerSecond), Duration.ofSeconds(120), 20));
+            }
             return new ChaosRun(this);
         }
     }

@@ -32,7 +32,9 @@ final class FleetProcesses implements AutoCloseable {
         this.controllerPort = controllerPort;
         this.controller = new Node("controller", List.of(), floe("controller", "--port", Integer.toString(controllerPort),
                 "--host", net.controllerHost(), "--data", dir.resolve("controller").toString(),
-                "--heartbeat-timeout", Integer.toString(heartbeatTimeoutMs), "--token-file", tokenFile().toString()));
+                "--heartbeat-timeout", Integer.toString(heartbeatTimeoutMs), "--token-file", tokenFile().toString(),
+                // an attempt lost with its worker is retried after a second, not Lambda's minute, so a run settles quickly
+                "--async-retry-delay", "1"));
         for (int i = 0; i < workers; i++) {
             this.workers.add(new Node("worker-" + i, net.inWorker(i), floe("worker", "--id", "chaos-w" + i,
                     "--controller", net.controllerHost() + ":" + controllerPort, "--memory", Integer.toString(workerMemoryMb),
