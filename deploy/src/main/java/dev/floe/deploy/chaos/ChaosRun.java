@@ -8,6 +8,7 @@ import dev.floe.common.HostPort;
 import dev.floe.proto.Environment;
 import dev.floe.proto.FunctionConfig;
 import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.Worker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -178,9 +179,12 @@ public final class ChaosRun {
         return ok;
     }
 
-    /** Environments the controller lists twice, or two live ones with one process on one worker. */
     private static List<String> duplicateEnvironments(FloeClient client) {
-        List<Environment> all = client.environments();
+        return duplicates(client.environments(), client.workers());
+    }
+
+    /** Environments listed twice, two live ones with one process on one worker, and workers listed twice. */
+    static List<String> duplicates(List<Environment> all, List<Worker> fleetView) {
         List<String> found = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         Set<String> processes = new HashSet<>();
@@ -192,7 +196,7 @@ public final class ChaosRun {
                 found.add("two environments on " + e.getWorkerId() + " with process " + e.getPid());
             }
         }
-        Map<String, Long> workers = client.workers().stream().collect(Collectors.groupingBy(w -> w.getId(), Collectors.counting()));
+        Map<String, Long> workers = fleetView.stream().collect(Collectors.groupingBy(w -> w.getId(), Collectors.counting()));
         workers.forEach((id, n) -> {
             if (n > 1) {
                 found.add("worker " + id + " listed " + n + " times");
