@@ -16,6 +16,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -151,8 +152,12 @@ public final class ChaosRun {
         Path records = b.dataDir.resolve("records.log");
         Files.deleteIfExists(records);
         Files.createFile(records);
-        // The function runs as a user of its own: it may append here, and nowhere else of ours.
+        // The function runs as a user of its own: it may append here, and nowhere else of ours. It must be able
+        // to reach the file too: a data directory made by createTempDirectory is rwx------.
         Files.setPosixFilePermissions(records, PosixFilePermissions.fromString("rw-rw-rw-"));
+        Set<PosixFilePermission> dirModes = new HashSet<>(Files.getPosixFilePermissions(b.dataDir));
+        dirModes.addAll(Set.of(PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_EXECUTE));
+        Files.setPosixFilePermissions(b.dataDir, dirModes);
         byte[] code;
         try (InputStream in = ChaosRun.class.getResourceAsStream("recorder.py")) {
             code = CodePackages.zipFiles(Map.of("bootstrap", new String(in.readAllBytes(), StandardCharsets.UTF_8)));
