@@ -26,7 +26,7 @@ final class ServerCommands {
 
     static int up(List<String> argv, Cli cli) throws Exception {
         Args args = Args.parse("up", argv, controllerTuningSpec(workerTuningSpec()).value("workers").value("port").value("host").value("data")
-                .value("worker-memory").value("endpoint").value("token-file").value("async-retries").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials"));
+                .value("worker-memory").value("endpoint").value("token-file").value("async-retries").value("async-retry-delay").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials"));
         args.positional(0, "no arguments");
         int workers = args.integer("workers", 1, 64, 2);
         tune(Worker.builder(), args); // checks the worker options before anything starts
@@ -67,7 +67,7 @@ final class ServerCommands {
 
     static int controller(List<String> argv, Cli cli) throws Exception {
         Args args = Args.parse("controller", argv, controllerTuningSpec(new Args.Spec()).value("port").value("host").value("data")
-                .value("heartbeat-timeout").value("endpoint").value("token-file").value("async-retries").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials"));
+                .value("heartbeat-timeout").value("endpoint").value("token-file").value("async-retries").value("async-retry-delay").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials"));
         args.positional(0, "no arguments");
         Path data = dataDir(args, cli, "controller");
         Controller.Builder builder = Controller.builder()
@@ -225,10 +225,15 @@ final class ServerCommands {
         }
     }
 
-    /** --async-retries (0..2, default 2) and --async-max-age (seconds, 60..21600, default 6 h), as Lambda's settings. */
+    /**
+     * --async-retries (0..2, default 2) and --async-max-age (seconds, 60..21600, default 6 h), as Lambda's settings;
+     * --async-retry-delay (seconds before the first retry, 1..3600, default 60 as Lambda) for test fleets that
+     * cannot wait a minute, such as the chaos harness's.
+     */
     static dev.floe.controller.async.RetryPolicy asyncPolicy(Args args) {
         dev.floe.controller.async.RetryPolicy d = dev.floe.controller.async.RetryPolicy.LAMBDA_DEFAULT;
-        return new dev.floe.controller.async.RetryPolicy(args.integer("async-retries", 0, 2, d.retries()), d.retryDelay(),
+        return new dev.floe.controller.async.RetryPolicy(args.integer("async-retries", 0, 2, d.retries()),
+                Duration.ofSeconds(args.integer("async-retry-delay", 1, 3_600, (int) d.retryDelay().toSeconds())),
                 d.throttleDelay(), d.maxThrottleDelay(),
                 Duration.ofSeconds(args.integer("async-max-age", 60, 21_600, (int) d.maxEventAge().toSeconds())));
     }

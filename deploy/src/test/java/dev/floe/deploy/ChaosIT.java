@@ -17,9 +17,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The chaos suite at CI size: one round of faults (a worker and the controller killed with SIGKILL,
  * a worker's link cut past the heartbeat timeout and restored) on a fleet of separate processes
- * under steady synchronous load. {@code -Dfloe.chaos.rounds=N} soaks longer. What a user would see:
- * no call hangs, nothing answered is missing from the function's records, no environment or worker
- * is listed twice, and afterwards the fleet simply works.
+ * under steady synchronous and asynchronous load. {@code -Dfloe.chaos.rounds=N} soaks longer. What a
+ * user would see: no call hangs, nothing answered and no accepted asynchronous invocation is missing
+ * from the function's records, no environment or worker is listed twice, and afterwards the fleet
+ * simply works.
  */
 class ChaosIT {
     @Test
@@ -42,6 +43,8 @@ class ChaosIT {
             String printed = log.toString(StandardCharsets.UTF_8);
             assertEquals(0, report.hung(), printed);
             assertEquals(0, report.lost(), printed);
+            assertTrue(report.accepted("asynchronous") > 0, "the asynchronous load had invocations accepted\n" + printed);
+            assertEquals(0, report.lost("asynchronous"), "every accepted asynchronous invocation ran at least once\n" + printed);
             assertEquals(java.util.List.of(), report.duplicates(), printed);
             assertEquals(5, report.healthyCalls(), printed);
             assertTrue(report.completed() > 0, printed);

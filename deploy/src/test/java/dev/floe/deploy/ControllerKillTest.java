@@ -143,7 +143,21 @@ class ControllerKillTest {
             try (FloeClient client = FloeClient.connect(endpoint, token)) {
                 Function after = client.getFunction("recorder");
                 assertEquals(created.getRevisionId(), after.getRevisionId(), "the function and its revision survived the kill");
-                Await.until(WAIT, "every accepted invocation ran", () -> ran(record).containsAll(keyOf.values()));
+                try {
+                    Await.until(WAIT, "every accepted invocation ran", () -> ran(record).containsAll(keyOf.values()));
+                } catch (AssertionError notAll) {
+                    // say what became of the ones that did not run: their status, attempts and last error
+                    Set<String> seen = ran(record);
+                    StringBuilder why = new StringBuilder(notAll.getMessage());
+                    keyOf.forEach((id, key) -> {
+                        if (!seen.contains(key)) {
+                            AsyncInvocation inv = client.invocation(id);
+                            why.append("\n  ").append(key).append(": ").append(inv.getStatus()).append(", attempts ")
+                                    .append(inv.getAttempts()).append(", ").append(inv.getErrorType()).append(' ').append(inv.getErrorMessage());
+                        }
+                    });
+                    throw new AssertionError(why.toString(), notAll);
+                }
                 Await.until(WAIT, "every accepted invocation is recorded as succeeded", () -> keyOf.keySet().stream()
                         .allMatch(id -> client.invocation(id).getStatus() == AsyncInvocation.Status.SUCCEEDED));
                 List<String> lines = Files.readAllLines(record);

@@ -11,7 +11,27 @@ import java.util.List;
 public record ChaosReport(List<String> actions, List<Tally> tallies, Records records, int healthyCalls, List<String> duplicates) {
     /** Invocations that had to run (completed, or accepted asynchronously) but are not in the records. */
     public long lost() {
-        return tallies.stream().flatMap(t -> t.mustHaveRun().stream()).filter(seq -> !records.ran(seq)).count();
+        return tallies.stream().mapToLong(this::lost).sum();
+    }
+
+    /** Of one load: invocations that had to run but are not in the records. */
+    long lost(Tally t) {
+        return t.mustHaveRun().stream().filter(seq -> !records.ran(seq)).count();
+    }
+
+    /** Of one load: invocations that had to run and ran more than once (allowed for asynchronous ones: at least once). */
+    long duplicated(Tally t) {
+        return t.mustHaveRun().stream().filter(seq -> records.runs().getOrDefault(seq, 0) > 1).count();
+    }
+
+    /** Invocations of the load of this kind that are not in the records; 0 when there is no such load. */
+    public long lost(String kind) {
+        return tallies.stream().filter(t -> t.kind().equals(kind)).mapToLong(this::lost).sum();
+    }
+
+    /** Invocations the load of this kind had accepted; 0 when there is no such load. */
+    public long accepted(String kind) {
+        return tallies.stream().filter(t -> t.kind().equals(kind)).mapToLong(Tally::accepted).sum();
     }
 
     public long hung() {
@@ -28,11 +48,14 @@ public record ChaosReport(List<String> actions, List<Tally> tallies, Records rec
 
     public void print(PrintStream out) {
         out.println();
-        out.println("What the harness counted");
-        out.printf("  %-13s %9s %9s %13s %6s%n", "load", "accepted", "completed", "failed-clean", "hung");
+        out.println("What the harness counted, and what the function's records show of it");
+        out.printf("  %-13s %9s %9s %8s %10s %5s %12s %8s %5s%n", "load", "accepted", "completed", "retried", "duplicated",
+                "lost", "failed-clean", "refused", "hung");
         for (Tally t : tallies) {
-            out.printf("  %-13s %9d %9d %13d %6d%n", t.kind(), t.accepted(), t.completed(), t.failedTotal(), t.hung());
-            t.failedCleanly().forEach((type, n) -> out.printf("  %-13s %9s %9s %13d   %s%n", "", "", "", n, type));
+            out.printf("  %-13s %9d %9d %8d %10d %5d %12d %8d %5d%n", t.kind(), t.accepted(), t.completed(), t.retried(),
+                    duplicated(t), lost(t), t.failedTotal(), t.refusedTotal(), t.hung());
+            t.failedCleanly().forEach((type, n) -> out.printf("  %-13s   failed cleanly %d: %s%n", "", n, type));
+            t.refused().forEach((type, n) -> out.printf("  %-13s   refused (not accepted) %d: %s%n", "", n, type));
         }
         out.println("What the function recorded");
         out.printf("  ran (distinct) %d, ran more than once %d, torn lines %d%n", records.distinct(), records.duplicated(),

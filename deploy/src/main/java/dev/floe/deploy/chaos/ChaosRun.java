@@ -8,6 +8,7 @@ import dev.floe.common.HostPort;
 import dev.floe.proto.Environment;
 import dev.floe.proto.FunctionConfig;
 import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.Worker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -15,6 +16,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +33,9 @@ import java.util.stream.Collectors;
  * function, starts the loads, plays {@code rounds} rounds of faults, then stops the loads, checks the
  * fleet is whole again, and counts from the function's records. Each round: SIGKILL a worker and
  * start it again; cut a worker's link past the heartbeat timeout and restore it (in namespaces);
- * SIGKILL the controller and start it again. Everything it started is stopped and removed at the end,
+ * SIGKILL the controller and start it again. Beside the synchronous callers, an asynchronous load (on
+ * by default) queues invocations throughout; once the loads stop it waits for each accepted one to be
+ * final in the queue, and the records must show every one of them. Everything it started is stopped and removed at the end,
  * on failure too.
  */
 public final class ChaosRun {
@@ -96,13 +100,15 @@ public final class ChaosRun {
                 for (int round = 0; round < b.rounds; round++) {
                     playRound(round, fleet, net, client, duplicates);
                 }
+                pause(b.settle); // the load runs on an undisturbed fleet once more before it stops
             } finally {
                 // on a failure half-way too: no caller may keep calling a fleet that is being torn down
                 for (Load load : b.loads) {
                     tallies.add(load.stop());
                 }
             }
-            act("loads stopped");
+            act("loads stopped" + (b.asyncPerSecond > 0 ? "; every accepted asynchronous invocation final in the queue"
+                    + " (or counted as hung)" : ""));
             awaitWorkers(client, b.workers);
             int healthy = healthCheck(client);
             duplicates.addAll(duplicateEnvironments(client));
@@ -146,8 +152,12 @@ public final class ChaosRun {
         Path records = b.dataDir.resolve("records.log");
         Files.deleteIfExists(records);
         Files.createFile(records);
-        // The function runs as a user of its own: it may append here, and nowhere else of ours.
+        // The function runs as a user of its own: it may append here, and nowhere else of ours. It must be able
+        // to reach the file too: a data directory made by createTempDirectory is rwx------.
         Files.setPosixFilePermissions(records, PosixFilePermissions.fromString("rw-rw-rw-"));
+        Set<PosixFilePermission> dirModes = new HashSet<>(Files.getPosixFilePermissions(b.dataDir));
+        dirModes.addAll(Set.of(PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_EXECUTE));
+        Files.setPosixFilePermissions(b.dataDir, dirModes);
         byte[] code;
         try (InputStream in = ChaosRun.class.getResourceAsStream("recorder.py")) {
             code = CodePackages.zipFiles(Map.of("bootstrap", new String(in.readAllBytes(), StandardCharsets.UTF_8)));
@@ -174,9 +184,12 @@ public final class ChaosRun {
         return ok;
     }
 
-    /** Environments the controller lists twice, or two live ones with one process on one worker. */
     private static List<String> duplicateEnvironments(FloeClient client) {
-        List<Environment> all = client.environments();
+        return duplicates(client.environments(), client.workers());
+    }
+
+    /** Environments listed twice, two live ones with one process on one worker, and workers listed twice. */
+    static List<String> duplicates(List<Environment> all, List<Worker> fleetView) {
         List<String> found = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         Set<String> processes = new HashSet<>();
@@ -188,7 +201,7 @@ public final class ChaosRun {
                 found.add("two environments on " + e.getWorkerId() + " with process " + e.getPid());
             }
         }
-        Map<String, Long> workers = client.workers().stream().collect(Collectors.groupingBy(w -> w.getId(), Collectors.counting()));
+        Map<String, Long> workers = fleetView.stream().collect(Collectors.groupingBy(w -> w.getId(), Collectors.counting()));
         workers.forEach((id, n) -> {
             if (n > 1) {
                 found.add("worker " + id + " listed " + n + " times");
@@ -249,6 +262,7 @@ public final class ChaosRun {
         private int heartbeatTimeoutMs = 2_000;
         private final List<Load> loads = new ArrayList<>();
         private int callers = 4;
+        private int asyncPerSecond = 20;
 
         public Builder workers(int workers) {
             this.workers = Check.range("workers", workers, 2, 16);
@@ -262,6 +276,12 @@ public final class ChaosRun {
 
         public Builder callers(int callers) {
             this.callers = Check.range("callers", callers, 1, 256);
+            return this;
+        }
+
+        /** Asynchronous invocations queued per second during the run (default 20); 0 for none. */
+        public Builder asyncPerSecond(int asyncPerSecond) {
+            this.asyncPerSecond = Check.range("asyncPerSecond", asyncPerSecond, 0, 10_000);
             return this;
         }
 
@@ -287,7 +307,7 @@ public final class ChaosRun {
             return this;
         }
 
-        /** An extra kind of load beside the synchronous one (the hook for asynchronous invocations). */
+        /** A further kind of load beside the synchronous and asynchronous ones. */
         Builder load(Load load) {
             loads.add(Check.notNull("load", load));
             return this;
@@ -296,6 +316,11 @@ public final class ChaosRun {
         public ChaosRun build() {
             Check.notNull("dataDir", dataDir);
             loads.addFirst(new SyncLoad(callers, Duration.ofSeconds(60), 20));
+            if (asyncPerSecond > 0) {
+                // in batches five times a second (or one at a time, more slowly): a steady stream, not a burst per fault
+                int batch = Math.max(1, asyncPerSecond / 5);
+                loads.add(new AsyncLoad(batch, Duration.ofNanos(1_000_000_000L * batch / asyncPerSecond), Duration.ofSeconds(120), 20));
+            }
             return new ChaosRun(this);
         }
     }

@@ -4,13 +4,11 @@ import dev.floe.common.ClusterToken;
 import dev.floe.common.HostPort;
 
 /**
- * A kind of load the harness keeps on the fleet while it breaks things. {@link SyncLoad} is the
- * synchronous one. The hook for asynchronous load: a {@code Load} whose {@link #start} queues
- * invocations with {@code Invoke(async)} and whose {@link #stop} waits (bounded) for each accepted
- * id to settle, then returns a {@link Tally} whose {@code mustHaveRun} holds every accepted
- * sequence number (at least once is the contract) and whose {@code completed}/{@code failedCleanly}
- * come from the invocation's final status (succeeded, or in the dead-letter list). Add it to
- * {@link ChaosRun.Builder#load}; the harness checks {@code mustHaveRun} against the records.
+ * A kind of load the harness keeps on the fleet while it breaks things: {@link SyncLoad}, the
+ * synchronous callers, and {@link AsyncLoad}, which queues invocations with {@code InvokeAsync} and
+ * whose {@link #stop} waits (bounded) for each accepted one to be final. A load's {@link Tally}
+ * names in {@code mustHaveRun} every sequence number the function's records must show; add further
+ * kinds with {@link ChaosRun.Builder#load}.
  */
 interface Load {
     /** Starts sending; {@code sequences} hands out the numbers each invocation carries as {@code seq}. */

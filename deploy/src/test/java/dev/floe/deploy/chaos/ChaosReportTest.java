@@ -54,4 +54,25 @@ class ChaosReportTest {
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("lost (answered or accepted, never ran) 1"), out.toString());
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("FAILED: hung 0, lost 1"), out.toString());
     }
+
+    @Test
+    void asynchronousLoadIsJudgedFromTheRecordsBesideTheSynchronousOne() throws IOException {
+        // 10 and 11 accepted asynchronously: 10 ran twice (allowed, at least once), 11 never ran (lost).
+        Records records = Records.read(Files.writeString(dir.resolve("a.log"), "1 a 1\n10 b 1\n10 c 2\n"));
+        Tally sync = new Tally("synchronous", 1, 1, Map.of(), 0, Set.of(1L));
+        Tally async = new Tally("asynchronous", 2, 2, Map.of(), 0, Set.of(10L, 11L), Map.of("gRPC UNAVAILABLE", 5L), 1);
+
+        ChaosReport report = new ChaosReport(List.of(), List.of(sync, async), records, 5, List.of());
+
+        assertEquals(0, report.lost("synchronous"));
+        assertEquals(1, report.lost("asynchronous"));
+        assertEquals(1, report.duplicated(async));
+        assertEquals(2, report.accepted("asynchronous"));
+        assertFalse(report.passed());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        report.print(new PrintStream(out, true, StandardCharsets.UTF_8));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.matches("(?s).*asynchronous +2 +2 +1 +1 +1 +0 +5 +0\\n.*"), printed);
+        assertTrue(printed.contains("refused (not accepted) 5: gRPC UNAVAILABLE"), printed);
+    }
 }
