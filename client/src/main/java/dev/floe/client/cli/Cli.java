@@ -136,7 +136,7 @@ public final class Cli {
                                                              a worker alone, for another machine
                   (up and controller also take --concurrency N (invocations at once, default 1000), --queue N (waiting, default 10000)
                    and --queue-wait MS (how long one waits for a slot or for room before TooManyRequestsException, default 1000))
-                  (up and controller also take --async-retries 0..2 and --async-max-age S for asynchronous invocations)
+                  (up and controller also take --async-retries 0..2, --async-retry-delay S and --async-max-age S for asynchronous invocations)
                   (up and controller also take --lambda-port P (Lambda's HTTP API; default the port + 1) and
                    --lambda-credentials FILE (lines of ACCESS_KEY_ID SECRET: require SigV4 with those keys))
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,

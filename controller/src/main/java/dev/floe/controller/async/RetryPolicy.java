@@ -9,9 +9,9 @@ import java.time.Duration;
  * it the facts and applies its answer.
  *
  * <p>The defaults are Lambda's for asynchronous invocation: two retries after a function error, the
- * first after one minute and the second after two; throttles and a fleet with no worker are retried
- * with a backoff from one second up to five minutes without using up a retry; an event older than
- * six hours is not run (Lambda's "Error handling and automatic retries" and "Configuring error
+ * first after one minute and the second after two; throttles, a fleet with no worker and the loss of
+ * the worker running it (a system error, not the function's) are retried with a backoff from one
+ * second up to five minutes without using up a retry; an event older than six hours is not run (Lambda's "Error handling and automatic retries" and "Configuring error
  * handling for asynchronous invocation").
  *
  * @param retries retries after a failed attempt, 0..2 as Lambda's MaximumRetryAttempts
@@ -37,7 +37,11 @@ public record RetryPolicy(int retries, Duration retryDelay, Duration throttleDel
         SUCCEEDED,
         /** The function answered with an error, or its environment failed while running it. */
         FUNCTION_ERROR,
-        /** The worker running it was lost or could not be reached: it may or may not have run. */
+        /**
+         * The worker running it was lost or could not be reached: it may or may not have run. A system
+         * error, as Lambda's 500-series: retried like a throttle, using no retry, so a fleet losing
+         * workers cannot dead-letter an event that never reached its function.
+         */
         WORKER_LOST,
         /** Floe had no room or no worker for it: it did not start, so it uses no retry. */
         THROTTLED,
@@ -84,11 +88,11 @@ public record RetryPolicy(int retries, Duration retryDelay, Duration throttleDel
         return switch (ending) {
             case SUCCEEDED -> new Next.Done();
             case HOPELESS -> new Next.DeadLetter("it cannot run");
-            case THROTTLED -> {
+            case THROTTLED, WORKER_LOST -> {
                 Duration delay = doubled(throttleDelay, throttles, maxThrottleDelay);
                 yield tooOld(age.plus(delay)) ? new Next.DeadLetter(ageReason()) : new Next.Retry(delay, false);
             }
-            case FUNCTION_ERROR, WORKER_LOST -> {
+            case FUNCTION_ERROR -> {
                 if (attempts > retries) {
                     yield new Next.DeadLetter("retries exhausted after " + attempts + " attempt" + (attempts == 1 ? "" : "s"));
                 }

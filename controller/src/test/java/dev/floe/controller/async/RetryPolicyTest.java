@@ -23,9 +23,11 @@ class RetryPolicyTest {
     }
 
     @Test
-    void aLostWorkerUsesARetryLikeAFunctionError() {
-        assertEquals(new Next.Retry(Duration.ofMinutes(1), true), lambda.after(Ending.WORKER_LOST, 1, 0, Duration.ZERO));
-        assertInstanceOf(Next.DeadLetter.class, lambda.after(Ending.WORKER_LOST, 3, 0, Duration.ZERO));
+    void aLostWorkerIsASystemErrorRetriedLikeAThrottleWithoutUsingARetry() {
+        assertEquals(new Next.Retry(Duration.ofSeconds(1), false), lambda.after(Ending.WORKER_LOST, 1, 0, Duration.ZERO));
+        assertEquals(new Next.Retry(Duration.ofSeconds(4), false), lambda.after(Ending.WORKER_LOST, 3, 2, Duration.ZERO));
+        assertInstanceOf(Next.DeadLetter.class, lambda.after(Ending.WORKER_LOST, 3, 2, Duration.ofHours(6)),
+                "only the maximum age ends it");
     }
 
     @Test
