@@ -208,7 +208,9 @@ class ControllerKillTest {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 Floe.class.getName(), "controller", "--port", Integer.toString(port), "--host", "127.0.0.1",
-                "--data", data.resolve("controller").toString(), "--token-file", tokenFile.toString());
+                "--data", data.resolve("controller").toString(), "--token-file", tokenFile.toString(),
+                // A retried attempt (one that failed on a loaded machine) comes back within the test's waits, not a minute later.
+                "--async-retry-delay", "2");
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("controller.log").toFile())).start();
     }
