@@ -65,7 +65,7 @@ final class RuntimeBenchmark {
         try (LocalFleet fleet = LocalFleet.builder().workers(1).port(0).dataDir(data.resolve("fleet")).workerMemoryMb(8192)
                 .start().awaitRegistered(Duration.ofSeconds(30));
              FloeClient client = fleet.client()) {
-            Path archive = data.resolve("fleet/workers").resolve(fleet.workers().getFirst().id()).resolve("runtimes/java/runtime.jsa");
+            Path archive = data.resolve("fleet/workers").resolve(fleet.workers().getFirst().id()).resolve("runtimes/java/runtime.aot");
             int n = 0;
             for (Subject s : subjects) {
                 log.println("  " + s.label() + "...");
