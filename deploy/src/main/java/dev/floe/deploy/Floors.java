@@ -277,8 +277,10 @@ final class Floors {
             running = waiting.pollFirst();
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                     Unpooled.wrappedBuffer(running.event()));
-            // Every header Lambda sends: the runtime interface clients read them all.
-            response.headers().set("Lambda-Runtime-Aws-Request-Id", "floor")
+            // Every header Lambda sends: the runtime interface clients read them all (the Java one's native
+            // part crashes on a next without a Content-Type).
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                    .set("Lambda-Runtime-Aws-Request-Id", "floor")
                     .set("Lambda-Runtime-Deadline-Ms", Long.toString(System.currentTimeMillis() + 60_000))
                     .set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:floor")
                     .set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0")
@@ -303,8 +305,16 @@ final class Floors {
             ctx.writeAndFlush(accepted);
             Pending done = running;
             running = null;
-            if (done != null) {
-                done.response().complete(ByteBufUtil.getBytes(request.content()));
+            if (done == null) {
+                return;
+            }
+            byte[] body = ByteBufUtil.getBytes(request.content());
+            if (request.uri().endsWith("/error")) {
+                // A floor that measured errors would measure nothing: the benchmark stops instead.
+                done.response().completeExceptionally(new IllegalStateException("the runtime under the floor reported "
+                        + request.uri() + ": " + new String(body, StandardCharsets.UTF_8)));
+            } else {
+                done.response().complete(body);
             }
         }
     }

@@ -65,7 +65,7 @@ final class RuntimeBenchmark {
         try (LocalFleet fleet = LocalFleet.builder().workers(1).port(0).dataDir(data.resolve("fleet")).workerMemoryMb(8192)
                 .start().awaitRegistered(Duration.ofSeconds(30));
              FloeClient client = fleet.client()) {
-            Path archive = data.resolve("fleet/workers").resolve(fleet.workers().getFirst().id()).resolve("runtimes/java/runtime.jsa");
+            Path archive = data.resolve("fleet/workers").resolve(fleet.workers().getFirst().id()).resolve("runtimes/java/runtime.aot");
             int n = 0;
             for (Subject s : subjects) {
                 log.println("  " + s.label() + "...");
@@ -103,9 +103,7 @@ final class RuntimeBenchmark {
                 }
                 try (Floors.Pipeline floor = new Floors.Pipeline(bootstrap, cold, EVENT)) {
                     floorStarts = floor.startNanos();
-                    // The bare worker's relay does not get answers from the Java runtime interface client
-                    // (not yet understood): its warm floor is left out, and the other runtimes' stands for it.
-                    for (int i = 0; i < (s.runtime().wireName().startsWith("java") ? 0 : warm); i++) {
+                    for (int i = 0; i < warm; i++) {
                         long start = System.nanoTime();
                         floor.invokeRelayed();
                         floorWarm[i] = System.nanoTime() - start;
@@ -114,8 +112,7 @@ final class RuntimeBenchmark {
                 rows.put(s.label(), new double[] {
                         Benchmark.p(init, 50), Benchmark.p(floorStarts, 50), Benchmark.p(bare, 50),
                         Benchmark.p(coldRtt, 50), Benchmark.p(warmRtt, 50), Benchmark.p(warmRtt, 99),
-                        s.runtime().wireName().startsWith("java") ? Double.NaN : Benchmark.p(floorWarm, 50),
-                        s.runtime().wireName().startsWith("java") ? Double.NaN : Benchmark.p(floorWarm, 99)});
+                        Benchmark.p(floorWarm, 50), Benchmark.p(floorWarm, 99)});
             }
         }
         PrintStream out = cli.out();
@@ -176,7 +173,8 @@ final class RuntimeBenchmark {
             unpacker.unpack(zip, task);
         }
         Runtimes.Launch launch = plain.launch(s.runtime(), plain.directoryOf(s.runtime()), task, s.handler(), 512);
-        StringBuilder script = new StringBuilder("#!/bin/sh\n");
+        // In the task root, as in an environment: the Java runtime interface client loads the handler from there.
+        StringBuilder script = new StringBuilder("#!/bin/sh\ncd '").append(task).append("'\n");
         script.append("export _HANDLER='").append(s.handler()).append("' LAMBDA_TASK_ROOT='").append(task).append("'");
         script.append(" AWS_LAMBDA_FUNCTION_NAME=floor AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512 AWS_LAMBDA_FUNCTION_VERSION=1\n");
         for (var v : launch.variables().entrySet()) {

@@ -19,16 +19,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A dynamic class-data sharing archive of the Java runtime interface client, made once per worker and
- * JDK: a training run of the client (with Floe's {@link WarmupHandler}, against a one-event Runtime API
- * served here) records every class it loads on its way to answering an invocation, and each java
- * environment then maps those classes from the archive instead of loading and verifying them again.
+ * An ahead-of-time cache of the Java runtime interface client (JDK 25's {@code -XX:AOTCacheOutput}),
+ * made once per worker and JDK: a training run of the client (with Floe's {@link WarmupHandler}, against
+ * a one-event Runtime API served here) records every class it loads on its way to answering an
+ * invocation, and the JVM writes them, already loaded and linked, with the module graph, when it exits.
+ * Each java environment then maps them from the cache instead of loading, verifying and linking them
+ * again. (A dynamic class-data archive, {@code -XX:ArchiveClassesAtExit}, did the same with less: its
+ * starts took about 15% more CPU than the cache's (428 against 372 ms), measured on the client's plain start.)
  *
- * <p>The archive lies beside the client's jars and is used through {@code /var/runtime}: the JVM accepts
- * an archive whose class path has moved as long as the jars are the same files.
+ * <p>The cache lies beside the client's jars and is used through {@code /var/runtime}: the JVM accepts
+ * a cache whose class path has moved as long as the jars are the same files.
  */
 final class JavaClassArchive {
-    static final String FILE = "runtime.jsa";
+    static final String FILE = "runtime.aot";
     private static final System.Logger LOG = System.getLogger(JavaClassArchive.class.getName());
     private static final String PREFIX = "/2018-06-01/runtime/invocation/";
 
@@ -51,8 +54,7 @@ final class JavaClassArchive {
             Path archive = work.resolve(FILE);
             List<String> command = new ArrayList<>();
             command.add(java.toString());
-            command.add("-XX:ArchiveClassesAtExit=" + archive);
-            command.addAll(JavaOptions.of(javaDir, 256, null, WarmupHandler.class.getName() + "::handle"));
+            command.addAll(JavaOptions.training(javaDir, 256, archive, WarmupHandler.class.getName() + "::handle"));
             ProcessBuilder builder = new ProcessBuilder(command).directory(task.toFile())
                     .redirectErrorStream(true).redirectOutput(Redirect.appendTo(work.resolve("log").toFile()));
             builder.environment().clear();
@@ -121,6 +123,8 @@ final class JavaClassArchive {
                 process = running;
             }
             if (process != null && process.isAlive()) {
+                // The JVM writes the cache in a child JVM of its own, which must not outlive the worker.
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
                 try {
                     process.waitFor(10, TimeUnit.SECONDS);

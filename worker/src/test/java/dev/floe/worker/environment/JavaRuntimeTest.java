@@ -74,16 +74,20 @@ class JavaRuntimeTest {
     @Test
     void afterTheFirstColdStartJavaEnvironmentsMapTheRuntimesClassArchive() {
         Function first = deploy("java25", "first", Counter.class.getName(), 10);
-        Function later = deploy("java25", "later", Counter.class.getName(), 10);
-        Path archive = fixture.data.resolve("runtimes/java/runtime.jsa");
+        // AOTMode=on: a JVM that cannot map the cache it is given does not start, so the invocation fails.
+        Function later = fixture.deploy("later", handlers(), FunctionConfig.newBuilder().setRuntime("java25")
+                .setHandler(Counter.class.getName()).setMemoryMb(512).setTimeoutSeconds(10)
+                .putEnvironment("JAVA_TOOL_OPTIONS", "-XX:AOTMode=on"));
+        Path archive = fixture.data.resolve("runtimes/java/runtime.aot");
 
         InvocationResult before = fixture.invoke(first, "{}");
         Await.until(Duration.ofSeconds(60), "the class archive", () -> Files.isRegularFile(archive));
         InvocationResult after = fixture.invoke(later, "{}");
 
-        assertFalse(String.valueOf(fixture.json(before).get("jvmArguments")).contains("SharedArchiveFile"));
-        assertTrue(String.valueOf(fixture.json(after).get("jvmArguments")).contains("-XX:SharedArchiveFile="
-                + fixture.sandbox.runtimeRoot(archive.getParent()).resolve("runtime.jsa")), fixture.json(after).toString());
+        assertFalse(String.valueOf(fixture.json(before).get("jvmArguments")).contains("AOTCache"));
+        assertTrue(String.valueOf(fixture.json(after).get("jvmArguments")).contains("-XX:AOTCache="
+                + fixture.sandbox.runtimeRoot(archive.getParent()).resolve("runtime.aot")), fixture.json(after).toString());
+        assertEquals("", after.functionError(), PoolFixture.body(after));
         assertEquals(1.0, fixture.json(after).get("count"));
     }
 
