@@ -89,7 +89,8 @@ final class FleetBenchmark {
             ClusterToken token = ClusterToken.readOrCreate(tokenFile);
             int port = freePort();
             List<String> controller = new ArrayList<>(List.of("controller", "--port", Integer.toString(port), "--host",
-                    "127.0.0.1", "--data", data.resolve("controller").toString(), "--token-file", tokenFile.toString()));
+                    "127.0.0.1", "--data", data.resolve("controller").toString(), "--token-file", tokenFile.toString(),
+                    "--lambda-port", "0"));
             controller.addAll(List.of("--placement", policy));
             processes.add(start(data, "controller", controller));
             HostPort endpoint = new HostPort("127.0.0.1", port);

@@ -210,7 +210,9 @@ class ControllerKillTest {
                 Floe.class.getName(), "controller", "--port", Integer.toString(port), "--host", "127.0.0.1",
                 "--data", data.resolve("controller").toString(), "--token-file", tokenFile.toString(),
                 // A retried attempt (one that failed on a loaded machine) comes back within the test's waits, not a minute later.
-                "--async-retry-delay", "2");
+                "--async-retry-delay", "2",
+                // Any free port for the Lambda API: its default, the gRPC port + 1, may be taken.
+                "--lambda-port", "0");
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("controller.log").toFile())).start();
     }

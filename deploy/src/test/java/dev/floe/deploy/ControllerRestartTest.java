@@ -55,7 +55,7 @@ class ControllerRestartTest {
 
             first.close();
             Await.until(Duration.ofSeconds(10), "the worker notices the controller is gone", () -> !worker.registered());
-            second = Controller.builder().port(port).bindHost("127.0.0.1").dataDir(data.resolve("controller")).build().start();
+            second = Controller.builder().port(port).lambdaPort(0).bindHost("127.0.0.1").dataDir(data.resolve("controller")).build().start();
 
             assertEquals(token, second.token(), "the token is kept with the controller's data");
             Await.until(Duration.ofSeconds(20), "the worker registers again", worker::registered);

@@ -36,7 +36,9 @@ final class FleetProcesses implements AutoCloseable {
                 // An attempt lost with its worker is retried after 5 s and then 10 s, not Lambda's 1 and 2 minutes, so a
                 // run settles quickly; yet the retries outlast one fault, as Lambda's do (with 1 s, an invocation could
                 // spend all three attempts on a worker that is being killed or cut off, and never run).
-                "--async-retry-delay", "5"));
+                "--async-retry-delay", "5",
+                // The Lambda API is not exercised here: any free port, so the default (port + 1) cannot collide.
+                "--lambda-port", "0"));
         for (int i = 0; i < workers; i++) {
             this.workers.add(new Node("worker-" + i, net.inWorker(i), floe("worker", "--id", "chaos-w" + i,
                     "--controller", net.controllerHost() + ":" + controllerPort, "--memory", Integer.toString(workerMemoryMb),
