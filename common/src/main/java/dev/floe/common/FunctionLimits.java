@@ -46,6 +46,16 @@ public final class FunctionLimits {
      */
     public static final Set<String> RUNTIMES = Set.of("provided", "provided.al2023", "provided.al2",
             "python3", "nodejs", "java25", "java21");
+    /**
+     * Lambda's versioned names, which tools such as the AWS CLI send (python3.12, nodejs20.x): they run
+     * on the machine's python3 and node, whatever their version.
+     */
+    private static final Pattern VERSIONED_RUNTIME = Pattern.compile("python3\\.\\d{1,2}|nodejs\\d{1,2}\\.x");
+
+    /** Whether Floe runs functions of the runtime named {@code name}. */
+    public static boolean isRuntime(String name) {
+        return RUNTIMES.contains(name) || VERSIONED_RUNTIME.matcher(name).matches();
+    }
 
     /** Whether a runtime runs the package's own {@code bootstrap}, which the package must then have. */
     public static boolean isProvided(String runtime) {
@@ -90,9 +100,10 @@ public final class FunctionLimits {
     }
 
     public static void check(FunctionConfig config) {
-        if (!RUNTIMES.contains(config.getRuntime())) {
+        if (!isRuntime(config.getRuntime())) {
             throw invalid("runtime: " + quote(config.getRuntime())
-                    + " (expected: provided, python3, nodejs, java25 or java21)");
+                    + " (expected: provided, python3, nodejs, java25 or java21, or Lambda's names for them:"
+                    + " provided.al2023, provided.al2, python3.N, nodejsN.x)");
         }
         String handler = config.getHandler();
         if (handler.isEmpty() || handler.length() > HANDLER_MAX_CHARS || handler.chars().anyMatch(Character::isWhitespace)) {

@@ -22,12 +22,20 @@ class FunctionLimitsTest {
     }
 
     @Test
+    void lambdasVersionedRuntimeNamesAreAccepted() {
+        for (String name : new String[] {"python3.12", "python3.9", "nodejs20.x", "provided.al2023"}) {
+            assertEquals(name, FunctionLimits.withDefaultsChecked(valid().setRuntime(name).build()).getRuntime());
+        }
+        assertRefused("runtime: \"nodejs20\" (expected: provided, python3, nodejs, java25 or java21, or Lambda's names for them: provided.al2023, provided.al2, python3.N, nodejsN.x)", valid().setRuntime("nodejs20"));
+    }
+
+    @Test
     void everyViolationSaysWhatWasExpected() {
         assertRefused("memory: 64 MB (expected: 128..10240 MB)", valid().setMemoryMb(64));
         assertRefused("memory: 10241 MB (expected: 128..10240 MB)", valid().setMemoryMb(10241));
         assertRefused("timeout: 901 s (expected: 1..900 s)", valid().setTimeoutSeconds(901));
         assertRefused("tmp: 100 MB (expected: 512..10240 MB)", valid().setTmpMb(100));
-        assertRefused("runtime: \"python2\" (expected: provided, python3, nodejs, java25 or java21)", valid().setRuntime("python2"));
+        assertRefused("runtime: \"python2\" (expected: provided, python3, nodejs, java25 or java21, or Lambda's names for them: provided.al2023, provided.al2, python3.N, nodejsN.x)", valid().setRuntime("python2"));
         assertRefused("handler: \"\" (expected: 1 to 128 characters without spaces)", valid().setHandler(""));
         assertRefused("environment variable AWS_REGION is reserved: Floe sets it", valid().putEnvironment("AWS_REGION", "x"));
         assertRefused("environment variable \"1X\" (expected: a letter, then letters, digits or underscores, at least 2 characters)",

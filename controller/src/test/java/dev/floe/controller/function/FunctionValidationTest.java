@@ -76,8 +76,8 @@ class FunctionValidationTest {
 
     @Test
     void unknownRuntime() {
-        invalid("runtime: \"python3.12\" (expected: provided, python3, nodejs, java25 or java21)",
-                () -> create("f", PROVIDED.toBuilder().setRuntime("python3.12").build()));
+        invalid("runtime: \"ruby3.3\" (expected: provided, python3, nodejs, java25 or java21, or Lambda's names for them: provided.al2023, provided.al2, python3.N, nodejsN.x)",
+                () -> create("f", PROVIDED.toBuilder().setRuntime("ruby3.3").build()));
     }
 
     @Test

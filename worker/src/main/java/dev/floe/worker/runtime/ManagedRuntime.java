@@ -23,17 +23,27 @@ public enum ManagedRuntime {
         this.files = files;
     }
 
-    /** The runtime named {@code name} in a function's config ({@code provided.al2023} and {@code provided.al2} are {@code provided}). */
+    /**
+     * The runtime named {@code name} in a function's config ({@code provided.al2023} and {@code provided.al2}
+     * are {@code provided}, {@code python3.N} is {@code python3}, {@code nodejsN.x} is {@code nodejs}).
+     */
     public static ManagedRuntime of(String name) {
         if (name.equals("provided.al2023") || name.equals("provided.al2")) {
             return PROVIDED;
+        }
+        // Lambda's versioned names (python3.12, nodejs20.x) run on the machine's interpreter.
+        if (name.matches("python3\\.\\d{1,2}")) {
+            return PYTHON3;
+        }
+        if (name.matches("nodejs\\d{1,2}\\.x")) {
+            return NODEJS;
         }
         for (ManagedRuntime runtime : values()) {
             if (runtime.wireName.equals(name)) {
                 return runtime;
             }
         }
-        throw new IllegalArgumentException("runtime: \"" + name + "\" (expected: provided, python3, nodejs, java25 or java21)");
+        throw new IllegalArgumentException("runtime: \"" + name + "\" (expected: provided, python3, nodejs, java25 or java21, or Lambda's names for them: provided.al2023, provided.al2, python3.N, nodejsN.x)");
     }
 
     public String wireName() {

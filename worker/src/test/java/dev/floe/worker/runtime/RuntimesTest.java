@@ -23,8 +23,10 @@ class RuntimesTest {
         assertEquals(ManagedRuntime.PROVIDED, ManagedRuntime.of("provided.al2"));
         assertEquals(ManagedRuntime.PYTHON3, ManagedRuntime.of("python3"));
         assertEquals(ManagedRuntime.JAVA21, ManagedRuntime.of("java21"));
+        assertEquals(ManagedRuntime.PYTHON3, ManagedRuntime.of("python3.12"));
+        assertEquals(ManagedRuntime.NODEJS, ManagedRuntime.of("nodejs20.x"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ManagedRuntime.of("ruby3.3"));
-        assertEquals("runtime: \"ruby3.3\" (expected: provided, python3, nodejs, java25 or java21)", e.getMessage());
+        assertEquals("runtime: \"ruby3.3\" (expected: provided, python3, nodejs, java25 or java21, or Lambda's names for them: provided.al2023, provided.al2, python3.N, nodejsN.x)", e.getMessage());
     }
 
     @Test
