@@ -1,15 +1,21 @@
 package dev.floe.controller.invoke;
 
+import com.google.protobuf.ByteString;
 import dev.floe.controller.registry.FleetView;
 import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.InvokeStreamMessage;
 import dev.floe.proto.WorkerInvokeRequest;
 import dev.floe.proto.WorkerInvokerGrpc;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Calls workers over the channels the fleet view keeps, with the asynchronous stub: the calling
@@ -23,7 +29,32 @@ public final class GrpcWorkerClient implements WorkerClient {
     }
 
     @Override
-    public CompletableFuture<InvokeResponse> invoke(String workerId, WorkerInvokeRequest request, io.grpc.Deadline deadline) {
+    public CompletableFuture<InvokeResponse> invoke(String workerId, WorkerInvokeRequest request, Deadline deadline) {
+        return this.<InvokeResponse>call(workerId, deadline, (stub, answer) -> stub.invoke(request, answer), response -> response);
+    }
+
+    @Override
+    public CompletableFuture<InvokeResponse> invokeStream(String workerId, WorkerInvokeRequest request, Deadline deadline,
+                                                          Consumer<ByteString> chunks) {
+        return this.<InvokeStreamMessage>call(workerId, deadline, (stub, answer) -> stub.invokeStream(request, answer), message -> {
+            if (message.hasDone()) {
+                return message.getDone();
+            }
+            chunks.accept(message.getChunk());
+            return null;
+        });
+    }
+
+    private interface Start<T> {
+        void start(WorkerInvokerGrpc.WorkerInvokerStub stub, ClientResponseObserver<WorkerInvokeRequest, T> answer);
+    }
+
+    /**
+     * Starts a call whose messages {@code answerIn} reads: the answer, or null for a piece it passed on.
+     * The future fails if the worker left, or ended the call without an answer; cancelling it cancels the call.
+     */
+    private <T> CompletableFuture<InvokeResponse> call(String workerId, Deadline deadline, Start<T> start,
+                                                       Function<T, InvokeResponse> answerIn) {
         Optional<ManagedChannel> channel = fleet.channel(workerId);
         if (channel.isEmpty()) {
             // It left between placement and the call: as good as unreachable, so the invocation is placed again.
@@ -31,7 +62,7 @@ public final class GrpcWorkerClient implements WorkerClient {
                     .withDescription("worker " + workerId + " left the fleet").asRuntimeException());
         }
         CompletableFuture<InvokeResponse> result = new CompletableFuture<>();
-        WorkerInvokerGrpc.newStub(channel.get()).withDeadline(deadline).invoke(request, new ClientResponseObserver<WorkerInvokeRequest, InvokeResponse>() {
+        ClientResponseObserver<WorkerInvokeRequest, T> answer = new ClientResponseObserver<>() {
             private InvokeResponse response;
 
             @Override
@@ -44,8 +75,11 @@ public final class GrpcWorkerClient implements WorkerClient {
             }
 
             @Override
-            public void onNext(InvokeResponse value) {
-                response = value;
+            public void onNext(T message) {
+                InvokeResponse answer = answerIn.apply(message);
+                if (answer != null) {
+                    response = answer;
+                }
             }
 
             @Override
@@ -62,56 +96,12 @@ public final class GrpcWorkerClient implements WorkerClient {
                     result.complete(response);
                 }
             }
-        });
-        return result;
-    }
-
-    @Override
-    public CompletableFuture<InvokeResponse> invokeStream(String workerId, WorkerInvokeRequest request, io.grpc.Deadline deadline,
-                                                          java.util.function.Consumer<com.google.protobuf.ByteString> chunks) {
-        Optional<ManagedChannel> channel = fleet.channel(workerId);
-        if (channel.isEmpty()) {
-            return CompletableFuture.failedFuture(Status.UNAVAILABLE
-                    .withDescription("worker " + workerId + " left the fleet").asRuntimeException());
-        }
-        CompletableFuture<InvokeResponse> result = new CompletableFuture<>();
-        WorkerInvokerGrpc.newStub(channel.get()).withDeadline(deadline).invokeStream(request,
-                new ClientResponseObserver<WorkerInvokeRequest, dev.floe.proto.InvokeStreamMessage>() {
-                    private InvokeResponse response;
-
-                    @Override
-                    public void beforeStart(ClientCallStreamObserver<WorkerInvokeRequest> call) {
-                        result.whenComplete((r, failure) -> {
-                            if (result.isCancelled()) {
-                                call.cancel("the invocation was cancelled", null);
-                            }
-                        });
-                    }
-
-                    @Override
-                    public void onNext(dev.floe.proto.InvokeStreamMessage value) {
-                        if (value.hasDone()) {
-                            response = value.getDone();
-                        } else {
-                            chunks.accept(value.getChunk());
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        result.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        if (response == null) {
-                            result.completeExceptionally(Status.INTERNAL
-                                    .withDescription("worker " + workerId + " ended the stream without an answer").asRuntimeException());
-                        } else {
-                            result.complete(response);
-                        }
-                    }
-                });
+        };
+        // Not in whatever gRPC context this thread is in: an invocation woken from the admission queue
+        // continues on the thread that ended another invocation, whose server call's context is cancelled
+        // when it ends, which would cancel this call too. The invocation cancels the call itself, and the
+        // deadline is explicit.
+        Context.ROOT.run(() -> start.start(WorkerInvokerGrpc.newStub(channel.get()).withDeadline(deadline), answer));
         return result;
     }
 }
