@@ -139,13 +139,13 @@ class FunctionValidationTest {
     void symbolicLinksOutOfThePackage() {
         String expected = " points outside the package (expected: a relative target inside the package)";
         invalid("code: symbolic link \"evil\" -> \"/etc/passwd\"" + expected,
-                () -> catalog.create("f", PROVIDED, Packages.withLinks("evil", "/etc/passwd")));
+                () -> catalog.create("f", PROVIDED, dev.floe.testing.LinkZips.withLinks("evil", "/etc/passwd")));
         invalid("code: symbolic link \"lib/evil\" -> \"../../etc\"" + expected,
-                () -> catalog.create("f", PROVIDED, Packages.withLinks("lib/evil", "../../etc")));
+                () -> catalog.create("f", PROVIDED, dev.floe.testing.LinkZips.withLinks("lib/evil", "../../etc")));
         invalid("code: symbolic link \"evil\" -> \"lib/../..\"" + expected,
-                () -> catalog.create("f", PROVIDED, Packages.withLinks("evil", "lib/../..")));
+                () -> catalog.create("f", PROVIDED, dev.floe.testing.LinkZips.withLinks("evil", "lib/../..")));
 
-        catalog.create("f", PROVIDED, Packages.withLinks("lib/run", "../bootstrap", "self", "."));
+        catalog.create("f", PROVIDED, dev.floe.testing.LinkZips.withLinks("lib/run", "../bootstrap", "self", "."));
         assertEquals(1, catalog.get("f").getRevision(), "links inside the package are fine");
     }
 

@@ -8,9 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
-import org.apache.commons.compress.archivers.zip.UnixStat;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import java.util.zip.ZipOutputStream;
 
 /** Code packages for tests: good ones through {@link CodePackages}, hostile ones written entry by entry. */
@@ -41,25 +38,4 @@ public final class Packages {
         return bytes.toByteArray();
     }
 
-    /** A zip with a bootstrap and these symbolic links (name, target, name, target...). */
-    public static byte[] withLinks(String... namesAndTargets) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(bytes)) {
-            ZipArchiveEntry bootstrap = new ZipArchiveEntry("bootstrap");
-            bootstrap.setUnixMode(UnixStat.FILE_FLAG | 0755);
-            zip.putArchiveEntry(bootstrap);
-            zip.write("#!/bin/sh\n".getBytes(StandardCharsets.UTF_8));
-            zip.closeArchiveEntry();
-            for (int i = 0; i < namesAndTargets.length; i += 2) {
-                ZipArchiveEntry link = new ZipArchiveEntry(namesAndTargets[i]);
-                link.setUnixMode(UnixStat.LINK_FLAG | 0777);
-                zip.putArchiveEntry(link);
-                zip.write(namesAndTargets[i + 1].getBytes(StandardCharsets.UTF_8));
-                zip.closeArchiveEntry();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
 }
