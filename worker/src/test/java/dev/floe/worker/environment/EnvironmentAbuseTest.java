@@ -38,7 +38,9 @@ class EnvironmentAbuseTest {
 
     @Test
     void aForkBombStopsAtThePidsLimitTimesOutAndIsRetiredWhileItsNeighbourForksFreely() {
-        Function bomb = fixture.probe("bomb", FunctionConfig.newBuilder().setTimeoutSeconds(3));
+        // 1,024 shells' kernel stacks and page tables are charged to the environment's memory; with
+        // 128 MB that limit can strike first on some kernels, so the bomb gets room to meet its pids limit.
+        Function bomb = fixture.probe("bomb", FunctionConfig.newBuilder().setTimeoutSeconds(3).setMemoryMb(1024));
         CompletableFuture<InvocationResult> bombing = fixture.invokeAsync(bomb,
                 "{\"op\":\"sh\",\"command\":\"b() { b | b & }; b; sleep 30\"}", false);
         fixture.awaitBusy(bomb);
