@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.ScheduledFuture;
@@ -28,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  * bytes before the HTTP decoder has anything to show, and {@link #messages()} right after the decoder,
  * which sees where requests end and answers go out. One timer runs per connection and is re-armed
  * lazily: it is moved only when a deadline comes earlier than it, and when it fires on a deadline that
- * has moved on, it is scheduled again for that one; so a busy keep-alive connection schedules about one
- * timer per read timeout rather than several per request. Everything runs on the connection's event loop.
+ * has moved on, it is scheduled again for that one; so a busy keep-alive connection schedules a few
+ * timers per read timeout rather than several per request. Everything runs on the connection's event loop.
  */
 final class ConnectionTimeouts {
     private static final System.Logger LOG = System.getLogger(ConnectionTimeouts.class.getName());
@@ -119,7 +120,7 @@ final class ConnectionTimeouts {
 
             @Override
             public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-                if (msg instanceof io.netty.handler.codec.http.HttpResponse && msg instanceof LastHttpContent) {
+                if (msg instanceof HttpResponse && msg instanceof LastHttpContent) {
                     ChannelPromise written = promise.unvoid();
                     written.addListener(f -> answered(ctx));
                     ctx.write(msg, written);
