@@ -18,6 +18,7 @@ import dev.floe.controller.invoke.InvokeCall;
 import dev.floe.controller.invoke.InvokeMetrics;
 import dev.floe.controller.invoke.Invoker;
 import dev.floe.controller.lambdaapi.AsyncInvocations;
+import dev.floe.controller.lambdaapi.ConnectionLimits;
 import dev.floe.controller.lambdaapi.LambdaApi;
 import dev.floe.controller.lambdaapi.LambdaApiServer;
 import dev.floe.controller.lambdaapi.LambdaCredentials;
@@ -78,6 +79,7 @@ public final class Controller implements AutoCloseable {
     private final RetryPolicy asyncPolicy;
     private final int requestedLambdaPort;
     private final LambdaCredentials lambdaCredentials;
+    private final ConnectionLimits lambdaConnections;
 
     private final Object lifecycle = new Object();
     private boolean started;
@@ -109,6 +111,7 @@ public final class Controller implements AutoCloseable {
         this.asyncPolicy = b.asyncPolicy;
         this.requestedLambdaPort = b.lambdaPort >= 0 ? b.lambdaPort : (b.port == 0 ? 0 : b.port + 1);
         this.lambdaCredentials = b.lambdaCredentials;
+        this.lambdaConnections = b.lambdaConnections;
     }
 
     public static Builder builder() {
@@ -184,7 +187,7 @@ public final class Controller implements AutoCloseable {
                 // Event invocations through the Lambda API go to the same durable queue as InvokeAsync.
                 asyncInvocations = new QueuedInvocations(async);
                 lambdaServer = LambdaApiServer.start(bindHost, requestedLambdaPort, loops, handlers,
-                        new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock));
+                        new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock), lambdaConnections);
                 long sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), heartbeatTimeout.toNanos() / 5);
                 sweep = loops.next().scheduleAtFixedRate(this::expireSilentWorkers, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
                 // The pass reads the catalog and the view and sends asynchronously: off the event loop.
@@ -342,6 +345,7 @@ public final class Controller implements AutoCloseable {
         /** -1 until set: then the gRPC port + 1 (any free port when that is 0). */
         private int lambdaPort = -1;
         private LambdaCredentials lambdaCredentials = LambdaCredentials.anyone();
+        private ConnectionLimits lambdaConnections = ConnectionLimits.DEFAULT;
 
         private Builder() {}
 
@@ -435,6 +439,15 @@ public final class Controller implements AutoCloseable {
         /** The access keys Lambda API requests must be SigV4-signed with; default {@link LambdaCredentials#anyone()}. */
         public Builder lambdaCredentials(LambdaCredentials lambdaCredentials) {
             this.lambdaCredentials = Check.notNull("lambdaCredentials", lambdaCredentials);
+            return this;
+        }
+
+        /**
+         * The Lambda API's idle and read timeouts and its bound on open connections; default
+         * {@link ConnectionLimits#DEFAULT} (60 s idle, 30 s to read a request, 2,000 connections).
+         */
+        public Builder lambdaConnections(ConnectionLimits lambdaConnections) {
+            this.lambdaConnections = Check.notNull("lambdaConnections", lambdaConnections);
             return this;
         }
 

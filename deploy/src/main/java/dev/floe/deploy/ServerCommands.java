@@ -8,6 +8,7 @@ import dev.floe.controller.Controller;
 import dev.floe.controller.invoke.Admission;
 import dev.floe.controller.placement.Placement;
 import dev.floe.controller.placement.Placements;
+import dev.floe.controller.lambdaapi.ConnectionLimits;
 import dev.floe.controller.lambdaapi.LambdaCredentials;
 import dev.floe.worker.Worker;
 import dev.floe.worker.environment.KeepAlivePolicy;
@@ -126,12 +127,21 @@ final class ServerCommands {
         return 0;
     }
 
-    /** The controller's admission limits: {@code --concurrency N --queue N --queue-wait MS}. */
+    /**
+     * The controller's admission limits, {@code --concurrency N --queue N --queue-wait MS}, and the Lambda
+     * API's connection limits, {@code --lambda-idle-timeout S --lambda-read-timeout S --lambda-max-connections N}.
+     */
     private static Args.Spec controllerTuningSpec(Args.Spec spec) {
-        return spec.value("concurrency").value("queue").value("queue-wait");
+        return spec.value("concurrency").value("queue").value("queue-wait")
+                .value("lambda-idle-timeout").value("lambda-read-timeout").value("lambda-max-connections");
     }
 
     private static Controller.Builder tuneController(Controller.Builder builder, Args args) {
+        ConnectionLimits connections = ConnectionLimits.DEFAULT;
+        builder.lambdaConnections(new ConnectionLimits(
+                Duration.ofSeconds(args.integer("lambda-idle-timeout", 1, 86_400, (int) connections.idleTimeout().toSeconds())),
+                Duration.ofSeconds(args.integer("lambda-read-timeout", 1, 3_600, (int) connections.readTimeout().toSeconds())),
+                args.integer("lambda-max-connections", 1, 1_000_000, connections.maxConnections())));
         Admission.Limits defaults = Admission.Limits.DEFAULT;
         return builder.admission(new Admission.Limits(
                 args.integer("concurrency", 1, 1_000_000, defaults.concurrency()),

@@ -62,7 +62,8 @@ class FloeLauncherIT {
         String endpoint = "127.0.0.1:" + port;
         int lambdaPort = freePort();
         Process controller = start(home, "controller", "--port", Integer.toString(port), "--host", "127.0.0.1",
-                "--data", data.resolve("controller").toString(), "--lambda-port", Integer.toString(lambdaPort));
+                "--data", data.resolve("controller").toString(), "--lambda-port", Integer.toString(lambdaPort),
+                "--lambda-idle-timeout", "2");
         Process worker = null;
         try {
             dev.floe.testing.Await.until(Duration.ofSeconds(60), "the controller makes the user's token",
@@ -87,6 +88,13 @@ class FloeLauncherIT {
                         java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, lambda.statusCode(), lambda.body());
                 assertTrue(lambda.body().contains("\"FunctionName\":\"hello\""), lambda.body());
+            }
+            // --lambda-idle-timeout reached the server: a quiet connection is closed after 2 s.
+            try (java.net.Socket quiet = new java.net.Socket("127.0.0.1", lambdaPort)) {
+                quiet.setSoTimeout(60_000);
+                long opened = System.nanoTime();
+                assertEquals(-1, quiet.getInputStream().read());
+                assertTrue(System.nanoTime() - opened >= Duration.ofSeconds(2).toNanos());
             }
             Run first = floe(Duration.ofSeconds(60), home, "invoke", "hello", "--json", "--endpoint", endpoint);
             assertEquals(1, payload(first).get("invocation").getAsInt(), first.output());

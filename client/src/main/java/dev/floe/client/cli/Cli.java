@@ -138,7 +138,10 @@ public final class Cli {
                    and --queue-wait MS (how long one waits for a slot or for room before TooManyRequestsException, default 1000))
                   (up and controller also take --async-retries 0..2, --async-retry-delay S and --async-max-age S for asynchronous invocations)
                   (up and controller also take --lambda-port P (Lambda's HTTP API; default the port + 1) and
-                   --lambda-credentials FILE (lines of ACCESS_KEY_ID SECRET: require SigV4 with those keys))
+                   --lambda-credentials FILE (lines of ACCESS_KEY_ID SECRET: require SigV4 with those keys),
+                   --lambda-idle-timeout S (close a connection with no request after S, default 60),
+                   --lambda-read-timeout S (408 for a request not whole within S, default 30) and
+                   --lambda-max-connections N (close new connections past N, default 2000))
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
                    --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
                   (up and worker also take --keep-alive fixed[:10m]|greedy-dual[:10m]; up and controller take

@@ -95,7 +95,8 @@ final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpReque
         ctx.close();
     }
 
-    private static void write(ChannelHandlerContext ctx, ApiResponse response, boolean keepAlive) {
+    /** Writes the answer from {@code ctx}'s place in the pipeline; closes the connection after it unless kept alive. */
+    static void write(ChannelHandlerContext ctx, ApiResponse response, boolean keepAlive) {
         FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(response.status()),
                 Unpooled.wrappedBuffer(response.body()));
         response.headers().forEach(http.headers()::set);

@@ -17,9 +17,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Lambda's HTTP API over Netty HTTP/1.1, on the controller's event loops: parse, limit bodies
- * ({@link BodyLimits}), gather, and hand each request to {@link LambdaApi}. Closing it stops listening
- * and closes every open connection.
+ * Lambda's HTTP API over Netty HTTP/1.1, on the controller's event loops: bound connections ({@link
+ * ConnectionCap}) and their time ({@link ConnectionTimeouts}), parse, limit bodies ({@link BodyLimits}),
+ * gather, and hand each request to {@link LambdaApi}. Closing it stops listening and closes every open
+ * connection.
  */
 public final class LambdaApiServer implements AutoCloseable {
     private final Channel server;
@@ -31,9 +32,11 @@ public final class LambdaApiServer implements AutoCloseable {
     }
 
     /** Binds {@code host:port} (0: any free port) and serves until closed. */
-    public static LambdaApiServer start(String host, int port, EventLoopGroup loops, Executor handlers, LambdaApi api)
-            throws IOException {
+    public static LambdaApiServer start(String host, int port, EventLoopGroup loops, Executor handlers, LambdaApi api,
+            ConnectionLimits limits) throws IOException {
         Check.range("port", port, 0, 65_535);
+        Check.notNull("limits", limits);
+        ConnectionCap cap = new ConnectionCap(limits.maxConnections());
         ChannelGroup connections = new DefaultChannelGroup("floe-lambda-api", GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loops)
@@ -41,8 +44,12 @@ public final class LambdaApiServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (!cap.admit(ch)) {
+                            return;
+                        }
                         connections.add(ch);
-                        ch.pipeline().addLast(new HttpServerCodec(), new BodyLimits(),
+                        ConnectionTimeouts timeouts = new ConnectionTimeouts(limits);
+                        ch.pipeline().addLast(timeouts.bytes(), new HttpServerCodec(), timeouts.messages(), new BodyLimits(),
                                 new HttpObjectAggregator(BodyLimits.MAX_BODY_BYTES), new HttpChannelHandler(api, handlers));
                     }
                 });
