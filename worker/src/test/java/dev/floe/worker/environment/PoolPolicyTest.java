@@ -106,7 +106,7 @@ class PoolPolicyTest {
 
             assertTrue(fresh.cold());
             assertNotEquals(old.environmentId(), fresh.environmentId());
-            fixture.pool.retireFunction("evolving", v2.getRevisionId());
+            fixture.pool.retireFunction("evolving", java.util.Set.of(v2.getRevisionId()));
             fixture.awaitState(old.environmentId(), EnvironmentState.RETIRED);
             assertEquals("revision", fixture.lastView(old.environmentId()).retireReason());
             assertFalse(fixture.invoke(v2, "{}").cold());
