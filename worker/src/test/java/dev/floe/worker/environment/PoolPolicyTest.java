@@ -114,6 +114,27 @@ class PoolPolicyTest {
     }
 
     @Test
+    void retiringAFunctionKeepsEveryRevisionItIsToldToKeep() throws Exception {
+        try (PoolFixture fixture = PoolFixture.standard()) {
+            Function v1 = fixture.probe("aliased", FunctionConfig.newBuilder());
+            Function v2 = v1.toBuilder().setRevision(2).setRevisionId("rev-2-" + v1.getRevisionId()).build();
+            Function v3 = v1.toBuilder().setRevision(3).setRevisionId("rev-3-" + v1.getRevisionId()).build();
+            InvocationResult aliased = fixture.invoke(v1, "{}");
+            InvocationResult superseded = fixture.invoke(v2, "{}");
+            fixture.invoke(v3, "{}");
+
+            // The latest, and revision 1 that an alias points at.
+            fixture.pool.retireFunction("aliased", java.util.Set.of(v3.getRevisionId(), v1.getRevisionId()));
+
+            fixture.awaitState(superseded.environmentId(), EnvironmentState.RETIRED);
+            InvocationResult again = fixture.invoke(v1, "{}");
+            assertFalse(again.cold());
+            assertEquals(aliased.environmentId(), again.environmentId());
+            assertFalse(fixture.invoke(v3, "{}").cold());
+        }
+    }
+
+    @Test
     void theLogTailHasLambdasLinesAndTheFunctionsOutput() throws Exception {
         try (PoolFixture fixture = PoolFixture.standard()) {
             Function probe = fixture.probe("chatty", FunctionConfig.newBuilder());
