@@ -301,9 +301,11 @@ public final class FunctionCatalog implements AutoCloseable {
         Map<String, Alias> of = aliases.get(name);
         Alias found = of == null ? null : of.get(alias);
         if (found == null) {
+            List<String> names = of == null ? List.of() : of.keySet().stream().sorted().toList();
+            String known = names.isEmpty() ? "it has none" : String.join(", ", names.subList(0, Math.min(10, names.size())))
+                    + (names.size() > 10 ? " and " + (names.size() - 10) + " more" : "");
             throw new FloeException(ErrorType.RESOURCE_NOT_FOUND, "alias " + alias + " of function " + name
-                    + " not found (expected: one of its aliases: " + (of == null || of.isEmpty() ? "it has none" : String.join(", ",
-                    new java.util.TreeSet<>(of.keySet()))) + ")");
+                    + " not found (expected: one of its aliases: " + known + ")");
         }
         return found;
     }

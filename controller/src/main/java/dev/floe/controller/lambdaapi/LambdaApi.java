@@ -78,7 +78,7 @@ public final class LambdaApi {
                 yield ApiResponse.empty(204);
             }
             case PUBLISH_VERSION, LIST_VERSIONS, CREATE_ALIAS, LIST_ALIASES, GET_ALIAS, UPDATE_ALIAS, DELETE_ALIAS ->
-                    versions.handle(route, unqualified(route, request, route.operation().name()), request);
+                    versions.handle(route, unqualified(route, request, route.operationName()), request);
             case INVOKE -> throw new IllegalStateException("Invoke is answered asynchronously");
         };
     }

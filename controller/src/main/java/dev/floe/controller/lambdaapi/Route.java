@@ -68,6 +68,20 @@ record Route(Operation operation, String function, String alias) {
         return Optional.ofNullable(op).map(o -> new Route(o, function));
     }
 
+    /** The operation's name in Lambda's API reference, for messages. */
+    String operationName() {
+        return switch (operation) {
+            case LIST_VERSIONS -> "ListVersionsByFunction";
+            default -> {
+                StringBuilder name = new StringBuilder();
+                for (String word : operation.name().toLowerCase(java.util.Locale.ROOT).split("_")) {
+                    name.append(Character.toUpperCase(word.charAt(0))).append(word.substring(1));
+                }
+                yield name.toString();
+            }
+        };
+    }
+
     static String served() {
         return "CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions, UpdateFunctionCode, "
                 + "UpdateFunctionConfiguration, DeleteFunction, Invoke, PublishVersion, ListVersionsByFunction, "

@@ -32,6 +32,8 @@ class RequestParsingTest {
         assertEquals(Route.Operation.DELETE_ALIAS, Route.of("DELETE", "/2015-03-31/functions/f/aliases/live").orElseThrow().operation());
         assertEquals(Optional.empty(), Route.of("POST", "/2015-03-31/functions/f/aliases/live"));
         assertEquals(Optional.empty(), Route.of("GET", "/2015-03-31/functions/f/versions/1"));
+        assertEquals("ListVersionsByFunction", Route.of("GET", "/2015-03-31/functions/f/versions").orElseThrow().operationName());
+        assertEquals("UpdateAlias", Route.of("PUT", "/2015-03-31/functions/f/aliases/a").orElseThrow().operationName());
         assertEquals(Optional.empty(), Route.of("GET", "/2015-03-31/functions/f/invocations"));
         assertEquals(Optional.empty(), Route.of("GET", "/2016-08-19/account-settings/"));
         assertEquals(Optional.empty(), Route.of("GET", "/2015-03-31/functions/f/code/extra"));
