@@ -7,6 +7,7 @@ import dev.floe.common.EventLoops;
 import dev.floe.common.FloeException;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
+import dev.floe.proto.Alias;
 import dev.floe.proto.AsyncInvocation;
 import dev.floe.proto.CreateFunctionRequest;
 import dev.floe.proto.DeleteFunctionRequest;
@@ -102,6 +103,36 @@ public final class FloeClient implements AutoCloseable {
                 .deleteFunction(DeleteFunctionRequest.newBuilder().setName(name).build()));
     }
 
+    /** Every revision of the function, oldest first. */
+    public List<Function> listRevisions(String name) {
+        return call(() -> functions.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .listRevisions(dev.floe.proto.ListRevisionsRequest.newBuilder().setName(name).build()).getRevisionsList());
+    }
+
+    public Alias createAlias(dev.floe.proto.CreateAliasRequest request) {
+        return call(() -> functions.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).createAlias(request));
+    }
+
+    public Alias updateAlias(dev.floe.proto.UpdateAliasRequest request) {
+        return call(() -> functions.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).updateAlias(request));
+    }
+
+    public Alias getAlias(String function, String alias) {
+        return call(() -> functions.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .getAlias(dev.floe.proto.GetAliasRequest.newBuilder().setFunction(function).setName(alias).build()));
+    }
+
+    /** The function's aliases, by name. */
+    public List<Alias> listAliases(String function) {
+        return call(() -> functions.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .listAliases(dev.floe.proto.ListAliasesRequest.newBuilder().setFunction(function).build()).getAliasesList());
+    }
+
+    public void deleteAlias(String function, String alias) {
+        call(() -> functions.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .deleteAlias(dev.floe.proto.DeleteAliasRequest.newBuilder().setFunction(function).setName(alias).build()));
+    }
+
     /** Runs the function once and waits for its answer; a function error is in the response, not thrown. */
     public InvokeResponse invoke(String function, byte[] payload, boolean tailLog) {
         return invoke(InvokeRequest.newBuilder().setFunction(function).setPayload(ByteString.copyFrom(payload))
@@ -146,8 +177,13 @@ public final class FloeClient implements AutoCloseable {
      * returns their ids (same order) once the controller has them on disk.
      */
     public List<String> invokeQueued(String function, List<ByteString> payloads) {
+        return invokeQueued(function, "", payloads);
+    }
+
+    /** As {@link #invokeQueued(String, List)}, of the revision {@code qualifier} names when each runs ("" the latest). */
+    public List<String> invokeQueued(String function, String qualifier, List<ByteString> payloads) {
         return call(() -> invocations.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .invokeAsync(InvokeAsyncRequest.newBuilder().setFunction(function).addAllPayloads(payloads).build())
+                .invokeAsync(InvokeAsyncRequest.newBuilder().setFunction(function).setQualifier(qualifier).addAllPayloads(payloads).build())
                 .getInvocationIdsList());
     }
 

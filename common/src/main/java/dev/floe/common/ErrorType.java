@@ -12,6 +12,8 @@ public enum ErrorType {
     REQUEST_TOO_LARGE("RequestTooLargeException", Status.Code.INVALID_ARGUMENT),
     RESOURCE_NOT_FOUND("ResourceNotFoundException", Status.Code.NOT_FOUND),
     RESOURCE_CONFLICT("ResourceConflictException", Status.Code.ALREADY_EXISTS),
+    /** The thing changed since the caller read it (Lambda's RevisionId check); read it again and retry. */
+    PRECONDITION_FAILED("PreconditionFailedException", Status.Code.FAILED_PRECONDITION),
     /** The call did not carry the cluster's token (see {@link ClusterToken}). */
     UNAUTHENTICATED("UnrecognizedClientException", Status.Code.UNAUTHENTICATED),
     /** The fleet has no room for the invocation now; retrying later may succeed. */

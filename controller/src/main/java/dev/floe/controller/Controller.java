@@ -131,9 +131,9 @@ public final class Controller implements AutoCloseable {
                 fleet = new FleetView(clock, heartbeatTimeout, this::openWorkerChannel);
                 FleetView view = fleet;
                 Admission admission = new Admission(admissionLimits, loops);
-                catalog = FunctionCatalog.open(dataDir, clock, (function, keepRevisionId) -> {
-                    view.retireFunction(function, keepRevisionId);
-                    if (keepRevisionId.isEmpty()) {
+                catalog = FunctionCatalog.open(dataDir, clock, (function, keepRevisionIds) -> {
+                    view.retireFunction(function, keepRevisionIds);
+                    if (keepRevisionIds.isEmpty()) {
                         admission.forget(function);
                         AsyncQueue queue = async;
                         if (queue != null) {
@@ -151,8 +151,8 @@ public final class Controller implements AutoCloseable {
                 Invoker run = invoker;
                 async = AsyncQueue.builder()
                         .database(dataDir.resolve("floe.db"))
-                        .functionCheck(functions::get)
-                        .runner((function, payload) -> run.invoke(new InvokeCall(function, payload, false, "", null)))
+                        .functionCheck(functions::resolve)
+                        .runner((function, qualifier, payload) -> run.invoke(new InvokeCall(function, payload, false, "", null, qualifier)))
                         .policy(asyncPolicy)
                         .clock(clock)
                         .canRun(() -> view.size() > 0)

@@ -208,7 +208,8 @@ class FleetEndToEndTest {
 
         Function updated = fx.functions().updateFunction(UpdateFunctionRequest.newBuilder().setName("fn").setMemoryMb(256).build());
 
-        RetireFunction expected = RetireFunction.newBuilder().setFunction("fn").setKeepRevisionId(updated.getRevisionId()).build();
+        RetireFunction expected = RetireFunction.newBuilder().setFunction("fn").setKeepRevisionId(updated.getRevisionId())
+                .addKeepRevisionIds(updated.getRevisionId()).build();
         Await.until(WAIT, "RetireFunction sent", () -> worker.retireCommands().equals(List.of(expected)));
         Await.until(WAIT, "w2 told too", () -> bystander.retireCommands().equals(List.of(expected)));
         Await.until(WAIT, "the old revision's environment retired", () -> environments("fn").isEmpty());

@@ -250,7 +250,8 @@ final class TestWorker implements AutoCloseable {
 
     private synchronized void retire(RetireFunction retire) {
         for (Environment env : List.copyOf(environments.values())) {
-            if (env.getFunction().equals(retire.getFunction()) && !env.getRevisionId().equals(retire.getKeepRevisionId())) {
+            boolean kept = env.getRevisionId().equals(retire.getKeepRevisionId()) || retire.getKeepRevisionIdsList().contains(env.getRevisionId());
+            if (env.getFunction().equals(retire.getFunction()) && !kept) {
                 report(env.toBuilder().setState(Environment.State.RETIRED).setRetireReason("revision").build());
             }
         }

@@ -28,6 +28,8 @@ import software.amazon.awssdk.core.retry.RetryPolicy;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.AliasConfiguration;
+import software.amazon.awssdk.services.lambda.model.CreateAliasResponse;
 import software.amazon.awssdk.services.lambda.model.CreateFunctionResponse;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 import software.amazon.awssdk.services.lambda.model.InvalidParameterValueException;
@@ -35,11 +37,14 @@ import software.amazon.awssdk.services.lambda.model.InvalidRequestContentExcepti
 import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LogType;
+import software.amazon.awssdk.services.lambda.model.PreconditionFailedException;
+import software.amazon.awssdk.services.lambda.model.PublishVersionResponse;
 import software.amazon.awssdk.services.lambda.model.RequestTooLargeException;
 import software.amazon.awssdk.services.lambda.model.ResourceConflictException;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 import software.amazon.awssdk.services.lambda.model.State;
+import software.amazon.awssdk.services.lambda.model.UpdateAliasResponse;
 
 /**
  * The real AWS SDK for Java v2, pointed at a local fleet's Lambda API with an endpoint override,
@@ -183,6 +188,67 @@ class LambdaSdkIT {
         } finally {
             witness.stop(0);
         }
+    }
+
+    @Test
+    void versionsAndAliasesWorkAsLambdas() {
+        createProbe("sdk-versions", ProbeFunction.zip());
+        lambda.updateFunctionConfiguration(r -> r.functionName("sdk-versions").environment(e -> e.variables(Map.of("GREETING", "again"))));
+        PublishVersionResponse published = lambda.publishVersion(r -> r.functionName("sdk-versions"));
+        assertEquals("2", published.version(), "every change is published: the latest revision is the version");
+        assertTrue(published.functionArn().endsWith(":function:sdk-versions:2"), published.functionArn());
+
+        CreateAliasResponse live = lambda.createAlias(r -> r.functionName("sdk-versions").name("live").functionVersion("1")
+                .description("what users get"));
+        assertEquals("1", live.functionVersion());
+        assertEquals("what users get", live.description());
+        assertTrue(live.aliasArn().endsWith(":function:sdk-versions:live"), live.aliasArn());
+        assertThrows(ResourceConflictException.class, () -> lambda.createAlias(r -> r.functionName("sdk-versions").name("live")
+                .functionVersion("2")));
+        assertThrows(ResourceNotFoundException.class, () -> lambda.createAlias(r -> r.functionName("sdk-versions").name("future")
+                .functionVersion("9")));
+
+        String env = "{\"op\":\"env\"}";
+        InvokeResponse byAlias = lambda.invoke(r -> r.functionName("sdk-versions").qualifier("live").payload(SdkBytes.fromUtf8String(env)));
+        assertEquals("1", byAlias.executedVersion());
+        assertTrue(byAlias.payload().asUtf8String().contains("hello"), byAlias.payload().asUtf8String());
+        InvokeResponse byVersion = lambda.invoke(r -> r.functionName("sdk-versions").qualifier("2").payload(SdkBytes.fromUtf8String(env)));
+        assertEquals("2", byVersion.executedVersion());
+        assertTrue(byVersion.payload().asUtf8String().contains("again"), byVersion.payload().asUtf8String());
+        InvokeResponse byOldVersion = lambda.invoke(r -> r.functionName("sdk-versions:1").payload(SdkBytes.fromUtf8String(env)));
+        assertTrue(byOldVersion.payload().asUtf8String().contains("hello"), byOldVersion.payload().asUtf8String());
+        assertEquals("1", lambda.invoke(r -> r.functionName(live.aliasArn()).payload(SdkBytes.fromUtf8String(env))).executedVersion());
+        assertEquals("1", lambda.getFunctionConfiguration(r -> r.functionName("sdk-versions").qualifier("live")).version());
+        assertEquals("hello", lambda.getFunction(r -> r.functionName("sdk-versions:live")).configuration().environment().variables()
+                .get("GREETING"));
+
+        assertEquals(List.of("$LATEST", "1", "2"), lambda.listVersionsByFunction(r -> r.functionName("sdk-versions")).versions()
+                .stream().map(FunctionConfiguration::version).toList());
+        assertEquals(List.of("$LATEST", "1", "2"), lambda.listVersionsByFunctionPaginator(r -> r.functionName("sdk-versions").maxItems(1))
+                .versions().stream().map(FunctionConfiguration::version).toList(), "one per page, by Marker");
+        assertEquals(List.of("live"), lambda.listAliases(r -> r.functionName("sdk-versions")).aliases().stream().map(AliasConfiguration::name).toList());
+
+        // Revision 2 with all of the traffic shifted back to 1: the routing decides what runs.
+        UpdateAliasResponse shifted = lambda.updateAlias(r -> r.functionName("sdk-versions").name("live").functionVersion("2")
+                .routingConfig(c -> c.additionalVersionWeights(Map.of("1", 1.0))));
+        assertEquals("2", shifted.functionVersion());
+        assertEquals(Map.of("1", 1.0), shifted.routingConfig().additionalVersionWeights());
+        assertEquals("what users get", shifted.description());
+        assertNotEquals(live.revisionId(), shifted.revisionId());
+        assertEquals("1", lambda.invoke(r -> r.functionName("sdk-versions").qualifier("live")).executedVersion());
+        assertThrows(PreconditionFailedException.class, () -> lambda.updateAlias(r -> r.functionName("sdk-versions").name("live")
+                .functionVersion("1").revisionId(live.revisionId())));
+        lambda.updateAlias(r -> r.functionName("sdk-versions").name("live").routingConfig(c -> c.additionalVersionWeights(Map.of())));
+        assertEquals("2", lambda.invoke(r -> r.functionName("sdk-versions").qualifier("live")).executedVersion());
+        assertEquals("2", lambda.getAlias(r -> r.functionName("sdk-versions").name("live")).functionVersion());
+
+        lambda.deleteAlias(r -> r.functionName("sdk-versions").name("live"));
+        ResourceNotFoundException gone = assertThrows(ResourceNotFoundException.class,
+                () -> lambda.invoke(r -> r.functionName("sdk-versions").qualifier("live")));
+        assertTrue(gone.getMessage().contains("alias live of function sdk-versions not found"), gone.getMessage());
+        assertThrows(ResourceNotFoundException.class, () -> lambda.getAlias(r -> r.functionName("sdk-versions").name("live")));
+        assertThrows(ResourceNotFoundException.class, () -> lambda.invoke(r -> r.functionName("sdk-versions").qualifier("7")));
+        assertEquals(List.of(), lambda.listAliases(r -> r.functionName("sdk-versions")).aliases());
     }
 
     @Test

@@ -43,7 +43,7 @@ final class AsyncCommands {
         try (FloeClient client = cli.connect(args)) {
             if (!args.has("payload-lines")) {
                 byte[] payload = cli.payload(args);
-                cli.out().println(client.invokeQueued(name, List.of(ByteString.copyFrom(payload))).getFirst());
+                cli.out().println(client.invokeQueued(name, qualifier(args), List.of(ByteString.copyFrom(payload))).getFirst());
                 return 0;
             }
             String file = args.value("payload-lines", null);
@@ -60,7 +60,7 @@ final class AsyncCommands {
                     checkJson(file, lineNumber, line);
                     ByteString payload = ByteString.copyFromUtf8(line);
                     if (!batch.isEmpty() && (batch.size() >= BATCH_LINES || bytes + payload.size() > BATCH_BYTES)) {
-                        send(client, name, batch);
+                        send(client, name, qualifier(args), batch);
                         batch.clear();
                         bytes = 0;
                     }
@@ -68,7 +68,7 @@ final class AsyncCommands {
                     bytes += payload.size();
                 }
                 if (!batch.isEmpty()) {
-                    send(client, name, batch);
+                    send(client, name, qualifier(args), batch);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("--payload-lines: cannot read " + file + " (" + e.getMessage() + ")", e);
@@ -77,9 +77,13 @@ final class AsyncCommands {
         }
     }
 
-    private void send(FloeClient client, String name, List<ByteString> batch) {
+    private static String qualifier(Args args) {
+        return args.value("qualifier", "");
+    }
+
+    private void send(FloeClient client, String name, String qualifier, List<ByteString> batch) {
         StringBuilder ids = new StringBuilder();
-        for (String id : client.invokeQueued(name, batch)) {
+        for (String id : client.invokeQueued(name, qualifier, batch)) {
             ids.append(id).append('\n');
         }
         cli.out().print(ids);

@@ -99,6 +99,7 @@ public final class Cli {
                 case "top" -> top(rest);
                 case "invocation" -> new AsyncCommands(this).invocation(rest);
                 case "dlq" -> new AsyncCommands(this).deadLetters(rest);
+                case "alias" -> new AliasCommands(this).alias(rest);
                 default -> throw new UsageException("unknown command '" + command + "' (expected one of: "
                         + String.join(", ", commands()) + "; see floe help)");
             };
@@ -119,7 +120,7 @@ public final class Cli {
 
     private List<String> commands() {
         List<String> names = new java.util.ArrayList<>(extra.keySet());
-        names.addAll(List.of("fn", "invoke", "envs", "workers", "top", "invocation", "dlq"));
+        names.addAll(List.of("fn", "invoke", "envs", "workers", "top", "invocation", "dlq", "alias"));
         return names;
     }
 
@@ -164,9 +165,16 @@ public final class Cli {
                   fn get NAME [--json]
                   fn ls [--json]
                   fn rm NAME
-                  invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json] [--stream]
-                  invoke NAME --async [--payload JSON | --payload-file FILE | --payload-lines FILE]
+                  fn revisions NAME [--json]                 every revision, oldest first, and the aliases pointing at each
+                  invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json] [--stream] [--qualifier Q]
+                  invoke NAME --async [--payload JSON | --payload-file FILE | --payload-lines FILE] [--qualifier Q]
                                                              queue invocations (one per line of FILE); prints one id per line
+                                                             (--qualifier: $LATEST (default), a revision number or an alias)
+                  alias set NAME ALIAS REVISION [--weight REVISION2=SHARE] [--description D]
+                                                             point ALIAS at REVISION, and SHARE (0..1) of its invocations at
+                                                             REVISION2; without --weight, none (--description is kept unless given)
+                  alias list NAME [--json]
+                  alias delete NAME ALIAS
                   invocation get ID [--json]                 an asynchronous invocation's status, attempts and result
                   dlq NAME [--limit N] [--json]              the function's dead-letter list
                   envs [--function NAME] [--json]
@@ -178,7 +186,7 @@ public final class Cli {
 
     private int fn(List<String> args) {
         if (args.isEmpty()) {
-            throw new UsageException("'fn' needs a subcommand (expected one of: create, update, get, ls, rm)");
+            throw new UsageException("'fn' needs a subcommand (expected one of: create, update, get, ls, rm, revisions)");
         }
         List<String> rest = args.subList(1, args.size());
         return switch (args.getFirst()) {
@@ -187,8 +195,9 @@ public final class Cli {
             case "get" -> fnGet(rest);
             case "ls", "list" -> fnList(rest);
             case "rm", "delete" -> fnDelete(rest);
+            case "revisions" -> new AliasCommands(this).revisions(rest);
             default -> throw new UsageException("unknown subcommand 'fn " + args.getFirst()
-                    + "' (expected one of: create, update, get, ls, rm)");
+                    + "' (expected one of: create, update, get, ls, rm, revisions)");
         };
     }
 
@@ -316,7 +325,7 @@ public final class Cli {
 
     private int invoke(List<String> argv) {
         Args args = Args.parse("invoke", argv, connectionOptions().value("payload").value("payload-file")
-                .flag("tail").flag("json").flag("stream").flag("async").value("payload-lines"));
+                .flag("tail").flag("json").flag("stream").flag("async").value("payload-lines").value("qualifier"));
         String name = args.positional(1, "one function name").getFirst();
         if (args.flag("async") || args.has("payload-lines")) {
             return new AsyncCommands(this).invoke(name, args);
@@ -332,7 +341,7 @@ public final class Cli {
             return invokeStream(args, name, payload);
         }
         try (FloeClient client = connect(args)) {
-            InvokeResponse response = client.invoke(InvokeRequest.newBuilder().setFunction(name)
+            InvokeResponse response = client.invoke(InvokeRequest.newBuilder().setFunction(name).setQualifier(args.value("qualifier", ""))
                     .setPayload(ByteString.copyFrom(payload)).setTailLog(args.flag("tail")).build());
             if (args.flag("json")) {
                 out.println(invokeJson(response, args.flag("tail")));
@@ -352,7 +361,7 @@ public final class Cli {
     /** Prints a streamed response as its pieces come. */
     private int invokeStream(Args args, String name, byte[] payload) {
         try (FloeClient client = connect(args)) {
-            InvokeResponse response = client.invokeStream(InvokeRequest.newBuilder().setFunction(name)
+            InvokeResponse response = client.invokeStream(InvokeRequest.newBuilder().setFunction(name).setQualifier(args.value("qualifier", ""))
                     .setPayload(ByteString.copyFrom(payload)).setTailLog(args.flag("tail")).build(), chunk -> {
                         // Bytes as they come: a character split between two pieces is whole on the terminal.
                         out.write(chunk.toByteArray(), 0, chunk.size());

@@ -2,6 +2,7 @@ package dev.floe.controller.async;
 
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
+import dev.floe.controller.function.Qualifier;
 import dev.floe.controller.async.RetryPolicy.Ending;
 import dev.floe.proto.AsyncInvocation;
 import dev.floe.proto.InvokeResponse;
@@ -110,7 +111,7 @@ final class AsyncDispatcher implements AutoCloseable {
         metrics.started();
         CompletableFuture<InvokeResponse> attempt;
         try {
-            attempt = runner.run(claim.function(), claim.payload());
+            attempt = runner.run(claim.function(), claim.qualifier(), claim.payload());
         } catch (RuntimeException e) {
             attempt = CompletableFuture.failedFuture(e);
         }
@@ -167,15 +168,23 @@ final class AsyncDispatcher implements AutoCloseable {
                 metrics.ended(throttled ? "throttled" : "retried");
             }
             case RetryPolicy.Next.DeadLetter dead -> {
-                String reason = ending == Ending.HOPELESS ? floeReason(attempt) : dead.reason();
+                String reason = ending == Ending.HOPELESS ? floeReason(claim, attempt) : dead.reason();
                 store.finish(claim.id(), attempt, AsyncInvocation.Status.DEAD_LETTERED, now, now, reason, throttled);
                 metrics.ended("dead_lettered");
             }
         }
     }
 
-    private static String floeReason(AsyncStore.Attempt attempt) {
-        return attempt.errorType().equals(ErrorType.RESOURCE_NOT_FOUND.wireName()) ? "function not found" : "it cannot run: " + attempt.errorMessage();
+    /**
+     * Why an attempt that cannot run ends the invocation. With a qualifier, not found is most likely
+     * its alias deleted meanwhile (a deleted function dead-letters its invocations at once), which the
+     * message names.
+     */
+    private static String floeReason(AsyncStore.Claim claim, AsyncStore.Attempt attempt) {
+        if (!attempt.errorType().equals(ErrorType.RESOURCE_NOT_FOUND.wireName())) {
+            return "it cannot run: " + attempt.errorMessage();
+        }
+        return Qualifier.parse(claim.qualifier()).isLatest() ? "function not found" : "not found: " + attempt.errorMessage();
     }
 
     int inFlight() {

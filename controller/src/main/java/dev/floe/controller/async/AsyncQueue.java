@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.floe.common.Check;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
+import dev.floe.controller.function.Qualifier;
 import dev.floe.proto.AsyncInvocation;
 import dev.floe.proto.InvokeResponse;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,7 +14,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * Floe's asynchronous invocations, Lambda's Event invocation type, behind a small API that any front
@@ -28,14 +29,14 @@ public final class AsyncQueue implements AutoCloseable {
     public static final int MAX_BATCH = 10_000;
     private static final int DEFAULT_LIST_LIMIT = 1000;
 
-    /** Runs one attempt of an invocation: the latest revision of {@code function} with {@code payload}. */
+    /** Runs one attempt of an invocation: the revision of {@code function} that {@code qualifier} names now, with {@code payload}. */
     public interface Runner {
-        CompletableFuture<InvokeResponse> run(String function, ByteString payload);
+        CompletableFuture<InvokeResponse> run(String function, String qualifier, ByteString payload);
     }
 
     private final AsyncStore store;
     private final AsyncDispatcher dispatcher;
-    private final Consumer<String> functionCheck;
+    private final BiConsumer<String, String> functionCheck;
     private final InstantSource clock;
     private final AsyncMetrics metrics;
 
@@ -70,9 +71,10 @@ public final class AsyncQueue implements AutoCloseable {
     /**
      * Queues one invocation of {@code function} and returns its id once it is on disk.
      *
-     * @param qualifier "" or "$LATEST": the revision is the latest one when the invocation runs
-     * @throws FloeException ResourceNotFoundException for an unknown function, InvalidParameterValueException
-     *     for another qualifier, RequestTooLargeException for a payload over {@link #PAYLOAD_MAX_BYTES}
+     * @param qualifier "" or "$LATEST" (the latest revision), a revision number or an alias name
+     *     ({@link Qualifier}), resolved when each attempt runs
+     * @throws FloeException ResourceNotFoundException for an unknown function or qualifier, InvalidParameterValueException
+     *     for a malformed qualifier, RequestTooLargeException for a payload over {@link #PAYLOAD_MAX_BYTES}
      */
     public String submit(String function, String qualifier, ByteString payload) {
         return submitAll(function, qualifier, List.of(payload == null ? ByteString.EMPTY : payload)).getFirst();
@@ -81,10 +83,7 @@ public final class AsyncQueue implements AutoCloseable {
     /** Queues one invocation per payload in one transaction; their ids in the same order. All or none are queued. */
     public List<String> submitAll(String function, String qualifier, List<ByteString> payloads) {
         String q = qualifier == null ? "" : qualifier;
-        if (!q.isEmpty() && !q.equals("$LATEST")) {
-            throw new FloeException(ErrorType.INVALID_PARAMETER, "qualifier: \"" + q
-                    + "\" (expected: empty or $LATEST; Floe runs a function's latest revision)");
-        }
+        Qualifier.parse(q);
         if (payloads.isEmpty() || payloads.size() > MAX_BATCH) {
             throw new FloeException(ErrorType.INVALID_PARAMETER, "payloads: " + payloads.size()
                     + " (expected: 1.." + MAX_BATCH + " events per call)");
@@ -96,7 +95,7 @@ public final class AsyncQueue implements AutoCloseable {
                         + ": " + size + " bytes (expected: at most " + PAYLOAD_MAX_BYTES + " for an asynchronous invocation)");
             }
         }
-        functionCheck.accept(function);
+        functionCheck.accept(function, q);
         List<String> ids = store.insert(function, q, payloads, clock.millis());
         metrics.accepted(ids.size());
         dispatcher.wake();
@@ -146,7 +145,7 @@ public final class AsyncQueue implements AutoCloseable {
     public static final class Builder {
         private Path database;
         private Runner runner;
-        private Consumer<String> functionCheck = name -> {};
+        private BiConsumer<String, String> functionCheck = (name, qualifier) -> {};
         private RetryPolicy policy = RetryPolicy.LAMBDA_DEFAULT;
         private InstantSource clock = InstantSource.system();
         private BooleanSupplier canRun = () -> true;
@@ -167,8 +166,8 @@ public final class AsyncQueue implements AutoCloseable {
             return this;
         }
 
-        /** Throws a {@link FloeException} for a function that cannot be invoked; default accepts any. */
-        public Builder functionCheck(Consumer<String> functionCheck) {
+        /** Throws a {@link FloeException} for a function and qualifier that cannot be invoked; default accepts any. */
+        public Builder functionCheck(BiConsumer<String, String> functionCheck) {
             this.functionCheck = Check.notNull("functionCheck", functionCheck);
             return this;
         }

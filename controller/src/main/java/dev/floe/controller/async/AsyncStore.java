@@ -119,7 +119,7 @@ final class AsyncStore implements AutoCloseable {
     }
 
     /** An invocation taken for an attempt. */
-    record Claim(String id, String function, ByteString payload, int attempts, int throttles, long acceptedMs) {}
+    record Claim(String id, String function, String qualifier, ByteString payload, int attempts, int throttles, long acceptedMs) {}
 
     /**
      * Dead-letters due events accepted before {@code tooOldBeforeMs}, then marks up to {@code limit}
@@ -144,7 +144,7 @@ final class AsyncStore implements AutoCloseable {
                 expire.executeUpdate();
             }
             List<Claim> claims = new ArrayList<>();
-            try (PreparedStatement due = db.prepareStatement("SELECT id, function, payload, attempts, throttles, accepted_ms"
+            try (PreparedStatement due = db.prepareStatement("SELECT id, function, payload, attempts, throttles, accepted_ms, qualifier"
                     + " FROM async_invocations WHERE status IN (?, ?) AND next_ms <= ? ORDER BY next_ms LIMIT ?")) {
                 due.setInt(1, AsyncInvocation.Status.QUEUED_VALUE);
                 due.setInt(2, AsyncInvocation.Status.FAILED_VALUE);
@@ -152,7 +152,7 @@ final class AsyncStore implements AutoCloseable {
                 due.setInt(4, limit);
                 try (ResultSet rs = due.executeQuery()) {
                     while (rs.next()) {
-                        claims.add(new Claim(rs.getString(1), rs.getString(2), ByteString.copyFrom(rs.getBytes(3)),
+                        claims.add(new Claim(rs.getString(1), rs.getString(2), rs.getString(7), ByteString.copyFrom(rs.getBytes(3)),
                                 rs.getInt(4) + 1, rs.getInt(5), rs.getLong(6)));
                     }
                 }

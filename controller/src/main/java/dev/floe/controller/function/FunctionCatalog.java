@@ -4,9 +4,12 @@ import com.google.protobuf.Timestamp;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
 import dev.floe.common.FunctionLimits;
+import dev.floe.proto.Alias;
+import dev.floe.proto.AliasRouting;
 import dev.floe.proto.Concurrency;
 import dev.floe.proto.Function;
 import dev.floe.proto.FunctionConfig;
+import dev.floe.proto.UpdateAliasRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +23,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
 
 /**
  * The functions and their revisions, checked against Lambda's limits. Every create or update makes
@@ -30,13 +35,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * code no revision uses any more, so a delete never removes a package a concurrent create is about
  * to reference. Checking and hashing an upload happen before the lock. Reads (every invocation looks
  * up its function) come from an in-memory map of latest revisions that only the writers change.
+ *
+ * <p>A revision is Lambda's version: Floe publishes every change, so version N is revision N. An
+ * alias names a revision (and may send a share of invocations to one other revision, Lambda's
+ * routing config); aliases are kept in memory too, and the revisions they point at are read once
+ * and cached, so invoking through an alias reads no disk. An older revision named by number is read
+ * from the store on its first invocation and cached from then on.
  */
 public final class FunctionCatalog implements AutoCloseable {
     /** Told after an update or delete, so workers retire environments of revisions no invocation will use. */
     public interface Listener {
-        /** Every revision of {@code function} other than {@code keepRevisionId} (empty: all of them) is superseded. */
-        void superseded(String function, String keepRevisionId);
+        /**
+         * Every revision of {@code function} other than {@code keepRevisionIds} (the latest first, then
+         * those aliases point at; empty: all of them, the function was deleted) is superseded.
+         */
+        void superseded(String function, Set<String> keepRevisionIds);
     }
+
+    /** Lambda's limit on an alias's description. */
+    public static final int ALIAS_DESCRIPTION_MAX = 256;
 
     private final FunctionStore store;
     private final CodeStore code;
@@ -44,14 +61,35 @@ public final class FunctionCatalog implements AutoCloseable {
     private final Listener listener;
     private final Object writes = new Object();
     private final Map<String, Function> latest = new ConcurrentHashMap<>();
+    /** Per function, its aliases by name; only writers change them, under {@link #writes}. */
+    private final Map<String, Map<String, Alias>> aliases = new ConcurrentHashMap<>();
+    /** Per function, the older revisions read so far (immutable, so never stale); dropped with the function. */
+    private final Map<String, Map<Integer, Function>> older = new ConcurrentHashMap<>();
+    /** Uniform in [0, 1): picks between an alias's two revisions. */
+    private final DoubleSupplier random;
 
     public FunctionCatalog(FunctionStore store, CodeStore code, InstantSource clock, Listener listener) {
+        this(store, code, clock, listener, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** {@code random} gives numbers uniform in [0, 1) for aliases' weighted routing (tests pass a fixed one). */
+    public FunctionCatalog(FunctionStore store, CodeStore code, InstantSource clock, Listener listener, DoubleSupplier random) {
         this.store = store;
         this.code = code;
         this.clock = clock;
         this.listener = listener;
+        this.random = random;
         for (Function f : store.latest()) {
             latest.put(f.getName(), f);
+            aliases.put(f.getName(), new ConcurrentHashMap<>());
+            older.put(f.getName(), new ConcurrentHashMap<>());
+        }
+        for (Alias a : store.aliases()) {
+            Map<String, Alias> of = aliases.get(a.getFunction());
+            if (of != null) {
+                of.put(a.getName(), a);
+                targets(a).forEach(n -> revision(a.getFunction(), n));
+            }
         }
     }
 
@@ -89,6 +127,8 @@ public final class FunctionCatalog implements AutoCloseable {
                 Function first = revision(name, 1, checked, staged.sha256(), staged.size());
                 staged.commit();
                 store.create(first);
+                aliases.put(name, new ConcurrentHashMap<>());
+                older.put(name, new ConcurrentHashMap<>());
                 latest.put(name, first);
                 return first;
             }
@@ -119,9 +159,10 @@ public final class FunctionCatalog implements AutoCloseable {
                     next = next.toBuilder().setConcurrency(previous.getConcurrency()).build();
                 }
                 // The previous revisions stay stored with their code, so nothing is freed here.
+                older.get(name).put(previous.getRevision(), previous.toBuilder().clearConcurrency().build());
                 latest.put(name, next);
                 // Under the lock, so that two updates' commands reach the workers in the order they were made.
-                listener.superseded(name, next.getRevisionId());
+                listener.superseded(name, kept(name));
             }
         }
         return next;
@@ -191,11 +232,201 @@ public final class FunctionCatalog implements AutoCloseable {
                         "function " + name + " not found (expected: the name of a created function)");
             }
             latest.remove(name);
+            aliases.remove(name);
+            older.remove(name);
             Set<String> shas = new LinkedHashSet<>();
             revisions.forEach(r -> shas.add(r.getCodeSha256()));
             removeUnusedCode(shas);
-            listener.superseded(name, "");
+            listener.superseded(name, Set.of());
         }
+    }
+
+    // ---- revisions by qualifier, and aliases ----------------------------------------------------
+
+    /**
+     * The revision an invocation with {@code qualifier} runs ({@link Qualifier}): for an alias with
+     * routing, one of its two revisions, chosen at random by the routing weight.
+     */
+    public Function resolve(String name, String qualifier) {
+        return resolve(name, Qualifier.parse(qualifier), true);
+    }
+
+    /** The revision {@code qualifier} names for reading: an alias's own revision, whatever its routing. */
+    public Function revision(String name, Qualifier qualifier) {
+        return resolve(name, qualifier, false);
+    }
+
+    private Function resolve(String name, Qualifier qualifier, boolean route) {
+        FunctionLimits.checkName(name);
+        return switch (qualifier.kind()) {
+            case LATEST -> get(name);
+            case REVISION -> revision(name, qualifier.revision());
+            case ALIAS -> {
+                Alias alias = alias(name, qualifier.alias());
+                yield revision(name, route ? routed(alias, random.getAsDouble()) : alias.getRevision());
+            }
+        };
+    }
+
+    /** The alias's revision, or its routing's when {@code u} (uniform in [0, 1)) falls under the routing weight. */
+    static int routed(Alias alias, double u) {
+        return alias.hasRouting() && alias.getRouting().getRevision() > 0 && u < alias.getRouting().getWeight()
+                ? alias.getRouting().getRevision() : alias.getRevision();
+    }
+
+    /** Revision {@code number} of the function; ResourceNotFoundException if the function or the revision is not there. */
+    public Function revision(String name, int number) {
+        Function newest = get(name);
+        if (number == newest.getRevision()) {
+            return newest;
+        }
+        Map<Integer, Function> cache = older.get(name);
+        Function f = cache == null ? null : cache.get(number);
+        if (f != null) {
+            return f;
+        }
+        if (number < 1 || number > newest.getRevision()) {
+            throw noRevision(name, number, newest);
+        }
+        f = store.revision(name, number).orElseThrow(() -> noRevision(name, number, newest));
+        if (cache != null) {
+            cache.put(number, f);
+        }
+        return f;
+    }
+
+    /** The function's alias {@code alias}; ResourceNotFoundException if either is not there. */
+    public Alias alias(String name, String alias) {
+        get(name);
+        Map<String, Alias> of = aliases.get(name);
+        Alias found = of == null ? null : of.get(alias);
+        if (found == null) {
+            List<String> names = of == null ? List.of() : of.keySet().stream().sorted().toList();
+            String known = names.isEmpty() ? "it has none" : String.join(", ", names.subList(0, Math.min(10, names.size())))
+                    + (names.size() > 10 ? " and " + (names.size() - 10) + " more" : "");
+            throw new FloeException(ErrorType.RESOURCE_NOT_FOUND, "alias " + alias + " of function " + name
+                    + " not found (expected: one of its aliases: " + known + ")");
+        }
+        return found;
+    }
+
+    /** The function's aliases, by name. */
+    public List<Alias> aliases(String name) {
+        get(name);
+        return aliases.getOrDefault(name, Map.of()).values().stream().sorted(Comparator.comparing(Alias::getName)).toList();
+    }
+
+    /** Creates an alias from {@code wanted}'s function, name, revision, description and routing. */
+    public Alias createAlias(Alias wanted) {
+        String name = wanted.getFunction();
+        FunctionLimits.checkName(name);
+        Qualifier.checkAliasName(wanted.getName());
+        synchronized (writes) {
+            Alias alias = checked(wanted.toBuilder().setAliasId(UUID.randomUUID().toString()).build());
+            if (aliases.getOrDefault(name, Map.of()).containsKey(alias.getName())) {
+                throw new FloeException(ErrorType.RESOURCE_CONFLICT, "alias " + alias.getName() + " of function " + name
+                        + " already exists (expected: a new alias name, or UpdateAlias to change it)");
+            }
+            store.createAlias(alias);
+            aliases.get(name).put(alias.getName(), alias);
+            return alias;
+        }
+    }
+
+    /** Changes the alias's revision, description or routing as {@code update} says; unset fields are kept. */
+    public Alias updateAlias(UpdateAliasRequest update) {
+        synchronized (writes) {
+            Alias previous = alias(update.getFunction(), update.getName());
+            if (!update.getExpectedAliasId().isEmpty() && !update.getExpectedAliasId().equals(previous.getAliasId())) {
+                throw new FloeException(ErrorType.PRECONDITION_FAILED, "alias " + previous.getName() + " of function "
+                        + previous.getFunction() + " has revision id " + previous.getAliasId() + " (expected: "
+                        + update.getExpectedAliasId() + "; it was updated meanwhile)");
+            }
+            Alias.Builder b = previous.toBuilder().setAliasId(UUID.randomUUID().toString());
+            if (update.hasRevision()) {
+                b.setRevision(update.getRevision());
+            }
+            if (update.hasDescription()) {
+                b.setDescription(update.getDescription());
+            }
+            if (update.hasRouting()) {
+                b.setRouting(update.getRouting());
+            }
+            Alias alias = checked(b.build());
+            if (!store.replaceAlias(alias)) {
+                throw new FloeException(ErrorType.SERVICE, "alias " + alias.getName() + " of " + alias.getFunction()
+                        + " vanished from the function store while being updated");
+            }
+            aliases.get(alias.getFunction()).put(alias.getName(), alias);
+            retireUnused(previous);
+            return alias;
+        }
+    }
+
+    /** Deletes the alias; ResourceNotFoundException if there is none. */
+    public void deleteAlias(String name, String alias) {
+        synchronized (writes) {
+            Alias previous = alias(name, alias);
+            store.deleteAlias(name, alias);
+            aliases.get(name).remove(alias);
+            retireUnused(previous);
+        }
+    }
+
+    /** The alias, checked against the function's revisions; a routing to revision 0 is removed. */
+    private Alias checked(Alias alias) {
+        Function newest = get(alias.getFunction());
+        revision(alias.getFunction(), alias.getRevision());
+        if (alias.getDescription().length() > ALIAS_DESCRIPTION_MAX) {
+            throw new FloeException(ErrorType.INVALID_PARAMETER, "alias description: " + alias.getDescription().length()
+                    + " characters (expected: at most " + ALIAS_DESCRIPTION_MAX + ")");
+        }
+        if (!alias.hasRouting() || alias.getRouting().getRevision() == 0) {
+            return alias.toBuilder().clearRouting().build();
+        }
+        AliasRouting routing = alias.getRouting();
+        if (routing.getRevision() == alias.getRevision()) {
+            throw new FloeException(ErrorType.INVALID_PARAMETER, "alias routing: revision " + routing.getRevision()
+                    + " (expected: another revision than the alias's own, " + alias.getRevision() + ")");
+        }
+        if (!(routing.getWeight() >= 0.0 && routing.getWeight() <= 1.0)) {
+            throw new FloeException(ErrorType.INVALID_PARAMETER, "alias routing weight: " + routing.getWeight()
+                    + " (expected: 0.0..1.0, the share of invocations that run revision " + routing.getRevision() + ")");
+        }
+        if (routing.getRevision() < 1 || routing.getRevision() > newest.getRevision()) {
+            throw noRevision(alias.getFunction(), routing.getRevision(), newest);
+        }
+        return alias;
+    }
+
+    /** Revisions the alias pointed at that nothing keeps now: their environments are retired. */
+    private void retireUnused(Alias previous) {
+        String name = previous.getFunction();
+        Set<String> keep = kept(name);
+        boolean dropped = targets(previous).stream().anyMatch(n -> !keep.contains(revision(name, n).getRevisionId()));
+        if (dropped) {
+            listener.superseded(name, keep);
+        }
+    }
+
+    /** The revisions whose environments are worth keeping: the latest, then those the aliases point at. */
+    private Set<String> kept(String name) {
+        Set<String> keep = new LinkedHashSet<>();
+        keep.add(get(name).getRevisionId());
+        for (Alias a : aliases.getOrDefault(name, Map.of()).values()) {
+            targets(a).forEach(n -> keep.add(revision(name, n).getRevisionId()));
+        }
+        return keep;
+    }
+
+    private static List<Integer> targets(Alias a) {
+        return a.hasRouting() && a.getRouting().getRevision() > 0
+                ? List.of(a.getRevision(), a.getRouting().getRevision()) : List.of(a.getRevision());
+    }
+
+    private static FloeException noRevision(String name, int number, Function newest) {
+        return new FloeException(ErrorType.RESOURCE_NOT_FOUND, "function " + name + " has no revision " + number
+                + " (expected: 1.." + newest.getRevision() + ")");
     }
 
     /** Removes the packages among {@code candidates} that no stored revision of any function uses. */

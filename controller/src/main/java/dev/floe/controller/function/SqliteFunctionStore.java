@@ -3,6 +3,7 @@ package dev.floe.controller.function;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
+import dev.floe.proto.Alias;
 import dev.floe.proto.Concurrency;
 import dev.floe.proto.Function;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Revisions in an embedded SQLite database in WAL mode, with full syncs: function changes are rare
@@ -23,7 +25,8 @@ import java.util.List;
  * the store queries by.
  */
 public final class SqliteFunctionStore implements FunctionStore {
-    private static final int SCHEMA_VERSION = 1;
+    /** 2 added the aliases table. */
+    private static final int SCHEMA_VERSION = 2;
 
     private final Connection db;
 
@@ -87,6 +90,14 @@ public final class SqliteFunctionStore implements FunctionStore {
                     CREATE TABLE IF NOT EXISTS concurrency (
                       name TEXT PRIMARY KEY REFERENCES functions(name) ON DELETE CASCADE,
                       settings BLOB NOT NULL)""");
+            // An alias must point at a revision of its function; the catalog checks that, since the
+            // revision is named by number and revisions are never removed alone.
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS aliases (
+                      name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+                      alias TEXT NOT NULL,
+                      settings BLOB NOT NULL,
+                      PRIMARY KEY (name, alias))""");
             s.execute("PRAGMA user_version=" + SCHEMA_VERSION);
         }
     }
@@ -172,10 +183,84 @@ public final class SqliteFunctionStore implements FunctionStore {
     }
 
     @Override
+    public synchronized Optional<Function> revision(String name, int revision) {
+        try (PreparedStatement q = db.prepareStatement("SELECT function FROM revisions WHERE name = ? AND revision = ?")) {
+            q.setString(1, name);
+            q.setInt(2, revision);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? Optional.of(Function.parseFrom(rs.getBytes(1))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failure("reading revision " + revision + " of " + name, e);
+        } catch (InvalidProtocolBufferException e) {
+            throw new FloeException(ErrorType.SERVICE, "the function store holds an unreadable revision: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void createAlias(Alias alias) {
+        inTransaction(() -> {
+            try (PreparedStatement insert = db.prepareStatement("INSERT INTO aliases (name, alias, settings)"
+                    + " SELECT name, ?, ? FROM functions WHERE name = ? ON CONFLICT (name, alias) DO NOTHING")) {
+                insert.setString(1, alias.getName());
+                insert.setBytes(2, alias.toByteArray());
+                insert.setString(3, alias.getFunction());
+                if (insert.executeUpdate() != 1) {
+                    throw new FloeException(ErrorType.RESOURCE_CONFLICT, "alias " + alias.getName() + " of function "
+                            + alias.getFunction() + " already exists, or the function does not (expected: a new alias name, or UpdateAlias)");
+                }
+            }
+        });
+    }
+
+    @Override
+    public synchronized boolean replaceAlias(Alias alias) {
+        boolean[] replaced = new boolean[1];
+        inTransaction(() -> {
+            try (PreparedStatement update = db.prepareStatement("UPDATE aliases SET settings = ? WHERE name = ? AND alias = ?")) {
+                update.setBytes(1, alias.toByteArray());
+                update.setString(2, alias.getFunction());
+                update.setString(3, alias.getName());
+                replaced[0] = update.executeUpdate() == 1;
+            }
+        });
+        return replaced[0];
+    }
+
+    @Override
+    public synchronized boolean deleteAlias(String function, String name) {
+        boolean[] deleted = new boolean[1];
+        inTransaction(() -> {
+            try (PreparedStatement delete = db.prepareStatement("DELETE FROM aliases WHERE name = ? AND alias = ?")) {
+                delete.setString(1, function);
+                delete.setString(2, name);
+                deleted[0] = delete.executeUpdate() == 1;
+            }
+        });
+        return deleted[0];
+    }
+
+    @Override
+    public synchronized List<Alias> aliases() {
+        try (PreparedStatement q = db.prepareStatement("SELECT settings FROM aliases ORDER BY name, alias");
+             ResultSet rs = q.executeQuery()) {
+            List<Alias> result = new ArrayList<>();
+            while (rs.next()) {
+                result.add(Alias.parseFrom(rs.getBytes(1)));
+            }
+            return result;
+        } catch (SQLException e) {
+            throw failure("reading aliases", e);
+        } catch (InvalidProtocolBufferException e) {
+            throw new FloeException(ErrorType.SERVICE, "the function store holds an unreadable alias: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public synchronized boolean delete(String name) {
         boolean[] deleted = new boolean[1];
         inTransaction(() -> {
-            // The foreign key's ON DELETE CASCADE removes the revisions.
+            // The foreign keys' ON DELETE CASCADE removes the revisions, concurrency settings and aliases.
             try (PreparedStatement delete = db.prepareStatement("DELETE FROM functions WHERE name = ?")) {
                 delete.setString(1, name);
                 deleted[0] = delete.executeUpdate() == 1;

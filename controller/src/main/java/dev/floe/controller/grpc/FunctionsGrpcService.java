@@ -4,7 +4,17 @@ import dev.floe.controller.function.ConcurrencyChange;
 import dev.floe.controller.function.FunctionCatalog;
 import dev.floe.controller.function.FunctionUpdate;
 import dev.floe.controller.invoke.Admission;
+import dev.floe.proto.Alias;
+import dev.floe.proto.CreateAliasRequest;
 import dev.floe.proto.CreateFunctionRequest;
+import dev.floe.proto.DeleteAliasRequest;
+import dev.floe.proto.DeleteAliasResponse;
+import dev.floe.proto.GetAliasRequest;
+import dev.floe.proto.ListAliasesRequest;
+import dev.floe.proto.ListAliasesResponse;
+import dev.floe.proto.ListRevisionsRequest;
+import dev.floe.proto.ListRevisionsResponse;
+import dev.floe.proto.UpdateAliasRequest;
 import dev.floe.proto.DeleteFunctionRequest;
 import dev.floe.proto.DeleteFunctionResponse;
 import dev.floe.proto.Function;
@@ -76,6 +86,46 @@ public final class FunctionsGrpcService extends FunctionsGrpc.FunctionsImplBase 
         Replies.unary(responses, () -> {
             catalog.delete(request.getName());
             return DeleteFunctionResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void listRevisions(ListRevisionsRequest request, StreamObserver<ListRevisionsResponse> responses) {
+        Replies.unary(responses, () -> ListRevisionsResponse.newBuilder().addAllRevisions(catalog.revisions(request.getName())).build());
+    }
+
+    @Override
+    public void createAlias(CreateAliasRequest request, StreamObserver<Alias> responses) {
+        Replies.unary(responses, () -> {
+            Alias.Builder alias = Alias.newBuilder().setFunction(request.getFunction()).setName(request.getName())
+                    .setRevision(request.getRevision()).setDescription(request.getDescription());
+            if (request.hasRouting()) {
+                alias.setRouting(request.getRouting());
+            }
+            return catalog.createAlias(alias.build());
+        });
+    }
+
+    @Override
+    public void updateAlias(UpdateAliasRequest request, StreamObserver<Alias> responses) {
+        Replies.unary(responses, () -> catalog.updateAlias(request));
+    }
+
+    @Override
+    public void getAlias(GetAliasRequest request, StreamObserver<Alias> responses) {
+        Replies.unary(responses, () -> catalog.alias(request.getFunction(), request.getName()));
+    }
+
+    @Override
+    public void listAliases(ListAliasesRequest request, StreamObserver<ListAliasesResponse> responses) {
+        Replies.unary(responses, () -> ListAliasesResponse.newBuilder().addAllAliases(catalog.aliases(request.getFunction())).build());
+    }
+
+    @Override
+    public void deleteAlias(DeleteAliasRequest request, StreamObserver<DeleteAliasResponse> responses) {
+        Replies.unary(responses, () -> {
+            catalog.deleteAlias(request.getFunction(), request.getName());
+            return DeleteAliasResponse.getDefaultInstance();
         });
     }
 

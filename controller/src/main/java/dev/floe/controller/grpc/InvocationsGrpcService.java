@@ -35,8 +35,7 @@ public final class InvocationsGrpcService extends InvocationsGrpc.InvocationsImp
     @Override
     public void invoke(InvokeRequest request, StreamObserver<InvokeResponse> responses) {
         ServerCallStreamObserver<InvokeResponse> call = (ServerCallStreamObserver<InvokeResponse>) responses;
-        CompletableFuture<InvokeResponse> result = invoker.invoke(new InvokeCall(request.getFunction(),
-                request.getPayload(), request.getTailLog(), request.getClientContext(), Context.current().getDeadline()));
+        CompletableFuture<InvokeResponse> result = invoker.invoke(call(request));
         call.setOnCancelHandler(() -> result.cancel(false));
         result.whenComplete((response, failure) -> {
             if (call.isCancelled()) {
@@ -78,8 +77,7 @@ public final class InvocationsGrpcService extends InvocationsGrpc.InvocationsImp
     @Override
     public void invokeStream(InvokeRequest request, StreamObserver<InvokeStreamMessage> messages) {
         ServerCallStreamObserver<InvokeStreamMessage> call = (ServerCallStreamObserver<InvokeStreamMessage>) messages;
-        CompletableFuture<InvokeResponse> result = invoker.invoke(new InvokeCall(request.getFunction(),
-                request.getPayload(), request.getTailLog(), request.getClientContext(), Context.current().getDeadline()),
+        CompletableFuture<InvokeResponse> result = invoker.invoke(call(request),
                 chunk -> {
                     if (!call.isCancelled()) {
                         call.onNext(InvokeStreamMessage.newBuilder().setChunk(chunk).build());
@@ -101,5 +99,10 @@ public final class InvocationsGrpcService extends InvocationsGrpc.InvocationsImp
                 // the caller went away between the check and the answer; nobody is left to tell
             }
         });
+    }
+
+    private static InvokeCall call(InvokeRequest request) {
+        return new InvokeCall(request.getFunction(), request.getPayload(), request.getTailLog(), request.getClientContext(),
+                Context.current().getDeadline(), request.getQualifier());
     }
 }

@@ -40,9 +40,12 @@ final class WorkerStream implements WorkerConnection {
     }
 
     @Override
-    public void retireFunction(String function, String keepRevisionId) {
+    public void retireFunction(String function, java.util.Set<String> keepRevisionIds) {
+        // keep_revision_id alone is what a worker of an older Floe reads: the latest, which comes first.
+        String latest = keepRevisionIds.isEmpty() ? "" : keepRevisionIds.iterator().next();
         send(ControllerCommand.newBuilder()
-                .setRetireFunction(RetireFunction.newBuilder().setFunction(function).setKeepRevisionId(keepRevisionId))
+                .setRetireFunction(RetireFunction.newBuilder().setFunction(function).setKeepRevisionId(latest)
+                        .addAllKeepRevisionIds(keepRevisionIds))
                 .build());
     }
 

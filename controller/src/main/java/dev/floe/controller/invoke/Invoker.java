@@ -81,7 +81,9 @@ public final class Invoker {
     public CompletableFuture<InvokeResponse> invoke(InvokeCall call, java.util.function.Consumer<com.google.protobuf.ByteString> chunks) {
         Outcome result = new Outcome(metrics.start());
         try {
-            Function function = functions.get(call.function());
+            // The revision the qualifier names, chosen now: placement, warm affinity and retries all
+            // follow its revision_id, so each revision keeps its own environments.
+            Function function = functions.resolve(call.function(), call.qualifier());
             if (call.payload().size() > FunctionLimits.PAYLOAD_MAX_BYTES) {
                 throw new FloeException(ErrorType.REQUEST_TOO_LARGE, "payload: " + call.payload().size()
                         + " bytes (expected: at most " + FunctionLimits.PAYLOAD_MAX_BYTES + ")");

@@ -47,6 +47,7 @@ public record ApiError(int status, String type, boolean userFault, String messag
             case REQUEST_TOO_LARGE -> user(413, floe.type().wireName(), floe.getMessage());
             case RESOURCE_NOT_FOUND -> user(404, floe.type().wireName(), floe.getMessage());
             case RESOURCE_CONFLICT -> user(409, floe.type().wireName(), floe.getMessage());
+            case PRECONDITION_FAILED -> user(412, floe.type().wireName(), floe.getMessage());
             case UNAUTHENTICATED -> user(403, floe.type().wireName(), floe.getMessage());
             case TOO_MANY_REQUESTS, WORKER_FULL -> user(429, ErrorType.TOO_MANY_REQUESTS.wireName(), floe.getMessage());
             // Lambda has no "unavailable" type: a ServiceException with 503, which the SDKs retry.

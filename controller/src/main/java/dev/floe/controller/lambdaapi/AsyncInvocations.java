@@ -9,11 +9,11 @@ import com.google.protobuf.ByteString;
  */
 public interface AsyncInvocations extends AutoCloseable {
     /**
-     * Takes an invocation of an existing function's latest revision, to run later; returns its request
-     * id. Throws a {@link dev.floe.common.FloeException} ({@code TooManyRequestsException}, ...) when it
-     * cannot take it now.
+     * Takes an invocation of an existing function, to run later the revision {@code qualifier} names
+     * then ("" the latest); returns its request id. Throws a {@link dev.floe.common.FloeException}
+     * ({@code TooManyRequestsException}, ...) when it cannot take it now.
      */
-    String submit(String function, ByteString payload);
+    String submit(String function, String qualifier, ByteString payload);
 
     /** Stops taking invocations; ones already taken may be dropped (this seam promises no durability). */
     @Override

@@ -1,17 +1,17 @@
 package dev.floe.controller.lambdaapi;
 
 import dev.floe.common.FunctionLimits;
+import dev.floe.controller.function.Qualifier;
 import java.util.Optional;
 
 /**
  * The function a request names, as Lambda accepts it: a name ({@code my-function}), a name with a
- * qualifier ({@code my-function:3}), a full ARN ({@code arn:aws:lambda:us-east-1:000000000000:function:my-function}),
- * or a partial one ({@code 000000000000:function:my-function}), optionally qualified; or the
- * {@code Qualifier} query parameter. The qualifier is {@code $LATEST} or a revision number.
+ * qualifier ({@code my-function:3}, {@code my-function:live}), a full ARN
+ * ({@code arn:aws:lambda:us-east-1:000000000000:function:my-function}), or a partial one
+ * ({@code 000000000000:function:my-function}), optionally qualified; or the {@code Qualifier} query
+ * parameter. The qualifier is {@code $LATEST}, a revision number or an alias name ({@link Qualifier}).
  */
-record FunctionRef(String name, Optional<String> qualifier) {
-    static final String LATEST = "$LATEST";
-
+record FunctionRef(String name, Qualifier qualifier) {
     static FunctionRef parse(String given, String qualifierParam) {
         if (given == null || given.isEmpty()) {
             throw ApiError.invalid("FunctionName is missing (expected: a function name or ARN)").toException();
@@ -41,23 +41,20 @@ record FunctionRef(String name, Optional<String> qualifier) {
             qualifier = Optional.of(qualifierParam);
         }
         FunctionLimits.checkName(name);
-        qualifier.ifPresent(FunctionRef::checkQualifier);
-        return new FunctionRef(name, qualifier.filter(q -> !q.equals(LATEST)));
+        if (qualifier.isPresent() && qualifier.get().isEmpty()) {
+            throw bad(given);
+        }
+        return new FunctionRef(name, Qualifier.parse(qualifier.orElse("")));
     }
 
-    /** The revision number asked for, if any ({@code $LATEST} is none). */
-    Optional<Integer> revision() {
-        return qualifier.map(Integer::parseInt);
+    /** Whether a qualifier other than {@code $LATEST} was given. */
+    boolean qualified() {
+        return !qualifier.isLatest();
     }
 
-    private static void checkQualifier(String q) {
-        if (q.equals(LATEST)) {
-            return;
-        }
-        if (q.isEmpty() || q.length() > 9 || !q.chars().allMatch(Character::isDigit) || Integer.parseInt(q) < 1) {
-            throw new ApiError(404, dev.floe.common.ErrorType.RESOURCE_NOT_FOUND.wireName(), true, "qualifier \"" + q
-                    + "\" not found (expected: $LATEST or a revision number; Floe has no aliases)").toException();
-        }
+    /** The qualifier as the invocation machinery takes it: "" for the latest revision. */
+    String qualifierText() {
+        return qualified() ? qualifier.toString() : "";
     }
 
     private static ApiError.ApiException bad(String given) {

@@ -85,10 +85,18 @@ final class FunctionShapes {
 
     /** FunctionConfiguration. */
     static JsonObject configuration(Function f) {
+        return configuration(f, null, version(f));
+    }
+
+    /**
+     * FunctionConfiguration as Lambda gives it for a qualified name: the ARN carries {@code qualifier}
+     * (none when null), and {@code Version} is {@code version} ({@code $LATEST} in ListVersionsByFunction).
+     */
+    static JsonObject configuration(Function f, String qualifier, String version) {
         FunctionConfig c = f.getConfig();
         JsonObject o = new JsonObject();
         o.addProperty("FunctionName", f.getName());
-        o.addProperty("FunctionArn", ARN_PREFIX + f.getName());
+        o.addProperty("FunctionArn", ARN_PREFIX + f.getName() + (qualifier == null ? "" : ":" + qualifier));
         o.addProperty("Runtime", c.getRuntime());
         o.addProperty("Handler", c.getHandler());
         o.addProperty("CodeSize", f.getCodeSize());
@@ -98,7 +106,7 @@ final class FunctionShapes {
         o.addProperty("LastModified", LAST_MODIFIED.format(Instant.ofEpochSecond(f.getLastModified().getSeconds(),
                 f.getLastModified().getNanos())));
         o.addProperty("CodeSha256", Base64.getEncoder().encodeToString(HexFormat.of().parseHex(f.getCodeSha256())));
-        o.addProperty("Version", version(f));
+        o.addProperty("Version", version);
         o.addProperty("RevisionId", f.getRevisionId());
         if (!c.getEnvironmentMap().isEmpty()) {
             JsonObject vars = new JsonObject();

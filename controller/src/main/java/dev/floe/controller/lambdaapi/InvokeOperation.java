@@ -56,21 +56,19 @@ final class InvokeOperation {
                 throw ApiError.user(400, "InvalidRequestContentException", e.error().message()).toException();
             }
         }
-        Function function = catalog.get(ref.name());
-        if (ref.revision().isPresent() && ref.revision().get() != function.getRevision()) {
-            throw new FloeException(ErrorType.RESOURCE_NOT_FOUND, "function " + ref.name() + " revision " + ref.revision().get()
-                    + " cannot be invoked (expected: $LATEST or " + function.getRevision() + "; Floe runs the latest revision)");
-        }
+        // Refuses an unknown function, revision or alias before anything runs or is queued. The
+        // revision that runs is chosen again by the Invoker (an alias's routing) or when the event runs.
+        Function function = catalog.revision(ref.name(), ref.qualifier());
         String version = FunctionShapes.version(function);
         return switch (type) {
             case DRY_RUN -> CompletableFuture.completedFuture(ApiResponse.empty(204).withHeader("X-Amz-Executed-Version", version));
             case EVENT -> {
-                String requestId = async.submit(ref.name(), ByteString.copyFrom(payload));
+                String requestId = async.submit(ref.name(), ref.qualifierText(), ByteString.copyFrom(payload));
                 yield CompletableFuture.completedFuture(ApiResponse.empty(202).withHeader("x-amzn-RequestId", requestId)
                         .withHeader("X-Amz-Executed-Version", version));
             }
             case REQUEST_RESPONSE -> invoker.invoke(new InvokeCall(ref.name(), ByteString.copyFrom(payload), tail,
-                    clientContext(request.header("x-amz-client-context")), null)).thenApply(r -> answer(r, tail));
+                    clientContext(request.header("x-amz-client-context")), null, ref.qualifierText())).thenApply(r -> answer(r, tail));
         };
     }
 

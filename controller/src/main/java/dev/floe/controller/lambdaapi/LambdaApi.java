@@ -20,12 +20,14 @@ import java.util.concurrent.CompletableFuture;
 public final class LambdaApi {
     private final FunctionCatalog catalog;
     private final InvokeOperation invoke;
+    private final VersionOperations versions;
     private final SigV4Verifier signatures;
 
     public LambdaApi(FunctionCatalog catalog, dev.floe.controller.invoke.Invoker invoker, AsyncInvocations async,
             LambdaCredentials credentials, InstantSource clock) {
         this.catalog = catalog;
         this.invoke = new InvokeOperation(catalog, invoker, async);
+        this.versions = new VersionOperations(catalog);
         this.signatures = new SigV4Verifier(credentials, clock);
     }
 
@@ -58,7 +60,7 @@ public final class LambdaApi {
             }
             case GET_FUNCTION -> {
                 JsonObject body = new JsonObject();
-                body.add("Configuration", FunctionShapes.configuration(revision(ref(route, request))));
+                body.add("Configuration", configuration(ref(route, request)));
                 JsonObject code = new JsonObject();
                 // The package stays on the controller; Floe serves no download location for it.
                 code.addProperty("RepositoryType", "Floe");
@@ -66,7 +68,7 @@ public final class LambdaApi {
                 body.add("Tags", new JsonObject());
                 yield ApiResponse.json(200, body);
             }
-            case GET_FUNCTION_CONFIGURATION -> ApiResponse.json(200, FunctionShapes.configuration(revision(ref(route, request))));
+            case GET_FUNCTION_CONFIGURATION -> ApiResponse.json(200, configuration(ref(route, request)));
             case UPDATE_FUNCTION_CONFIGURATION -> update(unqualified(route, request, "UpdateFunctionConfiguration"),
                     FunctionShapes.configurationUpdate(unqualified(route, request, "UpdateFunctionConfiguration"), request.body()));
             case UPDATE_FUNCTION_CODE -> update(unqualified(route, request, "UpdateFunctionCode"),
@@ -75,6 +77,8 @@ public final class LambdaApi {
                 catalog.delete(unqualified(route, request, "DeleteFunction"));
                 yield ApiResponse.empty(204);
             }
+            case PUBLISH_VERSION, LIST_VERSIONS, CREATE_ALIAS, LIST_ALIASES, GET_ALIAS, UPDATE_ALIAS, DELETE_ALIAS ->
+                    versions.handle(route, unqualified(route, request, route.operationName()), request);
             case INVOKE -> throw new IllegalStateException("Invoke is answered asynchronously");
         };
     }
@@ -95,18 +99,7 @@ public final class LambdaApi {
 
     /** ListFunctions, by name, in pages of MaxItems (default 50) after Marker (a name). */
     private ApiResponse list(LambdaRequest request) {
-        int max = 50;
-        String maxItems = request.query("MaxItems");
-        if (maxItems != null) {
-            try {
-                max = Integer.parseInt(maxItems);
-            } catch (NumberFormatException e) {
-                max = -1;
-            }
-            if (max < 1 || max > 10_000) {
-                throw ApiError.invalid("MaxItems: \"" + maxItems + "\" (expected: 1..10000)").toException();
-            }
-        }
+        int max = Paging.maxItems(request);
         String marker = request.query("Marker");
         List<Function> all = catalog.list();
         List<Function> after = marker == null ? all : all.stream().filter(f -> f.getName().compareTo(marker) > 0).toList();
@@ -120,23 +113,18 @@ public final class LambdaApi {
         return ApiResponse.json(200, body);
     }
 
-    /** The revision a Get asks for: the latest, or a numbered one. */
-    private Function revision(FunctionRef ref) {
-        Function latest = catalog.get(ref.name());
-        if (ref.revision().isEmpty() || ref.revision().get() == latest.getRevision()) {
-            return latest;
-        }
-        int wanted = ref.revision().get();
-        return catalog.revisions(ref.name()).stream().filter(f -> f.getRevision() == wanted).findFirst()
-                .orElseThrow(() -> new FloeException(ErrorType.RESOURCE_NOT_FOUND, "function " + ref.name() + " has no revision "
-                        + wanted + " (expected: 1.." + latest.getRevision() + ")"));
+    /** The configuration a Get asks for: the latest revision's, a numbered one's, or an alias's own revision's. */
+    private JsonObject configuration(FunctionRef ref) {
+        Function f = catalog.revision(ref.name(), ref.qualifier());
+        return ref.qualified() ? FunctionShapes.configuration(f, ref.qualifier().toString(), FunctionShapes.version(f))
+                : FunctionShapes.configuration(f);
     }
 
     private static String unqualified(Route route, LambdaRequest request, String operation) {
         FunctionRef ref = ref(route, request);
-        if (ref.qualifier().isPresent()) {
-            throw ApiError.invalid(operation + ": qualifier " + ref.qualifier().get()
-                    + " (expected: none; it applies to the function and makes a new revision)").toException();
+        if (ref.qualified()) {
+            throw ApiError.invalid(operation + ": qualifier " + ref.qualifier()
+                    + " (expected: none; it applies to the function as a whole)").toException();
         }
         return ref.name();
     }

@@ -16,8 +16,8 @@ public final class QueuedInvocations implements AsyncInvocations {
     }
 
     @Override
-    public String submit(String function, ByteString payload) {
-        return queue.submit(function, "", payload);
+    public String submit(String function, String qualifier, ByteString payload) {
+        return queue.submit(function, qualifier, payload);
     }
 
     /** The queue belongs to the controller, which stops it. */

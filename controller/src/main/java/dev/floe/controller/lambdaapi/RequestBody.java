@@ -159,6 +159,23 @@ final class RequestBody {
         return Optional.of(values);
     }
 
+    /** A JSON object of numbers, e.g. {@code RoutingConfig.AdditionalVersionWeights}. */
+    Optional<Map<String, Double>> numberMap(String field) {
+        Optional<RequestBody> nested = object(field);
+        if (nested.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, Double> values = new LinkedHashMap<>();
+        for (String key : nested.get().object.keySet()) {
+            JsonElement value = nested.get().object.get(key);
+            if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
+                throw nested.get().wrongType(key, value, "a number");
+            }
+            values.put(key, value.getAsDouble());
+        }
+        return Optional.of(values);
+    }
+
     /** A base64 blob, e.g. {@code Code.ZipFile}. */
     Optional<byte[]> base64(String field) {
         return string(field).map(text -> {

@@ -4,14 +4,21 @@ import java.util.Optional;
 
 /**
  * Which operation a request is, from its method and path (Lambda API reference, version 2015-03-31),
- * and the function named in its path, still percent-encoded as sent.
+ * and the function (and alias) named in its path, still percent-encoded as sent.
+ *
+ * @param alias the alias in {@code .../aliases/NAME}; null for other paths
  */
-record Route(Operation operation, String function) {
+record Route(Operation operation, String function, String alias) {
     static final String PREFIX = "/2015-03-31/functions";
 
     enum Operation {
         LIST_FUNCTIONS, CREATE_FUNCTION, GET_FUNCTION, DELETE_FUNCTION, GET_FUNCTION_CONFIGURATION,
-        UPDATE_FUNCTION_CONFIGURATION, UPDATE_FUNCTION_CODE, INVOKE
+        UPDATE_FUNCTION_CONFIGURATION, UPDATE_FUNCTION_CODE, INVOKE, PUBLISH_VERSION, LIST_VERSIONS,
+        CREATE_ALIAS, LIST_ALIASES, GET_ALIAS, UPDATE_ALIAS, DELETE_ALIAS
+    }
+
+    Route(Operation operation, String function) {
+        this(operation, function, null);
     }
 
     /** The operation, or empty when Floe does not serve this method and path. */
@@ -28,10 +35,22 @@ record Route(Operation operation, String function) {
             };
         }
         String[] parts = rest.substring(1).split("/", -1);
-        if (parts[0].isEmpty() || parts.length > 2) {
+        if (parts[0].isEmpty() || parts.length > 3) {
             return Optional.empty();
         }
         String function = parts[0];
+        if (parts.length == 3) {
+            if (!parts[1].equals("aliases") || parts[2].isEmpty()) {
+                return Optional.empty();
+            }
+            Operation op = switch (method) {
+                case "GET" -> Operation.GET_ALIAS;
+                case "PUT" -> Operation.UPDATE_ALIAS;
+                case "DELETE" -> Operation.DELETE_ALIAS;
+                default -> null;
+            };
+            return Optional.ofNullable(op).map(o -> new Route(o, function, parts[2]));
+        }
         String sub = parts.length == 2 ? parts[1] : "";
         Operation op = switch (sub + " " + method) {
             case " GET" -> Operation.GET_FUNCTION;
@@ -40,13 +59,32 @@ record Route(Operation operation, String function) {
             case "configuration PUT" -> Operation.UPDATE_FUNCTION_CONFIGURATION;
             case "code PUT" -> Operation.UPDATE_FUNCTION_CODE;
             case "invocations POST" -> Operation.INVOKE;
+            case "versions POST" -> Operation.PUBLISH_VERSION;
+            case "versions GET" -> Operation.LIST_VERSIONS;
+            case "aliases POST" -> Operation.CREATE_ALIAS;
+            case "aliases GET" -> Operation.LIST_ALIASES;
             default -> null;
         };
         return Optional.ofNullable(op).map(o -> new Route(o, function));
     }
 
+    /** The operation's name in Lambda's API reference, for messages. */
+    String operationName() {
+        return switch (operation) {
+            case LIST_VERSIONS -> "ListVersionsByFunction";
+            default -> {
+                StringBuilder name = new StringBuilder();
+                for (String word : operation.name().toLowerCase(java.util.Locale.ROOT).split("_")) {
+                    name.append(Character.toUpperCase(word.charAt(0))).append(word.substring(1));
+                }
+                yield name.toString();
+            }
+        };
+    }
+
     static String served() {
         return "CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions, UpdateFunctionCode, "
-                + "UpdateFunctionConfiguration, DeleteFunction, Invoke";
+                + "UpdateFunctionConfiguration, DeleteFunction, Invoke, PublishVersion, ListVersionsByFunction, "
+                + "CreateAlias, GetAlias, UpdateAlias, DeleteAlias, ListAliases";
     }
 }

@@ -274,13 +274,13 @@ public final class FleetView implements AutoCloseable {
         return expired.stream().map(e -> e.id).toList();
     }
 
-    /** Asks every connected worker to retire the function's environments except those of {@code keepRevisionId}. */
-    public void retireFunction(String function, String keepRevisionId) {
+    /** Asks every connected worker to retire the function's environments except those of {@code keepRevisionIds} (empty: all). */
+    public void retireFunction(String function, java.util.Set<String> keepRevisionIds) {
         List<WorkerConnection> connections;
         synchronized (lock) {
             connections = workers.values().stream().map(e -> e.connection).toList();
         }
-        connections.forEach(c -> c.retireFunction(function, keepRevisionId));
+        connections.forEach(c -> c.retireFunction(function, keepRevisionIds));
     }
 
     /** A copy of the fleet as placement sees it for one revision; O(workers), for inspection and tests. */

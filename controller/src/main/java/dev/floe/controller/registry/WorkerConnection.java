@@ -5,8 +5,11 @@ package dev.floe.controller.registry;
  * Implementations must be safe to call from any thread and must not block.
  */
 public interface WorkerConnection {
-    /** Tells the worker to retire the function's environments except those of {@code keepRevisionId} (empty: all). */
-    void retireFunction(String function, String keepRevisionId);
+    /**
+     * Tells the worker to retire the function's environments except those of {@code keepRevisionIds}
+     * (the latest first; empty: all).
+     */
+    void retireFunction(String function, java.util.Set<String> keepRevisionIds);
 
     /** Ends the link; the worker may connect and register again. Idempotent. */
     void close(String reason);

@@ -40,19 +40,22 @@ class AsyncQueueTest {
     private final InstantSource clock = () -> Instant.ofEpochMilli(nowMs.get());
     /** What each attempt saw: the payloads, in order. */
     private final List<String> runs = new CopyOnWriteArrayList<>();
+    /** The qualifier each attempt was run with. */
+    private final List<String> qualifiers = new CopyOnWriteArrayList<>();
     private final AtomicBoolean fleetUp = new AtomicBoolean(true);
     private volatile Function<String, CompletableFuture<InvokeResponse>> behaviour = AsyncQueueTest::succeed;
     private final List<AsyncQueue> open = new ArrayList<>();
 
     private AsyncQueue queue() {
         AsyncQueue q = AsyncQueue.builder().database(dir.resolve("floe.db")).clock(clock).policy(FAST)
-                .functionCheck(name -> {
+                .functionCheck((name, qualifier) -> {
                     if (!name.startsWith("fn")) {
                         throw new FloeException(ErrorType.RESOURCE_NOT_FOUND, "function " + name + " not found");
                     }
                 })
                 .canRun(fleetUp::get)
-                .runner((function, payload) -> {
+                .runner((function, qualifier, payload) -> {
+                    qualifiers.add(qualifier);
                     runs.add(payload.toStringUtf8());
                     return behaviour.apply(payload.toStringUtf8());
                 })
@@ -213,6 +216,19 @@ class AsyncQueueTest {
     }
 
     @Test
+    void anAttemptWhoseAliasWasDeletedMeanwhileDeadLettersSayingSo() {
+        behaviour = payload -> CompletableFuture.failedFuture(new FloeException(ErrorType.RESOURCE_NOT_FOUND,
+                "alias live of function fn not found (expected: one of its aliases: it has none)"));
+        AsyncQueue q = queue();
+        String id = q.submit("fn", "live", ByteString.copyFromUtf8("{}"));
+        AsyncInvocation dead = await(q, id, Status.DEAD_LETTERED);
+        assertEquals("not found: alias live of function fn not found (expected: one of its aliases: it has none)",
+                dead.getDeadLetterReason());
+        assertEquals("live", dead.getQualifier());
+        assertEquals(List.of("live"), qualifiers, "the qualifier is resolved when the attempt runs, not before");
+    }
+
+    @Test
     void aBatchKeepsItsOrderAndEveryEventRuns() {
         AsyncQueue q = queue();
         List<ByteString> payloads = new ArrayList<>();
@@ -232,9 +248,9 @@ class AsyncQueueTest {
         AsyncQueue q = queue();
         FloeException unknown = assertThrows(FloeException.class, () -> q.submit("nope", "", ByteString.EMPTY));
         assertEquals(ErrorType.RESOURCE_NOT_FOUND, unknown.type());
-        FloeException qualifier = assertThrows(FloeException.class, () -> q.submit("fn", "3", ByteString.EMPTY));
+        FloeException qualifier = assertThrows(FloeException.class, () -> q.submit("fn", "no such!", ByteString.EMPTY));
         assertEquals(ErrorType.INVALID_PARAMETER, qualifier.type());
-        assertTrue(qualifier.getMessage().contains("expected: empty or $LATEST"), qualifier.getMessage());
+        assertTrue(qualifier.getMessage().contains("expected: $LATEST, a revision number, or an alias name"), qualifier.getMessage());
         FloeException large = assertThrows(FloeException.class,
                 () -> q.submit("fn", "", ByteString.copyFrom(new byte[AsyncQueue.PAYLOAD_MAX_BYTES + 1])));
         assertEquals(ErrorType.REQUEST_TOO_LARGE, large.type());

@@ -48,7 +48,7 @@ class FunctionCatalogTest {
     }
 
     private FunctionCatalog open(Path dir) throws IOException {
-        return FunctionCatalog.open(dir, InstantSource.fixed(T0), (name, keep) -> superseded.add(name + "@" + keep));
+        return FunctionCatalog.open(dir, InstantSource.fixed(T0), (name, keep) -> superseded.add(name + "@" + String.join(",", keep)));
     }
 
     @Test

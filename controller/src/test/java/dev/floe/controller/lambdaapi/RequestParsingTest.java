@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.floe.common.FloeException;
+import dev.floe.controller.function.Qualifier;
 import dev.floe.testing.TestDirs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +23,17 @@ class RequestParsingTest {
         assertEquals(new Route(Route.Operation.INVOKE, "f"), Route.of("POST", "/2015-03-31/functions/f/invocations").orElseThrow());
         assertEquals(Route.Operation.UPDATE_FUNCTION_CODE, Route.of("PUT", "/2015-03-31/functions/f/code").orElseThrow().operation());
         assertEquals(Route.Operation.DELETE_FUNCTION, Route.of("DELETE", "/2015-03-31/functions/f").orElseThrow().operation());
+        assertEquals(Route.Operation.PUBLISH_VERSION, Route.of("POST", "/2015-03-31/functions/f/versions").orElseThrow().operation());
+        assertEquals(Route.Operation.LIST_VERSIONS, Route.of("GET", "/2015-03-31/functions/f/versions").orElseThrow().operation());
+        assertEquals(Route.Operation.CREATE_ALIAS, Route.of("POST", "/2015-03-31/functions/f/aliases").orElseThrow().operation());
+        assertEquals(Route.Operation.LIST_ALIASES, Route.of("GET", "/2015-03-31/functions/f/aliases").orElseThrow().operation());
+        assertEquals(new Route(Route.Operation.UPDATE_ALIAS, "f", "live"), Route.of("PUT", "/2015-03-31/functions/f/aliases/live").orElseThrow());
+        assertEquals(Route.Operation.GET_ALIAS, Route.of("GET", "/2015-03-31/functions/f/aliases/live").orElseThrow().operation());
+        assertEquals(Route.Operation.DELETE_ALIAS, Route.of("DELETE", "/2015-03-31/functions/f/aliases/live").orElseThrow().operation());
+        assertEquals(Optional.empty(), Route.of("POST", "/2015-03-31/functions/f/aliases/live"));
+        assertEquals(Optional.empty(), Route.of("GET", "/2015-03-31/functions/f/versions/1"));
+        assertEquals("ListVersionsByFunction", Route.of("GET", "/2015-03-31/functions/f/versions").orElseThrow().operationName());
+        assertEquals("UpdateAlias", Route.of("PUT", "/2015-03-31/functions/f/aliases/a").orElseThrow().operationName());
         assertEquals(Optional.empty(), Route.of("GET", "/2015-03-31/functions/f/invocations"));
         assertEquals(Optional.empty(), Route.of("GET", "/2016-08-19/account-settings/"));
         assertEquals(Optional.empty(), Route.of("GET", "/2015-03-31/functions/f/code/extra"));
@@ -29,14 +41,17 @@ class RequestParsingTest {
 
     @Test
     void functionsAreNamedByNameArnOrPartialArnWithAQualifier() {
-        assertEquals(new FunctionRef("f", Optional.empty()), FunctionRef.parse("f", null));
-        assertEquals(new FunctionRef("f", Optional.empty()), FunctionRef.parse("f", "$LATEST"));
-        assertEquals(new FunctionRef("f", Optional.of("3")), FunctionRef.parse("arn:aws:lambda:us-east-1:000000000000:function:f:3", null));
-        assertEquals(new FunctionRef("f", Optional.of("2")), FunctionRef.parse("123456789012:function:f", "2"));
-        assertEquals(new FunctionRef("f", Optional.of("4")), FunctionRef.parse("f:4", "4"));
+        assertEquals(new FunctionRef("f", Qualifier.LATEST), FunctionRef.parse("f", null));
+        assertEquals(new FunctionRef("f", Qualifier.LATEST), FunctionRef.parse("f", "$LATEST"));
+        assertEquals(new FunctionRef("f", Qualifier.revision(3)), FunctionRef.parse("arn:aws:lambda:us-east-1:000000000000:function:f:3", null));
+        assertEquals(new FunctionRef("f", Qualifier.revision(2)), FunctionRef.parse("123456789012:function:f", "2"));
+        assertEquals(new FunctionRef("f", Qualifier.revision(4)), FunctionRef.parse("f:4", "4"));
+        assertEquals(new FunctionRef("f", Qualifier.parse("prod")), FunctionRef.parse("f:prod", null));
+        assertEquals("prod", FunctionRef.parse("arn:aws:lambda:us-east-1:000000000000:function:f:prod", null).qualifierText());
 
         assertError(400, "differs", () -> FunctionRef.parse("f:4", "5"));
-        assertError(404, "Floe has no aliases", () -> FunctionRef.parse("f:prod", null));
+        FloeException qualifier = assertThrows(FloeException.class, () -> FunctionRef.parse("f:pr od", null));
+        assertTrue(qualifier.getMessage().contains("expected: $LATEST, a revision number, or an alias name"), qualifier.getMessage());
         assertError(400, "expected: a name, NAME:QUALIFIER, or an ARN", () -> FunctionRef.parse("arn:aws:s3:::bucket", null));
         FloeException name = assertThrows(FloeException.class, () -> FunctionRef.parse("bad name!", null));
         assertTrue(name.getMessage().contains("expected: 1 to 64 letters"), name.getMessage());

@@ -267,7 +267,7 @@ class FleetViewTest {
         fleet.register(registration("a", 1024), a);
         fleet.register(registration("b", 1024), b);
 
-        fleet.retireFunction("fn", "rev-2");
+        fleet.retireFunction("fn", java.util.Set.of("rev-2"));
 
         assertEquals(List.of("fn@rev-2"), a.retired);
         assertEquals(List.of("fn@rev-2"), b.retired);

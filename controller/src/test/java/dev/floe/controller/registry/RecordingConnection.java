@@ -9,8 +9,8 @@ public final class RecordingConnection implements WorkerConnection {
     public final List<String> closed = new CopyOnWriteArrayList<>();
 
     @Override
-    public void retireFunction(String function, String keepRevisionId) {
-        retired.add(function + "@" + keepRevisionId);
+    public void retireFunction(String function, java.util.Set<String> keepRevisionIds) {
+        retired.add(function + "@" + String.join(",", keepRevisionIds));
     }
 
     @Override

@@ -497,16 +497,16 @@ public final class EnvironmentPool implements AutoCloseable {
     }
 
     /**
-     * Retires the function's environments except those of {@code keepRevisionId} (empty: all of
-     * them): idle ones now, busy ones when their invocation ends.
+     * Retires the function's environments except those of {@code keepRevisionIds} (the latest and the
+     * revisions aliases point at; empty: all of them): idle ones now, busy ones when their invocation ends.
      */
-    public void retireFunction(String name, String keepRevisionId) {
+    public void retireFunction(String name, java.util.Set<String> keepRevisionIds) {
         List<Environment> now = new ArrayList<>();
         synchronized (lock) {
             provisionTargets.values().removeIf(t -> t.function().getName().equals(name)
-                    && !t.function().getRevisionId().equals(keepRevisionId));
+                    && !keepRevisionIds.contains(t.function().getRevisionId()));
             for (Environment env : live.values()) {
-                if (!env.function().getName().equals(name) || env.function().getRevisionId().equals(keepRevisionId)) {
+                if (!env.function().getName().equals(name) || keepRevisionIds.contains(env.function().getRevisionId())) {
                     continue;
                 }
                 Deque<Idle> idle = idleByRevision.get(env.function().getRevisionId());

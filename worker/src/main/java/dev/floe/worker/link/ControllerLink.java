@@ -168,8 +168,14 @@ public final class ControllerLink implements AutoCloseable {
                     heartbeat = timer.scheduleAtFixedRate(this::beat, interval, interval, TimeUnit.MILLISECONDS);
                 }
             }
-            case RETIRE_FUNCTION -> pool.retireFunction(command.getRetireFunction().getFunction(),
-                    command.getRetireFunction().getKeepRevisionId());
+            case RETIRE_FUNCTION -> {
+                // keep_revision_id alone comes from a controller of an older Floe.
+                java.util.Set<String> keep = new java.util.HashSet<>(command.getRetireFunction().getKeepRevisionIdsList());
+                if (!command.getRetireFunction().getKeepRevisionId().isEmpty()) {
+                    keep.add(command.getRetireFunction().getKeepRevisionId());
+                }
+                pool.retireFunction(command.getRetireFunction().getFunction(), keep);
+            }
             default -> LOG.log(System.Logger.Level.WARNING, "unknown command from the controller: " + command.getCommandCase());
         }
     }

@@ -101,7 +101,7 @@ class EnvironmentAbuseTest {
         long childPid = Long.parseLong(((String) fixture.json(spawned).get("out")).trim());
         assertTrue(ProcessHandle.of(childPid).isPresent(), "the stubborn child runs");
 
-        fixture.pool.retireFunction("stubborn", "");
+        fixture.pool.retireFunction("stubborn", java.util.Set.of());
 
         fixture.awaitState(spawned.environmentId(), EnvironmentState.RETIRED);
         for (long pid : new long[] {runtimePid, childPid}) {

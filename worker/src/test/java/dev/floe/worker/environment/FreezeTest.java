@@ -56,7 +56,7 @@ class FreezeTest {
             long runtime = fixture.lastView(spawned.environmentId()).pid();
             fixture.awaitState(spawned.environmentId(), EnvironmentState.FROZEN);
 
-            fixture.pool.retireFunction("retiring", "");
+            fixture.pool.retireFunction("retiring", java.util.Set.of());
 
             fixture.awaitState(spawned.environmentId(), EnvironmentState.RETIRED);
             for (long pid : new long[] {runtime, background}) {

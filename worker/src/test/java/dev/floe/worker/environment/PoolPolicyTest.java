@@ -106,10 +106,31 @@ class PoolPolicyTest {
 
             assertTrue(fresh.cold());
             assertNotEquals(old.environmentId(), fresh.environmentId());
-            fixture.pool.retireFunction("evolving", v2.getRevisionId());
+            fixture.pool.retireFunction("evolving", java.util.Set.of(v2.getRevisionId()));
             fixture.awaitState(old.environmentId(), EnvironmentState.RETIRED);
             assertEquals("revision", fixture.lastView(old.environmentId()).retireReason());
             assertFalse(fixture.invoke(v2, "{}").cold());
+        }
+    }
+
+    @Test
+    void retiringAFunctionKeepsEveryRevisionItIsToldToKeep() throws Exception {
+        try (PoolFixture fixture = PoolFixture.standard()) {
+            Function v1 = fixture.probe("aliased", FunctionConfig.newBuilder());
+            Function v2 = v1.toBuilder().setRevision(2).setRevisionId("rev-2-" + v1.getRevisionId()).build();
+            Function v3 = v1.toBuilder().setRevision(3).setRevisionId("rev-3-" + v1.getRevisionId()).build();
+            InvocationResult aliased = fixture.invoke(v1, "{}");
+            InvocationResult superseded = fixture.invoke(v2, "{}");
+            fixture.invoke(v3, "{}");
+
+            // The latest, and revision 1 that an alias points at.
+            fixture.pool.retireFunction("aliased", java.util.Set.of(v3.getRevisionId(), v1.getRevisionId()));
+
+            fixture.awaitState(superseded.environmentId(), EnvironmentState.RETIRED);
+            InvocationResult again = fixture.invoke(v1, "{}");
+            assertFalse(again.cold());
+            assertEquals(aliased.environmentId(), again.environmentId());
+            assertFalse(fixture.invoke(v3, "{}").cold());
         }
     }
 
