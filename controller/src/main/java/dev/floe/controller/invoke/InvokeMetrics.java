@@ -12,16 +12,20 @@ import java.util.Map;
  * The controller's invocation meters: {@code floe.controller.invocations} by outcome ({@code success},
  * {@code function_error}, or the Floe error type), {@code floe.controller.placements} by decision
  * ({@code warm}, {@code busy_handoff}, {@code cold}, {@code none}), and {@code floe.controller.invoke.latency},
- * the time from request to answer as the controller sees it, by outcome.
+ * the time from request to answer as the controller sees it, by outcome, and {@code floe.controller.streams.waiting},
+ * the streamed responses paused because their caller has not read the last piece.
  */
 public final class InvokeMetrics {
     public static final String INVOCATIONS = "floe.controller.invocations";
     public static final String PLACEMENTS = "floe.controller.placements";
     public static final String LATENCY = "floe.controller.invoke.latency";
+    public static final String STREAMS_WAITING = "floe.controller.streams.waiting";
 
     private final MeterRegistry registry;
     private final Map<Placement.Kind, Counter> placements = new EnumMap<>(Placement.Kind.class);
     private final Counter noPlacement;
+    /** Streamed responses whose caller has not taken the last piece yet: the controller asks their workers for nothing. */
+    private final java.util.concurrent.atomic.AtomicInteger streamsWaiting = new java.util.concurrent.atomic.AtomicInteger();
 
     public InvokeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -29,6 +33,25 @@ public final class InvokeMetrics {
             placements.put(kind, placementCounter(kind.name().toLowerCase(Locale.ROOT)));
         }
         this.noPlacement = placementCounter("none");
+        io.micrometer.core.instrument.Gauge.builder(STREAMS_WAITING, streamsWaiting, java.util.concurrent.atomic.AtomicInteger::get)
+                .description("Streamed responses paused until their caller reads on").register(registry);
+    }
+
+    /** {@code sink}, counted in {@code floe.controller.streams.waiting} while it holds a piece its caller has not taken. */
+    ChunkSink counted(ChunkSink sink) {
+        return (chunk, more) -> {
+            // 0: the sink has not asked for more yet; 1: it has; 2: it had not when accept returned, so it counts as waiting
+            java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+            sink.accept(chunk, () -> {
+                if (state.getAndSet(1) == 2) {
+                    streamsWaiting.decrementAndGet();
+                }
+                more.run();
+            });
+            if (state.compareAndSet(0, 2)) {
+                streamsWaiting.incrementAndGet();
+            }
+        };
     }
 
     private Counter placementCounter(String decision) {
