@@ -37,21 +37,59 @@ public final class InvokeMetrics {
                 .description("Streamed responses paused until their caller reads on").register(registry);
     }
 
-    /** {@code sink}, counted in {@code floe.controller.streams.waiting} while it holds a piece its caller has not taken. */
-    ChunkSink counted(ChunkSink sink) {
-        return (chunk, more) -> {
-            // 0: the sink has not asked for more yet; 1: it has; 2: it had not when accept returned, so it counts as waiting
-            java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * {@code sink}, counted in {@code floe.controller.streams.waiting} while it holds a piece its caller
+     * has not taken, until {@code end} completes (a cancelled stream never asks for more).
+     */
+    ChunkSink counted(ChunkSink sink, java.util.concurrent.CompletableFuture<?> end) {
+        WaitingStream counted = new WaitingStream(sink);
+        end.whenComplete((r, f) -> counted.end());
+        return counted;
+    }
+
+    private final class WaitingStream implements ChunkSink {
+        private final ChunkSink sink;
+        private boolean asked;
+        private boolean waiting;
+        private boolean ended;
+
+        WaitingStream(ChunkSink sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public void accept(com.google.protobuf.ByteString chunk, Runnable more) {
+            synchronized (this) {
+                asked = false; // the worker sends no other piece before this one's more
+            }
             sink.accept(chunk, () -> {
-                if (state.getAndSet(1) == 2) {
-                    streamsWaiting.decrementAndGet();
-                }
+                asked();
                 more.run();
             });
-            if (state.compareAndSet(0, 2)) {
-                streamsWaiting.incrementAndGet();
+            synchronized (this) {
+                if (!asked && !ended && !waiting) {
+                    waiting = true;
+                    streamsWaiting.incrementAndGet();
+                }
             }
-        };
+        }
+
+        private synchronized void asked() {
+            asked = true;
+            stopWaiting();
+        }
+
+        synchronized void end() {
+            ended = true;
+            stopWaiting();
+        }
+
+        private void stopWaiting() {
+            if (waiting) {
+                waiting = false;
+                streamsWaiting.decrementAndGet();
+            }
+        }
     }
 
     private Counter placementCounter(String decision) {

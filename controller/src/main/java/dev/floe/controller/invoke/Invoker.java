@@ -113,7 +113,7 @@ public final class Invoker {
                 } else {
                     result.whenComplete((r, f) -> permit.release());
                     new Attempts(function, request, until, connected, waitEnds, result,
-                            chunks == null ? null : metrics.counted(chunks)).next();
+                            chunks == null ? null : metrics.counted(chunks, result)).next();
                 }
             });
         } catch (RuntimeException e) {
