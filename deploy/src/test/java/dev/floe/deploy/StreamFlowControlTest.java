@@ -19,9 +19,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -62,10 +60,7 @@ class StreamFlowControlTest {
     @BeforeAll
     static void start() throws IOException {
         fleet = new FleetFixture(1);
-        byte[] flood;
-        try (InputStream in = StreamFlowControlTest.class.getResourceAsStream("flood-bootstrap")) {
-            flood = CodePackages.zipFiles(Map.of("bootstrap", new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-        }
+        byte[] flood = CodePackages.zipFiles(Map.of("bootstrap", Benchmark.example("stream-flood")));
         fleet.client.createFunction("flood", flood, FunctionConfig.newBuilder().setRuntime("provided")
                 .setHandler("flood").setTimeoutSeconds(60).build());
         fleet.client.createFunction("flood-3s", flood, FunctionConfig.newBuilder().setRuntime("provided")
