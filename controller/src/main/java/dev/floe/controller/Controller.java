@@ -62,6 +62,8 @@ public final class Controller implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Controller.class.getName());
     /** Code uploads are up to 50 MB, and a message carries them whole. */
     static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    /** The HTTP/2 receive window of each worker channel (grpc's initial 1 MB); see {@link #openWorkerChannel}. */
+    static final int WORKER_WINDOW_BYTES = 1024 * 1024;
     /** How long close() lets calls in flight finish before cutting them off. */
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
     /** Event invocations running at once before the Lambda API answers TooManyRequestsException. */
@@ -217,6 +219,9 @@ public final class Controller implements AutoCloseable {
                 .offloadExecutor(handlers)
                 // Answers carry a response of up to 6 MB and a log tail.
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                // Fixed, not grown by grpc's bandwidth probes (up to 8 MB): it is what a worker may send ahead of a
+                // streamed response's slow caller, so it bounds what the controller holds per stream.
+                .flowControlWindow(WORKER_WINDOW_BYTES)
                 .intercept(token.attach())
                 .build();
     }

@@ -42,6 +42,7 @@ public final class Floe {
         commands.put("simulate", dev.floe.deploy.simulate.SimulateCommand::run);
         commands.put("bench-placement", dev.floe.deploy.simulate.PlacementBenchmark::run);
         commands.put("bench-lambda", LambdaApiBenchmark::run);
+        commands.put("bench-stream", StreamBenchmark::run);
         commands.put("version", (args, cli) -> {
             cli.out().println("floe " + version());
             return 0;

@@ -111,7 +111,7 @@ public final class Worker implements AutoCloseable {
                     .maxInboundMessageSize(FunctionLimits.PAYLOAD_MAX_BYTES + 1024 * 1024)
                     // A connection that never finishes the HTTP/2 preface is dropped after 10 s, not grpc's 120 s.
                     .handshakeTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
-                    .addService(new WorkerInvokerGrpcService(pool, config.id))
+                    .addService(new WorkerInvokerGrpcService(pool, config.id, metrics.registry()))
                     // Only the controller may invoke: anything else reaching this port, a function included, is refused.
                     .intercept(config.token.check())
                     .build().start();

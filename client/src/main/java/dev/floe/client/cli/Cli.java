@@ -159,6 +159,7 @@ public final class Cli {
                   simulate --trace PATH_PREFIX [--workers N] [--worker-memory MB] [--policy P]... [--keep-alive K]... [--json]
                                                              replays an Azure trace sample through the placement and keep-alive policies
                   bench-lambda [--warm N]                    a warm Invoke through Lambda's HTTP API beside the gRPC one
+                  bench-stream [--rounds N] [--mb M]         a streamed response's throughput beside a bare gRPC stream
                   fn create NAME --code DIR|ZIP|JAR --handler H [--runtime provided|python3|nodejs|java25|java21] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                   fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
                                 [--reserved N|none] [--provisioned N]   (concurrency alone makes no new revision)

@@ -73,16 +73,15 @@ public final class InvocationsGrpcService extends InvocationsGrpc.InvocationsImp
                 .build());
     }
 
-    /** Relays a streamed response's pieces as the worker sends them, then the answer's metadata. */
+    /**
+     * Relays a streamed response's pieces at the pace the caller reads them ({@link CallerStream}), then
+     * the answer's metadata. A caller that cancels cancels the worker call; the function runs on.
+     */
     @Override
     public void invokeStream(InvokeRequest request, StreamObserver<InvokeStreamMessage> messages) {
         ServerCallStreamObserver<InvokeStreamMessage> call = (ServerCallStreamObserver<InvokeStreamMessage>) messages;
-        CompletableFuture<InvokeResponse> result = invoker.invoke(call(request),
-                chunk -> {
-                    if (!call.isCancelled()) {
-                        call.onNext(InvokeStreamMessage.newBuilder().setChunk(chunk).build());
-                    }
-                });
+        CallerStream chunks = new CallerStream(call);
+        CompletableFuture<InvokeResponse> result = invoker.invoke(call(request), chunks);
         call.setOnCancelHandler(() -> result.cancel(false));
         result.whenComplete((response, failure) -> {
             if (call.isCancelled()) {

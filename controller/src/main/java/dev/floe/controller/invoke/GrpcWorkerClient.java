@@ -1,6 +1,5 @@
 package dev.floe.controller.invoke;
 
-import com.google.protobuf.ByteString;
 import dev.floe.controller.registry.FleetView;
 import dev.floe.proto.InvokeResponse;
 import dev.floe.proto.InvokeStreamMessage;
@@ -15,7 +14,6 @@ import io.grpc.stub.ClientResponseObserver;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * Calls workers over the channels the fleet view keeps, with the asynchronous stub: the calling
@@ -30,23 +28,35 @@ public final class GrpcWorkerClient implements WorkerClient {
 
     @Override
     public CompletableFuture<InvokeResponse> invoke(String workerId, WorkerInvokeRequest request, Deadline deadline) {
-        return this.<InvokeResponse>call(workerId, deadline, (stub, answer) -> stub.invoke(request, answer), response -> response);
+        return this.<InvokeResponse>call(workerId, deadline, (stub, answer) -> stub.invoke(request, answer), call -> {},
+                (call, response) -> response);
     }
 
+    /**
+     * Flow control: the call asks the worker for one message at a time, the next only once {@code chunks}
+     * has taken the last, so the controller holds at most one piece of a stream besides what HTTP/2's
+     * window lets the worker send ahead ({@code Controller}'s worker channels fix it at 1 MB).
+     */
     @Override
     public CompletableFuture<InvokeResponse> invokeStream(String workerId, WorkerInvokeRequest request, Deadline deadline,
-                                                          Consumer<ByteString> chunks) {
-        return this.<InvokeStreamMessage>call(workerId, deadline, (stub, answer) -> stub.invokeStream(request, answer), message -> {
-            if (message.hasDone()) {
-                return message.getDone();
-            }
-            chunks.accept(message.getChunk());
-            return null;
-        });
+                                                          ChunkSink chunks) {
+        return this.<InvokeStreamMessage>call(workerId, deadline, (stub, answer) -> stub.invokeStream(request, answer),
+                call -> call.disableAutoRequestWithInitial(1), (call, message) -> {
+                    if (message.hasDone()) {
+                        return message.getDone();
+                    }
+                    chunks.accept(message.getChunk(), () -> call.request(1));
+                    return null;
+                });
     }
 
     private interface Start<T> {
         void start(WorkerInvokerGrpc.WorkerInvokerStub stub, ClientResponseObserver<WorkerInvokeRequest, T> answer);
+    }
+
+    private interface Answer<T> {
+        /** The answer in {@code message}, or null for a piece passed on. */
+        InvokeResponse in(ClientCallStreamObserver<WorkerInvokeRequest> call, T message);
     }
 
     /**
@@ -54,7 +64,8 @@ public final class GrpcWorkerClient implements WorkerClient {
      * The future fails if the worker left, or ended the call without an answer; cancelling it cancels the call.
      */
     private <T> CompletableFuture<InvokeResponse> call(String workerId, Deadline deadline, Start<T> start,
-                                                       Function<T, InvokeResponse> answerIn) {
+                                                       Consumer<ClientCallStreamObserver<WorkerInvokeRequest>> beforeStart,
+                                                       Answer<T> answerIn) {
         Optional<ManagedChannel> channel = fleet.channel(workerId);
         if (channel.isEmpty()) {
             // It left between placement and the call: as good as unreachable, so the invocation is placed again.
@@ -64,9 +75,12 @@ public final class GrpcWorkerClient implements WorkerClient {
         CompletableFuture<InvokeResponse> result = new CompletableFuture<>();
         ClientResponseObserver<WorkerInvokeRequest, T> answer = new ClientResponseObserver<>() {
             private InvokeResponse response;
+            private ClientCallStreamObserver<WorkerInvokeRequest> call;
 
             @Override
             public void beforeStart(ClientCallStreamObserver<WorkerInvokeRequest> call) {
+                this.call = call;
+                beforeStart.accept(call);
                 result.whenComplete((r, failure) -> {
                     if (result.isCancelled()) {
                         call.cancel("the invocation was cancelled", null);
@@ -76,7 +90,7 @@ public final class GrpcWorkerClient implements WorkerClient {
 
             @Override
             public void onNext(T message) {
-                InvokeResponse answer = answerIn.apply(message);
+                InvokeResponse answer = answerIn.in(call, message);
                 if (answer != null) {
                     response = answer;
                 }

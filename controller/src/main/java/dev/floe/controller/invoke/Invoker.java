@@ -73,12 +73,12 @@ public final class Invoker {
     }
 
     /**
-     * As {@link #invoke(InvokeCall)}, passing a streamed response's pieces to {@code chunks} as they
-     * come (a response in one piece is one chunk); the answer then holds only the metadata, or the
+     * As {@link #invoke(InvokeCall)}, passing a streamed response's pieces to {@code chunks} at the pace
+     * it takes them (a response in one piece is one chunk); the answer then holds only the metadata, or the
      * error document. A worker that refuses or cannot be reached has sent nothing, so placing the
      * invocation again never repeats a piece.
      */
-    public CompletableFuture<InvokeResponse> invoke(InvokeCall call, java.util.function.Consumer<com.google.protobuf.ByteString> chunks) {
+    public CompletableFuture<InvokeResponse> invoke(InvokeCall call, ChunkSink chunks) {
         Outcome result = new Outcome(metrics.start());
         try {
             // The revision the qualifier names, chosen now: placement, warm affinity and retries all
@@ -114,7 +114,8 @@ public final class Invoker {
                     permit.release(); // cancelled while it waited
                 } else {
                     result.whenComplete((r, f) -> permit.release());
-                    new Attempts(function, request, until, connected, waitEnds, result, chunks).next();
+                    new Attempts(function, request, until, connected, waitEnds, result,
+                            chunks == null ? null : metrics.counted(chunks, result)).next();
                 }
             });
         } catch (RuntimeException e) {
@@ -190,10 +191,10 @@ public final class Invoker {
         private int gone;
         private volatile CompletableFuture<InvokeResponse> current;
         /** Where a streamed response goes; null for a whole answer. */
-        private final java.util.function.Consumer<com.google.protobuf.ByteString> chunks;
+        private final ChunkSink chunks;
 
         Attempts(Function function, WorkerInvokeRequest request, Deadline deadline, int maxAttempts, long waitEnds,
-                CompletableFuture<InvokeResponse> result, java.util.function.Consumer<com.google.protobuf.ByteString> chunks) {
+                CompletableFuture<InvokeResponse> result, ChunkSink chunks) {
             this.chunks = chunks;
             this.function = function;
             this.request = request;

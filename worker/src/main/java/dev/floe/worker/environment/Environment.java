@@ -377,8 +377,14 @@ public final class Environment implements RuntimeEndpoint {
     }
 
     @Override
-    public void streamStarted(String requestId) {
-        if (expects(requestId)) {
+    public void streamStarted(String requestId, dev.floe.worker.runtimeapi.ReadGate reads) {
+        if (!expects(requestId)) {
+            return;
+        }
+        ResponseStream chunks = current.request().chunks();
+        if (chunks != null) {
+            chunks.started(reads);
+        } else {
             streamedBody = new java.io.ByteArrayOutputStream();
         }
     }
@@ -388,9 +394,9 @@ public final class Environment implements RuntimeEndpoint {
         if (!expects(requestId)) {
             return;
         }
-        var chunks = current.request().chunks();
+        ResponseStream chunks = current.request().chunks();
         if (chunks != null) {
-            chunks.accept(chunk);
+            chunks.chunk(chunk);
         } else if (streamedBody != null) {
             streamedBody.writeBytes(chunk);
         }

@@ -1,7 +1,5 @@
 package dev.floe.worker.environment;
 
-import java.util.function.Consumer;
-
 /**
  * What the caller asks of one invocation.
  *
@@ -11,7 +9,7 @@ import java.util.function.Consumer;
  *     collected into the result's payload, as any other
  */
 public record InvocationRequest(String requestId, byte[] payload, boolean tailLog, String clientContext,
-                                Consumer<byte[]> chunks) {
+                                ResponseStream chunks) {
     public InvocationRequest(String requestId, byte[] payload, boolean tailLog, String clientContext) {
         this(requestId, payload, tailLog, clientContext, null);
     }

@@ -13,18 +13,32 @@ import dev.floe.proto.WorkerInvokerGrpc;
 import dev.floe.worker.environment.EnvironmentPool;
 import dev.floe.worker.environment.InvocationRequest;
 import dev.floe.worker.environment.InvocationResult;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Maps the controller's invocation requests to the pool, and the pool's refusals to gRPC statuses. */
 public final class WorkerInvokerGrpcService extends WorkerInvokerGrpc.WorkerInvokerImplBase {
     private static final java.util.regex.Pattern SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
     private final EnvironmentPool pool;
     private final String workerId;
+    /** Bytes of streamed responses read from runtimes and waiting for their controller to take them. */
+    private final AtomicLong streamBuffered = new AtomicLong();
 
     public WorkerInvokerGrpcService(EnvironmentPool pool, String workerId) {
+        this(pool, workerId, new SimpleMeterRegistry());
+    }
+
+    public WorkerInvokerGrpcService(EnvironmentPool pool, String workerId, MeterRegistry meters) {
         this.pool = pool;
         this.workerId = workerId;
+        Gauge.builder("floe.worker.stream.buffered", streamBuffered, AtomicLong::get).tag("worker", workerId)
+                .description("bytes of streamed responses read from runtimes and waiting for the controller to take them")
+                .baseUnit("bytes").register(meters);
     }
 
     /** The controller checked it already; a worker does not take a function's shape on trust. */
@@ -70,33 +84,29 @@ public final class WorkerInvokerGrpcService extends WorkerInvokerGrpc.WorkerInvo
     }
 
     /**
-     * Streams a response as the runtime sends it: every piece, on the environment's event loop as it
-     * arrives, then the result. A runtime that answers in one piece gives one chunk.
+     * Streams a response as the runtime sends it, at the pace the controller reads it ({@link StreamRelay}),
+     * then the result. A runtime that answers in one piece gives one chunk.
      */
     @Override
     public void invokeStream(WorkerInvokeRequest request, StreamObserver<InvokeStreamMessage> messages) {
         if (!valid(request, messages)) {
             return;
         }
-        boolean[] streamed = {false};
+        StreamRelay relay = new StreamRelay((ServerCallStreamObserver<InvokeStreamMessage>) messages, streamBuffered);
         InvocationRequest invocation = new InvocationRequest(request.getRequestId(), request.getPayload().toByteArray(),
-                request.getTailLog(), request.getClientContext(), chunk -> {
-                    streamed[0] = true;
-                    messages.onNext(InvokeStreamMessage.newBuilder().setChunk(ByteString.copyFrom(chunk)).build());
-                });
+                request.getTailLog(), request.getClientContext(), relay);
         pool.invoke(request.getFunction(), invocation).whenComplete((result, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                messages.onError(FloeException.fromThrowable(cause).toStatus());
+                relay.fail(FloeException.fromThrowable(cause).toStatus());
                 return;
             }
             InvokeResponse done = toProto(result, request);
-            if (!streamed[0] && result.functionError().isEmpty() && result.payload().length > 0) {
-                messages.onNext(InvokeStreamMessage.newBuilder().setChunk(done.getPayload()).build());
+            if (!relay.anyPiece() && result.functionError().isEmpty() && result.payload().length > 0) {
+                relay.chunk(result.payload());
                 done = done.toBuilder().clearPayload().build();
             }
-            messages.onNext(InvokeStreamMessage.newBuilder().setDone(done).build());
-            messages.onCompleted();
+            relay.finish(done);
         });
     }
 

@@ -53,6 +53,8 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
     private Waiter parked;
     /** The request id whose response is streaming through this request, or null. */
     private String streaming;
+    /** Pauses reading this connection while the streamed response's reader cannot take more. */
+    private ReadGate reads;
 
     RuntimeApiHandler(RuntimeEndpoint endpoint, int maxBodyBytes) {
         this.endpoint = endpoint;
@@ -110,10 +112,11 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
                 && head.method().equals(HttpMethod.POST) && head.uri().endsWith("/response") && endpoint.expects(streamed)) {
             streaming = streamed;
             bodyBytes = 0;
+            reads = new ReadGate(ctx.channel());
             if (HttpUtil.is100ContinueExpected(head)) {
                 ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
             }
-            endpoint.streamStarted(streamed);
+            endpoint.streamStarted(streamed, reads);
             return;
         }
         body = ctx.alloc().compositeBuffer();
@@ -155,6 +158,7 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
         HttpRequest head = request;
         request = null;
         streaming = null;
+        endReads();
         boolean keepAlive = HttpUtil.isKeepAlive(head);
         if (bodyBytes > STREAM_MAX_BYTES) {
             endpoint.responseTooLarge(id, STREAM_MAX_BYTES);
@@ -282,6 +286,13 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
         return slash > 0 ? rest.substring(0, slash) : null;
     }
 
+    private void endReads() {
+        if (reads != null) {
+            reads.end();
+            reads = null;
+        }
+    }
+
     private void releaseBody() {
         if (body != null) {
             body.release();
@@ -296,6 +307,7 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
             // The runtime went away mid-stream: what was sent stands, the rest is an error.
             endpoint.streamEnded(streaming, "Runtime.StreamInterrupted", new byte[0]);
             streaming = null;
+            endReads();
         }
         if (parked != null && !parked.answered) {
             endpoint.waiterGone(parked);

@@ -31,6 +31,14 @@ public final class RuntimeApiServer {
     /** Most runtimes hold one connection; a few open one per request. More than this is abuse. */
     static final int MAX_CONNECTIONS = 16;
 
+    /**
+     * The kernel's receive buffer for a runtime's connection (Linux doubles it for its bookkeeping).
+     * Fixed rather than auto-tuned (up to {@code tcp_rmem}'s maximum, tens of MB) because it is what a
+     * paused streamed response still holds in the worker: past it, the runtime's write blocks. On
+     * loopback it costs nothing in throughput.
+     */
+    static final int RECEIVE_BUFFER_BYTES = 128 * 1024;
+
     private final InetAddress host;
     private final Executor checks;
 
@@ -54,6 +62,8 @@ public final class RuntimeApiServer {
                 .group(loop, loop)
                 .channel(EventLoops.serverChannelType())
                 .option(ChannelOption.SO_BACKLOG, 64)
+                // Set on the listening socket so accepted ones inherit it before the handshake; see RECEIVE_BUFFER_BYTES.
+                .option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<SocketChannel>() {

@@ -33,10 +33,13 @@ public interface RuntimeEndpoint {
         return true;
     }
 
-    /** A streamed response to {@code requestId} began ({@code Lambda-Runtime-Function-Response-Mode: streaming}). */
-    default void streamStarted(String requestId) {}
+    /**
+     * A streamed response to {@code requestId} began ({@code Lambda-Runtime-Function-Response-Mode: streaming});
+     * {@code reads} pauses and resumes reading its body, for a reader slower than the function.
+     */
+    default void streamStarted(String requestId, ReadGate reads) {}
 
-    /** A piece of a streamed response, as it arrived. */
+    /** A piece of a streamed response, as it arrived (pieces read before a pause still arrive). */
     default void streamChunk(String requestId, byte[] chunk) {}
 
     /**

@@ -11,6 +11,7 @@ import dev.floe.proto.InvokeResponse;
 import dev.floe.proto.InvokeStreamMessage;
 import dev.floe.proto.WorkerInvokeRequest;
 import dev.floe.proto.WorkerInvokerGrpc;
+import dev.floe.testing.Await;
 import dev.floe.worker.grpc.WorkerInvokerGrpcService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -22,6 +23,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -48,7 +50,7 @@ class StreamingResponseTest {
     void start() throws Exception {
         fixture = PoolFixture.standard();
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(new WorkerInvokerGrpcService(fixture.pool, fixture.workerId)).build().start();
+                .addService(new WorkerInvokerGrpcService(fixture.pool, fixture.workerId, fixture.metrics.registry())).build().start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
         worker = WorkerInvokerGrpc.newBlockingStub(channel);
         function = fixture.deploy("streamer", CodePackages.zipFiles(Map.of("bootstrap", resource())),
@@ -134,8 +136,72 @@ class StreamingResponseTest {
         assertTrue(!stream.hasNext());
     }
 
+    /**
+     * The worker's share of flow control, without the controller: a caller that reads one message and
+     * pauses (the blocking stub asks for one at a time, over a 64 KB window) stops the worker reading the
+     * runtime, so the function's write blocks within the worker's bound (gRPC's 32 KB and a 64 KB message,
+     * its read queue, the socket's 256 KB kernel buffer) plus the caller's window and the function's own
+     * buffer; and the worker's gauge of what waits in it stays small. Cancelling then lets the function run
+     * to its end and frees its environment.
+     */
+    @Test
+    void aPausedCallerStopsTheWorkerReadingTheRuntimeAndCancellingLetsTheFunctionFinish() throws Exception {
+        Function flood = fixture.deploy("flood", CodePackages.zipFiles(Map.of("bootstrap", resource("streaming/flood"))),
+                FunctionConfig.newBuilder().setTimeoutSeconds(60));
+        Path record = fixture.scratch.resolve("flood-record");
+        int total = 16 * 1024 * 1024;
+        ManagedChannel narrow = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext()
+                .flowControlWindow(64 * 1024).build();
+        io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
+        try {
+            Iterator<InvokeStreamMessage> stream;
+            io.grpc.Context previous = call.attach();
+            try {
+                stream = WorkerInvokerGrpc.newBlockingStub(narrow).invokeStream(WorkerInvokeRequest.newBuilder()
+                        .setFunction(flood).setRequestId(UUID.randomUUID().toString()).setPayload(ByteString.copyFromUtf8(
+                                "{\"bytes\":" + total + ",\"record\":\"" + record + "\"}")).build());
+            } finally {
+                call.detach(previous);
+            }
+            long read = stream.next().getChunk().size();
+
+            String blocked = Await.value(Duration.ofSeconds(60), "the function blocked", () -> {
+                String now = readRecord(record);
+                return now.startsWith("blocked") || now.startsWith("done") ? now : null;
+            });
+            assertTrue(blocked.startsWith("blocked "), "the function was never held back: " + blocked);
+            long ahead = Long.parseLong(blocked.substring(8)) - read;
+            assertTrue(ahead <= 1024 * 1024, "the function got " + ahead + " bytes ahead of its reader (expected: at most 1 MB)");
+            double waiting = fixture.metrics.registry().get("floe.worker.stream.buffered").gauge().value();
+            assertTrue(waiting <= 128 * 1024, waiting + " bytes wait in the worker (expected: at most 128 KB)");
+
+            call.cancel(null);
+
+            Await.until(Duration.ofSeconds(60), "the function finished its response", () -> readRecord(record).equals("done " + total));
+            Await.until(Duration.ofSeconds(20), "its environment released", () -> fixture.pool.views().stream()
+                    .anyMatch(v -> v.function().equals("flood") && (v.state() == EnvironmentState.IDLE || v.state() == EnvironmentState.FROZEN)));
+        } finally {
+            call.cancel(null);
+            narrow.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String readRecord(Path record) {
+        try {
+            return Files.readString(record).trim();
+        } catch (java.nio.file.NoSuchFileException notYet) {
+            return "";
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static String resource() {
-        try (InputStream in = StreamingResponseTest.class.getResourceAsStream("streaming/bootstrap")) {
+        return resource("streaming/bootstrap");
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = StreamingResponseTest.class.getResourceAsStream(name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -1,0 +1,240 @@
+package dev.floe.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.floe.common.CodePackages;
+import dev.floe.proto.Environment;
+import dev.floe.proto.FunctionConfig;
+import dev.floe.proto.InvocationsGrpc;
+import dev.floe.proto.InvokeRequest;
+import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.InvokeStreamMessage;
+import dev.floe.testing.Await;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Flow control of streamed responses through the whole fleet: a caller that reads slowly holds the
+ * function's writes back (the function's own record of how far it got stays within a bound of what the
+ * caller has read), neither the worker nor the controller piles the response up, a function held back
+ * still times out, and a caller that cancels ends its part while the function runs on and its
+ * environment is released.
+ */
+class StreamFlowControlTest {
+    private static final int MB = 1024 * 1024;
+    private static final int TOTAL = 16 * MB;
+    private static final int PIECE = 64 * 1024;
+    /**
+     * What may lie between the function and a paused reader: the reader's 64 KB window, the controller's
+     * 1 MB window toward the worker with gRPC's 32 KB and a message on either side, the worker's read
+     * queue and kernel buffer (about 64 + 256 KB), the function's own kernel buffer (about 128 KB) and the
+     * piece it is in the middle of: about 2 MB, of which 1.1 to 1.3 MB were measured; the response is 16 MB.
+     */
+    private static final long BOUND = 2L * MB;
+    private static FleetFixture fleet;
+    private static Path scratch;
+    private ManagedChannel channel;
+    private InvocationsGrpc.InvocationsBlockingStub invocations;
+
+    @BeforeAll
+    static void start() throws IOException {
+        fleet = new FleetFixture(1);
+        byte[] flood = CodePackages.zipFiles(Map.of("bootstrap", Benchmark.example("stream-flood")));
+        fleet.client.createFunction("flood", flood, FunctionConfig.newBuilder().setRuntime("provided")
+                .setHandler("flood").setTimeoutSeconds(60).build());
+        fleet.client.createFunction("flood-3s", flood, FunctionConfig.newBuilder().setRuntime("provided")
+                .setHandler("flood").setTimeoutSeconds(3).build());
+        scratch = Files.createDirectories(fleet.data.resolve("scratch"));
+        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxrwxrwx"));
+    }
+
+    @AfterAll
+    static void stop() {
+        fleet.close();
+    }
+
+    @BeforeEach
+    void connect() {
+        // The reader's own window fixed small, so that what lies in it is a known part of the bound.
+        channel = NettyChannelBuilder.forAddress(fleet.fleet.endpoint().host(), fleet.fleet.endpoint().port())
+                .usePlaintext().flowControlWindow(PIECE).intercept(fleet.fleet.controller().token().attach()).build();
+        invocations = InvocationsGrpc.newBlockingStub(channel);
+    }
+
+    @AfterEach
+    void disconnect() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aSlowReaderHoldsTheFunctionBackAndGetsEveryByte() {
+        Path record = scratch.resolve("slow");
+        Iterator<InvokeStreamMessage> stream = invoke("flood", record, TOTAL);
+        ByteString.Output body = ByteString.newOutput();
+
+        // The blocking stub asks for one message at a time: between reads nothing is taken from the fleet.
+        for (long step : new long[] {0, 4L * MB, 10L * MB}) {
+            while (body.size() <= step) {
+                InvokeStreamMessage m = stream.next();
+                assertFalse(m.hasDone(), "the stream ended after " + body.size() + " bytes");
+                writeTo(body, m.getChunk());
+            }
+            long read = body.size();
+            long blockedAt = awaitBlockedBeyond(record, read);
+            assertTrue(blockedAt - read <= BOUND, "the function had sent " + blockedAt + " bytes when the reader had read "
+                    + read + " (expected: at most " + BOUND + " more)");
+            double workerHolds = gauge(fleet.fleet.workers().getFirst().meters(), "floe.worker.stream.buffered");
+            assertTrue(workerHolds <= 256 * 1024, "the worker holds " + workerHolds + " bytes of the stream (expected: at most 256 KB)");
+            assertEquals(1.0, gauge(fleet.fleet.controller().meters(), "floe.controller.streams.waiting"),
+                    "the controller waits for the caller");
+        }
+        InvokeResponse done = null;
+        while (stream.hasNext()) {
+            InvokeStreamMessage m = stream.next();
+            if (m.hasDone()) {
+                done = m.getDone();
+            } else {
+                writeTo(body, m.getChunk());
+            }
+        }
+
+        assertEquals("", done.getFunctionError(), done.getPayload().toStringUtf8());
+        byte[] bytes = body.toByteString().toByteArray();
+        assertEquals(TOTAL, bytes.length);
+        for (int i = 0; i < bytes.length; i += 4096) {
+            assertEquals((byte) ((i / PIECE) % 251), bytes[i], "byte " + i + " in order");
+        }
+        assertEquals("done " + TOTAL, read(record));
+        Await.until(Duration.ofSeconds(10), "the stream's meters back at zero", () ->
+                gauge(fleet.fleet.workers().getFirst().meters(), "floe.worker.stream.buffered") == 0
+                        && gauge(fleet.fleet.controller().meters(), "floe.controller.streams.waiting") == 0);
+    }
+
+    @Test
+    void aCancelledStreamEndsTheCallTheFunctionRunsOnAndItsEnvironmentIsReleased() {
+        Path record = scratch.resolve("cancelled");
+        Context.CancellableContext call = Context.current().withCancellation();
+        Iterator<InvokeStreamMessage> stream;
+        Context previous = call.attach();
+        try {
+            stream = invoke("flood", record, TOTAL);
+        } finally {
+            call.detach(previous);
+        }
+        long read = stream.next().getChunk().size();
+        awaitBlockedBeyond(record, read);
+
+        call.cancel(null);
+
+        // As in Lambda, the function is not stopped: the worker drops the rest of its body, so it runs to its end.
+        Await.until(Duration.ofSeconds(60), "the function finished its response", () -> read(record).equals("done " + TOTAL));
+        Await.until(Duration.ofSeconds(20), "its environment released", () -> fleet.environments("flood").stream()
+                .anyMatch(e -> e.getState() == Environment.State.IDLE || e.getState() == Environment.State.FROZEN));
+        Await.until(Duration.ofSeconds(10), "the stream's meters back at zero", () ->
+                gauge(fleet.fleet.workers().getFirst().meters(), "floe.worker.stream.buffered") == 0
+                        && gauge(fleet.fleet.controller().meters(), "floe.controller.streams.waiting") == 0);
+        String environment = fleet.environments("flood").getFirst().getId();
+        InvokeResponse next = drain(invoke("flood", scratch.resolve("after-cancel"), PIECE));
+        assertEquals("", next.getFunctionError(), next.getPayload().toStringUtf8());
+        assertFalse(next.getCold(), "the next invocation found the environment warm");
+        assertEquals(environment, next.getEnvironmentId());
+    }
+
+    @Test
+    void aFunctionHeldBackByItsReaderStillTimesOut() {
+        Path record = scratch.resolve("timeout");
+        Iterator<InvokeStreamMessage> stream = invoke("flood-3s", record, TOTAL);
+        long read = stream.next().getChunk().size();
+        awaitBlockedBeyond(record, read);
+
+        Await.until(Duration.ofSeconds(20), "the environment retired at its timeout", () -> fleet.environments("flood-3s").isEmpty());
+        long[] bytes = {read};
+        InvokeResponse done = null;
+        while (stream.hasNext()) {
+            InvokeStreamMessage m = stream.next();
+            if (m.hasDone()) {
+                done = m.getDone();
+            } else {
+                bytes[0] += m.getChunk().size();
+            }
+        }
+
+        assertEquals("Sandbox.Timedout", done.getErrorType(), done.getPayload().toStringUtf8());
+        assertTrue(bytes[0] < TOTAL, "the caller got " + bytes[0] + " bytes of a response cut short");
+        assertTrue(read(record).startsWith("blocked"), read(record));
+    }
+
+    private Iterator<InvokeStreamMessage> invoke(String function, Path record, int bytes) {
+        String event = "{\"bytes\":" + bytes + ",\"piece\":" + PIECE + ",\"record\":\"" + record + "\"}";
+        return invocations.withDeadlineAfter(120, TimeUnit.SECONDS).invokeStream(InvokeRequest.newBuilder()
+                .setFunction(function).setPayload(ByteString.copyFromUtf8(event)).build());
+    }
+
+    private static InvokeResponse drain(Iterator<InvokeStreamMessage> stream) {
+        InvokeResponse done = null;
+        while (stream.hasNext()) {
+            InvokeStreamMessage m = stream.next();
+            if (m.hasDone()) {
+                done = m.getDone();
+            }
+        }
+        return done;
+    }
+
+    /** Waits until the function reports it cannot write (past {@code read} bytes), and returns how far it got. */
+    private static long awaitBlockedBeyond(Path record, long read) {
+        String blocked = Await.value(Duration.ofSeconds(60), "the function blocked past " + read + " bytes", () -> {
+            String now = read(record);
+            if (now.startsWith("done")) {
+                return now; // never held back: the assertion below says so
+            }
+            return now.startsWith("blocked ") && Long.parseLong(now.substring(8)) >= read ? now : null;
+        });
+        assertTrue(blocked.startsWith("blocked "), "the function was never held back: " + blocked);
+        return Long.parseLong(blocked.substring(8));
+    }
+
+    private static void writeTo(ByteString.Output body, ByteString chunk) {
+        try {
+            chunk.writeTo(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String read(Path record) {
+        try {
+            return Files.readString(record).trim();
+        } catch (NoSuchFileException notYet) {
+            return "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double gauge(MeterRegistry meters, String name) {
+        Gauge gauge = meters.find(name).gauge();
+        return gauge == null ? Double.NaN : gauge.value();
+    }
+}
