@@ -86,7 +86,7 @@ public final class Controller implements AutoCloseable {
     private final int requestedLambdaPort;
     private final LambdaCredentials lambdaCredentials;
     private final ConnectionLimits lambdaConnections;
-    private final HostPort metricsAddress;
+    private final HostPort requestedMetrics;
     /** Null without a metrics address. */
     private final MeterExport export;
 
@@ -116,7 +116,7 @@ public final class Controller implements AutoCloseable {
         this.heartbeatTimeout = b.heartbeatTimeout;
         this.placement = b.placement;
         this.heartbeatInterval = b.heartbeatInterval;
-        this.metricsAddress = b.metrics;
+        this.requestedMetrics = b.metrics;
         this.export = b.metrics != null ? MeterExport.create(b.meterRegistry) : null;
         this.meters = export != null ? export.registry() : b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
         this.clock = b.clock;
@@ -204,7 +204,7 @@ public final class Controller implements AutoCloseable {
                 lambdaServer = LambdaApiServer.start(bindHost, requestedLambdaPort, loops, handlers,
                         new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock), lambdaConnections);
                 if (export != null) {
-                    metricsServer = export.serve(metricsAddress, loops,
+                    metricsServer = export.serve(requestedMetrics, loops,
                             () -> serving ? Health.OK : Health.down("the controller is stopping"));
                 }
                 long sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), heartbeatTimeout.toNanos() / 5);

@@ -94,6 +94,27 @@ class MetricsEndpointTest {
         TestDirs.delete(data);
     }
 
+    @Test
+    void aMetricsHostWithoutAPortOrAPortTooHighIsAWrongCommandLine() {
+        Path data = TestDirs.create("metrics-usage");
+        try {
+            for (String[] line : List.of(new String[] {"controller", "--metrics-host", "0.0.0.0"},
+                    new String[] {"worker", "--controller", "127.0.0.1:1", "--metrics-host", "0.0.0.0"},
+                    new String[] {"up", "--workers", "2", "--metrics-port", "65534"},
+                    new String[] {"controller", "--metrics-port", "65536"})) {
+                java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+                int status = Floe.cli(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+                        new java.io.PrintStream(err, true, StandardCharsets.UTF_8),
+                        Map.of("HOME", data.toString(), "FLOE_TOKEN", "a-token-long-enough-for-the-check")).run(line);
+                String said = err.toString(StandardCharsets.UTF_8);
+                assertEquals(2, status, String.join(" ", line) + ": " + said);
+                assertTrue(said.startsWith("floe: --metrics-") && said.contains("expected"), said);
+            }
+        } finally {
+            TestDirs.delete(data);
+        }
+    }
+
     private static HttpResponse<String> get(HttpClient http, HostPort address, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://" + address + path)).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
