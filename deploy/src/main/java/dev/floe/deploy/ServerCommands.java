@@ -226,7 +226,7 @@ final class ServerCommands {
 
     /** Where Prometheus scrapes, as the Lambda API's address is shown. */
     private static String metricsNote(List<String> endpoints) {
-        return "Metrics (Prometheus text) on " + String.join(", ", endpoints) + "; /healthz beside each";
+        return "Metrics (Prometheus text) on " + String.join(", ", endpoints) + "; /healthz beside " + (endpoints.size() == 1 ? "it" : "each");
     }
 
     /** Where workers and clients find the token, without printing it. */
