@@ -5,6 +5,9 @@ import dev.floe.common.ClusterToken;
 import dev.floe.common.EventLoops;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
+import dev.floe.common.metrics.Health;
+import dev.floe.common.metrics.MeterExport;
+import dev.floe.common.metrics.MetricsServer;
 import dev.floe.controller.async.AsyncQueue;
 import dev.floe.controller.async.RetryPolicy;
 import dev.floe.controller.function.FunctionCatalog;
@@ -49,7 +52,8 @@ import java.util.concurrent.TimeUnit;
  * The controller: serves {@code Functions}, {@code Invocations}, {@code Fleet} and the internal
  * {@code WorkerLink} on one Netty gRPC server, keeps functions in {@code <dataDir>}, and places every
  * invocation on a connected worker. Beside it, on its own port, it serves Lambda's HTTP API
- * ({@link LambdaApiServer}) for the AWS SDKs and CLI.
+ * ({@link LambdaApiServer}) for the AWS SDKs and CLI, and, when given an address, its meters for
+ * Prometheus ({@link MetricsServer}).
  *
  * <p>Its threads: one group of Netty event loops ({@code floe-controller-io-N}) shared by the server,
  * the channels to workers and the heartbeat sweep; and virtual threads ({@code floe-controller-rpc-N})
@@ -82,6 +86,9 @@ public final class Controller implements AutoCloseable {
     private final int requestedLambdaPort;
     private final LambdaCredentials lambdaCredentials;
     private final ConnectionLimits lambdaConnections;
+    private final HostPort requestedMetrics;
+    /** Null without a metrics address. */
+    private final MeterExport export;
 
     private final Object lifecycle = new Object();
     private boolean started;
@@ -95,6 +102,9 @@ public final class Controller implements AutoCloseable {
     private Server server;
     private AsyncInvocations asyncInvocations;
     private LambdaApiServer lambdaServer;
+    private MetricsServer metricsServer;
+    /** True from the gRPC server's start to the beginning of the shutdown: what /healthz reports. */
+    private volatile boolean serving;
     private ScheduledFuture<?> sweep;
     private ScheduledFuture<?> provisioning;
     private volatile ClusterToken token;
@@ -106,7 +116,9 @@ public final class Controller implements AutoCloseable {
         this.heartbeatTimeout = b.heartbeatTimeout;
         this.placement = b.placement;
         this.heartbeatInterval = b.heartbeatInterval;
-        this.meters = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
+        this.requestedMetrics = b.metrics;
+        this.export = b.metrics != null ? MeterExport.create(b.meterRegistry) : null;
+        this.meters = export != null ? export.registry() : b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
         this.clock = b.clock;
         this.givenToken = b.token;
         this.admissionLimits = b.admission;
@@ -186,10 +198,15 @@ public final class Controller implements AutoCloseable {
                         .intercept(token.check())
                         .build()
                         .start();
+                serving = true;
                 // Event invocations through the Lambda API go to the same durable queue as InvokeAsync.
                 asyncInvocations = new QueuedInvocations(async);
                 lambdaServer = LambdaApiServer.start(bindHost, requestedLambdaPort, loops, handlers,
                         new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock), lambdaConnections);
+                if (export != null) {
+                    metricsServer = export.serve(requestedMetrics, loops,
+                            () -> serving ? Health.OK : Health.down("the controller is stopping"));
+                }
                 long sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), heartbeatTimeout.toNanos() / 5);
                 sweep = loops.next().scheduleAtFixedRate(this::expireSilentWorkers, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
                 // The pass reads the catalog and the view and sends asynchronously: off the event loop.
@@ -201,6 +218,9 @@ public final class Controller implements AutoCloseable {
                 LOG.log(System.Logger.Level.INFO, "Lambda API on http://" + bindHost + ":" + lambdaServer.port()
                         + (lambdaCredentials.required() ? " (SigV4 with " + lambdaCredentials.size() + " configured key(s))"
                                 : " (any credentials)"));
+                if (metricsServer != null) {
+                    LOG.log(System.Logger.Level.INFO, "metrics on " + metricsServer.url() + " (and /healthz)");
+                }
                 return this;
             } catch (IOException | RuntimeException e) {
                 closed = true;
@@ -288,6 +308,13 @@ public final class Controller implements AutoCloseable {
         return meters;
     }
 
+    /** Where {@code /metrics} and {@code /healthz} are served (the real port when asked for 0); empty without. */
+    public java.util.Optional<HostPort> metricsAddress() {
+        synchronized (lifecycle) {
+            return java.util.Optional.ofNullable(metricsServer).map(MetricsServer::address);
+        }
+    }
+
     /** Stops serving, ends every worker's link, and stops every thread. Idempotent. */
     @Override
     public void close() {
@@ -298,11 +325,14 @@ public final class Controller implements AutoCloseable {
             closed = true;
             if (started) {
                 stop();
+            } else {
+                Lifecycles.closeQuietly(export);
             }
         }
     }
 
     private void stop() {
+        serving = false;
         if (sweep != null) {
             sweep.cancel(false);
         }
@@ -326,6 +356,8 @@ public final class Controller implements AutoCloseable {
         Lifecycles.shutdown(server, SHUTDOWN_GRACE);
         // After the server, so no call queues into a closed store; attempts still running are queued again on the next start.
         Lifecycles.closeQuietly(async);
+        // Last before the loops it runs on: a scraper sees /healthz turn 503 while the rest stops.
+        Lifecycles.closeQuietly(export);
         Lifecycles.shutdown(handlers, SHUTDOWN_GRACE);
         Lifecycles.shutdown(loops, SHUTDOWN_GRACE);
         Lifecycles.closeQuietly(catalog);
@@ -351,6 +383,7 @@ public final class Controller implements AutoCloseable {
         private int lambdaPort = -1;
         private LambdaCredentials lambdaCredentials = LambdaCredentials.anyone();
         private ConnectionLimits lambdaConnections = ConnectionLimits.DEFAULT;
+        private HostPort metrics;
 
         private Builder() {}
 
@@ -453,6 +486,16 @@ public final class Controller implements AutoCloseable {
          */
         public Builder lambdaConnections(ConnectionLimits lambdaConnections) {
             this.lambdaConnections = Check.notNull("lambdaConnections", lambdaConnections);
+            return this;
+        }
+
+        /**
+         * Serves the controller's meters (with the JVM's and the process's) as Prometheus text on
+         * {@code http://ADDRESS/metrics}, and {@code /healthz}; port 0 picks a free one. Default: no endpoint.
+         * The meters name functions, so bind it to loopback unless scrapers elsewhere need it.
+         */
+        public Builder metrics(HostPort metrics) {
+            this.metrics = Check.notNull("metrics", metrics);
             return this;
         }
 

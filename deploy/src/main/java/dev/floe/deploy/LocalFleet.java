@@ -93,6 +93,9 @@ public final class LocalFleet implements AutoCloseable {
         private ClusterToken token;
         private Integer lambdaPort;
         private LambdaCredentials lambdaCredentials = LambdaCredentials.anyone();
+        /** -1: no metrics endpoints. */
+        private int metricsPort = -1;
+        private String metricsHost = "127.0.0.1";
 
         private Builder() {}
 
@@ -151,6 +154,21 @@ public final class LocalFleet implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Serves metrics: the controller's on {@code metricsPort}, worker N's on {@code metricsPort + N}; with
+         * 0, each on a free port. Default: none.
+         */
+        public Builder metricsPort(int metricsPort) {
+            this.metricsPort = Check.range("metricsPort", metricsPort, 0, 65_535);
+            return this;
+        }
+
+        /** The address the metrics endpoints bind; default {@code 127.0.0.1}. */
+        public Builder metricsHost(String metricsHost) {
+            this.metricsHost = Check.notNull("metricsHost", metricsHost);
+            return this;
+        }
+
         /** Further settings for every worker (keep-alive, freeze grace...). */
         public Builder workerTuning(UnaryOperator<Worker.Builder> workerTuning) {
             this.workerTuning = Check.notNull("workerTuning", workerTuning);
@@ -166,6 +184,10 @@ public final class LocalFleet implements AutoCloseable {
         /** Starts the controller, then the workers; on failure, stops whatever started. */
         public LocalFleet start() throws IOException {
             Check.notNull("dataDir", dataDir);
+            if (metricsPort > 0 && metricsPort + workers > 65_535) {
+                throw new IllegalArgumentException("metricsPort: " + metricsPort + " (expected: at most " + (65_535 - workers)
+                        + ", so that each of the " + workers + " workers has the port after it, or 0 for free ports)");
+            }
             Controller.Builder controllerBuilder = Controller.builder().port(port).bindHost(host).dataDir(dataDir.resolve("controller"));
             if (token != null) {
                 controllerBuilder.token(token);
@@ -177,6 +199,9 @@ public final class LocalFleet implements AutoCloseable {
                 controllerBuilder.lambdaPort(lambdaPort);
             }
             controllerBuilder.lambdaCredentials(lambdaCredentials);
+            if (metricsPort >= 0) {
+                controllerBuilder.metrics(new HostPort(metricsHost, metricsPort));
+            }
             Controller controller = controllerTuning.apply(controllerBuilder).build();
             List<Worker> started = new ArrayList<>();
             try {
@@ -191,6 +216,9 @@ public final class LocalFleet implements AutoCloseable {
                             .memoryMb(workerMemoryMb)
                             .sandbox(sandbox)
                             .dataDir(dataDir.resolve("workers").resolve("worker-" + i));
+                    if (metricsPort >= 0) {
+                        worker.metrics(new HostPort(metricsHost, metricsPort == 0 ? 0 : metricsPort + i));
+                    }
                     started.add(workerTuning.apply(worker).build().start());
                 }
                 return new LocalFleet(controller, List.copyOf(started));

@@ -27,12 +27,21 @@ final class ServerCommands {
 
     static int up(List<String> argv, Cli cli) throws Exception {
         Args args = Args.parse("up", argv, controllerTuningSpec(workerTuningSpec()).value("workers").value("port").value("host").value("data")
-                .value("worker-memory").value("endpoint").value("token-file").value("async-retries").value("async-retry-delay").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials"));
+                .value("worker-memory").value("endpoint").value("token-file").value("async-retries").value("async-retry-delay").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials")
+                .value("metrics-port").value("metrics-host"));
         args.positional(0, "no arguments");
         int workers = args.integer("workers", 1, 64, 2);
         tune(Worker.builder(), args); // checks the worker options before anything starts
         Path data = dataDir(args, cli, "");
         LocalFleet.Builder fleetBuilder = LocalFleet.builder();
+        HostPort metrics = metrics(args);
+        if (metrics != null && metrics.port() > 0 && metrics.port() + workers > 65_535) {
+            throw new UsageException("--metrics-port: " + metrics.port() + " (expected: at most " + (65_535 - workers)
+                    + ": worker N serves on the port + N; or 0 for free ports)");
+        }
+        if (metrics != null) {
+            fleetBuilder.metricsHost(metrics.host()).metricsPort(metrics.port());
+        }
         if (args.has("lambda-port")) {
             fleetBuilder.lambdaPort(args.integer("lambda-port", 0, 65_535, null));
         }
@@ -60,6 +69,14 @@ final class ServerCommands {
                 + ", memory limit " + sandbox.memoryLimit() + ", /tmp " + sandbox.tmp() + ", launcher " + sandbox.launcher()
                 + "), data in " + data);
         cli.out().println(lambdaNote(args.value("host", "127.0.0.1"), fleet.controller()));
+        if (metrics != null) {
+            List<String> endpoints = new java.util.ArrayList<>();
+            fleet.controller().metricsAddress().ifPresent(a -> endpoints.add(metricsUrl(a) + " (controller)"));
+            for (Worker worker : fleet.workers()) {
+                worker.metricsAddress().ifPresent(a -> endpoints.add(metricsUrl(a) + " (" + worker.id() + ")"));
+            }
+            cli.out().println(metricsNote(endpoints));
+        }
         cli.out().println(tokenNote(cli));
         cli.out().println("Ctrl-C stops the fleet and every environment in it.");
         Thread.currentThread().join();
@@ -68,7 +85,8 @@ final class ServerCommands {
 
     static int controller(List<String> argv, Cli cli) throws Exception {
         Args args = Args.parse("controller", argv, controllerTuningSpec(new Args.Spec()).value("port").value("host").value("data")
-                .value("heartbeat-timeout").value("endpoint").value("token-file").value("async-retries").value("async-retry-delay").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials"));
+                .value("heartbeat-timeout").value("endpoint").value("token-file").value("async-retries").value("async-retry-delay").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials")
+                .value("metrics-port").value("metrics-host"));
         args.positional(0, "no arguments");
         Path data = dataDir(args, cli, "controller");
         Controller.Builder builder = Controller.builder()
@@ -83,10 +101,15 @@ final class ServerCommands {
         if (args.has("lambda-port")) {
             builder.lambdaPort(args.integer("lambda-port", 0, 65_535, null));
         }
+        HostPort metrics = metrics(args);
+        if (metrics != null) {
+            builder.metrics(metrics);
+        }
         Controller controller = tuneController(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(controller::close));
         cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
         cli.out().println(lambdaNote(args.value("host", "0.0.0.0"), controller));
+        controller.metricsAddress().ifPresent(a -> cli.out().println(metricsNote(List.of(metricsUrl(a)))));
         cli.out().println(tokenNote(cli));
         Thread.currentThread().join();
         return 0;
@@ -94,7 +117,8 @@ final class ServerCommands {
 
     static int worker(List<String> argv, Cli cli) throws Exception {
         Args args = Args.parse("worker", argv, workerTuningSpec().value("controller").value("id").value("memory")
-                .value("data").value("port").value("listen").value("advertise").value("endpoint").value("token-file"));
+                .value("data").value("port").value("listen").value("advertise").value("endpoint").value("token-file")
+                .value("metrics-port").value("metrics-host"));
         args.positional(0, "no arguments");
         HostPort controller;
         try {
@@ -120,9 +144,14 @@ final class ServerCommands {
         if (args.has("advertise")) {
             builder.advertiseHost(args.value("advertise", null));
         }
+        HostPort metrics = metrics(args);
+        if (metrics != null) {
+            builder.metrics(metrics);
+        }
         Worker worker = tune(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(worker::close));
         cli.out().println("Floe worker " + worker.id() + " on " + worker.address() + ", controller " + controller);
+        worker.metricsAddress().ifPresent(a -> cli.out().println(metricsNote(List.of(metricsUrl(a)))));
         Thread.currentThread().join();
         return 0;
     }
@@ -170,6 +199,34 @@ final class ServerCommands {
         return "Lambda API on http://" + host + ":" + controller.lambdaPort() + " (e.g. aws lambda list-functions --endpoint-url http://"
                 + shown + ":" + controller.lambdaPort() + "; " + (controller.lambdaCredentials().required()
                 ? "requests must be signed with a key from --lambda-credentials)" : "any credentials are accepted)");
+    }
+
+    /**
+     * --metrics-port P (0: a free port) and --metrics-host H (default 127.0.0.1, since the meters name
+     * functions); null without --metrics-port: no endpoint, as before.
+     */
+    private static HostPort metrics(Args args) {
+        if (!args.has("metrics-port")) {
+            if (args.has("metrics-host")) {
+                throw new UsageException("--metrics-host: given without --metrics-port (expected: --metrics-port P too, 0 for a free port)");
+            }
+            return null;
+        }
+        int port = args.integer("metrics-port", 0, 65_535, null);
+        String host = args.value("metrics-host", "127.0.0.1");
+        if (host.isBlank()) {
+            throw new UsageException("--metrics-host: empty (expected: an address of this machine, e.g. 127.0.0.1 or 0.0.0.0)");
+        }
+        return new HostPort(host, port);
+    }
+
+    private static String metricsUrl(HostPort address) {
+        return "http://" + address + "/metrics";
+    }
+
+    /** Where Prometheus scrapes, as the Lambda API's address is shown. */
+    private static String metricsNote(List<String> endpoints) {
+        return "Metrics (Prometheus text) on " + String.join(", ", endpoints) + "; /healthz beside " + (endpoints.size() == 1 ? "it" : "each");
     }
 
     /** Where workers and clients find the token, without printing it. */

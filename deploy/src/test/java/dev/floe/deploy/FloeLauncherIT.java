@@ -118,6 +118,79 @@ class FloeLauncherIT {
         dev.floe.testing.TestDirs.delete(data);
     }
 
+    @Test
+    void serversWithMetricsPortZeroSayWhereTheyServeAndServeThere() throws Exception {
+        Path data = dev.floe.testing.TestDirs.create("metrics");
+        Map<String, String> home = Map.of("HOME", Files.createDirectories(data.resolve("home")).toString());
+        Path log = data.resolve("controller.out");
+        Process controller = startLogged(home, log, "controller", "--port", Integer.toString(freePort()), "--host", "127.0.0.1",
+                "--lambda-port", "0", "--data", data.resolve("controller").toString(), "--metrics-port", "0");
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            List<String> urls = metricsUrls(log, 1);
+            java.net.http.HttpResponse<String> scrape = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(urls.getFirst())).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, scrape.statusCode(), scrape.body());
+            assertEquals("text/plain; version=0.0.4; charset=utf-8", scrape.headers().firstValue("content-type").orElseThrow());
+            assertTrue(scrape.body().contains("floe_controller_workers 0.0"), scrape.body());
+            assertTrue(scrape.body().contains("process_uptime_seconds"), scrape.body());
+            java.net.http.HttpResponse<String> health = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(urls.getFirst().replace("/metrics", "/healthz"))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, health.statusCode());
+            assertEquals("ok\n", health.body());
+        } finally {
+            stop(controller);
+        }
+
+        // floe up: one endpoint for the controller and one per worker, each named.
+        Path upLog = data.resolve("up.out");
+        Process up = startLogged(home, upLog, "up", "--workers", "2", "--port", Integer.toString(freePort()), "--lambda-port", "0",
+                "--data", data.resolve("up").toString(), "--worker-memory", "512", "--metrics-port", "0");
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            List<String> urls = metricsUrls(upLog, 3);
+            String line = Files.readAllLines(upLog).stream().filter(l -> l.startsWith("Metrics (Prometheus text) on ")).findFirst().orElseThrow();
+            assertTrue(line.contains("(controller)") && line.contains("(worker-1)") && line.contains("(worker-2)"), line);
+            dev.floe.testing.Await.until(Duration.ofSeconds(30), "the controller's endpoint counts 2 workers",
+                    () -> scrape(http, urls.getFirst()).contains("floe_controller_workers 2.0"));
+            for (int i = 1; i <= 2; i++) {
+                String worker = scrape(http, urls.get(i));
+                assertTrue(worker.contains("floe_worker_starts_total{kind=\"cold\",worker=\"worker-" + i + "\"} 0.0"), worker);
+            }
+        } finally {
+            stop(up);
+        }
+        Processes.assertNoneLeft(data.toString(), Duration.ofSeconds(10));
+        dev.floe.testing.TestDirs.delete(data);
+    }
+
+    /** The text a GET of {@code url} answers with 200; empty otherwise. */
+    private static String scrape(java.net.http.HttpClient http, String url) {
+        try {
+            java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? response.body() : "";
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    /** The {@code http://...:PORT/metrics} addresses on the line where a server tells its metrics endpoints. */
+    private static List<String> metricsUrls(Path log, int count) {
+        java.util.regex.Pattern url = java.util.regex.Pattern.compile("http://127\\.0\\.0\\.1:\\d+/metrics");
+        return dev.floe.testing.Await.value(Duration.ofSeconds(90), count + " metrics address(es) in " + log, () -> {
+            try {
+                String line = Files.readAllLines(log).stream().filter(l -> l.startsWith("Metrics (Prometheus text) on ")).findFirst().orElse("");
+                List<String> found = url.matcher(line).results().map(java.util.regex.MatchResult::group).toList();
+                return found.size() == count ? found : null;
+            } catch (IOException e) {
+                return null;
+            }
+        });
+    }
+
     /** The function's response inside {@code floe invoke --json}'s output. */
     private static com.google.gson.JsonObject payload(Run invoke) {
         String payload = com.google.gson.JsonParser.parseString(invoke.output()).getAsJsonObject().get("payload").getAsString();
@@ -129,6 +202,17 @@ class FloeLauncherIT {
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().remove("FLOE_TOKEN");
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
+    /** Like {@link #start}, with what it prints kept in {@code log}. */
+    private static Process startLogged(Map<String, String> env, Path log, String... args) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(ROOT.resolve("floe").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         builder.environment().remove("FLOE_TOKEN");
         builder.environment().putAll(env);
         return builder.start();

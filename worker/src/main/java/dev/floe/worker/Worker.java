@@ -6,6 +6,9 @@ import dev.floe.common.EventLoops;
 import dev.floe.common.FunctionLimits;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
+import dev.floe.common.metrics.Health;
+import dev.floe.common.metrics.MeterExport;
+import dev.floe.common.metrics.MetricsServer;
 import dev.floe.worker.code.CodeCache;
 import dev.floe.worker.code.PackageUnpacker;
 import dev.floe.worker.environment.EnvironmentHost;
@@ -44,13 +47,19 @@ import java.util.regex.Pattern;
 /**
  * A Floe worker: hosts execution environments on this machine, serves invocations to the controller
  * over gRPC, and keeps the controller told of every environment over its link. {@link #close()}
- * retires every environment: no process it started outlives it.
+ * retires every environment: no process it started outlives it. Given a metrics address, it serves its
+ * meters for Prometheus ({@link MetricsServer}), and {@code /healthz} answers 503 while its link to the
+ * controller is down.
  */
 public final class Worker implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Worker.class.getName());
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final Builder config;
+    /** Null without a metrics address. */
+    private final MeterExport export;
+    private final MeterRegistry meters;
+    private MetricsServer metricsServer;
     private EventLoopGroup loops;
     private ExecutorService blocking;
     private Sandbox sandbox;
@@ -58,13 +67,15 @@ public final class Worker implements AutoCloseable {
     private ManagedChannel controller;
     private EnvironmentPool pool;
     private Server server;
-    private ControllerLink link;
+    private volatile ControllerLink link;
     private WorkerMetrics metrics;
     private String address;
     private boolean closed;
 
     private Worker(Builder config) {
         this.config = config;
+        this.export = config.metrics != null ? MeterExport.create(config.meters) : null;
+        this.meters = export != null ? export.registry() : config.meters;
     }
 
     public static Builder builder() {
@@ -86,7 +97,7 @@ public final class Worker implements AutoCloseable {
             CodeCache code = new CodeCache(data.resolve("code"), new ControllerCodeSource(controller),
                     new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, FunctionLimits.CODE_ENTRIES_MAX), config.codeCacheBytes, blocking,
                     sandbox.codeDirectoryPermissions());
-            metrics = new WorkerMetrics(config.meters, config.id);
+            metrics = new WorkerMetrics(meters, config.id);
             EnvironmentHost host = new EnvironmentHost(config.id, config.region, sandbox, code, new RuntimeApiServer(blocking),
                     blocking, sandbox.environmentsDir(), config.freezeGrace, config.initTimeout, Duration.ofSeconds(60),
                     InstantSource.system(), System::nanoTime, metrics,
@@ -123,9 +134,15 @@ public final class Worker implements AutoCloseable {
                     pool, pool::memoryReservedMb);
             linkRef[0] = link;
             link.start();
+            if (export != null) {
+                metricsServer = export.serve(config.metrics, loops, this::health);
+            }
             LOG.log(System.Logger.Level.INFO, "worker " + config.id + " serving on " + address + " (memory " + config.memoryMb
                     + " MB, freezer " + info.freezer() + ", memory limit " + info.memoryLimit() + ", /tmp " + info.tmp()
                     + ", launcher " + info.launcher() + ", users " + info.users() + "), controller " + config.controller);
+            if (metricsServer != null) {
+                LOG.log(System.Logger.Level.INFO, "worker " + config.id + " metrics on " + metricsServer.url() + " (and /healthz)");
+            }
             return this;
         } catch (IOException | RuntimeException e) {
             close();
@@ -155,7 +172,19 @@ public final class Worker implements AutoCloseable {
     }
 
     public MeterRegistry meters() {
-        return config.meters;
+        return meters;
+    }
+
+    /** Where {@code /metrics} and {@code /healthz} are served (the real port when asked for 0); empty without. */
+    public synchronized java.util.Optional<HostPort> metricsAddress() {
+        return java.util.Optional.ofNullable(metricsServer).map(MetricsServer::address);
+    }
+
+    /** Healthy while connected to the controller: a worker away from it receives no invocations. */
+    private Health health() {
+        ControllerLink current = link;
+        return current != null && current.connected() ? Health.OK
+                : Health.down("worker " + config.id + " is not connected to the controller at " + config.controller);
     }
 
     /** Ends the link, stops serving, retires every environment and removes its cgroups. Idempotent. */
@@ -170,6 +199,7 @@ public final class Worker implements AutoCloseable {
         Lifecycles.closeQuietly(pool);
         Lifecycles.closeQuietly(runtimes);
         Lifecycles.closeQuietly(sandbox);
+        Lifecycles.closeQuietly(export);
         Lifecycles.shutdown(controller, Duration.ofSeconds(5));
         Lifecycles.shutdown(loops, Duration.ofSeconds(5));
         if (blocking != null) {
@@ -257,6 +287,7 @@ public final class Worker implements AutoCloseable {
         private String region = "us-east-1";
         private long codeCacheBytes = 10L * 1024 * 1024 * 1024;
         private MeterRegistry meters;
+        private HostPort metrics;
 
         private Builder() {}
 
@@ -349,6 +380,16 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Serves the worker's meters (with the JVM's and the process's) as Prometheus text on
+         * {@code http://ADDRESS/metrics}, and {@code /healthz}; port 0 picks a free one. Default: no endpoint.
+         * The meters name functions, so bind it to loopback unless scrapers elsewhere need it.
+         */
+        public Builder metrics(HostPort metrics) {
+            this.metrics = Check.notNull("metrics", metrics);
+            return this;
+        }
+
         /** The cluster's token, the controller's (see {@code Controller#token()}). Required. */
         public Builder token(ClusterToken token) {
             this.token = Check.notNull("token", token);
@@ -365,7 +406,7 @@ public final class Worker implements AutoCloseable {
             if (memoryMb == null) {
                 memoryMb = defaultMemoryMb();
             }
-            if (meters == null) {
+            if (meters == null && metrics == null) {
                 meters = new SimpleMeterRegistry();
             }
             return new Worker(this);

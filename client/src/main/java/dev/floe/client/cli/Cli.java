@@ -143,6 +143,8 @@ public final class Cli {
                    --lambda-idle-timeout S (close a connection with no request after S, default 60),
                    --lambda-read-timeout S (408 for a request not whole within S, default 30) and
                    --lambda-max-connections N (close new connections past N, default 2000))
+                  (up, controller and worker also take --metrics-port P (Prometheus text on http://H:P/metrics and /healthz;
+                   0 for a free port; up serves workers on P+1, P+2...) and --metrics-host H (default 127.0.0.1))
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
                    --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
                   (up and worker also take --keep-alive fixed[:10m]|greedy-dual[:10m]; up and controller take
