@@ -147,7 +147,7 @@ class StreamFlowControlTest {
 
         call.cancel(null);
 
-        // As in Lambda, the function is not stopped: the worker drops the rest of its body, so it runs to its end.
+        // As in Lambda, the function is not stopped: the controller drops the rest of its body, so it runs to its end.
         Await.until(Duration.ofSeconds(60), "the function finished its response", () -> read(record).equals("done " + TOTAL));
         Await.until(Duration.ofSeconds(20), "its environment released", () -> fleet.environments("flood").stream()
                 .anyMatch(e -> e.getState() == Environment.State.IDLE || e.getState() == Environment.State.FROZEN));
