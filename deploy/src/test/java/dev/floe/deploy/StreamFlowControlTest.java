@@ -162,6 +162,24 @@ class StreamFlowControlTest {
     }
 
     @Test
+    void aPausedStreamDoesNotHoldUpOtherInvocationsOnItsWorker() {
+        Path record = scratch.resolve("paused-beside");
+        Iterator<InvokeStreamMessage> paused = invoke("flood", record, TOTAL);
+        long read = paused.next().getChunk().size();
+        awaitBlockedBeyond(record, read);
+
+        // The paused stream fills its own window toward the controller; the worker's other answers share
+        // the connection, and must still get through while the reader sleeps.
+        InvokeResponse beside = drain(invocations.withDeadlineAfter(30, TimeUnit.SECONDS).invokeStream(InvokeRequest.newBuilder()
+                .setFunction("flood-3s").setPayload(ByteString.copyFromUtf8("{\"bytes\":" + PIECE + ",\"piece\":" + PIECE + "}"))
+                .build()));
+
+        assertEquals("", beside.getFunctionError(), beside.getPayload().toStringUtf8());
+        assertTrue(read(record).startsWith("blocked"), "the paused stream is still held back: " + read(record));
+        drain(paused);
+    }
+
+    @Test
     void aFunctionHeldBackByItsReaderStillTimesOut() {
         Path record = scratch.resolve("timeout");
         Iterator<InvokeStreamMessage> stream = invoke("flood-3s", record, TOTAL);
