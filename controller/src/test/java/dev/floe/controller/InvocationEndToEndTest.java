@@ -93,7 +93,7 @@ class InvocationEndToEndTest {
     }
 
     @Test
-    void theWorkerCallsDeadlineIsTheFunctionTimeoutPlusInitAndSlackOrTheCallersIfSooner() {
+    void theWorkerCallsDeadlineIsTheFunctionTimeoutPlusInitAndSlackWhateverTheCallers() {
         TestWorker worker = fx.worker("w1", 1024);
         fx.create("echo", 128);
 
@@ -103,8 +103,10 @@ class InvocationEndToEndTest {
 
         long defaultBudget = worker.deadlinesMs.get(0);
         assertTrue(defaultBudget > 15_000 && defaultBudget <= 18_000, "3 s timeout + 10 s init + 5 s slack: " + defaultBudget);
+        // A caller that stops waiting does not stop the function: the worker call, which holds the
+        // invocation's concurrency slot, lasts until the function returns.
         long callerBudget = worker.deadlinesMs.get(1);
-        assertTrue(callerBudget > 0 && callerBudget <= 2_000, "the caller's 2 s: " + callerBudget);
+        assertTrue(callerBudget > 15_000 && callerBudget <= 18_000, "not the caller's 2 s: " + callerBudget);
     }
 
     @Test

@@ -147,7 +147,7 @@ class StreamFlowControlTest {
 
         call.cancel(null);
 
-        // As in Lambda, the function is not stopped: the worker drops the rest of its body, so it runs to its end.
+        // As in Lambda, the function is not stopped: the controller drops the rest of its body, so it runs to its end.
         Await.until(Duration.ofSeconds(60), "the function finished its response", () -> read(record).equals("done " + TOTAL));
         Await.until(Duration.ofSeconds(20), "its environment released", () -> fleet.environments("flood").stream()
                 .anyMatch(e -> e.getState() == Environment.State.IDLE || e.getState() == Environment.State.FROZEN));
@@ -159,6 +159,24 @@ class StreamFlowControlTest {
         assertEquals("", next.getFunctionError(), next.getPayload().toStringUtf8());
         assertFalse(next.getCold(), "the next invocation found the environment warm");
         assertEquals(environment, next.getEnvironmentId());
+    }
+
+    @Test
+    void aPausedStreamDoesNotHoldUpOtherInvocationsOnItsWorker() {
+        Path record = scratch.resolve("paused-beside");
+        Iterator<InvokeStreamMessage> paused = invoke("flood", record, TOTAL);
+        long read = paused.next().getChunk().size();
+        awaitBlockedBeyond(record, read);
+
+        // The paused stream fills its own window toward the controller; the worker's other answers share
+        // the connection, and must still get through while the reader sleeps.
+        InvokeResponse beside = drain(invocations.withDeadlineAfter(30, TimeUnit.SECONDS).invokeStream(InvokeRequest.newBuilder()
+                .setFunction("flood-3s").setPayload(ByteString.copyFromUtf8("{\"bytes\":" + PIECE + ",\"piece\":" + PIECE + "}"))
+                .build()));
+
+        assertEquals("", beside.getFunctionError(), beside.getPayload().toStringUtf8());
+        assertTrue(read(record).startsWith("blocked"), "the paused stream is still held back: " + read(record));
+        drain(paused);
     }
 
     @Test

@@ -85,6 +85,40 @@ class ThrottlingTest {
     }
 
     @Test
+    void aCallerThatGivesUpKeepsItsSlotUntilTheFunctionReturns() throws InterruptedException {
+        fleet.createProbe("abandoned", FunctionConfig.newBuilder().setTimeoutSeconds(10));
+        assertEquals(0, fleet.floe("fn", "update", "abandoned", "--reserved", "1").status());
+        fleet.invoke("abandoned", "{}"); // warm, so the call below starts the function at once
+        io.grpc.ManagedChannel channel = io.grpc.netty.NettyChannelBuilder.forAddress(fleet.fleet.endpoint().host(),
+                fleet.fleet.endpoint().port()).usePlaintext().intercept(fleet.fleet.controller().token().attach()).build();
+        try {
+            io.grpc.StatusRuntimeException gaveUp = assertThrows(io.grpc.StatusRuntimeException.class, () ->
+                    dev.floe.proto.InvocationsGrpc.newBlockingStub(channel).withDeadlineAfter(500, java.util.concurrent.TimeUnit.MILLISECONDS)
+                            .invoke(dev.floe.proto.InvokeRequest.newBuilder().setFunction("abandoned")
+                                    .setPayload(com.google.protobuf.ByteString.copyFromUtf8("{\"op\":\"sleep\",\"seconds\":6}")).build()));
+            assertEquals(io.grpc.Status.Code.DEADLINE_EXCEEDED, gaveUp.getStatus().getCode());
+
+            // As in Lambda, the function runs on after its caller left, and counts toward the reservation until it returns.
+            FloeException refused = assertThrows(FloeException.class, () -> fleet.invoke("abandoned", "{}"));
+            assertEquals(ErrorType.TOO_MANY_REQUESTS, refused.type());
+            assertTrue(refused.getMessage().contains("ReservedFunctionConcurrentInvocationLimitExceeded"), refused.getMessage());
+            InvokeResponse after = Await.value(Duration.ofSeconds(30), "the slot back once the abandoned call returned", () -> {
+                try {
+                    return fleet.invoke("abandoned", "{}");
+                } catch (FloeException e) {
+                    if (e.type() != ErrorType.TOO_MANY_REQUESTS) {
+                        throw e;
+                    }
+                    return null;
+                }
+            });
+            assertTrue(after.getFunctionError().isEmpty(), after.getPayload().toStringUtf8());
+        } finally {
+            channel.shutdownNow().awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void anInvocationThatFindsRoomWithinItsWaitRuns() {
         fleet.createProbe("brief", FunctionConfig.newBuilder().setMemoryMb(256));
         fleet.createProbe("patient", FunctionConfig.newBuilder());

@@ -24,7 +24,7 @@ final class CallerStream implements ChunkSink {
     public void accept(ByteString chunk, Runnable more) {
         synchronized (this) {
             if (call.isCancelled()) {
-                return; // the invocation is being cancelled, and its worker call with it
+                return; // the invocation is being cancelled: the Invoker drops the rest (ChunkDrain)
             }
             call.onNext(InvokeStreamMessage.newBuilder().setChunk(chunk).build());
             this.more = more;

@@ -20,7 +20,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The {@code Invocations} service. A synchronous call returns its thread at once; the answer is sent
- * when the worker's arrives. A caller that cancels cancels the worker call too. Asynchronous calls
+ * when the worker's arrives. A caller that cancels gets nothing more; the function runs on, holding its
+ * concurrency slot until it returns (the {@code Invoker} keeps its worker call). Asynchronous calls
  * go to the {@link AsyncQueue}.
  */
 public final class InvocationsGrpcService extends InvocationsGrpc.InvocationsImplBase {
@@ -75,7 +76,7 @@ public final class InvocationsGrpcService extends InvocationsGrpc.InvocationsImp
 
     /**
      * Relays a streamed response's pieces at the pace the caller reads them ({@link CallerStream}), then
-     * the answer's metadata. A caller that cancels cancels the worker call; the function runs on.
+     * the answer's metadata. A caller that cancels gets nothing more; the function runs on.
      */
     @Override
     public void invokeStream(InvokeRequest request, StreamObserver<InvokeStreamMessage> messages) {

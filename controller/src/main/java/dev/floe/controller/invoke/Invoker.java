@@ -76,7 +76,8 @@ public final class Invoker {
      * As {@link #invoke(InvokeCall)}, passing a streamed response's pieces to {@code chunks} at the pace
      * it takes them (a response in one piece is one chunk); the answer then holds only the metadata, or the
      * error document. A worker that refuses or cannot be reached has sent nothing, so placing the
-     * invocation again never repeats a piece.
+     * invocation again never repeats a piece. Once the result is done (its caller cancelled), the rest of
+     * the stream is read and dropped ({@link ChunkDrain}).
      */
     public CompletableFuture<InvokeResponse> invoke(InvokeCall call, ChunkSink chunks) {
         Outcome result = new Outcome(metrics.start());
@@ -101,11 +102,11 @@ public final class Invoker {
                     .setClientContext(call.clientContext())
                     .build();
             long budgetS = function.getConfig().getTimeoutSeconds() + INIT_ALLOWANCE_S + SLACK_S;
-            Deadline deadline = Deadline.after(budgetS, TimeUnit.SECONDS);
-            if (call.callerDeadline() != null) {
-                deadline = deadline.minimum(call.callerDeadline());
-            }
-            Deadline until = deadline;
+            // The worker call lasts as long as the function may run, whatever the caller's deadline: a caller
+            // that stops waiting does not stop the function, and the call's end is how the controller learns
+            // that the function returned. Waiting for room stops at the caller's deadline.
+            Deadline workerDeadline = Deadline.after(budgetS, TimeUnit.SECONDS);
+            Deadline until = call.callerDeadline() == null ? workerDeadline : workerDeadline.minimum(call.callerDeadline());
             long waitEnds = System.nanoTime() + admission.limits().maxWait().toNanos();
             admission.admit(function.getName()).whenComplete((permit, refused) -> {
                 if (refused != null) {
@@ -113,9 +114,7 @@ public final class Invoker {
                 } else if (result.isDone()) {
                     permit.release(); // cancelled while it waited
                 } else {
-                    result.whenComplete((r, f) -> permit.release());
-                    new Attempts(function, request, until, connected, waitEnds, result,
-                            chunks == null ? null : metrics.counted(chunks, result)).next();
+                    new Attempts(function, request, workerDeadline, until, connected, waitEnds, result, permit, chunks).next();
                 }
             });
         } catch (RuntimeException e) {
@@ -173,10 +172,18 @@ public final class Invoker {
         }
     }
 
-    /** One invocation's way through the fleet. */
+    /**
+     * One invocation's way through the fleet. It holds its concurrency slot until both its result is
+     * done and no worker call is in flight: a caller that cancels gets its answer at once, but the
+     * function runs on (Lambda's behaviour) and keeps counting toward the function's concurrency until
+     * its worker answers, fails or is lost.
+     */
     private final class Attempts {
         private final Function function;
         private final WorkerInvokeRequest request;
+        /** The worker call's: as long as the function may run. */
+        private final Deadline workerDeadline;
+        /** The caller's, or the worker call's if earlier: waiting for room ends there. */
         private final Deadline deadline;
         private final int maxAttempts;
         private final CompletableFuture<InvokeResponse> result;
@@ -190,24 +197,60 @@ public final class Invoker {
         /** How many workers answered that the warm environment placed on was gone. */
         private int gone;
         private volatile CompletableFuture<InvokeResponse> current;
-        /** Where a streamed response goes; null for a whole answer. */
+        /** Where a streamed response goes, read to its end even once its caller is gone; null for a whole answer. */
+        private final ChunkDrain drain;
         private final ChunkSink chunks;
+        private final Admission.Permit permit;
+        /** Guarded by this: a worker call is in flight; the result is done. */
+        private boolean calling;
+        private boolean ended;
 
-        Attempts(Function function, WorkerInvokeRequest request, Deadline deadline, int maxAttempts, long waitEnds,
-                CompletableFuture<InvokeResponse> result, ChunkSink chunks) {
-            this.chunks = chunks;
+        Attempts(Function function, WorkerInvokeRequest request, Deadline workerDeadline, Deadline deadline, int maxAttempts,
+                long waitEnds, CompletableFuture<InvokeResponse> result, Admission.Permit permit, ChunkSink chunks) {
+            this.drain = chunks == null ? null : new ChunkDrain(chunks);
+            this.chunks = drain == null ? null : metrics.counted(drain, result);
             this.function = function;
             this.request = request;
+            this.workerDeadline = workerDeadline;
             this.deadline = deadline;
             this.maxAttempts = Math.max(1, maxAttempts);
             this.waitEnds = waitEnds;
             this.result = result;
+            this.permit = permit;
             result.whenComplete((r, failure) -> {
-                CompletableFuture<InvokeResponse> attempt = current;
-                if (result.isCancelled() && attempt != null) {
-                    attempt.cancel(false);
+                if (drain != null) {
+                    drain.callerGone();
+                }
+                boolean release;
+                synchronized (this) {
+                    ended = true;
+                    release = !calling;
+                }
+                if (release) {
+                    permit.release();
                 }
             });
+        }
+
+        /** Whether a worker call may start: not once the result is done (the caller left while it waited). */
+        private synchronized boolean startCall() {
+            if (ended) {
+                return false;
+            }
+            calling = true;
+            return true;
+        }
+
+        /** The worker call ended: the slot goes back if the result is done too. */
+        private void callEnded() {
+            boolean release;
+            synchronized (this) {
+                calling = false;
+                release = ended;
+            }
+            if (release) {
+                permit.release();
+            }
         }
 
         void next() {
@@ -239,18 +282,21 @@ public final class Invoker {
                 return;
             }
             String workerId = placed.get().decision().workerId();
+            WarmPromise promise = placed.get().promise();
+            if (!startCall()) {
+                if (promise != null) {
+                    promise.release();
+                }
+                return;
+            }
             metrics.placed(placed.get().decision().kind());
             tried.add(workerId);
             waiting.computeIfAbsent(workerId, id -> ConcurrentHashMap.newKeySet()).add(this);
-            WarmPromise promise = placed.get().promise();
             WorkerInvokeRequest sent = placed.get().decision().kind() == Placement.Kind.WARM
                     ? request.toBuilder().setWarmOnly(true).build() : request;
-            CompletableFuture<InvokeResponse> attempt = chunks == null ? workers.invoke(workerId, sent, deadline)
-                    : workers.invokeStream(workerId, sent, deadline, chunks);
+            CompletableFuture<InvokeResponse> attempt = chunks == null ? workers.invoke(workerId, sent, workerDeadline)
+                    : workers.invokeStream(workerId, sent, workerDeadline, chunks);
             current = attempt;
-            if (result.isCancelled()) {
-                attempt.cancel(false);
-            }
             attempt.whenComplete((response, failure) -> {
                 waiting.computeIfPresent(workerId, (id, set) -> {
                     set.remove(this);
@@ -259,6 +305,7 @@ public final class Invoker {
                 if (promise != null) {
                     promise.release();
                 }
+                callEnded();
                 if (failure == null) {
                     result.complete(completed(response, workerId));
                 } else if (FloeException.fromThrowable(unwrap(failure)).type() == ErrorType.ENVIRONMENT_GONE
@@ -304,13 +351,13 @@ public final class Invoker {
         }
 
         void lost(String workerId, String why) {
-            if (result.completeExceptionally(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "worker " + workerId
+            result.completeExceptionally(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "worker " + workerId
                     + " was lost while running invocation " + request.getRequestId() + " of " + function.getName() + " (" + why
-                    + "); it may or may not have run: retry it if that is safe"))) {
-                CompletableFuture<InvokeResponse> attempt = current;
-                if (attempt != null) {
-                    attempt.cancel(false);
-                }
+                    + "); it may or may not have run: retry it if that is safe"));
+            // Also when its caller had gone already: nothing more will come from that worker, and the call holds a slot.
+            CompletableFuture<InvokeResponse> attempt = current;
+            if (attempt != null) {
+                attempt.cancel(false);
             }
         }
 

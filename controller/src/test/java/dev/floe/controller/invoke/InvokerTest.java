@@ -159,15 +159,99 @@ class InvokerTest {
         assertTrue(e.getMessage().matches("worker a did not answer invocation [0-9a-f-]{36} of fn before its deadline"), e.getMessage());
     }
 
+    /** An admission that queues for up to 30 s, with {@code fn}'s reserved concurrency at 1. */
+    private Admission reservedOne() {
+        Admission admission = new Admission(new Admission.Limits(1_000, 100, Duration.ofSeconds(30)), timers);
+        admission.reserve("fn", dev.floe.proto.Concurrency.newBuilder().setReserved(1).build());
+        return admission;
+    }
+
     @Test
-    void cancellingTheInvocationCancelsTheWorkerCall() {
+    void aCancelledInvocationKeepsItsConcurrencySlotUntilTheFunctionReturns() {
         worker("a", 2048);
+        Admission admission = reservedOne();
+        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), (workerId, request, deadline) -> {
+            called.add(workerId);
+            CompletableFuture<InvokeResponse> f = new CompletableFuture<>();
+            pending.add(f);
+            return f;
+        }, new InvokeMetrics(new SimpleMeterRegistry()), admission);
 
-        CompletableFuture<InvokeResponse> result = invoke();
+        CompletableFuture<InvokeResponse> first = invoke();
+        first.cancel(false);
+        CompletableFuture<InvokeResponse> second = invoke();
+
+        assertFalse(pending.getFirst().isCancelled(), "the function runs on, as in Lambda, so its worker call stays");
+        assertEquals(List.of("a"), called, "the second waits: the first still runs in the only reserved slot");
+        assertEquals(1, admission.running("fn"));
+        assertEquals(1, admission.waiting());
+        assertFalse(second.isDone());
+
+        pending.getFirst().complete(InvokeResponse.newBuilder().setPayload(ByteString.copyFromUtf8("late")).build());
+
+        dev.floe.testing.Await.until(Duration.ofSeconds(10), "the second to be placed once the first returned", () -> called.size() == 2);
+        assertTrue(first.isCancelled(), "the late answer goes nowhere");
+        pending.get(1).complete(InvokeResponse.newBuilder().setPayload(ByteString.copyFromUtf8("ok")).build());
+        assertEquals("ok", second.join().getPayload().toStringUtf8());
+        assertEquals(0, admission.running("fn"));
+    }
+
+    @Test
+    void losingTheWorkerOfACancelledInvocationFreesItsSlot() {
+        worker("a", 2048);
+        Admission admission = reservedOne();
+        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), (workerId, request, deadline) -> {
+            CompletableFuture<InvokeResponse> f = new CompletableFuture<>();
+            pending.add(f);
+            return f;
+        }, new InvokeMetrics(new SimpleMeterRegistry()), admission);
+
+        invoke().cancel(false);
+        assertEquals(1, admission.running("fn"));
+        invoker.workerLost("a", "no heartbeat");
+
+        assertTrue(pending.getFirst().isCancelled(), "nothing more will come from a lost worker");
+        assertEquals(0, admission.running("fn"));
+    }
+
+    @Test
+    void aCancelledStreamIsReadToItsEndAndKeepsItsSlotUntilThen() {
+        worker("a", 2048);
+        Admission admission = reservedOne();
+        List<Runnable> asks = new CopyOnWriteArrayList<>();
+        CompletableFuture<InvokeResponse> call = new CompletableFuture<>();
+        ChunkSink[] toController = new ChunkSink[1];
+        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), new WorkerClient() {
+            @Override
+            public CompletableFuture<InvokeResponse> invoke(String workerId, WorkerInvokeRequest request, Deadline deadline) {
+                throw new AssertionError("a stream is invoked with invokeStream");
+            }
+
+            @Override
+            public CompletableFuture<InvokeResponse> invokeStream(String workerId, WorkerInvokeRequest request, Deadline deadline,
+                    ChunkSink chunks) {
+                toController[0] = chunks;
+                return call;
+            }
+        }, new InvokeMetrics(new SimpleMeterRegistry()), admission);
+        List<String> taken = new CopyOnWriteArrayList<>();
+        // A caller that reads the first piece and then goes away without asking for more, as a cancelled call does.
+        CompletableFuture<InvokeResponse> result = invoker.invoke(new InvokeCall("fn", null, false, null, null),
+                (chunk, more) -> taken.add(chunk.toStringUtf8()));
+
+        toController[0].accept(ByteString.copyFromUtf8("one"), () -> asks.add(() -> { }));
+        assertEquals(0, asks.size(), "the caller has not taken the piece yet");
         result.cancel(false);
+        assertEquals(1, asks.size(), "once the caller is gone, the rest of the body is asked for, so the function is not held back");
+        toController[0].accept(ByteString.copyFromUtf8("two"), () -> asks.add(() -> { }));
+        assertEquals(2, asks.size());
+        assertEquals(List.of("one"), taken, "what comes after the caller left is dropped");
+        assertFalse(call.isCancelled());
+        assertEquals(1, admission.running("fn"), "the function still runs");
 
-        assertEquals(1, pending.size());
-        assertTrue(pending.getFirst().isCancelled());
+        call.complete(InvokeResponse.getDefaultInstance());
+
+        assertEquals(0, admission.running("fn"));
     }
 
     @Test
@@ -185,7 +269,7 @@ class InvokerTest {
     }
 
     @Test
-    void theCallersDeadlineCapsTheWorkerCall() {
+    void theCallersDeadlineDoesNotCutTheFunctionShort() {
         worker("a", 2048);
         List<Deadline> deadlines = new CopyOnWriteArrayList<>();
         invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), (id, request, deadline) -> {
@@ -197,9 +281,12 @@ class InvokerTest {
         invoker.invoke(new InvokeCall("fn", null, false, null, soon));
         invoker.invoke(new InvokeCall("fn", null, false, null, null));
 
-        assertEquals(soon, deadlines.get(0));
-        long defaultMs = deadlines.get(1).timeRemaining(TimeUnit.MILLISECONDS);
-        assertTrue(defaultMs > 17_000 && defaultMs <= 18_000, "3 s + 10 s + 5 s: " + defaultMs);
+        // A caller that stops waiting does not stop the function (Lambda's behaviour): the worker call lasts
+        // as long as the function may run, and the invocation holds its concurrency slot until then.
+        for (Deadline d : deadlines) {
+            long ms = d.timeRemaining(TimeUnit.MILLISECONDS);
+            assertTrue(ms > 17_000 && ms <= 18_000, "3 s + 10 s + 5 s: " + ms);
+        }
     }
 
     @Test

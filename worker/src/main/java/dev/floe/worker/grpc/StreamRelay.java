@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * most one read of the socket (Netty reads at most 64 KB at a time), so a stream holds about 64 KB
  * here, 32 KB plus one message in gRPC, and the Runtime API socket's receive buffer in the kernel.
  *
- * <p>A controller that cancels (its caller went away) does not stop the function, as in Lambda: the
+ * <p>A controller that cancels (it took this worker for lost, or the call's deadline passed; a caller
+ * that goes away does not cancel it) does not stop the function, as in Lambda: the
  * rest of the body is read and dropped, the function runs until it returns or times out, and its
  * environment is then released as after any invocation.
  */

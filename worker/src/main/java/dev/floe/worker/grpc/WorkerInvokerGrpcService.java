@@ -95,7 +95,7 @@ public final class WorkerInvokerGrpcService extends WorkerInvokerGrpc.WorkerInvo
         StreamRelay relay = new StreamRelay((ServerCallStreamObserver<InvokeStreamMessage>) messages, streamBuffered);
         InvocationRequest invocation = new InvocationRequest(request.getRequestId(), request.getPayload().toByteArray(),
                 request.getTailLog(), request.getClientContext(), relay);
-        pool.invoke(request.getFunction(), invocation).whenComplete((result, failure) -> {
+        pool.invoke(request.getFunction(), invocation, request.getWarmOnly()).whenComplete((result, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                 relay.fail(FloeException.fromThrowable(cause).toStatus());

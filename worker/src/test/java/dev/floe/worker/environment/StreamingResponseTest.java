@@ -123,6 +123,20 @@ class StreamingResponseTest {
     }
 
     @Test
+    void aWarmOnlyStreamWithNoIdleEnvironmentIsRefusedNotStartedCold() {
+        // The controller placed it on an idle environment that is gone: it places it again elsewhere.
+        Iterator<InvokeStreamMessage> stream = worker.invokeStream(WorkerInvokeRequest.newBuilder().setFunction(function)
+                .setRequestId(UUID.randomUUID().toString()).setPayload(ByteString.copyFromUtf8("{\"chunks\":1}"))
+                .setWarmOnly(true).build());
+
+        io.grpc.StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+                stream::next);
+        assertEquals(dev.floe.common.ErrorType.ENVIRONMENT_GONE, dev.floe.common.FloeException.fromThrowable(refused).type(),
+                refused.toString());
+        assertTrue(fixture.pool.views().isEmpty(), "no environment was started: " + fixture.pool.views());
+    }
+
+    @Test
     void aRuntimeThatAnswersInOnePieceGivesOneChunk() {
         Function echo = fixture.probe("plain", FunctionConfig.newBuilder());
 
