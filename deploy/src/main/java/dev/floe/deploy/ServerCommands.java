@@ -2,8 +2,11 @@ package dev.floe.deploy;
 
 import dev.floe.client.cli.Args;
 import dev.floe.client.cli.Cli;
+import dev.floe.client.cli.TlsFlags;
 import dev.floe.client.cli.UsageException;
 import dev.floe.common.HostPort;
+import dev.floe.common.tls.CertificateAuthority;
+import dev.floe.common.tls.ClusterTls;
 import dev.floe.controller.Controller;
 import dev.floe.controller.invoke.Admission;
 import dev.floe.controller.placement.Placement;
@@ -17,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * {@code floe up}, {@code floe controller} and {@code floe worker}: run in the foreground until
@@ -26,13 +30,17 @@ final class ServerCommands {
     private ServerCommands() {}
 
     static int up(List<String> argv, Cli cli) throws Exception {
-        Args args = Args.parse("up", argv, controllerTuningSpec(workerTuningSpec()).value("workers").value("port").value("host").value("data")
+        Args args = Args.parse("up", argv, TlsFlags.add(controllerTuningSpec(workerTuningSpec())).value("workers").value("port").value("host").value("data")
                 .value("worker-memory").value("endpoint").value("token-file").value("async-retries").value("async-retry-delay").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials"));
         args.positional(0, "no arguments");
         int workers = args.integer("workers", 1, 64, 2);
         tune(Worker.builder(), args); // checks the worker options before anything starts
         Path data = dataDir(args, cli, "");
         LocalFleet.Builder fleetBuilder = LocalFleet.builder();
+        ClusterTls tls = serverTls(args, cli, args.value("host", "127.0.0.1"));
+        if (tls != null) {
+            fleetBuilder.tls(tls);
+        }
         if (args.has("lambda-port")) {
             fleetBuilder.lambdaPort(args.integer("lambda-port", 0, 65_535, null));
         }
@@ -61,13 +69,14 @@ final class ServerCommands {
                 + "), data in " + data);
         cli.out().println(lambdaNote(args.value("host", "127.0.0.1"), fleet.controller()));
         cli.out().println(tokenNote(cli));
+        cli.out().println(tlsNote(args, cli, tls));
         cli.out().println("Ctrl-C stops the fleet and every environment in it.");
         Thread.currentThread().join();
         return 0;
     }
 
     static int controller(List<String> argv, Cli cli) throws Exception {
-        Args args = Args.parse("controller", argv, controllerTuningSpec(new Args.Spec()).value("port").value("host").value("data")
+        Args args = Args.parse("controller", argv, TlsFlags.add(controllerTuningSpec(new Args.Spec())).value("port").value("host").value("data")
                 .value("heartbeat-timeout").value("endpoint").value("token-file").value("async-retries").value("async-retry-delay").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials"));
         args.positional(0, "no arguments");
         Path data = dataDir(args, cli, "controller");
@@ -83,17 +92,22 @@ final class ServerCommands {
         if (args.has("lambda-port")) {
             builder.lambdaPort(args.integer("lambda-port", 0, 65_535, null));
         }
+        ClusterTls tls = serverTls(args, cli, args.value("host", "0.0.0.0"));
+        if (tls != null) {
+            builder.tls(tls);
+        }
         Controller controller = tuneController(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(controller::close));
         cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
         cli.out().println(lambdaNote(args.value("host", "0.0.0.0"), controller));
         cli.out().println(tokenNote(cli));
+        cli.out().println(tlsNote(args, cli, tls));
         Thread.currentThread().join();
         return 0;
     }
 
     static int worker(List<String> argv, Cli cli) throws Exception {
-        Args args = Args.parse("worker", argv, workerTuningSpec().value("controller").value("id").value("memory")
+        Args args = Args.parse("worker", argv, TlsFlags.add(workerTuningSpec()).value("controller").value("id").value("memory")
                 .value("data").value("port").value("listen").value("advertise").value("endpoint").value("token-file"));
         args.positional(0, "no arguments");
         HostPort controller;
@@ -119,6 +133,14 @@ final class ServerCommands {
         }
         if (args.has("advertise")) {
             builder.advertiseHost(args.value("advertise", null));
+        }
+        Optional<ClusterTls> tls = TlsFlags.resolve(args, cli);
+        if (tls.isPresent()) {
+            if (!tls.get().hasCertificate()) {
+                throw new UsageException("--tls: " + tls.get() + " has no certificate (expected: the worker's cert.pem and key.pem,"
+                        + " which floe tls issue --name WORKER --hosts ADDRESS makes)");
+            }
+            builder.tls(tls.get());
         }
         Worker worker = tune(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(worker::close));
@@ -170,6 +192,43 @@ final class ServerCommands {
         return "Lambda API on http://" + host + ":" + controller.lambdaPort() + " (e.g. aws lambda list-functions --endpoint-url http://"
                 + shown + ":" + controller.lambdaPort() + "; " + (controller.lambdaCredentials().required()
                 ? "requests must be signed with a key from --lambda-credentials)" : "any credentials are accepted)");
+    }
+
+    /**
+     * The TLS files of {@code up} or {@code controller}; with {@code --tls}, the local directory,
+     * made on first use with a CA and a certificate for this machine's name, loopback and {@code host}.
+     */
+    private static ClusterTls serverTls(Args args, Cli cli, String host) throws java.io.IOException {
+        if (args.has("tls") && !args.has("tls-ca") && !args.has("tls-cert") && !args.has("tls-key")) {
+            java.util.List<String> hosts = new java.util.ArrayList<>(java.util.List.of(localHostName()));
+            if (!host.equals("0.0.0.0") && !host.equals("::")) {
+                hosts.add(host);
+            }
+            return CertificateAuthority.initialize(TlsFlags.localDirectory(cli), "local", hosts);
+        }
+        Optional<ClusterTls> tls = TlsFlags.resolve(args, cli);
+        if (tls.isPresent() && !tls.get().hasCertificate()) {
+            throw new UsageException("TLS: " + tls.get() + " has no certificate (expected: cert.pem and key.pem for the controller"
+                    + " to present, which floe tls init makes)");
+        }
+        return tls.orElse(null);
+    }
+
+    private static String localHostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** What workers and clients need to connect over TLS, or that the port is plaintext. */
+    private static String tlsNote(Args args, Cli cli, ClusterTls tls) {
+        if (tls == null) {
+            return "gRPC in plaintext (give --tls-dir DIR, made by floe tls init, or --tls for a local CA in " + TlsFlags.localDirectory(cli) + ")";
+        }
+        return "TLS: CA " + tls.source() + " (clients need a copy: " + (args.has("tls") ? "--tls on this machine, " : "")
+                + "--tls-ca FILE or --tls-dir DIR; workers need a certificate from floe tls issue)";
     }
 
     /** Where workers and clients find the token, without printing it. */
