@@ -69,7 +69,9 @@ final class ServerCommands {
                 + "), data in " + data);
         cli.out().println(lambdaNote(args.value("host", "127.0.0.1"), fleet.controller()));
         cli.out().println(tokenNote(cli));
-        cli.out().println(tlsNote(args, cli, tls));
+        if (tls != null) {
+            cli.out().println(tlsNote(args, tls));
+        }
         cli.out().println("Ctrl-C stops the fleet and every environment in it.");
         Thread.currentThread().join();
         return 0;
@@ -101,7 +103,9 @@ final class ServerCommands {
         cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
         cli.out().println(lambdaNote(args.value("host", "0.0.0.0"), controller));
         cli.out().println(tokenNote(cli));
-        cli.out().println(tlsNote(args, cli, tls));
+        if (tls != null) {
+            cli.out().println(tlsNote(args, tls));
+        }
         Thread.currentThread().join();
         return 0;
     }
@@ -200,7 +204,7 @@ final class ServerCommands {
      */
     private static ClusterTls serverTls(Args args, Cli cli, String host) throws java.io.IOException {
         if (args.has("tls") && !args.has("tls-ca") && !args.has("tls-cert") && !args.has("tls-key")) {
-            java.util.List<String> hosts = new java.util.ArrayList<>(java.util.List.of(localHostName()));
+            List<String> hosts = new java.util.ArrayList<>(List.of(localHostName()));
             if (!host.equals("0.0.0.0") && !host.equals("::")) {
                 hosts.add(host);
             }
@@ -222,11 +226,8 @@ final class ServerCommands {
         }
     }
 
-    /** What workers and clients need to connect over TLS, or that the port is plaintext. */
-    private static String tlsNote(Args args, Cli cli, ClusterTls tls) {
-        if (tls == null) {
-            return "gRPC in plaintext (give --tls-dir DIR, made by floe tls init, or --tls for a local CA in " + TlsFlags.localDirectory(cli) + ")";
-        }
+    /** What workers and clients need to connect over TLS. */
+    private static String tlsNote(Args args, ClusterTls tls) {
         return "TLS: CA " + tls.source() + " (clients need a copy: " + (args.has("tls") ? "--tls on this machine, " : "")
                 + "--tls-ca FILE or --tls-dir DIR; workers need a certificate from floe tls issue)";
     }

@@ -154,7 +154,7 @@ class TlsFleetTest {
             Await.until(Duration.ofSeconds(30), "the rogue worker's second attempt to connect", () -> lost.size() >= 2);
             assertFalse(rogue.registered());
             assertEquals(List.of("worker-1"), client.workers().stream().map(w -> w.getId()).toList());
-            assertTrue(lost.getFirst().contains("the stream failed: UNAVAILABLE"), lost.getFirst());
+            assertTrue(lost.getFirst().contains("lost the controller (the TLS handshake failed: "), lost.getFirst());
         } finally {
             linkLog.removeHandler(capture);
             linkLog.setLevel(before);
@@ -199,6 +199,29 @@ class TlsFleetTest {
         }
     }
 
+    @Test
+    void tlsInitAndIssueMakeADirectoryForEachNode() throws Exception {
+        Path dir = data.resolve("made-by-cli");
+        FleetFixture.Result init = run(List.of("tls", "init", "--dir", dir.toString(), "--hosts", "ctl.example.org,10.0.0.1"));
+        assertEquals(0, init.status(), init.err());
+        assertTrue(init.out().startsWith("CA and certificate for controller (ctl.example.org, 10.0.0.1, localhost, 127.0.0.1, ::1) in "),
+                init.out());
+        FleetFixture.Result issue = run(List.of("tls", "issue", "--dir", dir.toString(), "--name", "w1", "--hosts", "10.0.0.11"));
+        assertEquals(0, issue.status(), issue.err());
+        ClusterTls w1 = ClusterTls.fromDirectory(dir.resolve("w1"));
+        w1.certificate().verify(CertificateAuthority.open(dir).certificate().getPublicKey());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(dir.resolve("w1").resolve("key.pem"))));
+
+        FleetFixture.Result badHost = run(List.of("tls", "issue", "--dir", dir.toString(), "--name", "w2",
+                "--hosts", "10.0.0.12,no_such host"));
+        assertEquals(2, badHost.status(), badHost.out());
+        assertEquals("floe: --hosts: \"no_such host\" (expected: a host name or an IP address)\n", badHost.err());
+        FleetFixture.Result again = run(List.of("tls", "init", "--dir", dir.toString()));
+        assertEquals(1, again.status(), again.out());
+        assertTrue(again.err().contains("already holds a CA"), again.err());
+    }
+
     private static FleetFixture.Result floe(String... args) {
         return floe(fleet.endpoint(), args);
     }
@@ -207,6 +230,10 @@ class TlsFleetTest {
     private static FleetFixture.Result floe(HostPort endpoint, String... args) {
         List<String> line = new ArrayList<>(List.of(args));
         line.addAll(List.of("--endpoint", endpoint.toString(), "--token-file", data.resolve("fleet/controller/token").toString()));
+        return run(line);
+    }
+
+    private static FleetFixture.Result run(List<String> line) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = Floe.cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
