@@ -93,7 +93,8 @@ public final class TlsFlags {
         }
         String ca = tls.get().source();
         CertificateException certificate = find(failure, CertificateException.class);
-        if (certificate != null && certificate.getMessage() != null && certificate.getMessage().startsWith("No subject alternative")) {
+        if (certificate != null && certificate.getMessage() != null && (certificate.getMessage().startsWith("No subject alternative")
+                || certificate.getMessage().startsWith("No name matching"))) {
             return "the certificate of " + endpoint + " does not name " + endpoint.host() + " (expected: one issued for the address"
                     + " dialled: floe tls issue --hosts " + endpoint.host() + ", or dial a name it has)";
         }

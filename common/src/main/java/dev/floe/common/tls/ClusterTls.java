@@ -31,6 +31,8 @@ public final class ClusterTls {
     private final List<X509Certificate> chain;
     private final PrivateKey key;
     private final String source;
+    /** Made once: the controller opens a channel per worker, and a context is safe to share. */
+    private SslContext client;
 
     private ClusterTls(List<X509Certificate> ca, List<X509Certificate> chain, PrivateKey key, String source) {
         this.ca = ca;
@@ -110,7 +112,14 @@ public final class ClusterTls {
     }
 
     /** For a gRPC channel: trusts the CA alone, checks the server's name against the address dialled, presents this node's certificate if any. */
-    public SslContext clientContext() {
+    public synchronized SslContext clientContext() {
+        if (client == null) {
+            client = newClientContext();
+        }
+        return client;
+    }
+
+    private SslContext newClientContext() {
         try {
             SslContextBuilder builder = GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
                     .trustManager(ca.toArray(X509Certificate[]::new))
