@@ -7,6 +7,7 @@ import dev.floe.common.EventLoops;
 import dev.floe.common.FloeException;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
+import dev.floe.common.tls.ClusterTls;
 import dev.floe.proto.Alias;
 import dev.floe.proto.AsyncInvocation;
 import dev.floe.proto.CreateFunctionRequest;
@@ -54,12 +55,17 @@ public final class FloeClient implements AutoCloseable {
     private final InvocationsGrpc.InvocationsFutureStub invocationsAsync;
     private final FleetGrpc.FleetBlockingStub fleet;
 
-    private FloeClient(HostPort endpoint, ClusterToken token) {
+    private FloeClient(HostPort endpoint, ClusterToken token, ClusterTls tls) {
         this.endpoint = endpoint;
         this.loops = EventLoops.group("floe-client", 1);
-        this.channel = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port())
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port());
+        if (tls != null) {
+            builder.sslContext(tls.clientContext());
+        } else {
+            builder.usePlaintext();
+        }
+        this.channel = builder
                 .eventLoopGroup(loops).channelType(EventLoops.channelType())
-                .usePlaintext()
                 .maxInboundMessageSize(64 * 1024 * 1024)
                 .intercept(token.attach())
                 .build();
@@ -71,7 +77,15 @@ public final class FloeClient implements AutoCloseable {
 
     /** Connects to the controller at {@code endpoint}, sending the cluster's {@code token} with every call. */
     public static FloeClient connect(HostPort endpoint, ClusterToken token) {
-        return new FloeClient(Check.notNull("endpoint", endpoint), Check.notNull("token", token));
+        return new FloeClient(Check.notNull("endpoint", endpoint), Check.notNull("token", token), null);
+    }
+
+    /**
+     * As {@link #connect(HostPort, ClusterToken)}, over TLS: the controller's certificate must chain to
+     * the CA in {@code tls} and name {@code endpoint}'s host; this client presents its own if it has one.
+     */
+    public static FloeClient connect(HostPort endpoint, ClusterToken token, ClusterTls tls) {
+        return new FloeClient(Check.notNull("endpoint", endpoint), Check.notNull("token", token), Check.notNull("tls", tls));
     }
 
     public HostPort endpoint() {

@@ -8,12 +8,14 @@ import dev.floe.common.Lifecycles;
 import dev.floe.common.metrics.Health;
 import dev.floe.common.metrics.MeterExport;
 import dev.floe.common.metrics.MetricsServer;
+import dev.floe.common.tls.ClusterTls;
 import dev.floe.controller.async.AsyncQueue;
 import dev.floe.controller.async.RetryPolicy;
 import dev.floe.controller.function.FunctionCatalog;
 import dev.floe.controller.grpc.FleetGrpcService;
 import dev.floe.controller.grpc.FunctionsGrpcService;
 import dev.floe.controller.grpc.InvocationsGrpcService;
+import dev.floe.controller.grpc.WorkerCertificateCheck;
 import dev.floe.controller.grpc.WorkerLinkGrpcService;
 import dev.floe.controller.invoke.Admission;
 import dev.floe.controller.invoke.GrpcWorkerClient;
@@ -89,6 +91,8 @@ public final class Controller implements AutoCloseable {
     private final HostPort requestedMetrics;
     /** Null without a metrics address. */
     private final MeterExport export;
+    /** Null: plaintext. */
+    private final ClusterTls tls;
 
     private final Object lifecycle = new Object();
     private boolean started;
@@ -126,6 +130,7 @@ public final class Controller implements AutoCloseable {
         this.requestedLambdaPort = b.lambdaPort >= 0 ? b.lambdaPort : (b.port == 0 ? 0 : b.port + 1);
         this.lambdaCredentials = b.lambdaCredentials;
         this.lambdaConnections = b.lambdaConnections;
+        this.tls = b.tls;
     }
 
     public static Builder builder() {
@@ -177,7 +182,12 @@ public final class Controller implements AutoCloseable {
                         .description("Workers connected to the controller").register(meters);
                 Gauge.builder("floe.controller.queued", admission, Admission::waiting)
                         .description("Invocations waiting for a concurrency slot or for room in the fleet").register(meters);
-                server = NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, requestedPort))
+                NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, requestedPort));
+                if (tls != null) {
+                    // Clients may come without a certificate; WorkerCertificateCheck requires one of workers.
+                    serverBuilder.sslContext(tls.serverContext(false)).intercept(new WorkerCertificateCheck());
+                }
+                server = serverBuilder
                         .bossEventLoopGroup(loops)
                         .workerEventLoopGroup(loops)
                         .channelType(EventLoops.serverChannelType())
@@ -214,7 +224,11 @@ public final class Controller implements AutoCloseable {
                 provisioning = loops.next().scheduleAtFixedRate(() -> passes.execute(provisioner::reconcile),
                         Provisioner.INTERVAL.toNanos(), Provisioner.INTERVAL.toNanos(), TimeUnit.NANOSECONDS);
                 LOG.log(System.Logger.Level.INFO, "controller serving on " + bindHost + ":" + server.getPort()
-                        + " (" + EventLoops.transport() + "), data in " + dataDir);
+                        + " (" + EventLoops.transport() + ", " + (tls != null ? "TLS, CA " + tls.source() : "plaintext") + "), data in " + dataDir);
+                if (tls == null && !loopback(bindHost)) {
+                    LOG.log(System.Logger.Level.WARNING, "gRPC in plaintext on " + bindHost + ":" + server.getPort() + ": anyone on the"
+                            + " network can read the cluster token and every payload (give --tls-dir DIR; floe tls init makes one)");
+                }
                 LOG.log(System.Logger.Level.INFO, "Lambda API on http://" + bindHost + ":" + lambdaServer.port()
                         + (lambdaCredentials.required() ? " (SigV4 with " + lambdaCredentials.size() + " configured key(s))"
                                 : " (any credentials)"));
@@ -230,9 +244,23 @@ public final class Controller implements AutoCloseable {
         }
     }
 
+    private static boolean loopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
     private ManagedChannel openWorkerChannel(HostPort address) {
-        return NettyChannelBuilder.forTarget(address.toString())
-                .usePlaintext()
+        NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address.toString());
+        if (tls != null) {
+            // The worker's certificate must name the address it registered; the controller presents its own.
+            builder.sslContext(tls.clientContext());
+        } else {
+            builder.usePlaintext();
+        }
+        return builder
                 .eventLoopGroup(loops)
                 .channelType(EventLoops.channelType())
                 .executor(handlers)
@@ -384,6 +412,7 @@ public final class Controller implements AutoCloseable {
         private LambdaCredentials lambdaCredentials = LambdaCredentials.anyone();
         private ConnectionLimits lambdaConnections = ConnectionLimits.DEFAULT;
         private HostPort metrics;
+        private ClusterTls tls;
 
         private Builder() {}
 
@@ -496,6 +525,20 @@ public final class Controller implements AutoCloseable {
          */
         public Builder metrics(HostPort metrics) {
             this.metrics = Check.notNull("metrics", metrics);
+            return this;
+        }
+
+        /**
+         * TLS on the gRPC port and on the channels to workers: the controller presents its certificate,
+         * checks workers' against the CA, and admits to {@code WorkerLink} only peers with one. Default
+         * none (plaintext). The Lambda HTTP API stays plaintext.
+         */
+        public Builder tls(ClusterTls tls) {
+            Check.notNull("tls", tls);
+            if (!tls.hasCertificate()) {
+                throw new IllegalArgumentException("tls: " + tls + " (expected: a certificate and key for the controller to present)");
+            }
+            this.tls = tls;
             return this;
         }
 

@@ -39,7 +39,7 @@ final class Benchmark {
     private Benchmark() {}
 
     static int run(List<String> argv, Cli cli) throws Exception {
-        Args args = Args.parse("bench", argv, new Args.Spec().value("warm").value("cold").value("endpoint"));
+        Args args = Args.parse("bench", argv, new Args.Spec().value("warm").value("cold").value("endpoint").flag("tls"));
         args.positional(0, "no arguments");
         int warm = args.integer("warm", 10, 1_000_000, 2000);
         int cold = args.integer("cold", 2, 10_000, 20);
@@ -48,13 +48,17 @@ final class Benchmark {
         int warmup = Math.max(3000, warm);
         Path data = Files.createTempDirectory(Path.of("/var/tmp"), "floe-bench-");
         try {
-            return measure(cli, data, warm, cold, frozen, warmup);
+            // --tls: the fleet's gRPC over TLS (mutual between controller and worker), with a CA made for the run.
+            dev.floe.common.tls.ClusterTls tls = args.has("tls")
+                    ? dev.floe.common.tls.CertificateAuthority.initialize(data.resolve("tls"), "bench", List.of()) : null;
+            return measure(cli, data, warm, cold, frozen, warmup, tls);
         } finally {
             dev.floe.common.FileTrees.delete(data);
         }
     }
 
-    private static int measure(Cli cli, Path data, int warm, int cold, int frozen, int warmup) throws Exception {
+    private static int measure(Cli cli, Path data, int warm, int cold, int frozen, int warmup, dev.floe.common.tls.ClusterTls tls)
+            throws Exception {
         PrintStream log = cli.err();
         Path bootstrap = Files.createDirectories(data.resolve("echo")).resolve("bootstrap");
         Files.writeString(bootstrap, example("echo-python"));
@@ -75,8 +79,13 @@ final class Benchmark {
         long[] floorStarts;
         Sandbox.Info sandbox;
         log.println("bench: Floe (one worker on loopback) and its floor (a bare worker and relay serving the same runtime,"
-                + " started plainly), alternating; " + warm + " warm, " + frozen + " from frozen, " + cold + " cold");
-        try (LocalFleet fleet = LocalFleet.builder().workers(1).port(0).dataDir(data.resolve("fleet")).workerMemoryMb(8192)
+                + " started plainly), alternating; " + warm + " warm, " + frozen + " from frozen, " + cold + " cold"
+                + (tls != null ? "; Floe's gRPC over TLS, the floor's plaintext" : ""));
+        LocalFleet.Builder fleetBuilder = LocalFleet.builder();
+        if (tls != null) {
+            fleetBuilder.tls(tls);
+        }
+        try (LocalFleet fleet = fleetBuilder.workers(1).port(0).dataDir(data.resolve("fleet")).workerMemoryMb(8192)
                 .workerTuning(b -> b.freezeGrace(GRACE)).start().awaitRegistered(Duration.ofSeconds(30));
              FloeClient client = fleet.client();
              Floors.Pipeline floor = new Floors.Pipeline(bootstrap, cold, EVENT)) {
@@ -86,8 +95,13 @@ final class Benchmark {
             FunctionConfig config = FunctionConfig.newBuilder().setRuntime("provided").setHandler("echo").build();
             var function = client.createFunction("echo", code, config);
             InvokeRequest request = InvokeRequest.newBuilder().setFunction("echo").setPayload(ByteString.copyFrom(EVENT)).build();
-            var toWorker = io.grpc.netty.NettyChannelBuilder.forTarget(worker.address()).usePlaintext()
-                    .intercept(fleet.controller().token().attach()).build();
+            var toWorkerBuilder = io.grpc.netty.NettyChannelBuilder.forTarget(worker.address());
+            if (tls != null) {
+                toWorkerBuilder.sslContext(tls.clientContext());
+            } else {
+                toWorkerBuilder.usePlaintext();
+            }
+            var toWorker = toWorkerBuilder.intercept(fleet.controller().token().attach()).build();
             try {
                 var direct = dev.floe.proto.WorkerInvokerGrpc.newBlockingStub(toWorker);
                 int[] n = {0};

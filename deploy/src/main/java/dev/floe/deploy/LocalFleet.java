@@ -5,6 +5,7 @@ import dev.floe.common.Check;
 import dev.floe.common.ClusterToken;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
+import dev.floe.common.tls.ClusterTls;
 import dev.floe.controller.Controller;
 import dev.floe.controller.lambdaapi.LambdaCredentials;
 import dev.floe.worker.Worker;
@@ -24,10 +25,13 @@ import java.util.function.UnaryOperator;
 public final class LocalFleet implements AutoCloseable {
     private final Controller controller;
     private final List<Worker> workers;
+    /** Null: plaintext. */
+    private final ClusterTls tls;
 
-    private LocalFleet(Controller controller, List<Worker> workers) {
+    private LocalFleet(Controller controller, List<Worker> workers, ClusterTls tls) {
         this.controller = controller;
         this.workers = workers;
+        this.tls = tls;
     }
 
     public static Builder builder() {
@@ -49,7 +53,12 @@ public final class LocalFleet implements AutoCloseable {
 
     /** A client of this fleet's controller, with its token. */
     public FloeClient client() {
-        return FloeClient.connect(endpoint(), controller.token());
+        return tls != null ? FloeClient.connect(endpoint(), controller.token(), tls) : FloeClient.connect(endpoint(), controller.token());
+    }
+
+    /** The TLS files the fleet's controller and workers use, if any. */
+    public java.util.Optional<ClusterTls> tls() {
+        return java.util.Optional.ofNullable(tls);
     }
 
     public List<Worker> workers() {
@@ -91,6 +100,7 @@ public final class LocalFleet implements AutoCloseable {
         private UnaryOperator<Worker.Builder> workerTuning = UnaryOperator.identity();
         private UnaryOperator<Controller.Builder> controllerTuning = UnaryOperator.identity();
         private ClusterToken token;
+        private ClusterTls tls;
         private Integer lambdaPort;
         private LambdaCredentials lambdaCredentials = LambdaCredentials.anyone();
         /** -1: no metrics endpoints. */
@@ -169,6 +179,15 @@ public final class LocalFleet implements AutoCloseable {
             return this;
         }
 
+        /**
+         * TLS for every gRPC connection of the fleet; the controller and the workers present the same
+         * certificate, which must name 127.0.0.1. Default none (plaintext).
+         */
+        public Builder tls(ClusterTls tls) {
+            this.tls = Check.notNull("tls", tls);
+            return this;
+        }
+
         /** Further settings for every worker (keep-alive, freeze grace...). */
         public Builder workerTuning(UnaryOperator<Worker.Builder> workerTuning) {
             this.workerTuning = Check.notNull("workerTuning", workerTuning);
@@ -202,6 +221,9 @@ public final class LocalFleet implements AutoCloseable {
             if (metricsPort >= 0) {
                 controllerBuilder.metrics(new HostPort(metricsHost, metricsPort));
             }
+            if (tls != null) {
+                controllerBuilder.tls(tls);
+            }
             Controller controller = controllerTuning.apply(controllerBuilder).build();
             List<Worker> started = new ArrayList<>();
             try {
@@ -219,9 +241,12 @@ public final class LocalFleet implements AutoCloseable {
                     if (metricsPort >= 0) {
                         worker.metrics(new HostPort(metricsHost, metricsPort == 0 ? 0 : metricsPort + i));
                     }
+                    if (tls != null) {
+                        worker.tls(tls);
+                    }
                     started.add(workerTuning.apply(worker).build().start());
                 }
-                return new LocalFleet(controller, List.copyOf(started));
+                return new LocalFleet(controller, List.copyOf(started), tls);
             } catch (IOException | RuntimeException e) {
                 started.forEach(Lifecycles::closeQuietly);
                 Lifecycles.closeQuietly(controller);

@@ -2,8 +2,11 @@ package dev.floe.deploy;
 
 import dev.floe.client.cli.Args;
 import dev.floe.client.cli.Cli;
+import dev.floe.client.cli.TlsFlags;
 import dev.floe.client.cli.UsageException;
 import dev.floe.common.HostPort;
+import dev.floe.common.tls.CertificateAuthority;
+import dev.floe.common.tls.ClusterTls;
 import dev.floe.controller.Controller;
 import dev.floe.controller.invoke.Admission;
 import dev.floe.controller.placement.Placement;
@@ -17,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * {@code floe up}, {@code floe controller} and {@code floe worker}: run in the foreground until
@@ -26,7 +30,7 @@ final class ServerCommands {
     private ServerCommands() {}
 
     static int up(List<String> argv, Cli cli) throws Exception {
-        Args args = Args.parse("up", argv, controllerTuningSpec(workerTuningSpec()).value("workers").value("port").value("host").value("data")
+        Args args = Args.parse("up", argv, TlsFlags.add(controllerTuningSpec(workerTuningSpec())).value("workers").value("port").value("host").value("data")
                 .value("worker-memory").value("endpoint").value("token-file").value("async-retries").value("async-retry-delay").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials")
                 .value("metrics-port").value("metrics-host"));
         args.positional(0, "no arguments");
@@ -41,6 +45,10 @@ final class ServerCommands {
         }
         if (metrics != null) {
             fleetBuilder.metricsHost(metrics.host()).metricsPort(metrics.port());
+        }
+        ClusterTls tls = serverTls(args, cli, args.value("host", "127.0.0.1"));
+        if (tls != null) {
+            fleetBuilder.tls(tls);
         }
         if (args.has("lambda-port")) {
             fleetBuilder.lambdaPort(args.integer("lambda-port", 0, 65_535, null));
@@ -78,13 +86,16 @@ final class ServerCommands {
             cli.out().println(metricsNote(endpoints));
         }
         cli.out().println(tokenNote(cli));
+        if (tls != null) {
+            cli.out().println(tlsNote(args, tls));
+        }
         cli.out().println("Ctrl-C stops the fleet and every environment in it.");
         Thread.currentThread().join();
         return 0;
     }
 
     static int controller(List<String> argv, Cli cli) throws Exception {
-        Args args = Args.parse("controller", argv, controllerTuningSpec(new Args.Spec()).value("port").value("host").value("data")
+        Args args = Args.parse("controller", argv, TlsFlags.add(controllerTuningSpec(new Args.Spec())).value("port").value("host").value("data")
                 .value("heartbeat-timeout").value("endpoint").value("token-file").value("async-retries").value("async-retry-delay").value("async-max-age").value("placement").value("lambda-port").value("lambda-credentials")
                 .value("metrics-port").value("metrics-host"));
         args.positional(0, "no arguments");
@@ -105,18 +116,25 @@ final class ServerCommands {
         if (metrics != null) {
             builder.metrics(metrics);
         }
+        ClusterTls tls = serverTls(args, cli, args.value("host", "0.0.0.0"));
+        if (tls != null) {
+            builder.tls(tls);
+        }
         Controller controller = tuneController(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(controller::close));
         cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
         cli.out().println(lambdaNote(args.value("host", "0.0.0.0"), controller));
         controller.metricsAddress().ifPresent(a -> cli.out().println(metricsNote(List.of(metricsUrl(a)))));
         cli.out().println(tokenNote(cli));
+        if (tls != null) {
+            cli.out().println(tlsNote(args, tls));
+        }
         Thread.currentThread().join();
         return 0;
     }
 
     static int worker(List<String> argv, Cli cli) throws Exception {
-        Args args = Args.parse("worker", argv, workerTuningSpec().value("controller").value("id").value("memory")
+        Args args = Args.parse("worker", argv, TlsFlags.add(workerTuningSpec()).value("controller").value("id").value("memory")
                 .value("data").value("port").value("listen").value("advertise").value("endpoint").value("token-file")
                 .value("metrics-port").value("metrics-host"));
         args.positional(0, "no arguments");
@@ -147,6 +165,14 @@ final class ServerCommands {
         HostPort metrics = metrics(args);
         if (metrics != null) {
             builder.metrics(metrics);
+        }
+        Optional<ClusterTls> tls = TlsFlags.resolve(args, cli);
+        if (tls.isPresent()) {
+            if (!tls.get().hasCertificate()) {
+                throw new UsageException("--tls: " + tls.get() + " has no certificate (expected: the worker's cert.pem and key.pem,"
+                        + " which floe tls issue --name WORKER --hosts ADDRESS makes)");
+            }
+            builder.tls(tls.get());
         }
         Worker worker = tune(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(worker::close));
@@ -227,6 +253,40 @@ final class ServerCommands {
     /** Where Prometheus scrapes, as the Lambda API's address is shown. */
     private static String metricsNote(List<String> endpoints) {
         return "Metrics (Prometheus text) on " + String.join(", ", endpoints) + "; /healthz beside " + (endpoints.size() == 1 ? "it" : "each");
+    }
+
+    /**
+     * The TLS files of {@code up} or {@code controller}; with {@code --tls}, the local directory,
+     * made on first use with a CA and a certificate for this machine's name, loopback and {@code host}.
+     */
+    private static ClusterTls serverTls(Args args, Cli cli, String host) throws java.io.IOException {
+        if (args.has("tls") && !args.has("tls-ca") && !args.has("tls-cert") && !args.has("tls-key")) {
+            List<String> hosts = new java.util.ArrayList<>(List.of(localHostName()));
+            if (!host.equals("0.0.0.0") && !host.equals("::")) {
+                hosts.add(host);
+            }
+            return CertificateAuthority.initialize(TlsFlags.localDirectory(cli), "local", hosts);
+        }
+        Optional<ClusterTls> tls = TlsFlags.resolve(args, cli);
+        if (tls.isPresent() && !tls.get().hasCertificate()) {
+            throw new UsageException("TLS: " + tls.get() + " has no certificate (expected: cert.pem and key.pem for the controller"
+                    + " to present, which floe tls init makes)");
+        }
+        return tls.orElse(null);
+    }
+
+    private static String localHostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** What workers and clients need to connect over TLS. */
+    private static String tlsNote(Args args, ClusterTls tls) {
+        return "TLS: CA " + tls.source() + " (clients need a copy: " + (args.has("tls") ? "--tls on this machine, " : "")
+                + "--tls-ca FILE or --tls-dir DIR; workers need a certificate from floe tls issue)";
     }
 
     /** Where workers and clients find the token, without printing it. */

@@ -163,6 +163,48 @@ class FloeLauncherIT {
         dev.floe.testing.TestDirs.delete(data);
     }
 
+    @Test
+    void aControllerAndAWorkerInSeparateProcessesTalkOverTlsFromFloeTlsFiles() throws Exception {
+        Path data = dev.floe.testing.TestDirs.create("separate-tls");
+        Map<String, String> home = Map.of("HOME", Files.createDirectories(data.resolve("home")).toString());
+        Path tls = data.resolve("tls");
+        Run init = floe(Duration.ofSeconds(120), home, "tls", "init", "--dir", tls.toString(), "--hosts", "127.0.0.1");
+        assertEquals(0, init.status(), init.output());
+        Run issue = floe(Duration.ofSeconds(120), home, "tls", "issue", "--dir", tls.toString(), "--name", "w1", "--hosts", "127.0.0.1");
+        assertEquals(0, issue.status(), issue.output());
+        int port = freePort();
+        String endpoint = "127.0.0.1:" + port;
+        Process controller = start(home, "controller", "--port", Integer.toString(port), "--host", "127.0.0.1",
+                "--data", data.resolve("controller").toString(), "--lambda-port", Integer.toString(freePort()), "--tls-dir", tls.toString());
+        Process worker = null;
+        try {
+            dev.floe.testing.Await.until(Duration.ofSeconds(60), "the controller makes the user's token",
+                    () -> Files.exists(data.resolve("home/.floe/token")));
+            worker = start(home, "worker", "--controller", endpoint, "--memory", "1024", "--data", data.resolve("worker").toString(),
+                    "--tls-dir", tls.resolve("w1").toString());
+            awaitWorkers(home, endpoint, 1, "--tls-ca", tls.resolve("ca.pem").toString());
+            Path code = Files.createDirectories(data.resolve("code"));
+            Files.writeString(code.resolve("bootstrap"), Demo.sample());
+            code.resolve("bootstrap").toFile().setExecutable(true);
+            assertEquals(0, floe(Duration.ofSeconds(60), home, "fn", "create", "hello", "--code", code.toString(), "--handler", "h",
+                    "--endpoint", endpoint, "--tls-ca", tls.resolve("ca.pem").toString()).status());
+            Run invoked = floe(Duration.ofSeconds(60), home, "invoke", "hello", "--json", "--endpoint", endpoint,
+                    "--tls-dir", tls.resolve("w1").toString());
+            assertEquals(1, payload(invoked).get("invocation").getAsInt(), invoked.output());
+
+            Run plaintext = floe(Duration.ofSeconds(60), home, "fn", "ls", "--endpoint", endpoint);
+            assertEquals(1, plaintext.status(), plaintext.output());
+            assertTrue(plaintext.output().startsWith("floe: " + endpoint + " speaks TLS and this command spoke plaintext"), plaintext.output());
+        } finally {
+            if (worker != null) {
+                stop(worker);
+            }
+            stop(controller);
+        }
+        Processes.assertNoneLeft(data.toString(), Duration.ofSeconds(10));
+        dev.floe.testing.TestDirs.delete(data);
+    }
+
     /** The text a GET of {@code url} answers with 200; empty otherwise. */
     private static String scrape(java.net.http.HttpClient http, String url) {
         try {
@@ -227,10 +269,12 @@ class FloeLauncherIT {
         }
     }
 
-    private static void awaitWorkers(Map<String, String> env, String endpoint, int count) {
+    private static void awaitWorkers(Map<String, String> env, String endpoint, int count, String... options) {
+        List<String> command = new java.util.ArrayList<>(List.of("workers", "--json", "--endpoint", endpoint));
+        command.addAll(List.of(options));
         dev.floe.testing.Await.until(Duration.ofSeconds(60), count + " worker(s) registered at " + endpoint, () -> {
             try {
-                Run workers = floe(Duration.ofSeconds(30), env, "workers", "--json", "--endpoint", endpoint);
+                Run workers = floe(Duration.ofSeconds(30), env, command.toArray(String[]::new));
                 return workers.status() == 0 && workers.output().split("\"READY\"", -1).length - 1 == count;
             } catch (Exception e) {
                 return false;

@@ -9,6 +9,7 @@ import dev.floe.common.Lifecycles;
 import dev.floe.common.metrics.Health;
 import dev.floe.common.metrics.MeterExport;
 import dev.floe.common.metrics.MetricsServer;
+import dev.floe.common.tls.ClusterTls;
 import dev.floe.worker.code.CodeCache;
 import dev.floe.worker.code.PackageUnpacker;
 import dev.floe.worker.environment.EnvironmentHost;
@@ -89,8 +90,15 @@ public final class Worker implements AutoCloseable {
             blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("floe-worker-" + config.id + "-io-", 0).factory());
             Path data = Files.createDirectories(config.dataDir);
             sandbox = Sandbox.open(config.id, data, config.sandbox);
-            controller = NettyChannelBuilder.forAddress(config.controller.host(), config.controller.port())
-                    .eventLoopGroup(loops).channelType(EventLoops.channelType()).usePlaintext()
+            NettyChannelBuilder toController = NettyChannelBuilder.forAddress(config.controller.host(), config.controller.port());
+            if (config.tls != null) {
+                // Presents the worker's certificate: the controller admits to WorkerLink only peers with one.
+                toController.sslContext(config.tls.clientContext());
+            } else {
+                toController.usePlaintext();
+            }
+            controller = toController
+                    .eventLoopGroup(loops).channelType(EventLoops.channelType())
                     .keepAliveTime(30, TimeUnit.SECONDS)
                     .intercept(config.token.attach())
                     .build();
@@ -116,7 +124,12 @@ public final class Worker implements AutoCloseable {
             String advertised = advertisedHost();
             // By default only the interface facing the controller: the one address the worker must be reachable at.
             String listen = config.listenHost != null ? config.listenHost : advertised;
-            server = NettyServerBuilder.forAddress(new InetSocketAddress(listen, config.port))
+            NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(new InetSocketAddress(listen, config.port));
+            if (config.tls != null) {
+                // Only the controller calls a worker: a peer without a certificate from the cluster's CA fails the handshake.
+                serverBuilder.sslContext(config.tls.serverContext(true));
+            }
+            server = serverBuilder
                     .bossEventLoopGroup(loops).workerEventLoopGroup(loops).channelType(EventLoops.serverChannelType())
                     .directExecutor()
                     .maxInboundMessageSize(FunctionLimits.PAYLOAD_MAX_BYTES + 1024 * 1024)
@@ -139,7 +152,8 @@ public final class Worker implements AutoCloseable {
             }
             LOG.log(System.Logger.Level.INFO, "worker " + config.id + " serving on " + address + " (memory " + config.memoryMb
                     + " MB, freezer " + info.freezer() + ", memory limit " + info.memoryLimit() + ", /tmp " + info.tmp()
-                    + ", launcher " + info.launcher() + ", users " + info.users() + "), controller " + config.controller);
+                    + ", launcher " + info.launcher() + ", users " + info.users() + "), controller " + config.controller
+                    + (config.tls != null ? " over TLS" : ""));
             if (metricsServer != null) {
                 LOG.log(System.Logger.Level.INFO, "worker " + config.id + " metrics on " + metricsServer.url() + " (and /healthz)");
             }
@@ -288,6 +302,7 @@ public final class Worker implements AutoCloseable {
         private long codeCacheBytes = 10L * 1024 * 1024 * 1024;
         private MeterRegistry meters;
         private HostPort metrics;
+        private ClusterTls tls;
 
         private Builder() {}
 
@@ -393,6 +408,21 @@ public final class Worker implements AutoCloseable {
         /** The cluster's token, the controller's (see {@code Controller#token()}). Required. */
         public Builder token(ClusterToken token) {
             this.token = Check.notNull("token", token);
+            return this;
+        }
+
+        /**
+         * TLS toward the controller and on the worker's own port, both with the worker's certificate
+         * (mutual TLS: the controller must present one too). Default none (plaintext). The certificate
+         * must name the address the worker advertises.
+         */
+        public Builder tls(ClusterTls tls) {
+            Check.notNull("tls", tls);
+            if (!tls.hasCertificate()) {
+                throw new IllegalArgumentException("tls: " + tls + " (expected: a certificate and key for the worker to present;"
+                        + " floe tls issue makes them)");
+            }
+            this.tls = tls;
             return this;
         }
 

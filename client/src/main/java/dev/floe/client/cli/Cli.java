@@ -59,6 +59,8 @@ public final class Cli {
     private HostPort endpoint;
     /** Where the last token came from, to explain a refused one. */
     private String tokenSource;
+    /** The last connection's TLS files (empty: plaintext), to explain a failed handshake. */
+    private Optional<dev.floe.common.tls.ClusterTls> tls = Optional.empty();
 
     public Cli(PrintStream out, PrintStream err, Map<String, String> env, Map<String, Command> extra) {
         this.out = out;
@@ -100,6 +102,7 @@ public final class Cli {
                 case "invocation" -> new AsyncCommands(this).invocation(rest);
                 case "dlq" -> new AsyncCommands(this).deadLetters(rest);
                 case "alias" -> new AliasCommands(this).alias(rest);
+                case "tls" -> new TlsCommands(this).run(rest);
                 default -> throw new UsageException("unknown command '" + command + "' (expected one of: "
                         + String.join(", ", commands()) + "; see floe help)");
             };
@@ -112,6 +115,9 @@ public final class Cli {
         } catch (IllegalArgumentException | UncheckedIOException e) {
             err.println("floe: " + e.getMessage());
             return 1;
+        } catch (IOException e) {
+            err.println("floe: " + e.getMessage());
+            return 1;
         } catch (Exception e) {
             err.println("floe: " + e);
             return 1;
@@ -120,14 +126,15 @@ public final class Cli {
 
     private List<String> commands() {
         List<String> names = new java.util.ArrayList<>(extra.keySet());
-        names.addAll(List.of("fn", "invoke", "envs", "workers", "top", "invocation", "dlq", "alias"));
+        names.addAll(List.of("fn", "invoke", "envs", "workers", "top", "invocation", "dlq", "alias", "tls"));
         return names;
     }
 
     private void usage(PrintStream to) {
         to.println("""
                 usage: floe COMMAND [ARGS]   (commands that talk to a fleet take --endpoint HOST:PORT, default $FLOE_ENDPOINT or 127.0.0.1:7070,
-                                   and --token-file FILE, default $FLOE_TOKEN or ~/.floe/token)
+                                   --token-file FILE, default $FLOE_TOKEN or ~/.floe/token, and for TLS --tls-dir DIR (its ca.pem,
+                                   cert.pem, key.pem), --tls-ca/--tls-cert/--tls-key FILE, or --tls (~/.floe/tls); default plaintext)
 
                   demo [--data DIR]                          a local fleet, a sample function, cold and warm starts, then exit
                   up [--workers N] [--port P] [--data DIR] [--worker-memory MB]
@@ -149,7 +156,12 @@ public final class Cli {
                    --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
                   (up and worker also take --keep-alive fixed[:10m]|greedy-dual[:10m]; up and controller take
                    --placement floe|random|least-loaded|openwhisk-hash)
-                  bench [--warm N] [--cold N]                Floe's latencies beside the bare mechanism's
+                  (up, controller and worker take the same TLS options; up --tls and controller --tls make ~/.floe/tls once)
+                  tls init --dir DIR [--hosts H1,IP2,...] [--name NAME]
+                                                             a cluster CA and this node's certificate (default hosts: this host name)
+                  tls issue --dir DIR --name NODE --hosts H1,IP2,... [--out OUT]
+                                                             another node's certificate, signed by DIR's CA, in OUT (default DIR/NODE)
+                  bench [--warm N] [--cold N] [--tls]        Floe's latencies beside the bare mechanism's
                   bench-fleet [--workers N] [--worker-memory MB] [--functions N] [--clients N] [--invocations N] [--work-ms MS] [--policy P]...
                                                              worker processes under many functions, per placement policy
                   chaos [--workers N] [--rounds N] [--callers N] [--settle S] [--no-netns] [--keep]
@@ -551,7 +563,7 @@ public final class Cli {
 
     /** The options of every command that talks to a controller: where it is, and the cluster's token. */
     public static Args.Spec connectionOptions() {
-        return new Args.Spec().value("endpoint").value("token-file");
+        return TlsFlags.add(new Args.Spec().value("endpoint").value("token-file"));
     }
 
     /**
@@ -625,10 +637,16 @@ public final class Cli {
 
     FloeClient connect(Args args) {
         endpoint = endpoint(args);
-        return FloeClient.connect(endpoint, requireToken(args));
+        ClusterToken token = requireToken(args);
+        tls = TlsFlags.resolve(args, this);
+        return tls.isPresent() ? FloeClient.connect(endpoint, token, tls.get()) : FloeClient.connect(endpoint, token);
     }
 
     private String describe(FloeException e) {
+        String handshake = endpoint == null ? null : TlsFlags.explain(e, endpoint, tls);
+        if (handshake != null) {
+            return handshake;
+        }
         if (e.type() == ErrorType.SERVICE_UNAVAILABLE && endpoint != null) {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof java.net.ConnectException) {

@@ -129,6 +129,11 @@ public final class ControllerLink implements AutoCloseable {
                     FloeException refusal = FloeException.fromThrowable(t);
                     lost("the controller refused this worker, " + refusal.type().wireName() + ": " + refusal.getMessage(),
                             System.Logger.Level.ERROR);
+                } else if (handshake(t) != null) {
+                    // A TLS setup mistake does not heal by retrying: say so, not at debug level.
+                    lost("the TLS handshake failed: " + handshake(t).getMessage() + " (expected: this worker's certificate and the"
+                            + " controller's both signed by the cluster's CA, the controller's naming the address dialled)",
+                            System.Logger.Level.ERROR);
                 } else {
                     lost("the stream failed: " + t.getMessage(), null);
                 }
@@ -152,6 +157,15 @@ public final class ControllerLink implements AutoCloseable {
             queued.clear();
             state = State.CONNECTED;
         }
+    }
+
+    private static javax.net.ssl.SSLException handshake(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException ssl) {
+                return ssl;
+            }
+        }
+        return null;
     }
 
     private void handle(ControllerCommand command) {

@@ -1,0 +1,94 @@
+package dev.floe.client.cli;
+
+import dev.floe.common.tls.CertificateAuthority;
+import dev.floe.common.tls.ClusterTls;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code floe tls init} (a cluster CA and the first node's certificate in one directory) and
+ * {@code floe tls issue} (another node's certificate, signed by that CA, in a directory of its own to
+ * copy to the node). Every certificate is also good for loopback, for commands on the node itself.
+ */
+final class TlsCommands {
+    private final Cli cli;
+
+    TlsCommands(Cli cli) {
+        this.cli = cli;
+    }
+
+    int run(List<String> argv) throws IOException {
+        if (argv.isEmpty()) {
+            throw new UsageException("'tls' needs a subcommand (expected one of: init, issue)");
+        }
+        List<String> rest = argv.subList(1, argv.size());
+        return switch (argv.getFirst()) {
+            case "init" -> init(rest);
+            case "issue" -> issue(rest);
+            default -> throw new UsageException("unknown subcommand 'tls " + argv.getFirst() + "' (expected one of: init, issue)");
+        };
+    }
+
+    private int init(List<String> argv) throws IOException {
+        Args args = Args.parse("tls init", argv, new Args.Spec().value("dir").value("hosts").value("name"));
+        args.positional(0, "no arguments");
+        Path dir = Path.of(args.required("dir", "DIR (where the CA and this node's certificate go)"));
+        String name = args.value("name", "controller");
+        List<String> hosts = hosts(args);
+        CertificateAuthority ca = CertificateAuthority.create(dir);
+        ca.issue(name, hosts, dir);
+        cli.out().println("CA and certificate for " + name + " (" + String.join(", ", hosts) + ") in " + dir + ":");
+        cli.out().println("  " + ClusterTls.CA_FILE + "     the cluster's CA certificate: every node and client needs a copy");
+        cli.out().println("  " + CertificateAuthority.CA_KEY_FILE + " the CA's key (0600): keep it here; floe tls issue signs with it");
+        cli.out().println("  " + ClusterTls.CERT_FILE + ", " + ClusterTls.KEY_FILE + " (0600)  this node's: floe controller --tls-dir " + dir);
+        cli.out().println("Next: floe tls issue --dir " + dir + " --name WORKER --hosts ADDRESS, for each worker.");
+        return 0;
+    }
+
+    private int issue(List<String> argv) throws IOException {
+        Args args = Args.parse("tls issue", argv, new Args.Spec().value("dir").value("name").value("hosts").value("out"));
+        args.positional(0, "no arguments");
+        Path dir = Path.of(args.required("dir", "DIR (the directory floe tls init made)"));
+        String name = args.required("name", "NODE (the node's name, e.g. its host name)");
+        List<String> hosts = hosts(args);
+        Path out = Path.of(args.value("out", dir.resolve(name).toString()));
+        try {
+            CertificateAuthority.open(dir).issue(name, hosts, out);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + e.getMessage());
+        }
+        cli.out().println("certificate for " + name + " (" + String.join(", ", hosts) + ") in " + out
+                + ": copy the directory to the node and give it --tls-dir (its key.pem is 0600)");
+        return 0;
+    }
+
+    /** --hosts h1,ip2,...; default this machine's host name. */
+    private static List<String> hosts(Args args) {
+        List<String> hosts = new ArrayList<>();
+        if (args.has("hosts")) {
+            Arrays.stream(args.value("hosts", "").split(",")).map(String::strip).filter(h -> !h.isEmpty()).forEach(hosts::add);
+        } else {
+            hosts.add(localHostName());
+        }
+        hosts.addAll(CertificateAuthority.LOOPBACK);
+        try {
+            // Checked here, so a typo is a usage error before any key is made.
+            CertificateAuthority.checkHosts(hosts);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + e.getMessage());
+        }
+        return hosts;
+    }
+
+    static String localHostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package dev.floe.common.tls;
+
+import dev.floe.common.Check;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLException;
+
+/**
+ * One node's TLS files: the cluster's CA, which every peer's certificate must chain to, and
+ * optionally this node's own certificate and private key. Servers present the certificate; channels
+ * verify the server's against the CA (and its name against the address dialled) and present theirs
+ * when they have one, which a worker must (mutual TLS). Read once; the contexts it makes use the
+ * JDK's TLS (no native library), ALPN {@code h2} as gRPC needs.
+ */
+public final class ClusterTls {
+    /** The files of a TLS directory, as {@code floe tls init} and {@code floe tls issue} write them. */
+    public static final String CA_FILE = "ca.pem";
+    public static final String CERT_FILE = "cert.pem";
+    public static final String KEY_FILE = "key.pem";
+
+    private final List<X509Certificate> ca;
+    private final List<X509Certificate> chain;
+    private final PrivateKey key;
+    private final String source;
+    /** Made once: the controller opens a channel per worker, and a context is safe to share. */
+    private SslContext client;
+
+    private ClusterTls(List<X509Certificate> ca, List<X509Certificate> chain, PrivateKey key, String source) {
+        this.ca = ca;
+        this.chain = chain;
+        this.key = key;
+        this.source = source;
+    }
+
+    /** {@code dir/ca.pem}, and {@code dir/cert.pem} with {@code dir/key.pem} if both are there. */
+    public static ClusterTls fromDirectory(Path dir) throws IOException {
+        Check.notNull("dir", dir);
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("TLS directory " + dir + ": no such directory (expected: one holding ca.pem, and cert.pem"
+                    + " with key.pem, as floe tls init or floe tls issue make)");
+        }
+        Path cert = dir.resolve(CERT_FILE);
+        Path key = dir.resolve(KEY_FILE);
+        boolean identity = Files.exists(cert) || Files.exists(key);
+        return fromFiles(dir.resolve(CA_FILE), identity ? cert : null, identity ? key : null);
+    }
+
+    /** The CA in {@code ca}; this node's certificate chain in {@code cert} and key in {@code key}, both or neither (null). */
+    public static ClusterTls fromFiles(Path ca, Path cert, Path key) throws IOException {
+        Check.notNull("ca", ca);
+        if ((cert == null) != (key == null)) {
+            throw new IllegalArgumentException("TLS: " + (cert == null ? "a key without a certificate" : "a certificate without a key")
+                    + " (expected: both --tls-cert and --tls-key, or neither)");
+        }
+        List<X509Certificate> authorities = Pem.certificates(ca);
+        if (cert == null) {
+            return new ClusterTls(authorities, List.of(), null, ca.toString());
+        }
+        List<X509Certificate> chain = Pem.certificates(cert);
+        PrivateKey privateKey = Pem.privateKey(key);
+        if (!chain.getFirst().getPublicKey().getAlgorithm().equals(privateKey.getAlgorithm())) {
+            throw new IOException(key + ": a " + privateKey.getAlgorithm() + " key for a " + chain.getFirst().getPublicKey().getAlgorithm()
+                    + " certificate (expected: the key of " + cert + ")");
+        }
+        return new ClusterTls(authorities, chain, privateKey, ca.toString());
+    }
+
+    /** Whether this node has a certificate to present. */
+    public boolean hasCertificate() {
+        return key != null;
+    }
+
+    /** Where the CA was read from, to say which file a peer's certificate was checked against. */
+    public String source() {
+        return source;
+    }
+
+    /** This node's own certificate, if it has one. */
+    public X509Certificate certificate() {
+        if (chain.isEmpty()) {
+            throw new IllegalStateException("TLS: no certificate (expected: cert.pem and key.pem beside ca.pem)");
+        }
+        return chain.getFirst();
+    }
+
+    /**
+     * For a gRPC server: presents this node's certificate; a peer's certificate, when sent, must chain
+     * to the CA, and with {@code requirePeerCertificate} a peer without one is refused at the handshake.
+     */
+    public SslContext serverContext(boolean requirePeerCertificate) {
+        if (key == null) {
+            throw new IllegalStateException("TLS: a server needs a certificate and key (expected: cert.pem and key.pem beside "
+                    + source + ", or --tls-cert and --tls-key; floe tls issue makes them)");
+        }
+        try {
+            return GrpcSslContexts.configure(SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new)), SslProvider.JDK)
+                    .trustManager(ca.toArray(X509Certificate[]::new))
+                    .clientAuth(requirePeerCertificate ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
+                    .build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("TLS: cannot make a server context: " + e.getMessage(), e);
+        }
+    }
+
+    /** For a gRPC channel: trusts the CA alone, checks the server's name against the address dialled, presents this node's certificate if any. */
+    public synchronized SslContext clientContext() {
+        if (client == null) {
+            client = newClientContext();
+        }
+        return client;
+    }
+
+    private SslContext newClientContext() {
+        try {
+            SslContextBuilder builder = GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
+                    .trustManager(ca.toArray(X509Certificate[]::new))
+                    .endpointIdentificationAlgorithm("HTTPS");
+            if (key != null) {
+                builder.keyManager(key, chain.toArray(X509Certificate[]::new));
+            }
+            return builder.build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("TLS: cannot make a client context: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClusterTls[ca " + source + (key != null ? ", certificate " + chain.getFirst().getSubjectX500Principal().getName() : "") + "]";
+    }
+}

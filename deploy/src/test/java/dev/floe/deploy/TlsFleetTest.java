@@ -1,0 +1,243 @@
+package dev.floe.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.floe.client.FloeClient;
+import dev.floe.common.FloeException;
+import dev.floe.common.HostPort;
+import dev.floe.common.Lifecycles;
+import dev.floe.common.tls.CertificateAuthority;
+import dev.floe.common.tls.ClusterTls;
+import dev.floe.controller.Controller;
+import dev.floe.proto.ControllerCommand;
+import dev.floe.proto.FunctionConfig;
+import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.Registration;
+import dev.floe.proto.WorkerLinkGrpc;
+import dev.floe.proto.WorkerReport;
+import dev.floe.testing.Await;
+import dev.floe.testing.ProbeFunction;
+import dev.floe.testing.Processes;
+import dev.floe.testing.TestDirs;
+import dev.floe.worker.Worker;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A fleet whose gRPC runs over TLS, mutual between the controller and its worker: functions run as
+ * before, and whoever lacks the cluster's CA or a certificate it signed is turned away, with words
+ * that say which flag is missing.
+ */
+class TlsFleetTest {
+    private static Path data;
+    private static Path clusterDir;
+    private static Path strangerDir;
+    private static LocalFleet fleet;
+    private static FloeClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        data = TestDirs.create("tls-fleet");
+        clusterDir = data.resolve("cluster");
+        CertificateAuthority.create(clusterDir).issue("node", List.of("127.0.0.1"), clusterDir);
+        strangerDir = data.resolve("stranger");
+        CertificateAuthority.create(strangerDir).issue("node", List.of("127.0.0.1"), strangerDir);
+        fleet = LocalFleet.builder().workers(1).port(0).dataDir(data.resolve("fleet")).workerMemoryMb(1024)
+                .tls(ClusterTls.fromDirectory(clusterDir)).start().awaitRegistered(Duration.ofSeconds(30));
+        client = fleet.client();
+        client.createFunction("probe", ProbeFunction.zip(), FunctionConfig.newBuilder().setRuntime("provided")
+                .setHandler("probe.handler").build());
+    }
+
+    @AfterAll
+    static void stop() {
+        Lifecycles.closeQuietly(client);
+        Lifecycles.closeQuietly(fleet);
+        if (data != null) {
+            Processes.assertNoneLeft(data.toString(), Duration.ofSeconds(10));
+            TestDirs.delete(data);
+        }
+    }
+
+    @Test
+    void aFunctionRunsColdThenWarmOverMutualTls() {
+        InvokeResponse first = client.invoke("probe", "{}".getBytes(StandardCharsets.UTF_8), false);
+        InvokeResponse second = client.invoke("probe", "{}".getBytes(StandardCharsets.UTF_8), false);
+        assertEquals("", first.getFunctionError(), first.getPayload().toStringUtf8());
+        assertEquals(first.getEnvironmentId(), second.getEnvironmentId());
+        assertFalse(second.getCold());
+
+        // A client with the CA alone (no certificate of its own) is a client like any other.
+        FleetFixture.Result cli = floe("invoke", "probe", "--json", "--tls-ca", clusterDir.resolve("ca.pem").toString());
+        assertEquals(0, cli.status(), cli.err());
+        assertTrue(cli.out().contains("\"environmentId\":\"" + first.getEnvironmentId() + "\""), cli.out());
+    }
+
+    @Test
+    void aClientWithAnotherCaIsToldTheControllersCertificateIsNotTrusted() {
+        FleetFixture.Result refused = floe("fn", "ls", "--tls-dir", strangerDir.toString());
+        assertEquals(1, refused.status(), refused.out());
+        assertEquals("floe: the certificate of " + fleet.endpoint() + " is not trusted: it is not signed by the CA in "
+                + strangerDir.resolve("ca.pem") + " (expected: --tls-ca FILE or --tls-dir DIR with the cluster's ca.pem,"
+                + " the one floe tls init made)\n", refused.err());
+    }
+
+    @Test
+    void aPlaintextClientIsToldTheControllerSpeaksTls() {
+        FleetFixture.Result refused = floe("fn", "ls");
+        assertEquals(1, refused.status(), refused.out());
+        assertEquals("floe: " + fleet.endpoint() + " speaks TLS and this command spoke plaintext (expected: --tls-ca FILE or"
+                + " --tls-dir DIR with the cluster's ca.pem; --tls for the local fleet of floe up --tls)\n", refused.err());
+    }
+
+    @Test
+    void aCertificateForAnotherAddressIsRefusedByName() throws Exception {
+        Path elsewhere = data.resolve("elsewhere");
+        CertificateAuthority.open(clusterDir).issue("elsewhere", List.of("10.9.9.9", "elsewhere.example"), elsewhere);
+        try (Controller controller = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(data.resolve("elsewhere-data"))
+                .token(fleet.controller().token()).tls(ClusterTls.fromDirectory(elsewhere)).build().start()) {
+            FleetFixture.Result refused = floe(new HostPort("127.0.0.1", controller.port()), "fn", "ls",
+                    "--tls-ca", clusterDir.resolve("ca.pem").toString());
+            assertEquals(1, refused.status(), refused.out());
+            assertEquals("floe: the certificate of 127.0.0.1:" + controller.port() + " does not name 127.0.0.1 (expected: one issued"
+                    + " for the address dialled: floe tls issue --hosts 127.0.0.1, or dial a name it has)\n", refused.err());
+        }
+    }
+
+    @Test
+    void aWorkerWithACertificateFromAnotherCaCannotRegister() throws Exception {
+        List<String> lost = new CopyOnWriteArrayList<>();
+        Logger linkLog = Logger.getLogger(dev.floe.worker.link.ControllerLink.class.getName());
+        Level before = linkLog.getLevel();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getMessage().startsWith("worker rogue lost the controller")) {
+                    lost.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        linkLog.setLevel(Level.ALL);
+        linkLog.addHandler(capture);
+        Worker rogue = Worker.builder().id("rogue").controller(fleet.endpoint()).token(fleet.controller().token())
+                .listenHost("127.0.0.1").memoryMb(512).dataDir(data.resolve("rogue")).tls(ClusterTls.fromDirectory(strangerDir))
+                .build();
+        try {
+            rogue.start();
+            Await.until(Duration.ofSeconds(30), "the rogue worker's second attempt to connect", () -> lost.size() >= 2);
+            assertFalse(rogue.registered());
+            assertEquals(List.of("worker-1"), client.workers().stream().map(w -> w.getId()).toList());
+            assertTrue(lost.getFirst().contains("lost the controller (the TLS handshake failed: "), lost.getFirst());
+        } finally {
+            linkLog.removeHandler(capture);
+            linkLog.setLevel(before);
+            rogue.close();
+        }
+    }
+
+    @Test
+    void aStolenTokenWithoutACertificateCannotJoinTheFleet() throws Exception {
+        // The CA and the token, as any client has them, but no certificate: a client, not a worker.
+        ClusterTls clientOnly = ClusterTls.fromFiles(clusterDir.resolve("ca.pem"), null, null);
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", fleet.controller().port())
+                .sslContext(clientOnly.clientContext()).intercept(fleet.controller().token().attach()).build();
+        try {
+            CompletableFuture<Throwable> ended = new CompletableFuture<>();
+            StreamObserver<WorkerReport> reports = WorkerLinkGrpc.newStub(channel).connect(new StreamObserver<>() {
+                @Override
+                public void onNext(ControllerCommand command) {
+                    ended.completeExceptionally(new AssertionError("the controller answered a worker without a certificate: " + command));
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    ended.complete(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    ended.completeExceptionally(new AssertionError("the stream ended without a refusal"));
+                }
+            });
+            reports.onNext(WorkerReport.newBuilder().setRegistration(Registration.newBuilder().setWorkerId("thief")
+                    .setInstance("i-1").setAddress("127.0.0.1:1").setMemoryMb(1024)).build());
+
+            FloeException refusal = FloeException.fromThrowable(ended.get(30, TimeUnit.SECONDS));
+            assertEquals("UnrecognizedClientException", refusal.type().wireName());
+            assertTrue(refusal.getMessage().startsWith("a worker must present a certificate signed by this cluster's CA"),
+                    refusal.getMessage());
+            assertEquals(List.of("worker-1"), client.workers().stream().map(w -> w.getId()).toList());
+        } finally {
+            Lifecycles.shutdown(channel, Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void tlsInitAndIssueMakeADirectoryForEachNode() throws Exception {
+        Path dir = data.resolve("made-by-cli");
+        FleetFixture.Result init = run(List.of("tls", "init", "--dir", dir.toString(), "--hosts", "ctl.example.org,10.0.0.1"));
+        assertEquals(0, init.status(), init.err());
+        assertTrue(init.out().startsWith("CA and certificate for controller (ctl.example.org, 10.0.0.1, localhost, 127.0.0.1, ::1) in "),
+                init.out());
+        FleetFixture.Result issue = run(List.of("tls", "issue", "--dir", dir.toString(), "--name", "w1", "--hosts", "10.0.0.11"));
+        assertEquals(0, issue.status(), issue.err());
+        ClusterTls w1 = ClusterTls.fromDirectory(dir.resolve("w1"));
+        w1.certificate().verify(CertificateAuthority.open(dir).certificate().getPublicKey());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(dir.resolve("w1").resolve("key.pem"))));
+
+        FleetFixture.Result badHost = run(List.of("tls", "issue", "--dir", dir.toString(), "--name", "w2",
+                "--hosts", "10.0.0.12,no_such host"));
+        assertEquals(2, badHost.status(), badHost.out());
+        assertEquals("floe: --hosts: \"no_such host\" (expected: a host name or an IP address)\n", badHost.err());
+        FleetFixture.Result again = run(List.of("tls", "init", "--dir", dir.toString()));
+        assertEquals(1, again.status(), again.out());
+        assertTrue(again.err().contains("already holds a CA"), again.err());
+    }
+
+    private static FleetFixture.Result floe(String... args) {
+        return floe(fleet.endpoint(), args);
+    }
+
+    /** A floe command as a user types it, with the fleet's token and a HOME of its own. */
+    private static FleetFixture.Result floe(HostPort endpoint, String... args) {
+        List<String> line = new ArrayList<>(List.of(args));
+        line.addAll(List.of("--endpoint", endpoint.toString(), "--token-file", data.resolve("fleet/controller/token").toString()));
+        return run(line);
+    }
+
+    private static FleetFixture.Result run(List<String> line) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Floe.cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                Map.of("HOME", data.resolve("home").toString())).run(line.toArray(String[]::new));
+        return new FleetFixture.Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
