@@ -5,6 +5,7 @@ import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
 import dev.floe.common.FunctionLimits;
 import dev.floe.controller.function.FunctionCatalog;
+import dev.floe.controller.function.Qualifier;
 import dev.floe.controller.invoke.InvokeCall;
 import dev.floe.controller.invoke.Invoker;
 import dev.floe.proto.Function;
@@ -59,7 +60,7 @@ final class InvokeOperation {
         // Refuses an unknown function, revision or alias before anything runs or is queued. The
         // revision that runs is chosen again by the Invoker (an alias's routing) or when the event runs.
         Function function = catalog.revision(ref.name(), ref.qualifier());
-        String version = FunctionShapes.version(function);
+        String version = executedVersion(ref, function.getRevision());
         return switch (type) {
             case DRY_RUN -> CompletableFuture.completedFuture(ApiResponse.empty(204).withHeader("X-Amz-Executed-Version", version));
             case EVENT -> {
@@ -68,14 +69,23 @@ final class InvokeOperation {
                         .withHeader("X-Amz-Executed-Version", version));
             }
             case REQUEST_RESPONSE -> invoker.invoke(new InvokeCall(ref.name(), ByteString.copyFrom(payload), tail,
-                    clientContext(request.header("x-amz-client-context")), null, ref.qualifierText())).thenApply(r -> answer(r, tail));
+                    clientContext(request.header("x-amz-client-context")), null, ref.qualifierText()))
+                    .thenApply(r -> answer(r, executedVersion(ref, r.getRevision()), tail));
         };
     }
 
-    private static ApiResponse answer(InvokeResponse r, boolean tail) {
+    /**
+     * {@code X-Amz-Executed-Version}: {@code $LATEST} when the call named no version, as Lambda answers;
+     * else the revision that ran (an alias's routing may have picked either of its two).
+     */
+    static String executedVersion(FunctionRef ref, int revision) {
+        return ref.qualified() ? Integer.toString(revision) : Qualifier.LATEST_NAME;
+    }
+
+    private static ApiResponse answer(InvokeResponse r, String version, boolean tail) {
         ApiResponse response = new ApiResponse(200, java.util.Map.of("Content-Type", "application/json"), r.getPayload().toByteArray())
                 .withHeader("x-amzn-RequestId", r.getRequestId())
-                .withHeader("X-Amz-Executed-Version", Integer.toString(r.getRevision()));
+                .withHeader("X-Amz-Executed-Version", version);
         if (!r.getFunctionError().isEmpty()) {
             response = response.withHeader("X-Amz-Function-Error", r.getFunctionError());
         }

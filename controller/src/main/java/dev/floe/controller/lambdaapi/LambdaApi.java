@@ -104,7 +104,7 @@ public final class LambdaApi {
         List<Function> all = catalog.list();
         List<Function> after = marker == null ? all : all.stream().filter(f -> f.getName().compareTo(marker) > 0).toList();
         JsonArray functions = new JsonArray();
-        after.stream().limit(max).forEach(f -> functions.add(FunctionShapes.configuration(f)));
+        after.stream().limit(max).forEach(f -> functions.add(FunctionShapes.latest(f)));
         JsonObject body = new JsonObject();
         body.add("Functions", functions);
         if (after.size() > max) {
@@ -113,11 +113,14 @@ public final class LambdaApi {
         return ApiResponse.json(200, body);
     }
 
-    /** The configuration a Get asks for: the latest revision's, a numbered one's, or an alias's own revision's. */
+    /**
+     * The configuration a Get asks for: the latest revision's as {@code $LATEST}, a numbered one's, or an
+     * alias's own revision's.
+     */
     private JsonObject configuration(FunctionRef ref) {
         Function f = catalog.revision(ref.name(), ref.qualifier());
         return ref.qualified() ? FunctionShapes.configuration(f, ref.qualifier().toString(), FunctionShapes.version(f))
-                : FunctionShapes.configuration(f);
+                : FunctionShapes.latest(f);
     }
 
     private static String unqualified(Route route, LambdaRequest request, String operation) {
