@@ -44,19 +44,7 @@ final class InvokeOperation {
         Type type = type(request.header("x-amz-invocation-type"));
         boolean tail = logType(request.header("x-amz-log-type"));
         byte[] payload = request.body();
-        int limit = limit(type);
-        if (payload.length > limit) {
-            throw new FloeException(ErrorType.REQUEST_TOO_LARGE, "payload: " + payload.length + " bytes (expected: at most "
-                    + limit + " for a" + (type == Type.EVENT ? "n asynchronous" : " synchronous") + " invocation)");
-        }
-        if (payload.length > 0) {
-            // Lambda refuses an event that is not JSON before running anything.
-            try {
-                RequestBody.parseJson(payload, "Invoke payload");
-            } catch (ApiError.ApiException e) {
-                throw ApiError.user(400, "InvalidRequestContentException", e.error().message()).toException();
-            }
-        }
+        checkPayload(payload, type);
         // Refuses an unknown function, revision or alias before anything runs or is queued. The
         // revision that runs is chosen again by the Invoker (an alias's routing) or when the event runs.
         Function function = catalog.revision(ref.name(), ref.qualifier());
@@ -95,6 +83,23 @@ final class InvokeOperation {
         return response;
     }
 
+    /** Refuses a payload over its invocation type's limit, or that is not JSON. */
+    static void checkPayload(byte[] payload, Type type) {
+        int limit = limit(type);
+        if (payload.length > limit) {
+            throw new FloeException(ErrorType.REQUEST_TOO_LARGE, "payload: " + payload.length + " bytes (expected: at most "
+                    + limit + " for a" + (type == Type.EVENT ? "n asynchronous" : " synchronous") + " invocation)");
+        }
+        if (payload.length > 0) {
+            // Lambda refuses an event that is not JSON before running anything.
+            try {
+                RequestBody.parseJson(payload, "Invoke payload");
+            } catch (ApiError.ApiException e) {
+                throw ApiError.user(400, "InvalidRequestContentException", e.error().message()).toException();
+            }
+        }
+    }
+
     /** The payload limit of an invocation type, which the transport also applies before reading a body. */
     static int limit(Type type) {
         return type == Type.EVENT ? ASYNC_PAYLOAD_MAX_BYTES : FunctionLimits.PAYLOAD_MAX_BYTES;
@@ -112,7 +117,7 @@ final class InvokeOperation {
         };
     }
 
-    private static boolean logType(String header) {
+    static boolean logType(String header) {
         if (header == null || header.isEmpty() || header.equals("None")) {
             return false;
         }
@@ -123,7 +128,7 @@ final class InvokeOperation {
     }
 
     /** The client context as the runtime gets it: the JSON the caller sent base64-encoded. */
-    private static String clientContext(String header) {
+    static String clientContext(String header) {
         if (header == null || header.isEmpty()) {
             return "";
         }
@@ -142,7 +147,7 @@ final class InvokeOperation {
     }
 
     /** The last 4 KB of the log, cut at a character boundary. */
-    private static byte[] lastBytes(String log) {
+    static byte[] lastBytes(String log) {
         byte[] bytes = log.getBytes(StandardCharsets.UTF_8);
         if (bytes.length <= LOG_TAIL_BYTES) {
             return bytes;
