@@ -131,9 +131,9 @@ class AwsCliIT {
         JsonObject third = aws("invoke", "--function-name", "cli-probe", "--cli-binary-format", "raw-in-base64-out", "--payload",
                 "{\"op\":\"sh\",\"command\":\"cat $LAMBDA_TASK_ROOT/marker.txt; echo \\\" $GREETING\\\"\"}", out.toString()).json();
         assertEquals("$LATEST", third.get("ExecutedVersion").getAsString());
+        assertTrue(Files.readString(out).contains("new code again"), Files.readString(out));
         assertEquals("3", aws("invoke", "--function-name", "cli-probe:3", "--cli-binary-format", "raw-in-base64-out", "--payload",
                 "{}", out.toString()).json().get("ExecutedVersion").getAsString(), "a version named: that version");
-        assertTrue(Files.readString(out).contains("new code again"), Files.readString(out));
 
         Cli deleted = aws("delete-function", "--function-name", "cli-probe");
         assertEquals("", deleted.out().strip());
