@@ -98,15 +98,19 @@ class AwsCliIT {
 
         JsonObject got = aws("get-function", "--function-name", "cli-probe").json();
         assertEquals(config.get("RevisionId"), got.getAsJsonObject("Configuration").get("RevisionId"));
+        assertEquals("$LATEST", got.getAsJsonObject("Configuration").get("Version").getAsString(), "no qualifier: Lambda's $LATEST");
         JsonArray listed = aws("list-functions").json().getAsJsonArray("Functions");
         assertTrue(names(listed).contains("cli-probe"), listed.toString());
+        for (var f : listed) {
+            assertEquals("$LATEST", f.getAsJsonObject().get("Version").getAsString(), f.toString());
+        }
 
         // Twice: the second finds the first's environment and its state.
         Path out = dir.resolve("out.json");
         JsonObject first = aws("invoke", "--function-name", "cli-probe", "--cli-binary-format", "raw-in-base64-out",
                 "--payload", "{\"op\":\"count\"}", "--log-type", "Tail", out.toString()).json();
         assertEquals(200, first.get("StatusCode").getAsInt());
-        assertEquals("1", first.get("ExecutedVersion").getAsString());
+        assertEquals("$LATEST", first.get("ExecutedVersion").getAsString());
         String log = new String(Base64.getDecoder().decode(first.get("LogResult").getAsString()), StandardCharsets.UTF_8);
         assertTrue(log.contains("START RequestId") && log.contains("REPORT RequestId"), log);
         assertTrue(Files.readString(out).contains("\"count\": 1"), Files.readString(out));
@@ -126,8 +130,10 @@ class AwsCliIT {
         assertEquals(recoded.get("CodeSha256"), reconfigured.get("CodeSha256"));
         JsonObject third = aws("invoke", "--function-name", "cli-probe", "--cli-binary-format", "raw-in-base64-out", "--payload",
                 "{\"op\":\"sh\",\"command\":\"cat $LAMBDA_TASK_ROOT/marker.txt; echo \\\" $GREETING\\\"\"}", out.toString()).json();
-        assertEquals("3", third.get("ExecutedVersion").getAsString());
+        assertEquals("$LATEST", third.get("ExecutedVersion").getAsString());
         assertTrue(Files.readString(out).contains("new code again"), Files.readString(out));
+        assertEquals("3", aws("invoke", "--function-name", "cli-probe:3", "--cli-binary-format", "raw-in-base64-out", "--payload",
+                "{}", out.toString()).json().get("ExecutedVersion").getAsString(), "a version named: that version");
 
         Cli deleted = aws("delete-function", "--function-name", "cli-probe");
         assertEquals("", deleted.out().strip());

@@ -107,14 +107,20 @@ class LambdaSdkIT {
         assertEquals(Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(zip)), created.codeSha256());
         assertTrue(created.functionArn().endsWith(":function:sdk-lifecycle"), created.functionArn());
 
-        assertEquals(created.revisionId(), lambda.getFunction(r -> r.functionName("sdk-lifecycle")).configuration().revisionId());
-        assertEquals(created.codeSha256(), lambda.getFunctionConfiguration(r -> r.functionName(created.functionArn())).codeSha256());
-        assertTrue(lambda.listFunctions().functions().stream().map(FunctionConfiguration::functionName).toList().contains("sdk-lifecycle"));
+        FunctionConfiguration got = lambda.getFunction(r -> r.functionName("sdk-lifecycle")).configuration();
+        assertEquals(created.revisionId(), got.revisionId());
+        assertEquals("$LATEST", got.version(), "no qualifier: Lambda's $LATEST");
+        var byArn = lambda.getFunctionConfiguration(r -> r.functionName(created.functionArn()));
+        assertEquals(created.codeSha256(), byArn.codeSha256());
+        assertEquals("$LATEST", byArn.version());
+        FunctionConfiguration listed = lambda.listFunctions().functions().stream().filter(f -> f.functionName().equals("sdk-lifecycle"))
+                .findFirst().orElseThrow();
+        assertEquals("$LATEST", listed.version());
 
         InvokeResponse env = invoke("sdk-lifecycle", "{\"op\":\"env\"}");
         assertEquals(200, env.statusCode());
         assertNull(env.functionError());
-        assertEquals("1", env.executedVersion());
+        assertEquals("$LATEST", env.executedVersion());
         assertTrue(env.payload().asUtf8String().contains("\"GREETING\": \"hello\"") || env.payload().asUtf8String().contains("\"GREETING\":\"hello\""),
                 env.payload().asUtf8String());
 
@@ -124,9 +130,11 @@ class LambdaSdkIT {
         assertEquals(512, reconfigured.memorySize());
         assertEquals(created.codeSha256(), reconfigured.codeSha256());
         InvokeResponse second = invoke("sdk-lifecycle", "{\"op\":\"env\"}");
-        assertEquals("2", second.executedVersion());
+        assertEquals("$LATEST", second.executedVersion());
         assertTrue(second.payload().asUtf8String().contains("again"), second.payload().asUtf8String());
         assertEquals("1", lambda.getFunctionConfiguration(r -> r.functionName("sdk-lifecycle").qualifier("1")).version());
+        assertEquals("$LATEST", lambda.getFunctionConfiguration(r -> r.functionName("sdk-lifecycle").qualifier("$LATEST")).version());
+        assertEquals("2", lambda.invoke(r -> r.functionName("sdk-lifecycle:2").payload(SdkBytes.fromUtf8String("{\"op\":\"env\"}"))).executedVersion());
 
         byte[] newCode = CodePackages.zipFiles(Map.of("bootstrap", ProbeFunction.bootstrap(), "marker.txt", "new code"));
         var recoded = lambda.updateFunctionCode(r -> r.functionName("sdk-lifecycle").zipFile(SdkBytes.fromByteArray(newCode)));

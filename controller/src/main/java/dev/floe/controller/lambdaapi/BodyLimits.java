@@ -2,7 +2,6 @@ package dev.floe.controller.lambdaapi;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -75,8 +74,7 @@ final class BodyLimits extends ChannelInboundHandlerAdapter {
         String target = request.uri();
         int q = target.indexOf('?');
         String path = q < 0 ? target : target.substring(0, q);
-        boolean invoke = request.method().equals(HttpMethod.POST) && path.startsWith(Route.PREFIX + "/") && path.endsWith("/invocations");
-        if (invoke) {
+        if (Route.invokes(request.method().name(), path)) {
             InvokeOperation.Type type;
             try {
                 type = InvokeOperation.type(request.headers().get("X-Amz-Invocation-Type"));

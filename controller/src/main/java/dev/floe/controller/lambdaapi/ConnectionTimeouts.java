@@ -7,7 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.ScheduledFuture;
@@ -120,7 +119,8 @@ final class ConnectionTimeouts {
 
             @Override
             public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-                if (msg instanceof HttpResponse && msg instanceof LastHttpContent) {
+                // The end of an answer: a whole response, or the last piece of one sent in pieces.
+                if (msg instanceof LastHttpContent) {
                     ChannelPromise written = promise.unvoid();
                     written.addListener(f -> answered(ctx));
                     ctx.write(msg, written);

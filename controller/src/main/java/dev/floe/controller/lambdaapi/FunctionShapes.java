@@ -3,6 +3,7 @@ package dev.floe.controller.lambdaapi;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.floe.controller.function.FunctionUpdate;
+import dev.floe.controller.function.Qualifier;
 import dev.floe.proto.Function;
 import dev.floe.proto.FunctionConfig;
 import java.time.Instant;
@@ -83,9 +84,17 @@ final class FunctionShapes {
     /** An update, with the RevisionId the caller expects to replace (Lambda's optimistic lock). */
     record Guarded(FunctionUpdate update, Optional<String> revisionId, boolean dryRun) {}
 
-    /** FunctionConfiguration. */
+    /** FunctionConfiguration of a new revision, as CreateFunction and the updates answer: Floe publishes every change. */
     static JsonObject configuration(Function f) {
         return configuration(f, null, version(f));
+    }
+
+    /**
+     * FunctionConfiguration as Lambda gives it where a call names no version (GetFunction without a
+     * qualifier, ListFunctions): the unqualified ARN and {@code Version} {@code $LATEST}.
+     */
+    static JsonObject latest(Function f) {
+        return configuration(f, null, Qualifier.LATEST_NAME);
     }
 
     /**

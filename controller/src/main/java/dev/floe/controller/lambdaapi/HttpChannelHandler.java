@@ -3,6 +3,7 @@ package dev.floe.controller.lambdaapi;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -30,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * (an upload is written to disk, a signature hashes the whole body), but a small Invoke, which only
  * reads memory before its asynchronous call to a worker, is handled on the event loop; and the connection reads nothing
  * more until the answer is written, so answers keep the requests' order. A request that is not HTTP
- * gets a 400 and the connection is closed; nothing a client sends reaches the domain unparsed.
+ * gets a 400 and the connection is closed; nothing a client sends reaches the domain unparsed. An
+ * InvokeWithResponseStream is answered in pieces through an {@link HttpResponseStream}.
  */
 final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final System.Logger LOG = System.getLogger(HttpChannelHandler.class.getName());
@@ -42,6 +44,8 @@ final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpReque
 
     private final LambdaApi api;
     private final Executor executor;
+    /** The connection's last InvokeWithResponseStream answer, told when the channel's writability changes. */
+    private HttpResponseStream streaming;
 
     HttpChannelHandler(LambdaApi api, Executor executor) {
         this.api = api;
@@ -62,9 +66,26 @@ final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpReque
         LambdaRequest lambdaRequest = LambdaRequest.of(request.method().name(), request.uri(), headers,
                 ByteBufUtil.getBytes(request.content()));
         ctx.channel().config().setAutoRead(false);
-        Runnable handle = () -> api.handle(lambdaRequest).whenComplete((response, failure) ->
-                write(ctx, failure == null ? response : ApiError.of(failure).toResponse(), keepAlive));
-        if (request.method().name().equals("POST") && lambdaRequest.rawPath().endsWith("/invocations")
+        Runnable handle;
+        if (Route.streamsResponse(lambdaRequest.method(), lambdaRequest.rawPath())) {
+            HttpResponseStream stream = new HttpResponseStream(ctx, keepAlive);
+            streaming = stream;
+            handle = () -> api.handleStream(lambdaRequest, stream).whenComplete((response, failure) -> {
+                if (failure != null) {
+                    stream.abandon();
+                    write(ctx, ApiError.of(failure).toResponse(), keepAlive);
+                } else {
+                    response.ifPresent(r -> {
+                        stream.abandon();
+                        write(ctx, r, keepAlive);
+                    });
+                }
+            });
+        } else {
+            handle = () -> api.handle(lambdaRequest).whenComplete((response, failure) ->
+                    write(ctx, failure == null ? response : ApiError.of(failure).toResponse(), keepAlive));
+        }
+        if (Route.invokes(lambdaRequest.method(), lambdaRequest.rawPath())
                 && lambdaRequest.body().length <= INLINE_INVOKE_BYTES
                 && !"Event".equals(lambdaRequest.header("x-amz-invocation-type"))) {
             // A small synchronous Invoke touches only memory before the Invoker's asynchronous call: no
@@ -78,6 +99,14 @@ final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpReque
             write(ctx, ApiError.of(new dev.floe.common.FloeException(dev.floe.common.ErrorType.SERVICE_UNAVAILABLE,
                     "the controller is stopping")).toResponse(), false);
         }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (streaming != null) {
+            streaming.writabilityChanged();
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override
@@ -105,13 +134,16 @@ final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
         http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
         http.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
-        ctx.writeAndFlush(http).addListener((ChannelFutureListener) f -> {
-            if (keepAlive && f.isSuccess()) {
-                f.channel().config().setAutoRead(true);
-            } else {
-                closeGracefully(f.channel());
-            }
-        });
+        ctx.writeAndFlush(http).addListener((ChannelFutureListener) f -> afterAnswer(f, keepAlive));
+    }
+
+    /** Once an answer is written: reads the next request, or closes the connection. */
+    static void afterAnswer(ChannelFuture written, boolean keepAlive) {
+        if (keepAlive && written.isSuccess()) {
+            written.channel().config().setAutoRead(true);
+        } else {
+            closeGracefully(written.channel());
+        }
     }
 
     /**

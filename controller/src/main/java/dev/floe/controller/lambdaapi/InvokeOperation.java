@@ -5,6 +5,7 @@ import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
 import dev.floe.common.FunctionLimits;
 import dev.floe.controller.function.FunctionCatalog;
+import dev.floe.controller.function.Qualifier;
 import dev.floe.controller.invoke.InvokeCall;
 import dev.floe.controller.invoke.Invoker;
 import dev.floe.proto.Function;
@@ -43,6 +44,47 @@ final class InvokeOperation {
         Type type = type(request.header("x-amz-invocation-type"));
         boolean tail = logType(request.header("x-amz-log-type"));
         byte[] payload = request.body();
+        checkPayload(payload, type);
+        // Refuses an unknown function, revision or alias before anything runs or is queued. The
+        // revision that runs is chosen again by the Invoker (an alias's routing) or when the event runs.
+        Function function = catalog.revision(ref.name(), ref.qualifier());
+        String version = executedVersion(ref, function.getRevision());
+        return switch (type) {
+            case DRY_RUN -> CompletableFuture.completedFuture(ApiResponse.empty(204).withHeader("X-Amz-Executed-Version", version));
+            case EVENT -> {
+                String requestId = async.submit(ref.name(), ref.qualifierText(), ByteString.copyFrom(payload));
+                yield CompletableFuture.completedFuture(ApiResponse.empty(202).withHeader("x-amzn-RequestId", requestId)
+                        .withHeader("X-Amz-Executed-Version", version));
+            }
+            case REQUEST_RESPONSE -> invoker.invoke(new InvokeCall(ref.name(), ByteString.copyFrom(payload), tail,
+                    clientContext(request.header("x-amz-client-context")), null, ref.qualifierText()))
+                    .thenApply(r -> answer(r, executedVersion(ref, r.getRevision()), tail));
+        };
+    }
+
+    /**
+     * {@code X-Amz-Executed-Version}: {@code $LATEST} when the call named no version, as Lambda answers;
+     * else the revision that ran (an alias's routing may have picked either of its two).
+     */
+    static String executedVersion(FunctionRef ref, int revision) {
+        return ref.qualified() ? Integer.toString(revision) : Qualifier.LATEST_NAME;
+    }
+
+    private static ApiResponse answer(InvokeResponse r, String version, boolean tail) {
+        ApiResponse response = new ApiResponse(200, java.util.Map.of("Content-Type", "application/json"), r.getPayload().toByteArray())
+                .withHeader("x-amzn-RequestId", r.getRequestId())
+                .withHeader("X-Amz-Executed-Version", version);
+        if (!r.getFunctionError().isEmpty()) {
+            response = response.withHeader("X-Amz-Function-Error", r.getFunctionError());
+        }
+        if (tail) {
+            response = response.withHeader("X-Amz-Log-Result", Base64.getEncoder().encodeToString(lastBytes(r.getLogTail())));
+        }
+        return response;
+    }
+
+    /** Refuses a payload over its invocation type's limit, or that is not JSON. */
+    static void checkPayload(byte[] payload, Type type) {
         int limit = limit(type);
         if (payload.length > limit) {
             throw new FloeException(ErrorType.REQUEST_TOO_LARGE, "payload: " + payload.length + " bytes (expected: at most "
@@ -56,33 +98,6 @@ final class InvokeOperation {
                 throw ApiError.user(400, "InvalidRequestContentException", e.error().message()).toException();
             }
         }
-        // Refuses an unknown function, revision or alias before anything runs or is queued. The
-        // revision that runs is chosen again by the Invoker (an alias's routing) or when the event runs.
-        Function function = catalog.revision(ref.name(), ref.qualifier());
-        String version = FunctionShapes.version(function);
-        return switch (type) {
-            case DRY_RUN -> CompletableFuture.completedFuture(ApiResponse.empty(204).withHeader("X-Amz-Executed-Version", version));
-            case EVENT -> {
-                String requestId = async.submit(ref.name(), ref.qualifierText(), ByteString.copyFrom(payload));
-                yield CompletableFuture.completedFuture(ApiResponse.empty(202).withHeader("x-amzn-RequestId", requestId)
-                        .withHeader("X-Amz-Executed-Version", version));
-            }
-            case REQUEST_RESPONSE -> invoker.invoke(new InvokeCall(ref.name(), ByteString.copyFrom(payload), tail,
-                    clientContext(request.header("x-amz-client-context")), null, ref.qualifierText())).thenApply(r -> answer(r, tail));
-        };
-    }
-
-    private static ApiResponse answer(InvokeResponse r, boolean tail) {
-        ApiResponse response = new ApiResponse(200, java.util.Map.of("Content-Type", "application/json"), r.getPayload().toByteArray())
-                .withHeader("x-amzn-RequestId", r.getRequestId())
-                .withHeader("X-Amz-Executed-Version", Integer.toString(r.getRevision()));
-        if (!r.getFunctionError().isEmpty()) {
-            response = response.withHeader("X-Amz-Function-Error", r.getFunctionError());
-        }
-        if (tail) {
-            response = response.withHeader("X-Amz-Log-Result", Base64.getEncoder().encodeToString(lastBytes(r.getLogTail())));
-        }
-        return response;
     }
 
     /** The payload limit of an invocation type, which the transport also applies before reading a body. */
@@ -102,7 +117,7 @@ final class InvokeOperation {
         };
     }
 
-    private static boolean logType(String header) {
+    static boolean logType(String header) {
         if (header == null || header.isEmpty() || header.equals("None")) {
             return false;
         }
@@ -113,7 +128,7 @@ final class InvokeOperation {
     }
 
     /** The client context as the runtime gets it: the JSON the caller sent base64-encoded. */
-    private static String clientContext(String header) {
+    static String clientContext(String header) {
         if (header == null || header.isEmpty()) {
             return "";
         }
@@ -132,7 +147,7 @@ final class InvokeOperation {
     }
 
     /** The last 4 KB of the log, cut at a character boundary. */
-    private static byte[] lastBytes(String log) {
+    static byte[] lastBytes(String log) {
         byte[] bytes = log.getBytes(StandardCharsets.UTF_8);
         if (bytes.length <= LOG_TAIL_BYTES) {
             return bytes;

@@ -14,12 +14,14 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The Lambda API without HTTP: checks the caller, routes a request to its operation, and maps it to
- * the {@link FunctionCatalog} (and, for Invoke, to {@link InvokeOperation}). Every refusal becomes
+ * the {@link FunctionCatalog} (and, for Invoke, to {@link InvokeOperation}; for InvokeWithResponseStream, to
+ * {@link InvokeStreamOperation}). Every refusal becomes
  * Lambda's error response; nothing here throws to the transport.
  */
 public final class LambdaApi {
     private final FunctionCatalog catalog;
     private final InvokeOperation invoke;
+    private final InvokeStreamOperation invokeStream;
     private final VersionOperations versions;
     private final SigV4Verifier signatures;
 
@@ -27,6 +29,7 @@ public final class LambdaApi {
             LambdaCredentials credentials, InstantSource clock) {
         this.catalog = catalog;
         this.invoke = new InvokeOperation(catalog, invoker, async);
+        this.invokeStream = new InvokeStreamOperation(catalog, invoker);
         this.versions = new VersionOperations(catalog);
         this.signatures = new SigV4Verifier(credentials, clock);
     }
@@ -38,9 +41,7 @@ public final class LambdaApi {
             if (refused.isPresent()) {
                 return CompletableFuture.completedFuture(refused.get().toResponse());
             }
-            Route route = Route.of(request.method(), request.rawPath()).orElseThrow(() -> ApiError.user(404,
-                    ApiError.UNKNOWN_OPERATION, request.method() + " " + request.rawPath()
-                            + " is not an operation Floe's Lambda API serves (expected one of: " + Route.served() + ")").toException());
+            Route route = route(request);
             if (route.operation() == Route.Operation.INVOKE) {
                 return invoke.invoke(ref(route, request), request)
                         .exceptionally(failure -> ApiError.of(failure).toResponse());
@@ -49,6 +50,34 @@ public final class LambdaApi {
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(ApiError.of(e).toResponse());
         }
+    }
+
+    /**
+     * The answer to an InvokeWithResponseStream ({@link Route#streamsResponse}), sent to {@code out} as it
+     * comes; the future holds the response still to write when the stream did not begin (a refusal, a
+     * DryRun), and never fails.
+     */
+    CompletableFuture<Optional<ApiResponse>> handleStream(LambdaRequest request, StreamedResponse out) {
+        try {
+            Optional<ApiError> refused = signatures.check(request);
+            if (refused.isPresent()) {
+                return CompletableFuture.completedFuture(Optional.of(refused.get().toResponse()));
+            }
+            Route route = route(request);
+            if (route.operation() != Route.Operation.INVOKE_WITH_RESPONSE_STREAM) {
+                return handle(request).thenApply(Optional::of);
+            }
+            return invokeStream.invoke(ref(route, request), request, out)
+                    .exceptionally(failure -> Optional.of(ApiError.of(failure).toResponse()));
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(Optional.of(ApiError.of(e).toResponse()));
+        }
+    }
+
+    private static Route route(LambdaRequest request) {
+        return Route.of(request.method(), request.rawPath()).orElseThrow(() -> ApiError.user(404,
+                ApiError.UNKNOWN_OPERATION, request.method() + " " + request.rawPath()
+                        + " is not an operation Floe's Lambda API serves (expected one of: " + Route.served() + ")").toException());
     }
 
     private ApiResponse functions(Route route, LambdaRequest request) {
@@ -80,6 +109,8 @@ public final class LambdaApi {
             case PUBLISH_VERSION, LIST_VERSIONS, CREATE_ALIAS, LIST_ALIASES, GET_ALIAS, UPDATE_ALIAS, DELETE_ALIAS ->
                     versions.handle(route, unqualified(route, request, route.operationName()), request);
             case INVOKE -> throw new IllegalStateException("Invoke is answered asynchronously");
+            case INVOKE_WITH_RESPONSE_STREAM -> throw ApiError.invalid("InvokeWithResponseStream: answered only as an event "
+                    + "stream (expected: POST " + Route.STREAMING_PREFIX + "/FUNCTION" + Route.STREAMING_SUFFIX + ")").toException();
         };
     }
 
@@ -104,7 +135,7 @@ public final class LambdaApi {
         List<Function> all = catalog.list();
         List<Function> after = marker == null ? all : all.stream().filter(f -> f.getName().compareTo(marker) > 0).toList();
         JsonArray functions = new JsonArray();
-        after.stream().limit(max).forEach(f -> functions.add(FunctionShapes.configuration(f)));
+        after.stream().limit(max).forEach(f -> functions.add(FunctionShapes.latest(f)));
         JsonObject body = new JsonObject();
         body.add("Functions", functions);
         if (after.size() > max) {
@@ -113,11 +144,14 @@ public final class LambdaApi {
         return ApiResponse.json(200, body);
     }
 
-    /** The configuration a Get asks for: the latest revision's, a numbered one's, or an alias's own revision's. */
+    /**
+     * The configuration a Get asks for: the latest revision's as {@code $LATEST}, a numbered one's, or an
+     * alias's own revision's.
+     */
     private JsonObject configuration(FunctionRef ref) {
         Function f = catalog.revision(ref.name(), ref.qualifier());
         return ref.qualified() ? FunctionShapes.configuration(f, ref.qualifier().toString(), FunctionShapes.version(f))
-                : FunctionShapes.configuration(f);
+                : FunctionShapes.latest(f);
     }
 
     private static String unqualified(Route route, LambdaRequest request, String operation) {

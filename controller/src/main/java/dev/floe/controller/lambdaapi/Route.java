@@ -10,11 +10,14 @@ import java.util.Optional;
  */
 record Route(Operation operation, String function, String alias) {
     static final String PREFIX = "/2015-03-31/functions";
+    /** InvokeWithResponseStream came with a later API version, and its path carries it. */
+    static final String STREAMING_PREFIX = "/2021-11-15/functions";
+    static final String STREAMING_SUFFIX = "/response-streaming-invocations";
 
     enum Operation {
         LIST_FUNCTIONS, CREATE_FUNCTION, GET_FUNCTION, DELETE_FUNCTION, GET_FUNCTION_CONFIGURATION,
         UPDATE_FUNCTION_CONFIGURATION, UPDATE_FUNCTION_CODE, INVOKE, PUBLISH_VERSION, LIST_VERSIONS,
-        CREATE_ALIAS, LIST_ALIASES, GET_ALIAS, UPDATE_ALIAS, DELETE_ALIAS
+        CREATE_ALIAS, LIST_ALIASES, GET_ALIAS, UPDATE_ALIAS, DELETE_ALIAS, INVOKE_WITH_RESPONSE_STREAM
     }
 
     Route(Operation operation, String function) {
@@ -23,6 +26,11 @@ record Route(Operation operation, String function, String alias) {
 
     /** The operation, or empty when Floe does not serve this method and path. */
     static Optional<Route> of(String method, String rawPath) {
+        if (streamsResponse(method, rawPath)) {
+            String function = rawPath.substring(STREAMING_PREFIX.length() + 1, rawPath.length() - STREAMING_SUFFIX.length());
+            return function.isEmpty() || function.contains("/") ? Optional.empty()
+                    : Optional.of(new Route(Operation.INVOKE_WITH_RESPONSE_STREAM, function));
+        }
         if (!rawPath.startsWith(PREFIX)) {
             return Optional.empty();
         }
@@ -68,6 +76,17 @@ record Route(Operation operation, String function, String alias) {
         return Optional.ofNullable(op).map(o -> new Route(o, function));
     }
 
+    /** Whether the request is an InvokeWithResponseStream, whose answer is sent in pieces. */
+    static boolean streamsResponse(String method, String rawPath) {
+        return method.equals("POST") && rawPath.startsWith(STREAMING_PREFIX + "/") && rawPath.endsWith(STREAMING_SUFFIX);
+    }
+
+    /** Whether the request runs a function synchronously or asynchronously (Invoke or InvokeWithResponseStream). */
+    static boolean invokes(String method, String rawPath) {
+        return streamsResponse(method, rawPath)
+                || (method.equals("POST") && rawPath.startsWith(PREFIX + "/") && rawPath.endsWith("/invocations"));
+    }
+
     /** The operation's name in Lambda's API reference, for messages. */
     String operationName() {
         return switch (operation) {
@@ -85,6 +104,6 @@ record Route(Operation operation, String function, String alias) {
     static String served() {
         return "CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions, UpdateFunctionCode, "
                 + "UpdateFunctionConfiguration, DeleteFunction, Invoke, PublishVersion, ListVersionsByFunction, "
-                + "CreateAlias, GetAlias, UpdateAlias, DeleteAlias, ListAliases";
+                + "CreateAlias, GetAlias, UpdateAlias, DeleteAlias, ListAliases, InvokeWithResponseStream";
     }
 }

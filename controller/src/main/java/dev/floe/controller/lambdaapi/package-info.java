@@ -7,6 +7,7 @@
  * to the domain ({@link dev.floe.controller.function.FunctionCatalog}, {@link
  * dev.floe.controller.invoke.Invoker}, {@link dev.floe.controller.lambdaapi.AsyncInvocations}) and every
  * refusal to Lambda's error response ({@code X-Amzn-ErrorType} and a JSON body); nothing here decides
- * what a function is or where it runs.
+ * what a function is or where it runs. InvokeWithResponseStream answers with an AWS event stream
+ * ({@link dev.floe.controller.lambdaapi.EventStreamEncoder}) at the pace its client reads.
  */
 package dev.floe.controller.lambdaapi;

@@ -37,6 +37,12 @@ class RequestParsingTest {
         assertEquals(Optional.empty(), Route.of("GET", "/2015-03-31/functions/f/invocations"));
         assertEquals(Optional.empty(), Route.of("GET", "/2016-08-19/account-settings/"));
         assertEquals(Optional.empty(), Route.of("GET", "/2015-03-31/functions/f/code/extra"));
+        assertEquals(new Route(Route.Operation.INVOKE_WITH_RESPONSE_STREAM, "f%3Alive"),
+                Route.of("POST", "/2021-11-15/functions/f%3Alive/response-streaming-invocations").orElseThrow());
+        assertEquals("InvokeWithResponseStream", new Route(Route.Operation.INVOKE_WITH_RESPONSE_STREAM, "f").operationName());
+        assertEquals(Optional.empty(), Route.of("GET", "/2021-11-15/functions/f/response-streaming-invocations"));
+        assertEquals(Optional.empty(), Route.of("POST", "/2021-11-15/functions//response-streaming-invocations"));
+        assertEquals(Optional.empty(), Route.of("POST", "/2015-03-31/functions/f/response-streaming-invocations"));
     }
 
     @Test
