@@ -22,6 +22,11 @@ import java.util.function.Supplier;
  * {@code GET /metrics} (the Prometheus text format, 0.0.4) and {@code GET /healthz} over HTTP/1.1 on
  * the component's own event loops, so it adds no thread. Closing it stops listening and closes every
  * open connection.
+ *
+ * <p>A connection's requests are answered one at a time ({@link OneAnswerAtATime}), the next only once
+ * the last answer is in the socket, and a connection with more than a few requests waiting is closed:
+ * otherwise a client that pipelines thousands of {@code GET /metrics} in one packet and reads nothing
+ * makes the event loop, shared with gRPC, scrape them all and queue every answer in memory.
  */
 public final class MetricsServer implements AutoCloseable {
     /** What Prometheus reads as its text exposition format. */
@@ -55,7 +60,7 @@ public final class MetricsServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
                         ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_SECONDS), new HttpServerCodec(),
-                                new HttpObjectAggregator(MAX_REQUEST_BYTES), new MetricsHandler(registry, health));
+                                new HttpObjectAggregator(MAX_REQUEST_BYTES), new OneAnswerAtATime(), new MetricsHandler(registry, health));
                     }
                 });
         try {
