@@ -177,6 +177,38 @@ class MetricsServerTest {
         }
     }
 
+    @Test
+    void connectionsPastTheLimitAreClosedAndTheOthersKeepWorking() throws Exception {
+        java.util.List<Socket> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < MetricsServer.MAX_CONNECTIONS; i++) {
+                Socket s = new Socket("127.0.0.1", server.port());
+                s.setSoTimeout(30_000);
+                open.add(s);
+            }
+            try (Socket extra = new Socket("127.0.0.1", server.port())) {
+                extra.setSoTimeout(30_000);
+                assertEquals(-1, extra.getInputStream().read(), "a connection past " + MetricsServer.MAX_CONNECTIONS + " is closed");
+            }
+            Socket first = open.getFirst();
+            first.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("HTTP/1.1 200 OK", readResponse(new BufferedInputStream(first.getInputStream())));
+
+            open.removeLast().close();
+            Await.until(Duration.ofSeconds(30), "a new connection served once one closed", () -> {
+                try {
+                    return get("/healthz").statusCode() == 200;
+                } catch (Exception refusedStill) {
+                    return false;
+                }
+            });
+        } finally {
+            for (Socket s : open) {
+                s.close();
+            }
+        }
+    }
+
     /** One HTTP/1.1 response with a Content-Length: its status line, the body skipped; null at the connection's end. */
     private static String readResponse(InputStream in) throws IOException {
         in.mark(1);
