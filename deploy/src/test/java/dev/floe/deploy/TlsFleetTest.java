@@ -126,6 +126,26 @@ class TlsFleetTest {
     }
 
     @Test
+    void aServerWhoseCertificateExpiredWhileRunningIsSaidToHaveExpired() throws Exception {
+        // A node refuses an expired certificate at start; one that expires while it runs is still presented.
+        Path stale = data.resolve("stale");
+        dev.floe.common.tls.TestCertificates.issueExpired(CertificateAuthority.open(clusterDir), "stale", List.of("127.0.0.1"), stale);
+        io.grpc.Server server = io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
+                .sslContext(io.grpc.netty.GrpcSslContexts.forServer(stale.resolve("cert.pem").toFile(), stale.resolve("key.pem").toFile())
+                        .build())
+                .build().start();
+        try {
+            FleetFixture.Result refused = floe(new HostPort("127.0.0.1", server.getPort()), "fn", "ls",
+                    "--tls-ca", clusterDir.resolve("ca.pem").toString());
+            assertEquals(1, refused.status(), refused.out());
+            assertEquals("floe: the certificate of 127.0.0.1:" + server.getPort() + " has expired (expected: the server restarted"
+                    + " with a certificate valid now: floe tls issue makes a new one under the same CA)\n", refused.err());
+        } finally {
+            server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aWorkerWithACertificateFromAnotherCaCannotRegister() throws Exception {
         List<String> lost = new CopyOnWriteArrayList<>();
         Logger linkLog = Logger.getLogger(dev.floe.worker.link.ControllerLink.class.getName());

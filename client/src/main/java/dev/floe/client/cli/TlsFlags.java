@@ -98,7 +98,18 @@ public final class TlsFlags {
             return "the certificate of " + endpoint + " does not name " + endpoint.host() + " (expected: one issued for the address"
                     + " dialled: floe tls issue --hosts " + endpoint.host() + ", or dial a name it has)";
         }
-        if (find(failure, CertPathValidatorException.class) != null || find(failure, java.security.cert.CertPathBuilderException.class) != null
+        CertPathValidatorException path = find(failure, CertPathValidatorException.class);
+        if (find(failure, java.security.cert.CertificateExpiredException.class) != null
+                || path != null && path.getReason() == CertPathValidatorException.BasicReason.EXPIRED) {
+            // Checked before "not trusted": a certificate the CA did sign, only too late, is no matter of the wrong CA.
+            return "the certificate of " + endpoint + " has expired (expected: the server restarted with a certificate valid now:"
+                    + " floe tls issue makes a new one under the same CA)";
+        }
+        if (find(failure, java.security.cert.CertificateNotYetValidException.class) != null
+                || path != null && path.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID) {
+            return "the certificate of " + endpoint + " is not valid yet (expected: this machine's clock and the server's to agree)";
+        }
+        if (path != null || find(failure, java.security.cert.CertPathBuilderException.class) != null
                 || certificate != null) {
             return "the certificate of " + endpoint + " is not trusted: it is not signed by the CA in " + ca
                     + " (expected: --tls-ca FILE or --tls-dir DIR with the cluster's ca.pem, the one floe tls init made)";

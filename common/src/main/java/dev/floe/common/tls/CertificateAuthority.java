@@ -110,6 +110,11 @@ public final class CertificateAuthority {
      * Refuses to overwrite a key.
      */
     public void issue(String name, List<String> hosts, Path out) throws IOException {
+        issue(name, hosts, out, null, NODE_DAYS);
+    }
+
+    /** As {@link #issue(String, List, Path)}, valid for {@code days} from {@code startDate} (keytool's {@code -startdate}, null: now). */
+    void issue(String name, List<String> hosts, Path out, String startDate, int days) throws IOException {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("name: \"" + name + "\" (expected: 1 to 64 letters, digits, '.', '_' or '-')");
         }
@@ -128,9 +133,13 @@ public final class CertificateAuthority {
             Path request = scratch.file("node.csr");
             scratch.keytool("-certreq", "-keystore", nodeStore.toString(), "-alias", "node", "-file", request.toString());
             Path signed = scratch.file("node.pem");
-            scratch.keytool("-gencert", "-keystore", caStore.toString(), "-alias", "ca", "-infile", request.toString(),
-                    "-outfile", signed.toString(), "-rfc", "-validity", String.valueOf(NODE_DAYS), "-ext", "san=" + san,
-                    "-ext", "ku:c=digitalSignature,keyEncipherment", "-ext", "eku=serverAuth,clientAuth");
+            List<String> gencert = new ArrayList<>(List.of("-gencert", "-keystore", caStore.toString(), "-alias", "ca", "-infile",
+                    request.toString(), "-outfile", signed.toString(), "-rfc", "-validity", String.valueOf(days), "-ext", "san=" + san,
+                    "-ext", "ku:c=digitalSignature,keyEncipherment", "-ext", "eku=serverAuth,clientAuth"));
+            if (startDate != null) {
+                gencert.addAll(List.of("-startdate", startDate));
+            }
+            scratch.keytool(gencert.toArray(String[]::new));
             List<X509Certificate> chain = new ArrayList<>(Pem.certificates(signed));
             chain.add(certificate);
             PrivateKey nodeKey = scratch.entry(nodeStore, "node").getPrivateKey();

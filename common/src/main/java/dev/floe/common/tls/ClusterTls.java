@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLException;
@@ -62,16 +64,37 @@ public final class ClusterTls {
                     + " (expected: both --tls-cert and --tls-key, or neither)");
         }
         List<X509Certificate> authorities = Pem.certificates(ca);
+        for (X509Certificate authority : authorities) {
+            checkValidNow(authority, ca, "a CA valid now; floe tls init makes a new one, and every node then needs a certificate from it");
+        }
         if (cert == null) {
             return new ClusterTls(authorities, List.of(), null, ca.toString());
         }
         List<X509Certificate> chain = Pem.certificates(cert);
+        checkValidNow(chain.getFirst(), cert, "one valid now; floe tls issue makes a new one under the same CA");
         PrivateKey privateKey = Pem.privateKey(key);
         if (!chain.getFirst().getPublicKey().getAlgorithm().equals(privateKey.getAlgorithm())) {
             throw new IOException(key + ": a " + privateKey.getAlgorithm() + " key for a " + chain.getFirst().getPublicKey().getAlgorithm()
                     + " certificate (expected: the key of " + cert + ")");
         }
         return new ClusterTls(authorities, chain, privateKey, ca.toString());
+    }
+
+    /**
+     * Refuses a certificate outside its validity period when read: every peer would refuse it at each handshake,
+     * with words that do not say why (a client sees its certificate as untrusted, a worker retries for ever).
+     */
+    private static void checkValidNow(X509Certificate certificate, Path file, String expected) throws IOException {
+        String subject = certificate.getSubjectX500Principal().getName();
+        try {
+            certificate.checkValidity();
+        } catch (CertificateExpiredException e) {
+            throw new IOException(file + ": the certificate of " + subject + " expired on " + certificate.getNotAfter().toInstant()
+                    + " (expected: " + expected + ")", e);
+        } catch (CertificateNotYetValidException e) {
+            throw new IOException(file + ": the certificate of " + subject + " is valid only from " + certificate.getNotBefore().toInstant()
+                    + " (expected: " + expected + "; or this machine's clock is behind)", e);
+        }
     }
 
     /** Whether this node has a certificate to present. */

@@ -39,6 +39,18 @@ class CertificateAuthorityTest {
     }
 
     @Test
+    void anExpiredCertificateIsRefusedWhenReadSayingWhenItExpiredAndWhatToDo() throws Exception {
+        Path expired = dir.resolve("expired");
+        TestCertificates.issueExpired(ca, "old", List.of("10.0.0.8"), expired);
+        X509Certificate certificate = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(Files.newInputStream(expired.resolve("cert.pem")));
+
+        IOException e = assertThrows(IOException.class, () -> ClusterTls.fromDirectory(expired));
+        assertEquals(expired.resolve("cert.pem") + ": the certificate of CN=old expired on " + certificate.getNotAfter().toInstant()
+                + " (expected: one valid now; floe tls issue makes a new one under the same CA)", e.getMessage());
+    }
+
+    @Test
     void aNodeCertificateIsSignedByTheCaAndNamesExactlyItsHosts() throws Exception {
         ClusterTls tls = ClusterTls.fromDirectory(dir.resolve("worker-1"));
         assertTrue(tls.hasCertificate());
