@@ -54,7 +54,15 @@ public final class GrpcWorkerClient implements WorkerClient {
                     ahead[0].arrived(message.getChunk());
                     return null;
                 });
-        CompletableFuture<InvokeResponse> answered = call.thenCompose(answer -> ahead[0].drained().thenApply(taken -> answer));
+        CompletableFuture<InvokeResponse> answered = call.handle((answer, failure) -> {
+            if (failure == null) {
+                return ahead[0].drained().thenApply(taken -> answer);
+            }
+            if (ahead[0] != null) {
+                ahead[0].failed(); // before the failure reaches the caller, so that no piece follows it
+            }
+            return CompletableFuture.<InvokeResponse>failedFuture(failure);
+        }).thenCompose(answer -> answer);
         answered.whenComplete((r, failure) -> {
             if (answered.isCancelled()) {
                 call.cancel(false);

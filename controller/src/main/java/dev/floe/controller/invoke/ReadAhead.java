@@ -54,6 +54,11 @@ final class ReadAhead {
         drained.complete(null);
     }
 
+    /** The call failed: the pieces still waiting are dropped, since the caller gets the failure instead. */
+    synchronized void failed() {
+        waiting.clear();
+    }
+
     /** Completes once the stream ended and the sink took every piece. */
     CompletableFuture<Void> drained() {
         return drained;

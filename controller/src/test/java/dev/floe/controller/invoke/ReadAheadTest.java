@@ -44,6 +44,17 @@ class ReadAheadTest {
     }
 
     @Test
+    void piecesStillWaitingWhenTheCallFailsAreDropped() {
+        ahead.arrived(ByteString.copyFromUtf8("a"));
+        ahead.arrived(ByteString.copyFromUtf8("b"));
+
+        ahead.failed();
+        mores.getFirst().run();
+
+        assertEquals(List.of("a"), taken, "nothing follows the failure to the caller");
+    }
+
+    @Test
     void aStreamWithoutPiecesIsDrainedAtItsEnd() {
         ahead.ended();
 
