@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code floe bench-stream}: a streamed response's throughput through the fleet (function, worker,
- * controller, client, each hop flow-controlled) beside its floor, the same bytes in the same 64 KB
+ * controller, client, each hop flow-controlled) beside its floor, the same bytes in the function's 64 KB
  * messages over one bare gRPC stream on loopback, alternating in rounds so both see the same machine.
  */
 final class StreamBenchmark {

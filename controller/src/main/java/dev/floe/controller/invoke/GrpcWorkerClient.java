@@ -33,21 +33,42 @@ public final class GrpcWorkerClient implements WorkerClient {
     }
 
     /**
-     * Flow control: the call asks the worker for one message at a time, the next only once {@code chunks}
-     * has taken the last, so the controller holds at most one piece of a stream besides what HTTP/2's
-     * window lets the worker send ahead ({@code Controller}'s worker channels fix it at 1 MB).
+     * Flow control: the call asks the worker for {@link ReadAhead#PIECES} messages ahead of {@code chunks},
+     * and for one more each time {@code chunks} took one, so the controller holds at most that many pieces
+     * of a stream besides what HTTP/2's window lets the worker send ahead ({@code Controller}'s worker
+     * channels fix it at 1 MB). The answer completes once {@code chunks} took every piece.
      */
     @Override
     public CompletableFuture<InvokeResponse> invokeStream(String workerId, WorkerInvokeRequest request, Deadline deadline,
                                                           ChunkSink chunks) {
-        return this.<InvokeStreamMessage>call(workerId, deadline, (stub, answer) -> stub.invokeStream(request, answer),
-                call -> call.disableAutoRequestWithInitial(1), (call, message) -> {
+        ReadAhead[] ahead = new ReadAhead[1];
+        CompletableFuture<InvokeResponse> call = this.<InvokeStreamMessage>call(workerId, deadline,
+                (stub, answer) -> stub.invokeStream(request, answer), started -> {
+                    started.disableAutoRequestWithInitial(ReadAhead.PIECES);
+                    ahead[0] = new ReadAhead(chunks, started::request);
+                }, (started, message) -> {
                     if (message.hasDone()) {
+                        ahead[0].ended();
                         return message.getDone();
                     }
-                    chunks.accept(message.getChunk(), () -> call.request(1));
+                    ahead[0].arrived(message.getChunk());
                     return null;
                 });
+        CompletableFuture<InvokeResponse> answered = call.handle((answer, failure) -> {
+            if (failure == null) {
+                return ahead[0].drained().thenApply(taken -> answer);
+            }
+            if (ahead[0] != null) {
+                ahead[0].failed(); // before the failure reaches the caller, so that no piece follows it
+            }
+            return CompletableFuture.<InvokeResponse>failedFuture(failure);
+        }).thenCompose(answer -> answer);
+        answered.whenComplete((r, failure) -> {
+            if (answered.isCancelled()) {
+                call.cancel(false);
+            }
+        });
+        return answered;
     }
 
     private interface Start<T> {

@@ -13,6 +13,9 @@ public interface ResponseStream {
      */
     void started(ReadGate reads);
 
-    /** A piece of the body as it arrived, in order; pieces read before a pause took effect still come. */
+    /**
+     * A piece of the body, in order: what one read of the runtime's connection brought (at most 128 KB);
+     * pieces read before a pause took effect still come. The array is the stream's from then on.
+     */
     void chunk(byte[] piece);
 }

@@ -1,6 +1,7 @@
 package dev.floe.worker.grpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.floe.proto.InvokeResponse;
 import dev.floe.proto.InvokeStreamMessage;
 import dev.floe.worker.environment.ResponseStream;
@@ -17,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * again, so the function's own write blocks once the kernel's buffers are full.
  *
  * <p>Bound: what waits here is what the connection had already read when the pause took effect, at
- * most one read of the socket (Netty reads at most 64 KB at a time), so a stream holds about 64 KB
- * here, 32 KB plus one message in gRPC, and the Runtime API socket's receive buffer in the kernel.
+ * most one piece (the Runtime API passes a read on in pieces of at most 128 KB), so a stream holds about
+ * 128 KB here, 32 KB plus one message in gRPC, and the Runtime API socket's receive buffer in the kernel.
  *
  * <p>A controller that cancels (it took this worker for lost, or the call's deadline passed; a caller
  * that goes away does not cancel it) does not stop the function, as in Lambda: the
@@ -26,8 +27,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * environment is then released as after any invocation.
  */
 final class StreamRelay implements ResponseStream {
-    /** Pieces that waited together go as one message up to this size, so many small writes do not each cost a message. */
-    static final int MESSAGE_BYTES = 64 * 1024;
+    /**
+     * Pieces that waited together go as one message up to this size, so many small writes do not each
+     * cost a message; the Runtime API's pieces are no larger ({@code RuntimeApiHandler.STREAM_PIECE_BYTES}).
+     */
+    static final int MESSAGE_BYTES = 128 * 1024;
 
     private final ServerCallStreamObserver<InvokeStreamMessage> call;
     /** Bytes waiting in every relay of the worker: its gauge. */
@@ -116,9 +120,10 @@ final class StreamRelay implements ResponseStream {
 
     /** The waiting pieces, joined up to {@link #MESSAGE_BYTES} (a larger piece goes alone). */
     private ByteString nextMessage() {
-        ByteString message = ByteString.copyFrom(pieces.poll());
+        // Wrapped, not copied: each piece is a fresh array handed over to this stream (ResponseStream.chunk).
+        ByteString message = UnsafeByteOperations.unsafeWrap(pieces.poll());
         while (!pieces.isEmpty() && message.size() + pieces.peek().length <= MESSAGE_BYTES) {
-            message = message.concat(ByteString.copyFrom(pieces.poll()));
+            message = message.concat(UnsafeByteOperations.unsafeWrap(pieces.poll()));
         }
         queuedBytes -= message.size();
         buffered.addAndGet(-message.size());

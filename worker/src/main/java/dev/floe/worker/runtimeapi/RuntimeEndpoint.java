@@ -39,7 +39,10 @@ public interface RuntimeEndpoint {
      */
     default void streamStarted(String requestId, ReadGate reads) {}
 
-    /** A piece of a streamed response, as it arrived (pieces read before a pause still arrive). */
+    /**
+     * A piece of a streamed response: what one read of the connection brought of its body, however the
+     * runtime framed its chunks (pieces read before a pause still arrive). The array is the endpoint's.
+     */
     default void streamChunk(String requestId, byte[] chunk) {}
 
     /**
