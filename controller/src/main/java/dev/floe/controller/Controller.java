@@ -16,6 +16,7 @@ import dev.floe.controller.grpc.FleetGrpcService;
 import dev.floe.controller.grpc.FunctionsGrpcService;
 import dev.floe.controller.grpc.InvocationsGrpcService;
 import dev.floe.controller.grpc.WorkerCertificateCheck;
+import dev.floe.controller.grpc.WorkerIdentity;
 import dev.floe.controller.grpc.WorkerLinkGrpcService;
 import dev.floe.controller.invoke.Admission;
 import dev.floe.controller.invoke.GrpcWorkerClient;
@@ -204,7 +205,8 @@ public final class Controller implements AutoCloseable {
                         }))
                         .addService(new InvocationsGrpcService(invoker, async))
                         .addService(new FleetGrpcService(fleet, handlers))
-                        .addService(new WorkerLinkGrpcService(fleet, catalog.code(), heartbeatInterval))
+                        .addService(new WorkerLinkGrpcService(fleet, catalog.code(), heartbeatInterval,
+                                tls != null ? WorkerIdentity.certificates(tls.certificate()) : WorkerIdentity.plaintext()))
                         .intercept(token.check())
                         .build()
                         .start();

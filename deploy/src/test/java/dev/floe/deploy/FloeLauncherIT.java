@@ -191,6 +191,9 @@ class FloeLauncherIT {
             Run invoked = floe(Duration.ofSeconds(60), home, "invoke", "hello", "--json", "--endpoint", endpoint,
                     "--tls-dir", tls.resolve("w1").toString());
             assertEquals(1, payload(invoked).get("invocation").getAsInt(), invoked.output());
+            // Started without --id, the worker took its certificate's name, the only id the controller accepts from it.
+            assertEquals("w1", com.google.gson.JsonParser.parseString(invoked.output()).getAsJsonObject().get("workerId").getAsString(),
+                    invoked.output());
 
             Run plaintext = floe(Duration.ofSeconds(60), home, "fn", "ls", "--endpoint", endpoint);
             assertEquals(1, plaintext.status(), plaintext.output());

@@ -87,6 +87,9 @@ class TlsFleetTest {
         assertEquals("", first.getFunctionError(), first.getPayload().toStringUtf8());
         assertEquals(first.getEnvironmentId(), second.getEnvironmentId());
         assertFalse(second.getCold());
+        // As under floe up --tls, the worker presents the controller's own certificate (named "node"), under an id of its own.
+        assertEquals("worker-1", first.getWorkerId());
+        assertEquals("node", fleet.tls().orElseThrow().name());
 
         // A client with the CA alone (no certificate of its own) is a client like any other.
         FleetFixture.Result cli = floe("invoke", "probe", "--json", "--tls-ca", clusterDir.resolve("ca.pem").toString());
@@ -147,38 +150,104 @@ class TlsFleetTest {
 
     @Test
     void aWorkerWithACertificateFromAnotherCaCannotRegister() throws Exception {
-        List<String> lost = new CopyOnWriteArrayList<>();
-        Logger linkLog = Logger.getLogger(dev.floe.worker.link.ControllerLink.class.getName());
-        Level before = linkLog.getLevel();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getMessage().startsWith("worker rogue lost the controller")) {
-                    lost.add(record.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        linkLog.setLevel(Level.ALL);
-        linkLog.addHandler(capture);
         Worker rogue = Worker.builder().id("rogue").controller(fleet.endpoint()).token(fleet.controller().token())
                 .listenHost("127.0.0.1").memoryMb(512).dataDir(data.resolve("rogue")).tls(ClusterTls.fromDirectory(strangerDir))
                 .build();
-        try {
+        try (LogCapture lost = new LogCapture("worker rogue lost the controller")) {
             rogue.start();
-            Await.until(Duration.ofSeconds(30), "the rogue worker's second attempt to connect", () -> lost.size() >= 2);
+            Await.until(Duration.ofSeconds(30), "the rogue worker's second attempt to connect", () -> lost.messages().size() >= 2);
             assertFalse(rogue.registered());
             assertEquals(List.of("worker-1"), client.workers().stream().map(w -> w.getId()).toList());
-            assertTrue(lost.getFirst().contains("lost the controller (the TLS handshake failed: "), lost.getFirst());
+            assertTrue(lost.messages().getFirst().contains("lost the controller (the TLS handshake failed: "), lost.messages().getFirst());
         } finally {
-            linkLog.removeHandler(capture);
-            linkLog.setLevel(before);
             rogue.close();
+        }
+    }
+
+    @Test
+    void aWorkerRegistersOnlyUnderTheNameItsCertificateWasIssuedFor() throws Exception {
+        // A controller with a certificate of its own, as floe tls init makes one: no worker shares it.
+        Path ctl = data.resolve("bound-ctl");
+        Path w1 = data.resolve("bound-w1");
+        CertificateAuthority ca = CertificateAuthority.open(clusterDir);
+        ca.issue("ctl", List.of("127.0.0.1"), ctl);
+        ca.issue("w1", List.of("127.0.0.1"), w1);
+        try (Controller controller = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(data.resolve("bound-data"))
+                        .token(fleet.controller().token()).tls(ClusterTls.fromDirectory(ctl)).build().start();
+                FloeClient bound = FloeClient.connect(new HostPort("127.0.0.1", controller.port()), controller.token(),
+                        ClusterTls.fromFiles(clusterDir.resolve("ca.pem"), null, null));
+                LogCapture refused = new LogCapture("worker w2 lost the controller")) {
+            // w1's certificate and key, registering as w2 to receive w2's invocations.
+            Worker impostor = worker(controller, "impostor", ClusterTls.fromDirectory(w1)).id("w2").build();
+            Worker genuine = worker(controller, "genuine", ClusterTls.fromDirectory(w1)).build();
+            try {
+                impostor.start();
+                Await.until(Duration.ofSeconds(30), "the controller's refusal of w2", () -> !refused.messages().isEmpty());
+                assertTrue(refused.messages().getFirst().startsWith("worker w2 lost the controller (the controller refused this worker,"
+                        + " UnrecognizedClientException: worker id \"w2\" does not match its certificate's name \"w1\" (expected: floe"
+                        + " worker --id w1, or a certificate made for w2 by floe tls issue --name w2)); retrying in "),
+                        refused.messages().getFirst());
+                assertFalse(impostor.registered());
+                assertEquals(List.of(), bound.workers());
+
+                // The same certificate with no id given: the worker takes the certificate's name, and serves.
+                assertEquals("w1", genuine.id());
+                genuine.start();
+                // Registered reaches the worker just before the controller's view takes it in: wait for the view.
+                Await.until(Duration.ofSeconds(30), "w1 in the fleet view", () -> !bound.workers().isEmpty());
+                bound.createFunction("probe", ProbeFunction.zip(), FunctionConfig.newBuilder().setRuntime("provided")
+                        .setHandler("probe.handler").build());
+                InvokeResponse served = bound.invoke("probe", "{}".getBytes(StandardCharsets.UTF_8), false);
+                assertEquals("", served.getFunctionError(), served.getPayload().toStringUtf8());
+                assertEquals("w1", served.getWorkerId());
+                // The impostor keeps trying (backing off up to 5 s) and never enters the view.
+                int attempts = refused.messages().size();
+                Await.until(Duration.ofSeconds(30), "w2's next attempt", () -> refused.messages().size() > attempts);
+                assertFalse(impostor.registered());
+                assertEquals(List.of("w1"), bound.workers().stream().map(w -> w.getId()).toList());
+            } finally {
+                impostor.close();
+                genuine.close();
+            }
+        }
+    }
+
+    private static Worker.Builder worker(Controller controller, String dir, ClusterTls tls) {
+        return Worker.builder().controller(new HostPort("127.0.0.1", controller.port())).token(controller.token())
+                .listenHost("127.0.0.1").memoryMb(512).dataDir(data.resolve(dir)).tls(tls);
+    }
+
+    /** The worker link's log lines that start with a prefix, as an operator reads them, while open. */
+    private static final class LogCapture extends Handler implements AutoCloseable {
+        private final Logger log = Logger.getLogger(dev.floe.worker.link.ControllerLink.class.getName());
+        private final Level before = log.getLevel();
+        private final String prefix;
+        private final List<String> messages = new CopyOnWriteArrayList<>();
+
+        LogCapture(String prefix) {
+            this.prefix = prefix;
+            log.setLevel(Level.ALL);
+            log.addHandler(this);
+        }
+
+        List<String> messages() {
+            return messages;
+        }
+
+        @Override
+        public void publish(LogRecord record) {
+            if (record.getMessage().startsWith(prefix)) {
+                messages.add(record.getMessage());
+            }
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {
+            log.removeHandler(this);
+            log.setLevel(before);
         }
     }
 

@@ -277,6 +277,16 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    /** The worker's id when none is given over TLS: its certificate's name, the one id the controller accepts from it. */
+    static String certificateId(ClusterTls tls) {
+        String name = tls.name();
+        if (!ID.matcher(name).matches()) {
+            throw new IllegalArgumentException("worker id: the certificate's name \"" + name + "\" is not one (expected: 1 to 64 letters,"
+                    + " digits, '.', '_' or '-', as floe tls issue --name gives; or --id ID)");
+        }
+        return name;
+    }
+
     /** 80% of this machine's memory, for environments. */
     static int defaultMemoryMb() {
         long bytes = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
@@ -306,7 +316,11 @@ public final class Worker implements AutoCloseable {
 
         private Builder() {}
 
-        /** Letters, digits, '.', '_' or '-'; default: the host name and a hash of the data directory. */
+        /**
+         * Letters, digits, '.', '_' or '-'. Default: with {@link #tls}, the name the certificate was issued
+         * for (the controller accepts no other from it); else the host name and a random suffix kept in the
+         * data directory.
+         */
         public Builder id(String id) {
             if (id == null || !ID.matcher(id).matches()) {
                 throw new IllegalArgumentException("worker id: \"" + id + "\" (expected: 1 to 64 letters, digits, '.', '_' or '-')");
@@ -431,7 +445,7 @@ public final class Worker implements AutoCloseable {
             Check.notNull("token", token);
             Check.notNull("dataDir", dataDir);
             if (id == null) {
-                id = defaultId(dataDir);
+                id = tls != null ? certificateId(tls) : defaultId(dataDir);
             }
             if (memoryMb == null) {
                 memoryMb = defaultMemoryMb();

@@ -141,7 +141,8 @@ public final class Cli {
                                                              a controller and N workers until SIGINT/SIGTERM
                   controller [--port P] [--data DIR]         a controller alone
                   worker --controller HOST:PORT [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST] [--advertise HOST]
-                                                             a worker alone, for another machine
+                                                             a worker alone, for another machine; default --id: with TLS
+                                                             its certificate's name (floe tls issue --name), else host-random
                   (up and controller also take --concurrency N (invocations at once, default 1000), --queue N (waiting, default 10000)
                    and --queue-wait MS (how long one waits for a slot or for room before TooManyRequestsException, default 1000))
                   (up and controller also take --async-retries 0..2, --async-retry-delay S and --async-max-age S for asynchronous invocations)

@@ -14,7 +14,11 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLException;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * One node's TLS files: the cluster's CA, which every peer's certificate must chain to, and
@@ -113,6 +117,32 @@ public final class ClusterTls {
             throw new IllegalStateException("TLS: no certificate (expected: cert.pem and key.pem beside ca.pem)");
         }
         return chain.getFirst();
+    }
+
+    /**
+     * The name this node's certificate was issued for (its subject's CN, {@code floe tls issue --name}):
+     * a worker's default id, and the id the controller holds a worker to.
+     */
+    public String name() {
+        return commonName(certificate());
+    }
+
+    /** The subject's common name (CN) of {@code certificate}; empty if it has none. */
+    public static String commonName(X509Certificate certificate) {
+        Check.notNull("certificate", certificate);
+        try {
+            List<Rdn> rdns = new LdapName(certificate.getSubjectX500Principal().getName(X500Principal.RFC2253)).getRdns();
+            // LdapName numbers RDNs from the right, so the most specific (the first written) is the last.
+            for (int i = rdns.size() - 1; i >= 0; i--) {
+                if (rdns.get(i).getType().equalsIgnoreCase("CN")) {
+                    return rdns.get(i).getValue().toString();
+                }
+            }
+            return "";
+        } catch (InvalidNameException e) {
+            throw new IllegalArgumentException("certificate subject: " + certificate.getSubjectX500Principal()
+                    + " (expected: a distinguished name)", e);
+        }
     }
 
     /**

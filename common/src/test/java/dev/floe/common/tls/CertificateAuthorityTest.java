@@ -57,6 +57,7 @@ class CertificateAuthorityTest {
         X509Certificate node = tls.certificate();
         node.verify(ca.certificate().getPublicKey());
         assertEquals("CN=worker-1", node.getSubjectX500Principal().getName());
+        assertEquals("worker-1", tls.name(), "the name a worker's id is held to");
         Set<String> names = node.getSubjectAlternativeNames().stream().map(n -> n.get(1).toString()).collect(Collectors.toSet());
         assertEquals(Set.of("10.0.0.7", "worker-1.example.org", "fd00:0:0:0:0:0:0:7"), names);
         assertEquals(-1, node.getBasicConstraints(), "a node certificate cannot sign others");

@@ -3,11 +3,15 @@ package dev.floe.controller.grpc;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
 import dev.floe.proto.WorkerLinkGrpc;
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -16,12 +20,21 @@ import javax.net.ssl.SSLSession;
  * {@code WorkerLink} (register as a worker, fetch code): the token alone, which clients also hold and
  * which may leak, is not enough to join the fleet. The TLS handshake has already checked the chain
  * against the CA; clients may connect without a certificate, so this is where a worker must have one.
+ * The certificate goes with the call in {@link #CERTIFICATE}, for {@link WorkerIdentity} to hold the
+ * worker to the name (CN) it was issued for.
  */
 public final class WorkerCertificateCheck implements ServerInterceptor {
+    /** On a {@code WorkerLink} call over TLS: the certificate the peer presented, verified. Absent in plaintext. */
+    public static final Context.Key<X509Certificate> CERTIFICATE = Context.key("floe-worker-certificate");
+
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        if (!call.getMethodDescriptor().getServiceName().equals(WorkerLinkGrpc.SERVICE_NAME) || verified(call)) {
+        if (!call.getMethodDescriptor().getServiceName().equals(WorkerLinkGrpc.SERVICE_NAME)) {
             return next.startCall(call, headers);
+        }
+        X509Certificate peer = verifiedPeer(call);
+        if (peer != null) {
+            return Contexts.interceptCall(Context.current().withValue(CERTIFICATE, peer), call, headers, next);
         }
         FloeException refusal = new FloeException(ErrorType.UNAUTHENTICATED, "a worker must present a certificate signed by this"
                 + " cluster's CA (expected: floe worker --tls-dir DIR with the cert.pem and key.pem that floe tls issue makes)");
@@ -29,15 +42,17 @@ public final class WorkerCertificateCheck implements ServerInterceptor {
         return new ServerCall.Listener<>() {};
     }
 
-    private static boolean verified(ServerCall<?, ?> call) {
+    /** The peer's own certificate (the first of its chain), which the handshake verified against the CA; null if none. */
+    private static X509Certificate verifiedPeer(ServerCall<?, ?> call) {
         SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
         if (session == null) {
-            return false;
+            return null;
         }
         try {
-            return session.getPeerCertificates().length > 0;
+            Certificate[] chain = session.getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x509 ? x509 : null;
         } catch (SSLPeerUnverifiedException e) {
-            return false;
+            return null;
         }
     }
 }

@@ -18,14 +18,16 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
  * The internal {@code WorkerLink} service. {@code Connect} turns a worker's reports into fleet view
- * updates: a registration first (anything else first fails the stream with INVALID_ARGUMENT), then
- * heartbeats and environment changes; the stream's end is the worker leaving. {@code FetchCode}
+ * updates: a registration first (anything else first fails the stream with INVALID_ARGUMENT), under
+ * TLS for the id the worker's certificate names ({@link WorkerIdentity}), then heartbeats and
+ * environment changes; the stream's end is the worker leaving. {@code FetchCode}
  * streams a stored code package.
  */
 public final class WorkerLinkGrpcService extends WorkerLinkGrpc.WorkerLinkImplBase {
@@ -34,21 +36,25 @@ public final class WorkerLinkGrpcService extends WorkerLinkGrpc.WorkerLinkImplBa
     private final FleetView fleet;
     private final CodeStore code;
     private final Duration heartbeatInterval;
+    private final WorkerIdentity identity;
 
-    public WorkerLinkGrpcService(FleetView fleet, CodeStore code, Duration heartbeatInterval) {
+    public WorkerLinkGrpcService(FleetView fleet, CodeStore code, Duration heartbeatInterval, WorkerIdentity identity) {
         this.fleet = fleet;
         this.code = code;
         this.heartbeatInterval = heartbeatInterval;
+        this.identity = identity;
     }
 
     @Override
     public StreamObserver<WorkerReport> connect(StreamObserver<ControllerCommand> commands) {
         WorkerStream stream = new WorkerStream((ServerCallStreamObserver<ControllerCommand>) commands);
+        // Set by WorkerCertificateCheck for the whole call; read once, where the call starts.
+        X509Certificate certificate = WorkerCertificateCheck.CERTIFICATE.get();
         return new StreamObserver<>() {
             @Override
             public void onNext(WorkerReport report) {
                 try {
-                    received(stream, report);
+                    received(stream, report, certificate);
                 } catch (RuntimeException e) {
                     leave(stream);
                     stream.fail(Replies.status(e));
@@ -68,7 +74,7 @@ public final class WorkerLinkGrpcService extends WorkerLinkGrpc.WorkerLinkImplBa
         };
     }
 
-    private void received(WorkerStream stream, WorkerReport report) {
+    private void received(WorkerStream stream, WorkerReport report, X509Certificate certificate) {
         String workerId = stream.workerId();
         switch (report.getReportCase()) {
             case REGISTRATION -> {
@@ -77,6 +83,7 @@ public final class WorkerLinkGrpcService extends WorkerLinkGrpc.WorkerLinkImplBa
                     throw invalid("registration as " + registration.getWorkerId() + " on the stream of worker "
                             + workerId + " (expected: one worker id per stream)");
                 }
+                identity.check(registration, certificate);
                 fleet.checkRegistration(registration);
                 // Registered goes out before the worker enters the view, so no command can precede it.
                 stream.registeredAs(registration.getWorkerId(), heartbeatInterval);
