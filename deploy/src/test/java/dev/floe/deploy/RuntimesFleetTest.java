@@ -84,7 +84,9 @@ class RuntimesFleetTest {
                     }
                 });
 
-        assertEquals("chunk 0;", chunks.getFirst());
+        // Pieces sent together may travel as one message (the worker forwards what one read brings),
+        // but the first reached the client before the runtime, waiting on the gate, sent the last.
+        assertTrue(chunks.getFirst().startsWith("chunk 0;") && !chunks.getFirst().contains("last"), chunks.toString());
         assertEquals("chunk 0;chunk 1;last", String.join("", chunks));
         assertEquals("", done.getFunctionError());
         assertEquals("streamer", done.getFunction());
