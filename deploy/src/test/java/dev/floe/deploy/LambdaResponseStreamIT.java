@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -201,7 +200,7 @@ class LambdaResponseStreamIT {
                 read += n;
             }
 
-            long blockedAt = awaitBlockedBeyond(record, read);
+            long blockedAt = FloodRecord.awaitBlockedBeyond(record, read);
             assertTrue(blockedAt - read <= bound, "the function had sent " + blockedAt + " bytes when the client had read "
                     + read + " (expected: at most " + bound + " more)");
 
@@ -219,30 +218,10 @@ class LambdaResponseStreamIT {
             assertTrue(end.contains("InvokeComplete") && end.endsWith("\r\n0\r\n\r\n"), "ends with InvokeComplete, then the last chunk");
             assertFalse(end.contains("ErrorCode"), "ends with an InvokeComplete without error");
         }
-        Await.until(Duration.ofSeconds(20), "the function finished", () -> readRecord(record).equals("done " + total));
+        Await.until(Duration.ofSeconds(20), "the function finished", () -> FloodRecord.read(record).equals("done " + total));
     }
 
-    private static long awaitBlockedBeyond(Path record, long read) {
-        String blocked = Await.value(Duration.ofSeconds(60), "the function blocked past " + read + " bytes", () -> {
-            String now = readRecord(record);
-            if (now.startsWith("done")) {
-                return now; // never held back: the assertion below says so
-            }
-            return now.startsWith("blocked ") && Long.parseLong(now.substring(8)) >= read ? now : null;
-        });
-        assertTrue(blocked.startsWith("blocked "), "the function was never held back: " + blocked);
-        return Long.parseLong(blocked.substring(8));
-    }
 
-    private static String readRecord(Path record) {
-        try {
-            return Files.readString(record).trim();
-        } catch (NoSuchFileException notYet) {
-            return "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     @Test
     void aRefusalBeforeAnythingRanIsAnOrdinaryLambdaError() {

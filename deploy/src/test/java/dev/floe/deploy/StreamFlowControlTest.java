@@ -21,7 +21,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -104,7 +103,7 @@ class StreamFlowControlTest {
                 writeTo(body, m.getChunk());
             }
             long read = body.size();
-            long blockedAt = awaitBlockedBeyond(record, read);
+            long blockedAt = FloodRecord.awaitBlockedBeyond(record, read);
             assertTrue(blockedAt - read <= BOUND, "the function had sent " + blockedAt + " bytes when the reader had read "
                     + read + " (expected: at most " + BOUND + " more)");
             double workerHolds = gauge(fleet.fleet.workers().getFirst().meters(), "floe.worker.stream.buffered");
@@ -128,7 +127,7 @@ class StreamFlowControlTest {
         for (int i = 0; i < bytes.length; i += 4096) {
             assertEquals((byte) ((i / PIECE) % 251), bytes[i], "byte " + i + " in order");
         }
-        assertEquals("done " + TOTAL, read(record));
+        assertEquals("done " + TOTAL, FloodRecord.read(record));
         Await.until(Duration.ofSeconds(10), "the stream's meters back at zero", () ->
                 gauge(fleet.fleet.workers().getFirst().meters(), "floe.worker.stream.buffered") == 0
                         && gauge(fleet.fleet.controller().meters(), "floe.controller.streams.waiting") == 0);
@@ -146,12 +145,12 @@ class StreamFlowControlTest {
             call.detach(previous);
         }
         long read = stream.next().getChunk().size();
-        awaitBlockedBeyond(record, read);
+        FloodRecord.awaitBlockedBeyond(record, read);
 
         call.cancel(null);
 
         // As in Lambda, the function is not stopped: the controller drops the rest of its body, so it runs to its end.
-        Await.until(Duration.ofSeconds(60), "the function finished its response", () -> read(record).equals("done " + TOTAL));
+        Await.until(Duration.ofSeconds(60), "the function finished its response", () -> FloodRecord.read(record).equals("done " + TOTAL));
         Await.until(Duration.ofSeconds(20), "its environment released", () -> fleet.environments("flood").stream()
                 .anyMatch(e -> e.getState() == Environment.State.IDLE || e.getState() == Environment.State.FROZEN));
         Await.until(Duration.ofSeconds(10), "the stream's meters back at zero", () ->
@@ -169,7 +168,7 @@ class StreamFlowControlTest {
         Path record = scratch.resolve("paused-beside");
         Iterator<InvokeStreamMessage> paused = invoke("flood", record, TOTAL);
         long read = paused.next().getChunk().size();
-        awaitBlockedBeyond(record, read);
+        FloodRecord.awaitBlockedBeyond(record, read);
 
         // The paused stream fills its own window toward the controller; the worker's other answers share
         // the connection, and must still get through while the reader sleeps.
@@ -178,7 +177,7 @@ class StreamFlowControlTest {
                 .build()));
 
         assertEquals("", beside.getFunctionError(), beside.getPayload().toStringUtf8());
-        assertTrue(read(record).startsWith("blocked"), "the paused stream is still held back: " + read(record));
+        assertTrue(FloodRecord.read(record).startsWith("blocked"), "the paused stream is still held back: " + FloodRecord.read(record));
         drain(paused);
     }
 
@@ -187,7 +186,7 @@ class StreamFlowControlTest {
         Path record = scratch.resolve("timeout");
         Iterator<InvokeStreamMessage> stream = invoke("flood-3s", record, TOTAL);
         long read = stream.next().getChunk().size();
-        awaitBlockedBeyond(record, read);
+        FloodRecord.awaitBlockedBeyond(record, read);
 
         Await.until(Duration.ofSeconds(20), "the environment retired at its timeout", () -> fleet.environments("flood-3s").isEmpty());
         long[] bytes = {read};
@@ -203,7 +202,7 @@ class StreamFlowControlTest {
 
         assertEquals("Sandbox.Timedout", done.getErrorType(), done.getPayload().toStringUtf8());
         assertTrue(bytes[0] < TOTAL, "the caller got " + bytes[0] + " bytes of a response cut short");
-        assertTrue(read(record).startsWith("blocked"), read(record));
+        assertTrue(FloodRecord.read(record).startsWith("blocked"), FloodRecord.read(record));
     }
 
     private Iterator<InvokeStreamMessage> invoke(String function, Path record, int bytes) {
@@ -223,18 +222,6 @@ class StreamFlowControlTest {
         return done;
     }
 
-    /** Waits until the function reports it cannot write (past {@code read} bytes), and returns how far it got. */
-    private static long awaitBlockedBeyond(Path record, long read) {
-        String blocked = Await.value(Duration.ofSeconds(60), "the function blocked past " + read + " bytes", () -> {
-            String now = read(record);
-            if (now.startsWith("done")) {
-                return now; // never held back: the assertion below says so
-            }
-            return now.startsWith("blocked ") && Long.parseLong(now.substring(8)) >= read ? now : null;
-        });
-        assertTrue(blocked.startsWith("blocked "), "the function was never held back: " + blocked);
-        return Long.parseLong(blocked.substring(8));
-    }
 
     private static void writeTo(ByteString.Output body, ByteString chunk) {
         try {
@@ -244,15 +231,6 @@ class StreamFlowControlTest {
         }
     }
 
-    private static String read(Path record) {
-        try {
-            return Files.readString(record).trim();
-        } catch (NoSuchFileException notYet) {
-            return "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private static double gauge(MeterRegistry meters, String name) {
         Gauge gauge = meters.find(name).gauge();
