@@ -165,7 +165,7 @@ public final class Cli {
                   bench [--warm N] [--cold N] [--tls]        Floe's latencies beside the bare mechanism's
                   bench-fleet [--workers N] [--worker-memory MB] [--functions N] [--clients N] [--invocations N] [--work-ms MS] [--policy P]...
                                                              worker processes under many functions, per placement policy
-                  chaos [--workers N] [--rounds N] [--callers N] [--settle S] [--no-netns] [--keep]
+                  chaos [--workers N] [--rounds N] [--callers N] [--async-rate N] [--settle S] [--data DIR] [--no-netns] [--keep]
                                                              kill workers and the controller, cut links, count (root)
                   bench-async [--events N] [--singles N]     how fast asynchronous invocations are durably accepted, beside bare SQLite
                   bench-runtimes [--warm N] [--cold N]       each runtime's cold and warm starts beside its floors
