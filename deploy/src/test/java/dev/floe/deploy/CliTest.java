@@ -44,6 +44,19 @@ class CliTest {
     }
 
     @Test
+    void helpAfterACommandShowsThatCommandsUsageAndSucceeds() {
+        FleetFixture.Result invoke = fleet.floe("invoke", "--help");
+        FleetFixture.Result worker = fleet.floe("worker", "-h");
+
+        assertEquals(0, invoke.status(), invoke.err());
+        assertTrue(invoke.out().startsWith("usage: floe invoke"), invoke.out());
+        assertTrue(invoke.out().contains("--qualifier"), invoke.out());
+        assertFalse(invoke.out().contains("  worker --controller"), "only invoke's entries: " + invoke.out());
+        assertEquals(0, worker.status(), worker.err());
+        assertTrue(worker.out().contains("worker --controller HOST:PORT"), worker.out());
+    }
+
+    @Test
     void aFunctionFromADirectoryIsCreatedInvokedAndDescribed() {
         FleetFixture.Result created = fleet.floe("fn", "create", "hello", "--code", "examples/hello", "--runtime", "provided",
                 "--handler", "hello.handler", "--memory", "256", "--timeout", "5", "--env", "GREETING=hi");

@@ -89,6 +89,11 @@ public final class Cli {
         }
         String command = args.getFirst();
         List<String> rest = args.subList(1, args.size());
+        int end = rest.indexOf("--");
+        List<String> options = end < 0 ? rest : rest.subList(0, end);
+        if (options.contains("--help") || options.contains("-h")) {
+            return commandUsage(command);
+        }
         try {
             if (extra.containsKey(command)) {
                 return extra.get(command).run(rest, this);
@@ -128,6 +133,38 @@ public final class Cli {
         List<String> names = new java.util.ArrayList<>(extra.keySet());
         names.addAll(List.of("fn", "invoke", "envs", "workers", "top", "invocation", "dlq", "alias", "tls"));
         return names;
+    }
+
+    /**
+     * {@code floe COMMAND --help}: the help's entries for that command (each with its continuation
+     * lines), else the whole help; 0, as asking for help is not a mistake.
+     */
+    private int commandUsage(String command) {
+        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+        usage(new PrintStream(whole, true, java.nio.charset.StandardCharsets.UTF_8));
+        java.util.regex.Pattern named = java.util.regex.Pattern.compile("\\b" + java.util.regex.Pattern.quote(command) + "\\b");
+        List<String> entry = new java.util.ArrayList<>();
+        boolean inEntry = false;
+        for (String line : whole.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList()) {
+            String trimmed = line.strip();
+            if (line.startsWith("  ") && !line.startsWith("   ")) {
+                // An entry ("  invoke NAME ...") or a note on options several commands share ("  (up and worker ...").
+                inEntry = trimmed.equals(command) || trimmed.startsWith(command + " ")
+                        || (trimmed.startsWith("(") && named.matcher(trimmed.substring(0, Math.min(trimmed.length(), 40))).find());
+            } else if (!line.startsWith("   ")) {
+                inEntry = false;
+            }
+            if (inEntry) {
+                entry.add(line);
+            }
+        }
+        if (entry.isEmpty()) {
+            err.println("floe: unknown command '" + command + "' (expected one of: " + String.join(", ", commands()) + "; see floe help)");
+            return 2;
+        }
+        out.println("usage: floe " + command + " ...   (floe help lists every command and the options they share)");
+        entry.forEach(out::println);
+        return 0;
     }
 
     private void usage(PrintStream to) {
