@@ -174,9 +174,11 @@ public final class Cli {
                                    cert.pem, key.pem), --tls-ca/--tls-cert/--tls-key FILE, or --tls (~/.floe/tls); default plaintext)
 
                   demo [--data DIR]                          a local fleet, a sample function, cold and warm starts, then exit
-                  up [--workers N] [--port P] [--data DIR] [--worker-memory MB]
+                  up [--workers N] [--port P] [--host H] [--data DIR] [--worker-memory MB]
                                                              a controller and N workers until SIGINT/SIGTERM
-                  controller [--port P] [--data DIR]         a controller alone
+                  controller [--port P] [--host H] [--data DIR] [--heartbeat-timeout MS]
+                                                             a controller alone (host default 0.0.0.0; up's 127.0.0.1;
+                                                             a worker silent for MS, default 5000, leaves the fleet)
                   worker --controller HOST:PORT [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST] [--advertise HOST]
                                                              a worker alone, for another machine; default --id: with TLS
                                                              its certificate's name (floe tls issue --name), else host-random
