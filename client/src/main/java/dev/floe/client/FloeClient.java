@@ -7,6 +7,7 @@ import dev.floe.common.EventLoops;
 import dev.floe.common.FloeException;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
+import dev.floe.common.tls.CertificateRole;
 import dev.floe.common.tls.ClusterTls;
 import dev.floe.proto.Alias;
 import dev.floe.proto.AsyncInvocation;
@@ -60,7 +61,7 @@ public final class FloeClient implements AutoCloseable {
         this.loops = EventLoops.group("floe-client", 1);
         NettyChannelBuilder builder = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port());
         if (tls != null) {
-            builder.sslContext(tls.clientContext());
+            builder.sslContext(tls.clientContext(CertificateRole.CONTROLLER));
         } else {
             builder.usePlaintext();
         }
@@ -82,7 +83,8 @@ public final class FloeClient implements AutoCloseable {
 
     /**
      * As {@link #connect(HostPort, ClusterToken)}, over TLS: the controller's certificate must chain to
-     * the CA in {@code tls} and name {@code endpoint}'s host; this client presents its own if it has one.
+     * the CA in {@code tls}, name {@code endpoint}'s host and have role {@code controller} (so a worker's
+     * cannot stand in for it); this client presents its own if it has one.
      */
     public static FloeClient connect(HostPort endpoint, ClusterToken token, ClusterTls tls) {
         return new FloeClient(Check.notNull("endpoint", endpoint), Check.notNull("token", token), Check.notNull("tls", tls));

@@ -8,6 +8,7 @@ import dev.floe.common.Lifecycles;
 import dev.floe.common.metrics.Health;
 import dev.floe.common.metrics.MeterExport;
 import dev.floe.common.metrics.MetricsServer;
+import dev.floe.common.tls.CertificateRole;
 import dev.floe.common.tls.ClusterTls;
 import dev.floe.controller.async.AsyncQueue;
 import dev.floe.controller.async.RetryPolicy;
@@ -258,7 +259,8 @@ public final class Controller implements AutoCloseable {
         NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address.toString());
         if (tls != null) {
             // The worker's certificate must name the address it registered; the controller presents its own.
-            builder.sslContext(tls.clientContext());
+            // Its role may be controller too: floe up --tls shares the controller's certificate with local workers.
+            builder.sslContext(tls.clientContext(CertificateRole.WORKER, CertificateRole.CONTROLLER));
         } else {
             builder.usePlaintext();
         }
@@ -533,12 +535,17 @@ public final class Controller implements AutoCloseable {
         /**
          * TLS on the gRPC port and on the channels to workers: the controller presents its certificate,
          * checks workers' against the CA, and admits to {@code WorkerLink} only peers with one. Default
-         * none (plaintext). The Lambda HTTP API stays plaintext.
+         * none (plaintext). The certificate must have role {@code controller}: workers take calls from no other.
+         * The Lambda HTTP API stays plaintext.
          */
         public Builder tls(ClusterTls tls) {
             Check.notNull("tls", tls);
             if (!tls.hasCertificate()) {
                 throw new IllegalArgumentException("tls: " + tls + " (expected: a certificate and key for the controller to present)");
+            }
+            String refusal = CertificateRole.refusal(tls.certificate(), "the controller", CertificateRole.CONTROLLER);
+            if (refusal != null) {
+                throw new IllegalArgumentException("tls: " + refusal);
             }
             this.tls = tls;
             return this;

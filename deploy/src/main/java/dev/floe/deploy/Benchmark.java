@@ -97,7 +97,8 @@ final class Benchmark {
             InvokeRequest request = InvokeRequest.newBuilder().setFunction("echo").setPayload(ByteString.copyFrom(EVENT)).build();
             var toWorkerBuilder = io.grpc.netty.NettyChannelBuilder.forTarget(worker.address());
             if (tls != null) {
-                toWorkerBuilder.sslContext(tls.clientContext());
+                toWorkerBuilder.sslContext(tls.clientContext(dev.floe.common.tls.CertificateRole.WORKER,
+                        dev.floe.common.tls.CertificateRole.CONTROLLER));
             } else {
                 toWorkerBuilder.usePlaintext();
             }

@@ -9,12 +9,14 @@ import dev.floe.common.FloeException;
 import dev.floe.common.HostPort;
 import dev.floe.common.Lifecycles;
 import dev.floe.common.tls.CertificateAuthority;
+import dev.floe.common.tls.CertificateRole;
 import dev.floe.common.tls.ClusterTls;
 import dev.floe.controller.Controller;
 import dev.floe.proto.ControllerCommand;
 import dev.floe.proto.FunctionConfig;
 import dev.floe.proto.InvokeResponse;
 import dev.floe.proto.Registration;
+import dev.floe.proto.WorkerInvokerGrpc;
 import dev.floe.proto.WorkerLinkGrpc;
 import dev.floe.proto.WorkerReport;
 import dev.floe.testing.Await;
@@ -60,9 +62,9 @@ class TlsFleetTest {
     static void start() throws Exception {
         data = TestDirs.create("tls-fleet");
         clusterDir = data.resolve("cluster");
-        CertificateAuthority.create(clusterDir).issue("node", List.of("127.0.0.1"), clusterDir);
+        CertificateAuthority.create(clusterDir).issue("node", CertificateRole.CONTROLLER, List.of("127.0.0.1"), clusterDir);
         strangerDir = data.resolve("stranger");
-        CertificateAuthority.create(strangerDir).issue("node", List.of("127.0.0.1"), strangerDir);
+        CertificateAuthority.create(strangerDir).issue("node", CertificateRole.CONTROLLER, List.of("127.0.0.1"), strangerDir);
         fleet = LocalFleet.builder().workers(1).port(0).dataDir(data.resolve("fleet")).workerMemoryMb(1024)
                 .tls(ClusterTls.fromDirectory(clusterDir)).start().awaitRegistered(Duration.ofSeconds(30));
         client = fleet.client();
@@ -117,7 +119,7 @@ class TlsFleetTest {
     @Test
     void aCertificateForAnotherAddressIsRefusedByName() throws Exception {
         Path elsewhere = data.resolve("elsewhere");
-        CertificateAuthority.open(clusterDir).issue("elsewhere", List.of("10.9.9.9", "elsewhere.example"), elsewhere);
+        CertificateAuthority.open(clusterDir).issue("elsewhere", CertificateRole.CONTROLLER, List.of("10.9.9.9", "elsewhere.example"), elsewhere);
         try (Controller controller = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(data.resolve("elsewhere-data"))
                 .token(fleet.controller().token()).tls(ClusterTls.fromDirectory(elsewhere)).build().start()) {
             FleetFixture.Result refused = floe(new HostPort("127.0.0.1", controller.port()), "fn", "ls",
@@ -132,7 +134,8 @@ class TlsFleetTest {
     void aServerWhoseCertificateExpiredWhileRunningIsSaidToHaveExpired() throws Exception {
         // A node refuses an expired certificate at start; one that expires while it runs is still presented.
         Path stale = data.resolve("stale");
-        dev.floe.common.tls.TestCertificates.issueExpired(CertificateAuthority.open(clusterDir), "stale", List.of("127.0.0.1"), stale);
+        dev.floe.common.tls.TestCertificates.issueExpired(CertificateAuthority.open(clusterDir), "stale", CertificateRole.CONTROLLER,
+                List.of("127.0.0.1"), stale);
         io.grpc.Server server = io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
                 .sslContext(io.grpc.netty.GrpcSslContexts.forServer(stale.resolve("cert.pem").toFile(), stale.resolve("key.pem").toFile())
                         .build())
@@ -170,8 +173,8 @@ class TlsFleetTest {
         Path ctl = data.resolve("bound-ctl");
         Path w1 = data.resolve("bound-w1");
         CertificateAuthority ca = CertificateAuthority.open(clusterDir);
-        ca.issue("ctl", List.of("127.0.0.1"), ctl);
-        ca.issue("w1", List.of("127.0.0.1"), w1);
+        ca.issue("ctl", CertificateRole.CONTROLLER, List.of("127.0.0.1"), ctl);
+        ca.issue("w1", CertificateRole.WORKER, List.of("127.0.0.1"), w1);
         try (Controller controller = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(data.resolve("bound-data"))
                         .token(fleet.controller().token()).tls(ClusterTls.fromDirectory(ctl)).build().start();
                 FloeClient bound = FloeClient.connect(new HostPort("127.0.0.1", controller.port()), controller.token(),
@@ -254,9 +257,91 @@ class TlsFleetTest {
     @Test
     void aStolenTokenWithoutACertificateCannotJoinTheFleet() throws Exception {
         // The CA and the token, as any client has them, but no certificate: a client, not a worker.
-        ClusterTls clientOnly = ClusterTls.fromFiles(clusterDir.resolve("ca.pem"), null, null);
+        FloeException refusal = registrationRefusal(ClusterTls.fromFiles(clusterDir.resolve("ca.pem"), null, null));
+        assertEquals("UnrecognizedClientException", refusal.type().wireName());
+        assertTrue(refusal.getMessage().startsWith("a worker must present a certificate signed by this cluster's CA"),
+                refusal.getMessage());
+        assertEquals(List.of("worker-1"), client.workers().stream().map(w -> w.getId()).toList());
+    }
+
+    @Test
+    void aClientsCertificateCannotRegisterAsAWorker() throws Exception {
+        Path clientDir = data.resolve("client-cert");
+        CertificateAuthority.open(clusterDir).issue("thief", CertificateRole.CLIENT, List.of("127.0.0.1"), clientDir);
+        FloeException refusal = registrationRefusal(ClusterTls.fromDirectory(clientDir));
+        assertEquals("UnrecognizedClientException", refusal.type().wireName());
+        assertEquals("a worker's certificate \"thief\" has role client (expected: role worker or role controller; floe tls issue"
+                + " --name thief --role worker makes one)", refusal.getMessage());
+        assertEquals(List.of("worker-1"), client.workers().stream().map(w -> w.getId()).toList());
+
+        // The same certificate is a client's like any other: it may use the controller's API.
+        FleetFixture.Result ls = floe("fn", "ls", "--tls-dir", clientDir.toString());
+        assertEquals(0, ls.status(), ls.err());
+        assertTrue(ls.out().contains("probe"), ls.out());
+    }
+
+    @Test
+    void aWorkersCertificateCannotCallAnotherWorkerDirectly() throws Exception {
+        // w9's key and the token (every worker has both): enough, before roles, to run functions on worker-1 past the controller.
+        Path w9 = data.resolve("w9");
+        CertificateAuthority.open(clusterDir).issue("w9", CertificateRole.WORKER, List.of("127.0.0.1"), w9);
+        Worker target = fleet.workers().getFirst();
+        ManagedChannel channel = NettyChannelBuilder.forTarget(target.address())
+                .sslContext(ClusterTls.fromDirectory(w9).clientContext(CertificateRole.WORKER, CertificateRole.CONTROLLER))
+                .intercept(fleet.controller().token().attach()).build();
+        try {
+            var request = dev.floe.proto.WorkerInvokeRequest.newBuilder().build();
+            FloeException refusal = FloeException.fromThrowable(org.junit.jupiter.api.Assertions.assertThrows(
+                    io.grpc.StatusRuntimeException.class, () -> WorkerInvokerGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(30, TimeUnit.SECONDS).invoke(request)));
+            assertEquals("UnrecognizedClientException", refusal.type().wireName());
+            assertEquals("the caller's certificate \"w9\" has role worker (expected: role controller; floe tls issue --name w9 --role"
+                    + " controller makes one); a worker takes calls only from its controller", refusal.getMessage());
+        } finally {
+            Lifecycles.shutdown(channel, Duration.ofSeconds(5));
+        }
+        // The controller's certificate is admitted on the same port: functions still run there.
+        InvokeResponse served = client.invoke("probe", "{}".getBytes(StandardCharsets.UTF_8), false);
+        assertEquals("", served.getFunctionError(), served.getPayload().toStringUtf8());
+        assertEquals("worker-1", served.getWorkerId());
+    }
+
+    @Test
+    void aServerWithAWorkersCertificateIsNotTakenForTheController() throws Exception {
+        // A worker's certificate naming the address dialled (a DNS or IP trick away): signed by the CA, but no controller.
+        Path w8 = data.resolve("w8");
+        CertificateAuthority ca = CertificateAuthority.open(clusterDir);
+        ca.issue("w8", CertificateRole.WORKER, List.of("127.0.0.1"), w8);
+        Path w7 = data.resolve("w7");
+        ca.issue("w7", CertificateRole.WORKER, List.of("127.0.0.1"), w7);
+        io.grpc.Server server = io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
+                .sslContext(ClusterTls.fromDirectory(w8).serverContext(true)).build().start();
+        HostPort endpoint = new HostPort("127.0.0.1", server.getPort());
+        Worker misled = Worker.builder().controller(endpoint).token(fleet.controller().token()).listenHost("127.0.0.1")
+                .memoryMb(512).dataDir(data.resolve("misled")).tls(ClusterTls.fromDirectory(w7)).build();
+        try (LogCapture lost = new LogCapture("worker w7 lost the controller")) {
+            FleetFixture.Result refused = floe(endpoint, "fn", "ls", "--tls-ca", clusterDir.resolve("ca.pem").toString());
+            assertEquals(1, refused.status(), refused.out());
+            assertEquals("floe: " + endpoint + " is not this cluster's controller: the server's certificate \"w8\" has role worker"
+                    + " (expected: role controller; floe tls issue --name w8 --role controller makes one)\n", refused.err());
+
+            misled.start();
+            Await.until(Duration.ofSeconds(30), "the worker's refusal of a controller with a worker's certificate",
+                    () -> !lost.messages().isEmpty());
+            assertTrue(lost.messages().getFirst().contains("the TLS handshake failed: ")
+                    && lost.messages().getFirst().contains("the server's certificate \"w8\" has role worker (expected: role controller"),
+                    lost.messages().getFirst());
+            assertFalse(misled.registered());
+        } finally {
+            misled.close();
+            server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** How the controller answers a registration over a channel that presents {@code tls}'s certificate, if any. */
+    private static FloeException registrationRefusal(ClusterTls tls) throws Exception {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", fleet.controller().port())
-                .sslContext(clientOnly.clientContext()).intercept(fleet.controller().token().attach()).build();
+                .sslContext(tls.clientContext(CertificateRole.CONTROLLER)).intercept(fleet.controller().token().attach()).build();
         try {
             CompletableFuture<Throwable> ended = new CompletableFuture<>();
             StreamObserver<WorkerReport> reports = WorkerLinkGrpc.newStub(channel).connect(new StreamObserver<>() {
@@ -278,11 +363,7 @@ class TlsFleetTest {
             reports.onNext(WorkerReport.newBuilder().setRegistration(Registration.newBuilder().setWorkerId("thief")
                     .setInstance("i-1").setAddress("127.0.0.1:1").setMemoryMb(1024)).build());
 
-            FloeException refusal = FloeException.fromThrowable(ended.get(30, TimeUnit.SECONDS));
-            assertEquals("UnrecognizedClientException", refusal.type().wireName());
-            assertTrue(refusal.getMessage().startsWith("a worker must present a certificate signed by this cluster's CA"),
-                    refusal.getMessage());
-            assertEquals(List.of("worker-1"), client.workers().stream().map(w -> w.getId()).toList());
+            return FloeException.fromThrowable(ended.get(30, TimeUnit.SECONDS));
         } finally {
             Lifecycles.shutdown(channel, Duration.ofSeconds(5));
         }
@@ -293,12 +374,22 @@ class TlsFleetTest {
         Path dir = data.resolve("made-by-cli");
         FleetFixture.Result init = run(List.of("tls", "init", "--dir", dir.toString(), "--hosts", "ctl.example.org,10.0.0.1"));
         assertEquals(0, init.status(), init.err());
-        assertTrue(init.out().startsWith("CA and certificate for controller (ctl.example.org, 10.0.0.1, localhost, 127.0.0.1, ::1) in "),
+        assertTrue(init.out().startsWith("CA and controller certificate for controller (ctl.example.org, 10.0.0.1, localhost, 127.0.0.1, ::1) in "),
                 init.out());
         FleetFixture.Result issue = run(List.of("tls", "issue", "--dir", dir.toString(), "--name", "w1", "--hosts", "10.0.0.11"));
         assertEquals(0, issue.status(), issue.err());
+        assertTrue(issue.out().startsWith("worker certificate for w1 "), issue.out());
         ClusterTls w1 = ClusterTls.fromDirectory(dir.resolve("w1"));
         w1.certificate().verify(CertificateAuthority.open(dir).certificate().getPublicKey());
+        assertEquals(java.util.Optional.of(CertificateRole.WORKER), w1.role());
+        assertEquals(java.util.Optional.of(CertificateRole.CONTROLLER), ClusterTls.fromDirectory(dir).role());
+        FleetFixture.Result asClient = run(List.of("tls", "issue", "--dir", dir.toString(), "--name", "ci", "--role", "client"));
+        assertEquals(0, asClient.status(), asClient.err());
+        assertEquals(java.util.Optional.of(CertificateRole.CLIENT), ClusterTls.fromDirectory(dir.resolve("ci")).role());
+        FleetFixture.Result badRole = run(List.of("tls", "issue", "--dir", dir.toString(), "--name", "w3", "--role", "admin"));
+        assertEquals(2, badRole.status(), badRole.out());
+        assertEquals("floe: --role: \"admin\" (expected one of: worker, controller, client)\n", badRole.err());
+        assertFalse(java.nio.file.Files.exists(dir.resolve("w3")));
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                 java.nio.file.Files.getPosixFilePermissions(dir.resolve("w1").resolve("key.pem"))));
 

@@ -9,6 +9,7 @@ import dev.floe.common.Lifecycles;
 import dev.floe.common.metrics.Health;
 import dev.floe.common.metrics.MeterExport;
 import dev.floe.common.metrics.MetricsServer;
+import dev.floe.common.tls.CertificateRole;
 import dev.floe.common.tls.ClusterTls;
 import dev.floe.worker.code.CodeCache;
 import dev.floe.worker.code.PackageUnpacker;
@@ -17,6 +18,7 @@ import dev.floe.worker.environment.EnvironmentPool;
 import dev.floe.worker.environment.EnvironmentView;
 import dev.floe.worker.environment.KeepAlivePolicy;
 import dev.floe.worker.environment.WorkerMetrics;
+import dev.floe.worker.grpc.ControllerCertificateCheck;
 import dev.floe.worker.grpc.WorkerInvokerGrpcService;
 import dev.floe.worker.link.ControllerCodeSource;
 import dev.floe.worker.link.ControllerLink;
@@ -92,8 +94,9 @@ public final class Worker implements AutoCloseable {
             sandbox = Sandbox.open(config.id, data, config.sandbox);
             NettyChannelBuilder toController = NettyChannelBuilder.forAddress(config.controller.host(), config.controller.port());
             if (config.tls != null) {
-                // Presents the worker's certificate: the controller admits to WorkerLink only peers with one.
-                toController.sslContext(config.tls.clientContext());
+                // Presents the worker's certificate: the controller admits to WorkerLink only peers with one. The controller
+                // must present one with role controller: another worker's certificate may name the address dialled too.
+                toController.sslContext(config.tls.clientContext(CertificateRole.CONTROLLER));
             } else {
                 toController.usePlaintext();
             }
@@ -128,6 +131,10 @@ public final class Worker implements AutoCloseable {
             if (config.tls != null) {
                 // Only the controller calls a worker: a peer without a certificate from the cluster's CA fails the handshake.
                 serverBuilder.sslContext(config.tls.serverContext(true));
+            }
+            if (config.tls != null) {
+                // Every worker's certificate passes the handshake too; only the controller's role may call. Runs after the token check.
+                serverBuilder.intercept(new ControllerCertificateCheck());
             }
             server = serverBuilder
                     .bossEventLoopGroup(loops).workerEventLoopGroup(loops).channelType(EventLoops.serverChannelType())
@@ -428,13 +435,18 @@ public final class Worker implements AutoCloseable {
         /**
          * TLS toward the controller and on the worker's own port, both with the worker's certificate
          * (mutual TLS: the controller must present one too). Default none (plaintext). The certificate
-         * must name the address the worker advertises.
+         * must name the address the worker advertises and have role {@code worker}, or {@code controller}
+         * (the one certificate {@code floe up --tls} shares with its local workers).
          */
         public Builder tls(ClusterTls tls) {
             Check.notNull("tls", tls);
             if (!tls.hasCertificate()) {
                 throw new IllegalArgumentException("tls: " + tls + " (expected: a certificate and key for the worker to present;"
                         + " floe tls issue makes them)");
+            }
+            String refusal = CertificateRole.refusal(tls.certificate(), "this worker", CertificateRole.WORKER, CertificateRole.CONTROLLER);
+            if (refusal != null) {
+                throw new IllegalArgumentException("tls: " + refusal);
             }
             this.tls = tls;
             return this;

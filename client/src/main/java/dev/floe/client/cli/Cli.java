@@ -198,9 +198,9 @@ public final class Cli {
                    --placement floe|random|least-loaded|openwhisk-hash)
                   (up, controller and worker take the same TLS options; up --tls and controller --tls make ~/.floe/tls once)
                   tls init --dir DIR [--hosts H1,IP2,...] [--name NAME]
-                                                             a cluster CA and this node's certificate (default hosts: this host name)
-                  tls issue --dir DIR --name NODE --hosts H1,IP2,... [--out OUT]
-                                                             another node's certificate, signed by DIR's CA, in OUT (default DIR/NODE)
+                                                             a cluster CA and the controller's certificate (default hosts: this host name)
+                  tls issue --dir DIR --name NODE --hosts H1,IP2,... [--out OUT] [--role worker|controller|client]
+                                                             another node's certificate (default role worker), signed by DIR's CA, in OUT (default DIR/NODE)
                   bench [--warm N] [--cold N] [--tls]        Floe's latencies beside the bare mechanism's
                   bench-fleet [--workers N] [--worker-memory MB] [--functions N] [--clients N] [--invocations N] [--work-ms MS] [--policy P]...
                                                              worker processes under many functions, per placement policy

@@ -1,6 +1,7 @@
 package dev.floe.client.cli;
 
 import dev.floe.common.tls.CertificateAuthority;
+import dev.floe.common.tls.CertificateRole;
 import dev.floe.common.tls.ClusterTls;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -12,7 +13,8 @@ import java.util.List;
 /**
  * {@code floe tls init} (a cluster CA and the first node's certificate in one directory) and
  * {@code floe tls issue} (another node's certificate, signed by that CA, in a directory of its own to
- * copy to the node). Every certificate is also good for loopback, for commands on the node itself.
+ * copy to the node). {@code init}'s certificate has role controller, {@code issue}'s worker unless {@code --role} says
+ * otherwise ({@link CertificateRole}). Every certificate is also good for loopback, for commands on the node itself.
  */
 final class TlsCommands {
     private final Cli cli;
@@ -40,8 +42,8 @@ final class TlsCommands {
         String name = args.value("name", "controller");
         List<String> hosts = hosts(args);
         CertificateAuthority ca = CertificateAuthority.create(dir);
-        ca.issue(name, hosts, dir);
-        cli.out().println("CA and certificate for " + name + " (" + String.join(", ", hosts) + ") in " + dir + ":");
+        ca.issue(name, CertificateRole.CONTROLLER, hosts, dir);
+        cli.out().println("CA and controller certificate for " + name + " (" + String.join(", ", hosts) + ") in " + dir + ":");
         cli.out().println("  " + ClusterTls.CA_FILE + "     the cluster's CA certificate: every node and client needs a copy");
         cli.out().println("  " + CertificateAuthority.CA_KEY_FILE + " the CA's key (0600): keep it here; floe tls issue signs with it");
         cli.out().println("  " + ClusterTls.CERT_FILE + ", " + ClusterTls.KEY_FILE + " (0600)  this node's: floe controller --tls-dir " + dir);
@@ -50,18 +52,24 @@ final class TlsCommands {
     }
 
     private int issue(List<String> argv) throws IOException {
-        Args args = Args.parse("tls issue", argv, new Args.Spec().value("dir").value("name").value("hosts").value("out"));
+        Args args = Args.parse("tls issue", argv, new Args.Spec().value("dir").value("name").value("hosts").value("out").value("role"));
         args.positional(0, "no arguments");
         Path dir = Path.of(args.required("dir", "DIR (the directory floe tls init made)"));
         String name = args.required("name", "NODE (the node's name, e.g. its host name)");
-        List<String> hosts = hosts(args);
-        Path out = Path.of(args.value("out", dir.resolve(name).toString()));
+        CertificateRole role;
         try {
-            CertificateAuthority.open(dir).issue(name, hosts, out);
+            role = CertificateRole.parse(args.value("role", CertificateRole.WORKER.word()));
         } catch (IllegalArgumentException e) {
             throw new UsageException("--" + e.getMessage());
         }
-        cli.out().println("certificate for " + name + " (" + String.join(", ", hosts) + ") in " + out
+        List<String> hosts = hosts(args);
+        Path out = Path.of(args.value("out", dir.resolve(name).toString()));
+        try {
+            CertificateAuthority.open(dir).issue(name, role, hosts, out);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + e.getMessage());
+        }
+        cli.out().println(role.word() + " certificate for " + name + " (" + String.join(", ", hosts) + ") in " + out
                 + ": copy the directory to the node and give it --tls-dir (its key.pem is 0600)");
         return 0;
     }

@@ -98,6 +98,10 @@ public final class TlsFlags {
             return "the certificate of " + endpoint + " does not name " + endpoint.host() + " (expected: one issued for the address"
                     + " dialled: floe tls issue --hosts " + endpoint.host() + ", or dial a name it has)";
         }
+        dev.floe.common.tls.CertificateRoleException role = find(failure, dev.floe.common.tls.CertificateRoleException.class);
+        if (role != null) {
+            return endpoint + " is not this cluster's controller: " + role.getMessage();
+        }
         CertPathValidatorException path = find(failure, CertPathValidatorException.class);
         if (find(failure, java.security.cert.CertificateExpiredException.class) != null
                 || path != null && path.getReason() == CertPathValidatorException.BasicReason.EXPIRED) {

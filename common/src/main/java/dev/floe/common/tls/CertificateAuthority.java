@@ -82,15 +82,22 @@ public final class CertificateAuthority {
     }
 
     /**
-     * A CA and a node certificate for {@code hosts} and loopback in {@code dir}, made on the first call and read on later ones: what
-     * {@code floe tls init} writes, and what {@code floe up --tls} keeps in {@code ~/.floe/tls}.
+     * A CA and a certificate with role {@code controller} for {@code hosts} and loopback in {@code dir}, made on the first call and
+     * read on later ones: what {@code floe up --tls} keeps in {@code ~/.floe/tls}, where the controller and its local workers
+     * share the one certificate. One made there before certificates had roles is issued again under the same CA (workers
+     * would refuse it as their controller's).
      */
     public static ClusterTls initialize(Path dir, String name, List<String> hosts) throws IOException {
-        if (!Files.exists(dir.resolve(ClusterTls.KEY_FILE))) {
+        Path keyFile = dir.resolve(ClusterTls.KEY_FILE);
+        if (Files.exists(keyFile) && Files.exists(dir.resolve(CA_KEY_FILE))
+                && CertificateRole.of(Pem.certificates(dir.resolve(ClusterTls.CERT_FILE)).getFirst()).isEmpty()) {
+            Files.delete(keyFile);
+        }
+        if (!Files.exists(keyFile)) {
             CertificateAuthority ca = Files.exists(dir.resolve(CA_KEY_FILE)) ? open(dir) : create(dir);
             List<String> all = new ArrayList<>(hosts);
             all.addAll(LOOPBACK);
-            ca.issue(name, all, dir);
+            ca.issue(name, CertificateRole.CONTROLLER, all, dir);
         }
         return ClusterTls.fromDirectory(dir);
     }
@@ -104,17 +111,20 @@ public final class CertificateAuthority {
     }
 
     /**
-     * Signs a new key for node {@code name}, good for {@code hosts} (names and IP addresses, exactly
+     * Signs a new key for node {@code name} with {@code role} (the subject's OU, {@link CertificateRole}), good for {@code hosts} (names and IP addresses, exactly
      * those: peers check the one they dial), and writes {@code ca.pem}, {@code cert.pem} (the node's certificate, then the
      * CA's) and {@code key.pem} (0600) into {@code out}: a directory to give as {@code --tls-dir}.
      * Refuses to overwrite a key.
      */
-    public void issue(String name, List<String> hosts, Path out) throws IOException {
-        issue(name, hosts, out, null, NODE_DAYS);
+    public void issue(String name, CertificateRole role, List<String> hosts, Path out) throws IOException {
+        issue(name, Check.notNull("role", role), hosts, out, null, NODE_DAYS);
     }
 
-    /** As {@link #issue(String, List, Path)}, valid for {@code days} from {@code startDate} (keytool's {@code -startdate}, null: now). */
-    void issue(String name, List<String> hosts, Path out, String startDate, int days) throws IOException {
+    /**
+     * As {@link #issue(String, CertificateRole, List, Path)}, valid for {@code days} from {@code startDate} (keytool's {@code
+     * -startdate}, null: now); a null {@code role} makes a certificate as Floe made them before roles, for tests.
+     */
+    void issue(String name, CertificateRole role, List<String> hosts, Path out, String startDate, int days) throws IOException {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("name: \"" + name + "\" (expected: 1 to 64 letters, digits, '.', '_' or '-')");
         }
@@ -129,7 +139,7 @@ public final class CertificateAuthority {
             scratch.store(caStore, "ca", key, certificate);
             Path nodeStore = scratch.file("node.p12");
             scratch.keytool("-genkeypair", "-keystore", nodeStore.toString(), "-alias", "node", "-keyalg", "EC",
-                    "-groupname", "secp256r1", "-dname", "CN=" + name);
+                    "-groupname", "secp256r1", "-dname", "CN=" + name + (role != null ? ",OU=" + role.organizationalUnit() : ""));
             Path request = scratch.file("node.csr");
             scratch.keytool("-certreq", "-keystore", nodeStore.toString(), "-alias", "node", "-file", request.toString());
             Path signed = scratch.file("node.pem");

@@ -37,8 +37,8 @@ public final class ClusterTls {
     private final List<X509Certificate> chain;
     private final PrivateKey key;
     private final String source;
-    /** Made once: the controller opens a channel per worker, and a context is safe to share. */
-    private SslContext client;
+    /** Made once per set of server roles: the controller opens a channel per worker, and a context is safe to share. */
+    private final java.util.Map<java.util.Set<CertificateRole>, SslContext> clients = new java.util.HashMap<>();
 
     private ClusterTls(List<X509Certificate> ca, List<X509Certificate> chain, PrivateKey key, String source) {
         this.ca = ca;
@@ -127,6 +127,11 @@ public final class ClusterTls {
         return commonName(certificate());
     }
 
+    /** The role this node's certificate was issued with; empty for one made before roles. */
+    public java.util.Optional<CertificateRole> role() {
+        return CertificateRole.of(certificate());
+    }
+
     /** The subject's common name (CN) of {@code certificate}; empty if it has none. */
     public static String commonName(X509Certificate certificate) {
         Check.notNull("certificate", certificate);
@@ -164,18 +169,22 @@ public final class ClusterTls {
         }
     }
 
-    /** For a gRPC channel: trusts the CA alone, checks the server's name against the address dialled, presents this node's certificate if any. */
-    public synchronized SslContext clientContext() {
-        if (client == null) {
-            client = newClientContext();
+    /**
+     * For a gRPC channel: trusts the CA alone, checks the server's name against the address dialled and its certificate's
+     * role against {@code serverRoles} (a worker's channel to its controller: {@link CertificateRole#CONTROLLER}), and
+     * presents this node's certificate if any.
+     */
+    public synchronized SslContext clientContext(CertificateRole... serverRoles) {
+        if (serverRoles.length == 0) {
+            throw new IllegalArgumentException("serverRoles: none (expected: the roles a server this channel dials may have)");
         }
-        return client;
+        return clients.computeIfAbsent(java.util.Set.of(serverRoles), roles -> newClientContext(serverRoles));
     }
 
-    private SslContext newClientContext() {
+    private SslContext newClientContext(CertificateRole... serverRoles) {
         try {
             SslContextBuilder builder = GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
-                    .trustManager(ca.toArray(X509Certificate[]::new))
+                    .trustManager(RoleTrustManager.of(ca, serverRoles))
                     .endpointIdentificationAlgorithm("HTTPS");
             if (key != null) {
                 builder.keyManager(key, chain.toArray(X509Certificate[]::new));

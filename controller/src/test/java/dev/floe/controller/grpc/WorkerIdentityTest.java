@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.floe.common.FloeException;
 import dev.floe.common.tls.CertificateAuthority;
+import dev.floe.common.tls.CertificateRole;
 import dev.floe.common.tls.ClusterTls;
 import dev.floe.proto.Registration;
 import java.io.IOException;
@@ -30,13 +31,13 @@ class WorkerIdentityTest {
         CertificateAuthority ca = CertificateAuthority.create(dir.resolve("ca"));
         controller = certificate(ca, "controller");
         w1 = certificate(ca, "w1");
-        ca.issue("controller", List.of("10.0.0.9"), dir.resolve("second-controller"));
+        ca.issue("controller", CertificateRole.CONTROLLER, List.of("10.0.0.9"), dir.resolve("second-controller"));
         namedLikeTheController = ClusterTls.fromDirectory(dir.resolve("second-controller")).certificate();
         identity = WorkerIdentity.certificates(controller);
     }
 
     private static X509Certificate certificate(CertificateAuthority ca, String name) throws IOException {
-        ca.issue(name, List.of("127.0.0.1"), dir.resolve(name));
+        ca.issue(name, CertificateRole.WORKER, List.of("127.0.0.1"), dir.resolve(name));
         return ClusterTls.fromDirectory(dir.resolve(name)).certificate();
     }
 

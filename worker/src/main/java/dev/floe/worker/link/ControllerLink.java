@@ -132,7 +132,8 @@ public final class ControllerLink implements AutoCloseable {
                 } else if (handshake(t) != null) {
                     // A TLS setup mistake does not heal by retrying: say so, not at debug level.
                     lost("the TLS handshake failed: " + handshake(t).getMessage() + " (expected: this worker's certificate and the"
-                            + " controller's both signed by the cluster's CA, the controller's naming the address dialled)",
+                            + " controller's both signed by the cluster's CA, the controller's naming the address dialled and with role"
+                            + " controller)",
                             System.Logger.Level.ERROR);
                 } else {
                     lost("the stream failed: " + t.getMessage(), null);
