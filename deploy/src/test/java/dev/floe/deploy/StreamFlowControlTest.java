@@ -127,7 +127,9 @@ class StreamFlowControlTest {
         for (int i = 0; i < bytes.length; i += 4096) {
             assertEquals((byte) ((i / PIECE) % 251), bytes[i], "byte " + i + " in order");
         }
-        assertEquals("done " + TOTAL, FloodRecord.read(record));
+        // The function records "done" once the Runtime API answered its body, which may be after the caller has it all.
+        Await.until(Duration.ofSeconds(30), "the function records that it sent all " + TOTAL + " bytes",
+                () -> FloodRecord.read(record).equals("done " + TOTAL));
         Await.until(Duration.ofSeconds(10), "the stream's meters back at zero", () ->
                 gauge(fleet.fleet.workers().getFirst().meters(), "floe.worker.stream.buffered") == 0
                         && gauge(fleet.fleet.controller().meters(), "floe.controller.streams.waiting") == 0);
@@ -177,7 +179,9 @@ class StreamFlowControlTest {
                 .build()));
 
         assertEquals("", beside.getFunctionError(), beside.getPayload().toStringUtf8());
-        assertTrue(FloodRecord.read(record).startsWith("blocked"), "the paused stream is still held back: " + FloodRecord.read(record));
+        // Still held back: pieces may move up as buffers between the hops drain, but the function blocks again.
+        assertFalse(FloodRecord.read(record).startsWith("done"), "the paused stream ran to its end: " + FloodRecord.read(record));
+        Await.until(Duration.ofSeconds(10), "the paused stream's function blocked", () -> FloodRecord.read(record).startsWith("blocked"));
         drain(paused);
     }
 
@@ -202,7 +206,7 @@ class StreamFlowControlTest {
 
         assertEquals("Sandbox.Timedout", done.getErrorType(), done.getPayload().toStringUtf8());
         assertTrue(bytes[0] < TOTAL, "the caller got " + bytes[0] + " bytes of a response cut short");
-        assertTrue(FloodRecord.read(record).startsWith("blocked"), FloodRecord.read(record));
+        assertFalse(FloodRecord.read(record).startsWith("done"), "the function never finished: " + FloodRecord.read(record));
     }
 
     private Iterator<InvokeStreamMessage> invoke(String function, Path record, int bytes) {
