@@ -42,7 +42,7 @@ final class AsyncCommands {
         }
         try (FloeClient client = cli.connect(args)) {
             if (!args.has("payload-lines")) {
-                byte[] payload = cli.payload(args);
+                byte[] payload = InvokeCommands.payload(args);
                 cli.out().println(client.invokeQueued(name, qualifier(args), List.of(ByteString.copyFrom(payload))).getFirst());
                 return 0;
             }

@@ -1,31 +1,17 @@
 package dev.floe.client.cli;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
 import dev.floe.client.FloeClient;
 import dev.floe.common.ClusterToken;
-import dev.floe.common.CodePackages;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
 import dev.floe.common.HostPort;
-import dev.floe.proto.Environment;
-import dev.floe.proto.EnvironmentVariables;
-import dev.floe.proto.Function;
-import dev.floe.proto.FunctionConfig;
-import dev.floe.proto.InvokeRequest;
-import dev.floe.proto.InvokeResponse;
-import dev.floe.proto.UpdateFunctionRequest;
-import dev.floe.proto.Worker;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -34,10 +20,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 
 /**
- * The {@code floe} commands that talk to a running fleet. Every command takes
+ * The {@code floe} command line: dispatch to the command groups ({@link FunctionCommands},
+ * {@link InvokeCommands}, {@link FleetCommands}, {@link AsyncCommands}, {@link AliasCommands},
+ * {@link TlsCommands} and the commands other modules add), the help, the mapping of errors to one line
+ * and an exit status, and what the groups share: the output streams, the endpoint, the token, TLS and
+ * connecting. Every command that talks to a fleet takes
  * {@code --endpoint HOST:PORT} (default {@code $FLOE_ENDPOINT}, else {@code 127.0.0.1:7070}) and
  * {@code --token-file FILE} (default {@code $FLOE_TOKEN}, else {@code ~/.floe/token}).
  * Exit status: 0 done (an invocation that ran, function errors included), 1 refused by Floe or Floe
@@ -99,11 +88,11 @@ public final class Cli {
                 return extra.get(command).run(rest, this);
             }
             return switch (command) {
-                case "fn" -> fn(rest);
-                case "invoke" -> invoke(rest);
-                case "envs" -> envs(rest);
-                case "workers" -> workers(rest);
-                case "top" -> top(rest);
+                case "fn" -> new FunctionCommands(this).fn(rest);
+                case "invoke" -> new InvokeCommands(this).invoke(rest);
+                case "envs" -> new FleetCommands(this).envs(rest);
+                case "workers" -> new FleetCommands(this).workers(rest);
+                case "top" -> new FleetCommands(this).top(rest);
                 case "invocation" -> new AsyncCommands(this).invocation(rest);
                 case "dlq" -> new AsyncCommands(this).deadLetters(rest);
                 case "alias" -> new AliasCommands(this).alias(rest);
@@ -237,368 +226,6 @@ public final class Cli {
                   top [--function NAME] [--once]             workers and environments (busy / thawed / frozen), live""");
     }
 
-    // ---- functions ----------------------------------------------------------------------------
-
-    private int fn(List<String> args) {
-        if (args.isEmpty()) {
-            throw new UsageException("'fn' needs a subcommand (expected one of: create, update, get, ls, rm, revisions)");
-        }
-        List<String> rest = args.subList(1, args.size());
-        return switch (args.getFirst()) {
-            case "create" -> fnCreate(rest);
-            case "update" -> fnUpdate(rest);
-            case "get" -> fnGet(rest);
-            case "ls", "list" -> fnList(rest);
-            case "rm", "delete" -> fnDelete(rest);
-            case "revisions" -> new AliasCommands(this).revisions(rest);
-            default -> throw new UsageException("unknown subcommand 'fn " + args.getFirst()
-                    + "' (expected one of: create, update, get, ls, rm, revisions)");
-        };
-    }
-
-    private static Args.Spec configOptions() {
-        return connectionOptions().value("code").value("runtime").value("handler").value("memory")
-                .value("timeout").value("tmp").repeated("env").flag("json");
-    }
-
-    private int fnCreate(List<String> argv) {
-        Args args = Args.parse("fn create", argv, configOptions());
-        String name = args.positional(1, "one function name").getFirst();
-        byte[] code = readCode(args.required("code", "DIR|ZIP|JAR (the function's code: a directory, a zip or a jar)"));
-        FunctionConfig.Builder config = FunctionConfig.newBuilder()
-                .setRuntime(args.value("runtime", "provided"))
-                .setHandler(args.required("handler", "HANDLER (passed to the runtime as _HANDLER)"))
-                .putAllEnvironment(environment(args.all("env")));
-        optionalInt(args, "memory").ifPresent(config::setMemoryMb);
-        optionalInt(args, "timeout").ifPresent(config::setTimeoutSeconds);
-        optionalInt(args, "tmp").ifPresent(config::setTmpMb);
-        try (FloeClient client = connect(args)) {
-            Function created = client.createFunction(name, code, config.build());
-            return printFunctionChange("created", created, args.flag("json"));
-        }
-    }
-
-    private int fnUpdate(List<String> argv) {
-        Args args = Args.parse("fn update", argv, configOptions().value("reserved").value("provisioned"));
-        String name = args.positional(1, "one function name").getFirst();
-        UpdateFunctionRequest.Builder update = UpdateFunctionRequest.newBuilder().setName(name);
-        if (args.has("code")) {
-            update.setCodeZip(ByteString.copyFrom(readCode(args.value("code", null))));
-        }
-        if (args.has("runtime")) {
-            update.setRuntime(args.value("runtime", null));
-        }
-        if (args.has("handler")) {
-            update.setHandler(args.value("handler", null));
-        }
-        optionalInt(args, "memory").ifPresent(update::setMemoryMb);
-        optionalInt(args, "timeout").ifPresent(update::setTimeoutSeconds);
-        optionalInt(args, "tmp").ifPresent(update::setTmpMb);
-        if (args.has("env")) {
-            update.setEnvironment(EnvironmentVariables.newBuilder().putAllVariables(environment(args.all("env"))));
-        }
-        if (args.has("reserved")) {
-            String reserved = args.value("reserved", null);
-            update.setReservedConcurrency(reserved.equals("none") ? -1 : optionalInt(args, "reserved").orElseThrow());
-        }
-        optionalInt(args, "provisioned").ifPresent(update::setProvisionedConcurrency);
-        try (FloeClient client = connect(args)) {
-            return printFunctionChange("updated", client.updateFunction(update.build()), args.flag("json"));
-        }
-    }
-
-    private int printFunctionChange(String verb, Function function, boolean json) {
-        if (json) {
-            out.println(json(function));
-        } else {
-            out.println(verb + " " + function.getName() + " revision " + function.getRevision() + " (code "
-                    + function.getCodeSha256().substring(0, 12) + ", " + function.getCodeSize() + " bytes)");
-        }
-        return 0;
-    }
-
-    private int fnGet(List<String> argv) {
-        Args args = Args.parse("fn get", argv, connectionOptions().flag("json"));
-        String name = args.positional(1, "one function name").getFirst();
-        try (FloeClient client = connect(args)) {
-            Function f = client.getFunction(name);
-            if (args.flag("json")) {
-                out.println(json(f));
-                return 0;
-            }
-            FunctionConfig c = f.getConfig();
-            Table table = new Table("FIELD", "VALUE")
-                    .row("name", f.getName())
-                    .row("revision", f.getRevision())
-                    .row("runtime", c.getRuntime())
-                    .row("handler", c.getHandler())
-                    .row("memory", c.getMemoryMb() + " MB")
-                    .row("timeout", c.getTimeoutSeconds() + " s")
-                    .row("tmp", c.getTmpMb() + " MB")
-                    .row("code", f.getCodeSha256() + " (" + f.getCodeSize() + " bytes)")
-                    .row("modified", instant(f.getLastModified()))
-                    .row("reserved", f.getConcurrency().hasReserved() ? String.valueOf(f.getConcurrency().getReserved()) : "none")
-                    .row("provisioned", f.getConcurrency().getProvisioned());
-            c.getEnvironmentMap().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                    .forEach(e -> table.row("env " + e.getKey(), e.getValue()));
-            table.print(out);
-            return 0;
-        }
-    }
-
-    private int fnList(List<String> argv) {
-        Args args = Args.parse("fn ls", argv, connectionOptions().flag("json"));
-        args.positional(0, "no arguments");
-        try (FloeClient client = connect(args)) {
-            List<Function> functions = client.listFunctions();
-            if (args.flag("json")) {
-                out.println(jsonArray(functions));
-                return 0;
-            }
-            Table table = new Table("NAME", "REVISION", "RUNTIME", "HANDLER", "MEMORY", "TIMEOUT", "TMP", "MODIFIED");
-            for (Function f : functions) {
-                FunctionConfig c = f.getConfig();
-                table.row(f.getName(), f.getRevision(), c.getRuntime(), c.getHandler(), c.getMemoryMb() + " MB",
-                        c.getTimeoutSeconds() + " s", c.getTmpMb() + " MB", instant(f.getLastModified()));
-            }
-            table.print(out);
-            return 0;
-        }
-    }
-
-    private int fnDelete(List<String> argv) {
-        Args args = Args.parse("fn rm", argv, connectionOptions());
-        String name = args.positional(1, "one function name").getFirst();
-        try (FloeClient client = connect(args)) {
-            client.deleteFunction(name);
-            out.println("deleted " + name);
-            return 0;
-        }
-    }
-
-    // ---- invocations --------------------------------------------------------------------------
-
-    private int invoke(List<String> argv) {
-        Args args = Args.parse("invoke", argv, connectionOptions().value("payload").value("payload-file")
-                .flag("tail").flag("json").flag("stream").flag("async").value("payload-lines").value("qualifier"));
-        String name = args.positional(1, "one function name").getFirst();
-        if (args.flag("async") || args.has("payload-lines")) {
-            return new AsyncCommands(this).invoke(name, args);
-        }
-        if (args.has("payload") && args.has("payload-file")) {
-            throw new UsageException("give --payload or --payload-file, not both");
-        }
-        byte[] payload = payload(args);
-        if (args.flag("stream") && args.flag("json")) {
-            throw new UsageException("give --stream or --json, not both");
-        }
-        if (args.flag("stream")) {
-            return invokeStream(args, name, payload);
-        }
-        try (FloeClient client = connect(args)) {
-            InvokeResponse response = client.invoke(InvokeRequest.newBuilder().setFunction(name).setQualifier(args.value("qualifier", ""))
-                    .setPayload(ByteString.copyFrom(payload)).setTailLog(args.flag("tail")).build());
-            if (args.flag("json")) {
-                out.println(invokeJson(response, args.flag("tail")));
-                return 0;
-            }
-            out.println(response.getPayload().toStringUtf8());
-            if (args.flag("tail")) {
-                err.print(response.getLogTail());
-            }
-            if (!response.getFunctionError().isEmpty()) {
-                err.println("floe: the function failed (" + response.getFunctionError() + ", " + response.getErrorType() + ")");
-            }
-            return 0;
-        }
-    }
-
-    /** Prints a streamed response as its pieces come. */
-    private int invokeStream(Args args, String name, byte[] payload) {
-        try (FloeClient client = connect(args)) {
-            InvokeResponse response = client.invokeStream(InvokeRequest.newBuilder().setFunction(name).setQualifier(args.value("qualifier", ""))
-                    .setPayload(ByteString.copyFrom(payload)).setTailLog(args.flag("tail")).build(), chunk -> {
-                        // Bytes as they come: a character split between two pieces is whole on the terminal.
-                        out.write(chunk.toByteArray(), 0, chunk.size());
-                        out.flush();
-                    });
-            if (!response.getPayload().isEmpty()) {
-                out.print(response.getPayload().toStringUtf8());
-            }
-            out.println();
-            if (args.flag("tail")) {
-                err.print(response.getLogTail());
-            }
-            if (!response.getFunctionError().isEmpty()) {
-                err.println("floe: the function failed (" + response.getFunctionError() + ", " + response.getErrorType() + ")");
-            }
-            return 0;
-        }
-    }
-
-    byte[] payload(Args args) {
-        byte[] payload;
-        String source;
-        if (args.has("payload-file")) {
-            String file = args.value("payload-file", null);
-            source = "--payload-file " + file;
-            try {
-                payload = file.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file));
-            } catch (IOException e) {
-                throw new UsageException("--payload-file: cannot read " + file + " (" + e.getMessage() + ")");
-            }
-        } else {
-            source = "--payload";
-            payload = args.value("payload", "{}").getBytes(StandardCharsets.UTF_8);
-        }
-        try {
-            JsonParser.parseString(new String(payload, StandardCharsets.UTF_8));
-        } catch (RuntimeException e) {
-            throw new UsageException(source + ": not valid JSON (expected a JSON document, e.g. '{\"key\":\"value\"}')");
-        }
-        return payload;
-    }
-
-    static String invokeJson(InvokeResponse r, boolean tail) {
-        JsonObject o = new JsonObject();
-        o.addProperty("requestId", r.getRequestId());
-        o.addProperty("payload", r.getPayload().toStringUtf8());
-        if (!r.getFunctionError().isEmpty()) {
-            o.addProperty("functionError", r.getFunctionError());
-        }
-        o.addProperty("errorType", r.getErrorType());
-        o.addProperty("cold", r.getCold());
-        o.addProperty("environmentId", r.getEnvironmentId());
-        o.addProperty("workerId", r.getWorkerId());
-        o.addProperty("function", r.getFunction());
-        o.addProperty("revision", r.getRevision());
-        o.addProperty("durationMs", Math.round(r.getDurationMs() * 1000) / 1000.0);
-        o.addProperty("billedDurationMs", r.getBilledDurationMs());
-        if (r.getCold()) {
-            o.addProperty("initDurationMs", Math.round(r.getInitDurationMs() * 1000) / 1000.0);
-        }
-        o.addProperty("memorySizeMb", r.getMemorySizeMb());
-        o.addProperty("maxMemoryUsedMb", r.getMaxMemoryUsedMb());
-        if (tail) {
-            o.addProperty("logTail", r.getLogTail());
-        }
-        return new GsonBuilder().disableHtmlEscaping().create().toJson(o);
-    }
-
-    // ---- the fleet ----------------------------------------------------------------------------
-
-    private int envs(List<String> argv) {
-        Args args = Args.parse("envs", argv, connectionOptions().value("function").flag("json"));
-        args.positional(0, "no arguments");
-        try (FloeClient client = connect(args)) {
-            List<Environment> envs = client.environments(args.value("function", ""));
-            if (args.flag("json")) {
-                out.println(jsonArray(envs));
-                return 0;
-            }
-            Table table = new Table("ID", "FUNCTION", "REVISION", "WORKER", "STATE", "PID", "MEMORY", "INVOCATIONS", "LAST USED");
-            for (Environment e : envs) {
-                table.row(e.getId(), e.getFunction(), e.getRevision(), e.getWorkerId(), e.getState(), e.getPid(),
-                        e.getMemoryMb() + " MB", e.getInvocations(), instant(e.getLastUsed()));
-            }
-            table.print(out);
-            return 0;
-        }
-    }
-
-    private int workers(List<String> argv) {
-        Args args = Args.parse("workers", argv, connectionOptions().flag("json"));
-        args.positional(0, "no arguments");
-        try (FloeClient client = connect(args)) {
-            List<Worker> workers = client.workers();
-            if (args.flag("json")) {
-                out.println(jsonArray(workers));
-                return 0;
-            }
-            Table table = new Table("ID", "ADDRESS", "STATE", "MEMORY", "USED", "ENVIRONMENTS", "FREEZER", "MEMORY LIMIT", "TMP",
-                    "LAUNCHER");
-            for (Worker w : workers) {
-                table.row(w.getId(), w.getAddress(), w.getState(), w.getMemoryMb() + " MB", w.getMemoryUsedMb() + " MB",
-                        w.getEnvironments(), w.getSandbox().getFreezer(), w.getSandbox().getMemoryLimit(), w.getSandbox().getTmp(),
-                        w.getSandbox().getLauncher());
-            }
-            table.print(out);
-            return 0;
-        }
-    }
-
-    /**
-     * Watches the fleet and redraws the board at most four times a second while changes come;
-     * {@code --once} prints the fleet as it is and returns. Ends with the stream (Ctrl-C, or the
-     * controller going away).
-     */
-    private int top(List<String> argv) throws Exception {
-        Args args = Args.parse("top", argv, connectionOptions().value("function").flag("once"));
-        args.positional(0, "no arguments");
-        boolean once = args.flag("once");
-        FleetBoard board = new FleetBoard();
-        CompletableFuture<Void> ended = new CompletableFuture<>();
-        boolean[] dirty = {false};
-        try (FloeClient client = connect(args);
-             AutoCloseable watch = client.watch(args.value("function", ""), new io.grpc.stub.StreamObserver<>() {
-                 @Override
-                 public void onNext(dev.floe.proto.FleetChange change) {
-                     synchronized (board) {
-                         board.apply(change);
-                         dirty[0] = true;
-                         board.notifyAll();
-                     }
-                 }
-
-                 @Override
-                 public void onError(Throwable t) {
-                     ended.completeExceptionally(FloeException.fromThrowable(t));
-                     synchronized (board) {
-                         board.notifyAll();
-                     }
-                 }
-
-                 @Override
-                 public void onCompleted() {
-                     ended.complete(null);
-                     synchronized (board) {
-                         board.notifyAll();
-                     }
-                 }
-             })) {
-            boolean terminal = System.console() != null && !once;
-            while (true) {
-                synchronized (board) {
-                    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-                    while (!ended.isDone() && !(board.synced() && dirty[0])) {
-                        long left = deadline - System.nanoTime();
-                        if (once && left <= 0) {
-                            throw new FloeException(ErrorType.SERVICE_UNAVAILABLE, "the controller sent no snapshot of the fleet within 30 s");
-                        }
-                        board.wait(once ? Math.max(1, left / 1_000_000) : 1_000);
-                    }
-                    if (ended.isDone()) {
-                        ended.join();
-                        return 0;
-                    }
-                    if (terminal) {
-                        out.print("\033[H\033[2J");
-                    }
-                    board.render(out, client.endpoint().toString(), Instant.now());
-                    out.flush();
-                    dirty[0] = false;
-                }
-                if (once) {
-                    return 0;
-                }
-                out.println();
-                Thread.sleep(250); // at most four frames a second, however fast the fleet changes
-            }
-        } catch (java.util.concurrent.CompletionException e) {
-            throw e.getCause() instanceof FloeException floe ? floe : e;
-        }
-    }
-
     // ---- helpers ------------------------------------------------------------------------------
 
     /** The options of every command that talks to a controller: where it is, and the cluster's token. */
@@ -701,36 +328,6 @@ public final class Cli {
         return e.type().wireName() + ": " + e.getMessage();
     }
 
-    private static byte[] readCode(String location) {
-        Path path = Path.of(location);
-        if (Files.isDirectory(path)) {
-            return CodePackages.zipDirectory(path);
-        }
-        if (!Files.isRegularFile(path)) {
-            throw new UsageException("--code: no such file or directory: " + location + " (expected: a directory or a .zip file)");
-        }
-        try {
-            return Files.readAllBytes(path);
-        } catch (IOException e) {
-            throw new UsageException("--code: cannot read " + location + " (" + e.getMessage() + ")");
-        }
-    }
-
-    private static Map<String, String> environment(List<String> pairs) {
-        Map<String, String> vars = new LinkedHashMap<>();
-        for (String pair : pairs) {
-            int eq = pair.indexOf('=');
-            if (eq <= 0) {
-                throw new UsageException("--env: \"" + pair + "\" (expected: KEY=VALUE)");
-            }
-            vars.put(pair.substring(0, eq), pair.substring(eq + 1));
-        }
-        return vars;
-    }
-
-    private static Optional<Integer> optionalInt(Args args, String name) {
-        return Optional.ofNullable(args.integer(name, 0, Integer.MAX_VALUE, null));
-    }
 
     static String instant(Timestamp t) {
         if (t.getSeconds() == 0 && t.getNanos() == 0) {

@@ -1,0 +1,131 @@
+package dev.floe.client.cli;
+
+import dev.floe.client.FloeClient;
+import dev.floe.common.ErrorType;
+import dev.floe.common.FloeException;
+import dev.floe.proto.Environment;
+import dev.floe.proto.Worker;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** {@code floe envs}, {@code floe workers} and {@code floe top}: what the fleet is running, as a table or live. */
+final class FleetCommands {
+    private final Cli cli;
+
+    FleetCommands(Cli cli) {
+        this.cli = cli;
+    }
+
+    int envs(List<String> argv) {
+        Args args = Args.parse("envs", argv, Cli.connectionOptions().value("function").flag("json"));
+        args.positional(0, "no arguments");
+        try (FloeClient client = cli.connect(args)) {
+            List<Environment> envs = client.environments(args.value("function", ""));
+            if (args.flag("json")) {
+                cli.out().println(Cli.jsonArray(envs));
+                return 0;
+            }
+            Table table = new Table("ID", "FUNCTION", "REVISION", "WORKER", "STATE", "PID", "MEMORY", "INVOCATIONS", "LAST USED");
+            for (Environment e : envs) {
+                table.row(e.getId(), e.getFunction(), e.getRevision(), e.getWorkerId(), e.getState(), e.getPid(),
+                        e.getMemoryMb() + " MB", e.getInvocations(), Cli.instant(e.getLastUsed()));
+            }
+            table.print(cli.out());
+            return 0;
+        }
+    }
+
+    int workers(List<String> argv) {
+        Args args = Args.parse("workers", argv, Cli.connectionOptions().flag("json"));
+        args.positional(0, "no arguments");
+        try (FloeClient client = cli.connect(args)) {
+            List<Worker> workers = client.workers();
+            if (args.flag("json")) {
+                cli.out().println(Cli.jsonArray(workers));
+                return 0;
+            }
+            Table table = new Table("ID", "ADDRESS", "STATE", "MEMORY", "USED", "ENVIRONMENTS", "FREEZER", "MEMORY LIMIT", "TMP",
+                    "LAUNCHER");
+            for (Worker w : workers) {
+                table.row(w.getId(), w.getAddress(), w.getState(), w.getMemoryMb() + " MB", w.getMemoryUsedMb() + " MB",
+                        w.getEnvironments(), w.getSandbox().getFreezer(), w.getSandbox().getMemoryLimit(), w.getSandbox().getTmp(),
+                        w.getSandbox().getLauncher());
+            }
+            table.print(cli.out());
+            return 0;
+        }
+    }
+
+    /**
+     * Watches the fleet and redraws the board at most four times a second while changes come;
+     * {@code --once} prints the fleet as it is and returns. Ends with the stream (Ctrl-C, or the
+     * controller going away).
+     */
+    int top(List<String> argv) throws Exception {
+        Args args = Args.parse("top", argv, Cli.connectionOptions().value("function").flag("once"));
+        args.positional(0, "no arguments");
+        boolean once = args.flag("once");
+        FleetBoard board = new FleetBoard();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        boolean[] dirty = {false};
+        try (FloeClient client = cli.connect(args);
+             AutoCloseable watch = client.watch(args.value("function", ""), new io.grpc.stub.StreamObserver<>() {
+                 @Override
+                 public void onNext(dev.floe.proto.FleetChange change) {
+                     synchronized (board) {
+                         board.apply(change);
+                         dirty[0] = true;
+                         board.notifyAll();
+                     }
+                 }
+
+                 @Override
+                 public void onError(Throwable t) {
+                     ended.completeExceptionally(FloeException.fromThrowable(t));
+                     synchronized (board) {
+                         board.notifyAll();
+                     }
+                 }
+
+                 @Override
+                 public void onCompleted() {
+                     ended.complete(null);
+                     synchronized (board) {
+                         board.notifyAll();
+                     }
+                 }
+             })) {
+            boolean terminal = System.console() != null && !once;
+            while (true) {
+                synchronized (board) {
+                    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+                    while (!ended.isDone() && !(board.synced() && dirty[0])) {
+                        long left = deadline - System.nanoTime();
+                        if (once && left <= 0) {
+                            throw new FloeException(ErrorType.SERVICE_UNAVAILABLE, "the controller sent no snapshot of the fleet within 30 s");
+                        }
+                        board.wait(once ? Math.max(1, left / 1_000_000) : 1_000);
+                    }
+                    if (ended.isDone()) {
+                        ended.join();
+                        return 0;
+                    }
+                    if (terminal) {
+                        cli.out().print("\033[H\033[2J");
+                    }
+                    board.render(cli.out(), client.endpoint().toString(), Instant.now());
+                    cli.out().flush();
+                    dirty[0] = false;
+                }
+                if (once) {
+                    return 0;
+                }
+                cli.out().println();
+                Thread.sleep(250); // at most four frames a second, however fast the fleet changes
+            }
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof FloeException floe ? floe : e;
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package dev.floe.client.cli;
+
+import com.google.protobuf.ByteString;
+import dev.floe.client.FloeClient;
+import dev.floe.common.CodePackages;
+import dev.floe.proto.EnvironmentVariables;
+import dev.floe.proto.Function;
+import dev.floe.proto.FunctionConfig;
+import dev.floe.proto.UpdateFunctionRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** {@code floe fn create|update|get|ls|rm}: a function's code and configuration ({@code fn revisions} is {@link AliasCommands}'). */
+final class FunctionCommands {
+    private final Cli cli;
+
+    FunctionCommands(Cli cli) {
+        this.cli = cli;
+    }
+
+    int fn(List<String> args) {
+        if (args.isEmpty()) {
+            throw new UsageException("'fn' needs a subcommand (expected one of: create, update, get, ls, rm, revisions)");
+        }
+        List<String> rest = args.subList(1, args.size());
+        return switch (args.getFirst()) {
+            case "create" -> fnCreate(rest);
+            case "update" -> fnUpdate(rest);
+            case "get" -> fnGet(rest);
+            case "ls", "list" -> fnList(rest);
+            case "rm", "delete" -> fnDelete(rest);
+            case "revisions" -> new AliasCommands(cli).revisions(rest);
+            default -> throw new UsageException("unknown subcommand 'fn " + args.getFirst()
+                    + "' (expected one of: create, update, get, ls, rm, revisions)");
+        };
+    }
+
+    private static Args.Spec configOptions() {
+        return Cli.connectionOptions().value("code").value("runtime").value("handler").value("memory")
+                .value("timeout").value("tmp").repeated("env").flag("json");
+    }
+
+    private int fnCreate(List<String> argv) {
+        Args args = Args.parse("fn create", argv, configOptions());
+        String name = args.positional(1, "one function name").getFirst();
+        byte[] code = readCode(args.required("code", "DIR|ZIP|JAR (the function's code: a directory, a zip or a jar)"));
+        FunctionConfig.Builder config = FunctionConfig.newBuilder()
+                .setRuntime(args.value("runtime", "provided"))
+                .setHandler(args.required("handler", "HANDLER (passed to the runtime as _HANDLER)"))
+                .putAllEnvironment(environment(args.all("env")));
+        optionalInt(args, "memory").ifPresent(config::setMemoryMb);
+        optionalInt(args, "timeout").ifPresent(config::setTimeoutSeconds);
+        optionalInt(args, "tmp").ifPresent(config::setTmpMb);
+        try (FloeClient client = cli.connect(args)) {
+            Function created = client.createFunction(name, code, config.build());
+            return printFunctionChange("created", created, args.flag("json"));
+        }
+    }
+
+    private int fnUpdate(List<String> argv) {
+        Args args = Args.parse("fn update", argv, configOptions().value("reserved").value("provisioned"));
+        String name = args.positional(1, "one function name").getFirst();
+        UpdateFunctionRequest.Builder update = UpdateFunctionRequest.newBuilder().setName(name);
+        if (args.has("code")) {
+            update.setCodeZip(ByteString.copyFrom(readCode(args.value("code", null))));
+        }
+        if (args.has("runtime")) {
+            update.setRuntime(args.value("runtime", null));
+        }
+        if (args.has("handler")) {
+            update.setHandler(args.value("handler", null));
+        }
+        optionalInt(args, "memory").ifPresent(update::setMemoryMb);
+        optionalInt(args, "timeout").ifPresent(update::setTimeoutSeconds);
+        optionalInt(args, "tmp").ifPresent(update::setTmpMb);
+        if (args.has("env")) {
+            update.setEnvironment(EnvironmentVariables.newBuilder().putAllVariables(environment(args.all("env"))));
+        }
+        if (args.has("reserved")) {
+            String reserved = args.value("reserved", null);
+            update.setReservedConcurrency(reserved.equals("none") ? -1 : optionalInt(args, "reserved").orElseThrow());
+        }
+        optionalInt(args, "provisioned").ifPresent(update::setProvisionedConcurrency);
+        try (FloeClient client = cli.connect(args)) {
+            return printFunctionChange("updated", client.updateFunction(update.build()), args.flag("json"));
+        }
+    }
+
+    private int printFunctionChange(String verb, Function function, boolean json) {
+        if (json) {
+            cli.out().println(Cli.json(function));
+        } else {
+            cli.out().println(verb + " " + function.getName() + " revision " + function.getRevision() + " (code "
+                    + function.getCodeSha256().substring(0, 12) + ", " + function.getCodeSize() + " bytes)");
+        }
+        return 0;
+    }
+
+    private int fnGet(List<String> argv) {
+        Args args = Args.parse("fn get", argv, Cli.connectionOptions().flag("json"));
+        String name = args.positional(1, "one function name").getFirst();
+        try (FloeClient client = cli.connect(args)) {
+            Function f = client.getFunction(name);
+            if (args.flag("json")) {
+                cli.out().println(Cli.json(f));
+                return 0;
+            }
+            FunctionConfig c = f.getConfig();
+            Table table = new Table("FIELD", "VALUE")
+                    .row("name", f.getName())
+                    .row("revision", f.getRevision())
+                    .row("runtime", c.getRuntime())
+                    .row("handler", c.getHandler())
+                    .row("memory", c.getMemoryMb() + " MB")
+                    .row("timeout", c.getTimeoutSeconds() + " s")
+                    .row("tmp", c.getTmpMb() + " MB")
+                    .row("code", f.getCodeSha256() + " (" + f.getCodeSize() + " bytes)")
+                    .row("modified", Cli.instant(f.getLastModified()))
+                    .row("reserved", f.getConcurrency().hasReserved() ? String.valueOf(f.getConcurrency().getReserved()) : "none")
+                    .row("provisioned", f.getConcurrency().getProvisioned());
+            c.getEnvironmentMap().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> table.row("env " + e.getKey(), e.getValue()));
+            table.print(cli.out());
+            return 0;
+        }
+    }
+
+    private int fnList(List<String> argv) {
+        Args args = Args.parse("fn ls", argv, Cli.connectionOptions().flag("json"));
+        args.positional(0, "no arguments");
+        try (FloeClient client = cli.connect(args)) {
+            List<Function> functions = client.listFunctions();
+            if (args.flag("json")) {
+                cli.out().println(Cli.jsonArray(functions));
+                return 0;
+            }
+            Table table = new Table("NAME", "REVISION", "RUNTIME", "HANDLER", "MEMORY", "TIMEOUT", "TMP", "MODIFIED");
+            for (Function f : functions) {
+                FunctionConfig c = f.getConfig();
+                table.row(f.getName(), f.getRevision(), c.getRuntime(), c.getHandler(), c.getMemoryMb() + " MB",
+                        c.getTimeoutSeconds() + " s", c.getTmpMb() + " MB", Cli.instant(f.getLastModified()));
+            }
+            table.print(cli.out());
+            return 0;
+        }
+    }
+
+    private int fnDelete(List<String> argv) {
+        Args args = Args.parse("fn rm", argv, Cli.connectionOptions());
+        String name = args.positional(1, "one function name").getFirst();
+        try (FloeClient client = cli.connect(args)) {
+            client.deleteFunction(name);
+            cli.out().println("deleted " + name);
+            return 0;
+        }
+    }
+
+    private static byte[] readCode(String location) {
+        Path path = Path.of(location);
+        if (Files.isDirectory(path)) {
+            return CodePackages.zipDirectory(path);
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new UsageException("--code: no such file or directory: " + location + " (expected: a directory or a .zip file)");
+        }
+        try {
+            return Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw new UsageException("--code: cannot read " + location + " (" + e.getMessage() + ")");
+        }
+    }
+
+    private static Map<String, String> environment(List<String> pairs) {
+        Map<String, String> vars = new LinkedHashMap<>();
+        for (String pair : pairs) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException("--env: \"" + pair + "\" (expected: KEY=VALUE)");
+            }
+            vars.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        return vars;
+    }
+
+    private static Optional<Integer> optionalInt(Args args, String name) {
+        return Optional.ofNullable(args.integer(name, 0, Integer.MAX_VALUE, null));
+    }
+}
