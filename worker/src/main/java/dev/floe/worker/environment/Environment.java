@@ -72,6 +72,7 @@ public final class Environment implements RuntimeEndpoint {
     private double initDurationMs;
     private long oomKillsBefore;
     private final EnvironmentFreezer freezer;
+    private final InvocationMeter meter;
     /*
      * The timeout timer is lazy: rather than scheduling and cancelling a timer on every invocation,
      * the check re-arms itself only while it has something to watch.
@@ -93,6 +94,7 @@ public final class Environment implements RuntimeEndpoint {
         this.lastUsed = since;
         this.freezer = new EnvironmentFreezer(id, host, loop, () -> state == EnvironmentState.IDLE,
                 () -> become(EnvironmentState.FROZEN), this::retireNow);
+        this.meter = new InvocationMeter(id, memoryMb(), host);
     }
 
     public String id() {
@@ -341,8 +343,7 @@ public final class Environment implements RuntimeEndpoint {
                     pool.released(this, invocations, initDurationMs);
                     freezer.idle();
                     if (provisioning != null) {
-                        provisioning.complete(new InvocationResult(provisioning.requestId(), new byte[0], "", "", true, id,
-                                0, 0, initDurationMs, memoryMb(), 0, ""));
+                        provisioning.complete(meter.provisioned(provisioning, initDurationMs));
                     }
                 }
             }
@@ -506,19 +507,10 @@ public final class Environment implements RuntimeEndpoint {
 
     /** Completes {@code invocation} with what the caller sees, and writes END and REPORT. */
     private void finish(Invocation invocation, byte[] payload, String functionError, String errorType) {
-        long nanos = host.ticker().getAsLong() - invocation.deliveredNanos();
-        double durationMs = nanos / 1e6;
-        double initMs = invocation.cold() ? initDurationMs : 0;
-        // Lambda bills the init phase of a cold start with the invocation, rounded up to the millisecond.
-        long billedMs = (long) Math.ceil(durationMs + initMs);
-        long peak = cell == null ? -1 : cell.memoryPeakBytes();
-        int maxMemoryMb = peak < 0 ? 0 : (int) Math.ceil(peak / (1024.0 * 1024.0));
-        log.end(invocation.requestId(), durationMs, billedMs, memoryMb(), maxMemoryMb, initMs);
-        String tail = invocation.request().tailLog() ? log.tail(invocation.logStart()) : "";
-        host.metrics().invoked(nanos);
+        InvocationResult result = meter.finished(invocation, payload, functionError, errorType, initDurationMs, cell, log);
+        // The pool hears of the answer before the caller: the caller's next invocation may then wait for this environment.
         pool.answered(this);
-        invocation.complete(new InvocationResult(invocation.requestId(), payload, functionError, errorType,
-                invocation.cold(), id, durationMs, billedMs, initMs, memoryMb(), maxMemoryMb, tail));
+        invocation.complete(result);
     }
 
     /**
@@ -592,13 +584,7 @@ public final class Environment implements RuntimeEndpoint {
         Invocation first = pending;
         pending = null;
         if (first != null && !first.isDone()) {
-            double initMs = spawnedNanos == 0 ? 0 : (host.ticker().getAsLong() - spawnedNanos) / 1e6;
-            if (log != null) {
-                log.initReport(initMs, errorType);
-            }
-            String tail = first.request().tailLog() && log != null ? log.tail(0) : "";
-            first.complete(new InvocationResult(first.requestId(), document, Failures.UNHANDLED, errorType, true, id,
-                    0, (long) Math.ceil(initMs), initMs, memoryMb(), 0, tail));
+            first.complete(meter.initFailed(first, document, errorType, spawnedNanos, log));
         }
         retireNow(reason);
     }
