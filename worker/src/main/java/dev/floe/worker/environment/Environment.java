@@ -3,8 +3,6 @@ package dev.floe.worker.environment;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
 import dev.floe.proto.Function;
-import dev.floe.worker.runtime.ManagedRuntime;
-import dev.floe.worker.runtime.RuntimeUnavailableException;
 import dev.floe.worker.runtime.Runtimes;
 import dev.floe.worker.code.CodeCache;
 import dev.floe.worker.runtimeapi.InvocationEvent;
@@ -17,7 +15,6 @@ import dev.floe.worker.sandbox.TmpVolume;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -72,6 +69,8 @@ public final class Environment implements RuntimeEndpoint {
     private double initDurationMs;
     private long oomKillsBefore;
     private final EnvironmentFreezer freezer;
+    private final InvocationMeter meter;
+    private final ColdStart coldStart;
     /*
      * The timeout timer is lazy: rather than scheduling and cancelling a timer on every invocation,
      * the check re-arms itself only while it has something to watch.
@@ -93,6 +92,8 @@ public final class Environment implements RuntimeEndpoint {
         this.lastUsed = since;
         this.freezer = new EnvironmentFreezer(id, host, loop, () -> state == EnvironmentState.IDLE,
                 () -> become(EnvironmentState.FROZEN), this::retireNow);
+        this.meter = new InvocationMeter(id, memoryMb(), host);
+        this.coldStart = new ColdStart(id, function, host);
     }
 
     public String id() {
@@ -154,58 +155,23 @@ public final class Environment implements RuntimeEndpoint {
             cleanUp();
             return;
         }
-        Path taskRoot = host.sandbox().taskRoot(code.root());
-        ManagedRuntime runtime = ManagedRuntime.of(function.getConfig().getRuntime());
-        if (runtime == ManagedRuntime.PROVIDED) {
-            Path bootstrap = code.root().resolve("bootstrap");
-            if (!Files.isRegularFile(bootstrap) || !Files.isExecutable(bootstrap)) {
-                String message = "RequestId: " + pending.requestId() + " Error: Couldn't find valid bootstrap(s): ["
-                        + taskRoot.resolve("bootstrap") + "]";
-                failInit(Failures.INVALID_ENTRYPOINT, Failures.document(Failures.INVALID_ENTRYPOINT, message), "invalid-entrypoint");
-                return;
-            }
-        }
-        try {
-            Path runtimeRoot = runtime == ManagedRuntime.PROVIDED ? taskRoot
-                    : host.sandbox().runtimeRoot(host.runtimes().directoryOf(runtime));
-            launchPlan = host.runtimes().launch(runtime, runtimeRoot, taskRoot, function.getConfig().getHandler(),
-                    function.getConfig().getMemoryMb());
-        } catch (RuntimeUnavailableException e) {
-            String message = "RequestId: " + pending.requestId() + " Error: " + e.getMessage();
-            failInit(Failures.INVALID_ENTRYPOINT, Failures.document(Failures.INVALID_ENTRYPOINT, message), "invalid-entrypoint");
+        ColdStart.Plan plan = coldStart.plan(code, pending.requestId());
+        if (plan.initError() != null) {
+            failInit(Failures.INVALID_ENTRYPOINT, Failures.document(Failures.INVALID_ENTRYPOINT, plan.initError()),
+                    "invalid-entrypoint");
             return;
         }
-        CompletableFuture.runAsync(() -> {
-            Path envDir = host.environmentsDir().resolve(id);
-            EnvironmentLog envLog = null;
-            Cell envCell = null;
-            try {
-                Files.createDirectories(envDir);
-                envLog = new EnvironmentLog(envDir.resolve("log"));
-                envCell = host.sandbox().createCell(id, memoryMb());
-                TmpVolume envTmp = host.sandbox().createTmp(envCell, envDir, function.getConfig().getTmpMb());
-                EnvironmentLog preparedLog = envLog;
-                Cell preparedCell = envCell;
-                loop.execute(() -> {
-                    dir = envDir;
-                    log = preparedLog;
-                    cell = preparedCell;
-                    freezer.holds(preparedCell);
-                    tmp = envTmp;
+        launchPlan = plan.launch();
+        CompletableFuture.runAsync(() -> coldStart.prepareSandbox(
+                prepared -> loop.execute(() -> {
+                    dir = prepared.dir();
+                    log = prepared.log();
+                    cell = prepared.cell();
+                    freezer.holds(prepared.cell());
+                    tmp = prepared.tmp();
                     bind();
-                });
-            } catch (IOException | RuntimeException e) {
-                closeQuietly(envLog);
-                if (envCell != null) {
-                    envCell.close();
-                }
-                EnvironmentPool.deleteTree(envDir);
-                // No disk for its /tmp means no room on this worker: another may take the invocation.
-                ErrorType type = e instanceof dev.floe.worker.sandbox.NoRoomException ? ErrorType.WORKER_FULL : ErrorType.SERVICE;
-                loop.execute(() -> failStart(new FloeException(type,
-                        "cannot prepare a sandbox for " + function.getName() + ": " + e.getMessage(), e)));
-            }
-        }, host.blocking());
+                }),
+                failure -> loop.execute(() -> failStart(failure))), host.blocking());
     }
 
     private void bind() {
@@ -341,8 +307,7 @@ public final class Environment implements RuntimeEndpoint {
                     pool.released(this, invocations, initDurationMs);
                     freezer.idle();
                     if (provisioning != null) {
-                        provisioning.complete(new InvocationResult(provisioning.requestId(), new byte[0], "", "", true, id,
-                                0, 0, initDurationMs, memoryMb(), 0, ""));
+                        provisioning.complete(meter.provisioned(provisioning, initDurationMs));
                     }
                 }
             }
@@ -506,19 +471,10 @@ public final class Environment implements RuntimeEndpoint {
 
     /** Completes {@code invocation} with what the caller sees, and writes END and REPORT. */
     private void finish(Invocation invocation, byte[] payload, String functionError, String errorType) {
-        long nanos = host.ticker().getAsLong() - invocation.deliveredNanos();
-        double durationMs = nanos / 1e6;
-        double initMs = invocation.cold() ? initDurationMs : 0;
-        // Lambda bills the init phase of a cold start with the invocation, rounded up to the millisecond.
-        long billedMs = (long) Math.ceil(durationMs + initMs);
-        long peak = cell == null ? -1 : cell.memoryPeakBytes();
-        int maxMemoryMb = peak < 0 ? 0 : (int) Math.ceil(peak / (1024.0 * 1024.0));
-        log.end(invocation.requestId(), durationMs, billedMs, memoryMb(), maxMemoryMb, initMs);
-        String tail = invocation.request().tailLog() ? log.tail(invocation.logStart()) : "";
-        host.metrics().invoked(nanos);
+        InvocationResult result = meter.finished(invocation, payload, functionError, errorType, initDurationMs, cell, log);
+        // The pool hears of the answer before the caller: the caller's next invocation may then wait for this environment.
         pool.answered(this);
-        invocation.complete(new InvocationResult(invocation.requestId(), payload, functionError, errorType,
-                invocation.cold(), id, durationMs, billedMs, initMs, memoryMb(), maxMemoryMb, tail));
+        invocation.complete(result);
     }
 
     /**
@@ -592,13 +548,7 @@ public final class Environment implements RuntimeEndpoint {
         Invocation first = pending;
         pending = null;
         if (first != null && !first.isDone()) {
-            double initMs = spawnedNanos == 0 ? 0 : (host.ticker().getAsLong() - spawnedNanos) / 1e6;
-            if (log != null) {
-                log.initReport(initMs, errorType);
-            }
-            String tail = first.request().tailLog() && log != null ? log.tail(0) : "";
-            first.complete(new InvocationResult(first.requestId(), document, Failures.UNHANDLED, errorType, true, id,
-                    0, (long) Math.ceil(initMs), initMs, memoryMb(), 0, tail));
+            first.complete(meter.initFailed(first, document, errorType, spawnedNanos, log));
         }
         retireNow(reason);
     }
@@ -729,7 +679,7 @@ public final class Environment implements RuntimeEndpoint {
         }
     }
 
-    private static void closeQuietly(AutoCloseable closeable) {
+    static void closeQuietly(AutoCloseable closeable) {
         if (closeable == null) {
             return;
         }
