@@ -215,7 +215,8 @@ public final class Controller implements AutoCloseable {
                 // Event invocations through the Lambda API go to the same durable queue as InvokeAsync.
                 asyncInvocations = new QueuedInvocations(async);
                 lambdaServer = LambdaApiServer.start(bindHost, requestedLambdaPort, loops, handlers,
-                        new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock), lambdaConnections);
+                        new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock), lambdaConnections,
+                        tls != null ? tls.httpsServerContext() : null);
                 if (export != null) {
                     metricsServer = export.serve(requestedMetrics, loops,
                             () -> serving ? Health.OK : Health.down("the controller is stopping"));
@@ -232,7 +233,7 @@ public final class Controller implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "gRPC in plaintext on " + bindHost + ":" + server.getPort() + ": anyone on the"
                             + " network can read the cluster token and every payload (give --tls-dir DIR; floe tls init makes one)");
                 }
-                LOG.log(System.Logger.Level.INFO, "Lambda API on http://" + bindHost + ":" + lambdaServer.port()
+                LOG.log(System.Logger.Level.INFO, "Lambda API on " + lambdaScheme() + "://" + bindHost + ":" + lambdaServer.port()
                         + (lambdaCredentials.required() ? " (SigV4 with " + lambdaCredentials.size() + " configured key(s))"
                                 : " (any credentials)"));
                 if (metricsServer != null) {
@@ -329,6 +330,11 @@ public final class Controller implements AutoCloseable {
             }
             return lambdaServer.port();
         }
+    }
+
+    /** How the Lambda HTTP API is spoken: {@code https} when the controller has TLS (the same certificate as gRPC), else {@code http}. */
+    public String lambdaScheme() {
+        return tls != null ? "https" : "http";
     }
 
     /** The access keys the Lambda API requires (none: any credentials). */

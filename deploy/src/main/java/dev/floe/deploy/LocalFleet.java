@@ -44,7 +44,7 @@ public final class LocalFleet implements AutoCloseable {
 
     /** Where the controller serves Lambda's HTTP API, e.g. for an AWS SDK's endpoint override. */
     public java.net.URI lambdaEndpoint() {
-        return java.net.URI.create("http://127.0.0.1:" + controller.lambdaPort());
+        return java.net.URI.create(controller.lambdaScheme() + "://127.0.0.1:" + controller.lambdaPort());
     }
 
     public HostPort endpoint() {

@@ -76,7 +76,7 @@ final class ServerCommands {
                 + ", " + workers + " worker" + (workers == 1 ? "" : "s") + " (freezer " + sandbox.freezer()
                 + ", memory limit " + sandbox.memoryLimit() + ", /tmp " + sandbox.tmp() + ", launcher " + sandbox.launcher()
                 + "), data in " + data);
-        cli.out().println(lambdaNote(args.value("host", "127.0.0.1"), fleet.controller()));
+        cli.out().println(lambdaNote(args.value("host", "127.0.0.1"), fleet.controller(), tls));
         if (metrics != null) {
             List<String> endpoints = new java.util.ArrayList<>();
             fleet.controller().metricsAddress().ifPresent(a -> endpoints.add(metricsUrl(a) + " (controller)"));
@@ -123,7 +123,7 @@ final class ServerCommands {
         Controller controller = tuneController(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(controller::close));
         cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
-        cli.out().println(lambdaNote(args.value("host", "0.0.0.0"), controller));
+        cli.out().println(lambdaNote(args.value("host", "0.0.0.0"), controller, tls));
         controller.metricsAddress().ifPresent(a -> cli.out().println(metricsNote(List.of(metricsUrl(a)))));
         cli.out().println(tokenNote(cli));
         if (tls != null) {
@@ -219,11 +219,13 @@ final class ServerCommands {
         }
     }
 
-    /** Where the AWS SDKs and CLI reach the Lambda API, and how they must sign. */
-    private static String lambdaNote(String host, Controller controller) {
+    /** Where the AWS SDKs and CLI reach the Lambda API, how they trust it (with TLS: the cluster's CA), and how they must sign. */
+    private static String lambdaNote(String host, Controller controller, ClusterTls tls) {
         String shown = host.equals("0.0.0.0") ? "127.0.0.1" : host;
-        return "Lambda API on http://" + host + ":" + controller.lambdaPort() + " (e.g. aws lambda list-functions --endpoint-url http://"
-                + shown + ":" + controller.lambdaPort() + "; " + (controller.lambdaCredentials().required()
+        String scheme = controller.lambdaScheme();
+        return "Lambda API on " + scheme + "://" + host + ":" + controller.lambdaPort() + " (e.g. aws lambda list-functions --endpoint-url "
+                + scheme + "://" + shown + ":" + controller.lambdaPort() + (tls != null ? " --ca-bundle " + tls.source() : "") + "; "
+                + (controller.lambdaCredentials().required()
                 ? "requests must be signed with a key from --lambda-credentials)" : "any credentials are accepted)");
     }
 

@@ -25,7 +25,7 @@ import javax.security.auth.x500.X500Principal;
  * optionally this node's own certificate and private key. Servers present the certificate; channels
  * verify the server's against the CA (and its name against the address dialled) and present theirs
  * when they have one, which a worker must (mutual TLS). Read once; the contexts it makes use the
- * JDK's TLS (no native library), ALPN {@code h2} as gRPC needs.
+ * JDK's TLS (no native library), ALPN {@code h2} as gRPC needs; the HTTPS server context, plain HTTP/1.1.
  */
 public final class ClusterTls {
     /** The files of a TLS directory, as {@code floe tls init} and {@code floe tls issue} write them. */
@@ -166,6 +166,26 @@ public final class ClusterTls {
                     .build();
         } catch (SSLException e) {
             throw new IllegalStateException("TLS: cannot make a server context: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * For an HTTPS server beside gRPC (the controller's Lambda API): presents this node's certificate, over HTTP/1.1
+     * without ALPN, and asks for no certificate in return, since the AWS SDKs and CLI present none. Made on each call:
+     * a server makes it once.
+     */
+    public SslContext httpsServerContext() {
+        if (key == null) {
+            throw new IllegalStateException("TLS: an HTTPS server needs a certificate and key (expected: cert.pem and key.pem beside "
+                    + source + ", or --tls-cert and --tls-key; floe tls issue makes them)");
+        }
+        try {
+            return SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+                    .sslProvider(SslProvider.JDK)
+                    .clientAuth(ClientAuth.NONE)
+                    .build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("TLS: cannot make an HTTPS server context: " + e.getMessage(), e);
         }
     }
 

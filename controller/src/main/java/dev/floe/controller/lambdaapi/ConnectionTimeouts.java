@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,10 @@ import java.util.concurrent.TimeUnit;
  * lazily: it is moved only when a deadline comes earlier than it, and when it fires on a deadline that
  * has moved on, it is scheduled again for that one; so a busy keep-alive connection schedules a few
  * timers per read timeout rather than several per request. Everything runs on the connection's event loop.
+ * <p>Over TLS, {@link #handshake()} goes before the TLS handler and sees the handshake's bytes: a handshake
+ * is timed like a request's headers (whole within the read timeout of its first byte), and one that is not
+ * is closed without a word, since there is no TLS yet to answer in. Before its first byte the idle timeout
+ * runs, as on a plaintext connection.
  */
 final class ConnectionTimeouts {
     private static final System.Logger LOG = System.getLogger(ConnectionTimeouts.class.getName());
@@ -44,6 +49,10 @@ final class ConnectionTimeouts {
     private boolean arriving;
     /** The arriving request's headers are whole; its body is being read. */
     private boolean headersRead;
+    /** Over TLS: bytes of the handshake came and it has not finished. */
+    private boolean handshaking;
+    /** Over TLS: the handshake finished, and what {@link #handshake()} sees is requests, which {@link #bytes()} times. */
+    private boolean handshaken;
     private long arrivingSince;
     private long lastBytes;
     private long idleSince;
@@ -57,7 +66,24 @@ final class ConnectionTimeouts {
         this.readNanos = limits.readTimeout().toNanos();
     }
 
-    /** The handler before the HTTP decoder. */
+    /** Over TLS, the handler before the TLS handler. */
+    ChannelHandler handshake() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (!handshaken && !over && !arriving && msg instanceof ByteBuf bytes && bytes.isReadable()) {
+                    handshaking = true;
+                    arriving = true;
+                    arrivingSince = System.nanoTime();
+                    lastBytes = arrivingSince;
+                    arm(ctx);
+                }
+                ctx.fireChannelRead(msg);
+            }
+        };
+    }
+
+    /** The handler before the HTTP decoder (after the TLS handler, if any). */
     ChannelHandler bytes() {
         return new ChannelInboundHandlerAdapter() {
             @Override
@@ -81,6 +107,19 @@ final class ConnectionTimeouts {
                     }
                 }
                 ctx.fireChannelRead(msg);
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                // A failed handshake closes the connection by itself; a finished one waits for a request.
+                if (evt instanceof SslHandshakeCompletionEvent done && done.isSuccess() && !handshaken) {
+                    handshaken = true;
+                    handshaking = false;
+                    arriving = false;
+                    idleSince = System.nanoTime();
+                    arm(ctx);
+                }
+                ctx.fireUserEventTriggered(evt);
             }
 
             @Override
@@ -183,6 +222,12 @@ final class ConnectionTimeouts {
         if (!arriving) {
             LOG.log(System.Logger.Level.DEBUG, "Lambda API: closing " + ctx.channel().remoteAddress() + ", idle for "
                     + TimeUnit.NANOSECONDS.toMillis(idleNanos) + " ms");
+            ctx.channel().close();
+            return;
+        }
+        if (handshaking) {
+            LOG.log(System.Logger.Level.DEBUG, "Lambda API: closing " + ctx.channel().remoteAddress() + ": its TLS handshake did not"
+                    + " finish within " + TimeUnit.NANOSECONDS.toMillis(readNanos) + " ms");
             ctx.channel().close();
             return;
         }

@@ -10,6 +10,8 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -19,8 +21,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Lambda's HTTP API over Netty HTTP/1.1, on the controller's event loops: bound connections ({@link
  * ConnectionCap}) and their time ({@link ConnectionTimeouts}), parse, limit bodies ({@link BodyLimits}),
- * gather, and hand each request to {@link LambdaApi}. Closing it stops listening and closes every open
- * connection.
+ * gather, and hand each request to {@link LambdaApi}. With a TLS context it speaks HTTPS: the TLS handler
+ * comes first (after the connection cap, so a refused connection costs no handshake), and the handshake is
+ * timed as a request is. Closing it stops listening and closes every open connection.
  */
 public final class LambdaApiServer implements AutoCloseable {
     private final Channel server;
@@ -31,9 +34,21 @@ public final class LambdaApiServer implements AutoCloseable {
         this.connections = connections;
     }
 
-    /** Binds {@code host:port} (0: any free port) and serves until closed. */
+    /** Binds {@code host:port} (0: any free port) and serves HTTP until closed. */
     public static LambdaApiServer start(String host, int port, EventLoopGroup loops, Executor handlers, LambdaApi api,
             ConnectionLimits limits) throws IOException {
+        return start(host, port, loops, handlers, api, limits, null);
+    }
+
+    /**
+     * Binds {@code host:port} (0: any free port) and serves until closed: HTTPS with {@code tls} (a server context, e.g.
+     * {@code ClusterTls.httpsServerContext()}), HTTP with null.
+     */
+    public static LambdaApiServer start(String host, int port, EventLoopGroup loops, Executor handlers, LambdaApi api,
+            ConnectionLimits limits, SslContext tls) throws IOException {
+        if (tls != null && tls.isClient()) {
+            throw new IllegalArgumentException("tls: a client context (expected: a server context, as ClusterTls.httpsServerContext makes)");
+        }
         Check.range("port", port, 0, 65_535);
         Check.notNull("limits", limits);
         ConnectionCap cap = new ConnectionCap(limits.maxConnections());
@@ -49,6 +64,12 @@ public final class LambdaApiServer implements AutoCloseable {
                         }
                         connections.add(ch);
                         ConnectionTimeouts timeouts = new ConnectionTimeouts(limits);
+                        if (tls != null) {
+                            SslHandler ssl = tls.newHandler(ch.alloc());
+                            // The connection's clocks time the handshake; SslHandler's own would cut it at 10 s whatever they say.
+                            ssl.setHandshakeTimeoutMillis(0);
+                            ch.pipeline().addLast(timeouts.handshake(), ssl);
+                        }
                         ch.pipeline().addLast(timeouts.bytes(), new HttpServerCodec(), timeouts.messages(), new BodyLimits(),
                                 new HttpObjectAggregator(BodyLimits.MAX_BODY_BYTES), new HttpChannelHandler(api, handlers));
                     }
