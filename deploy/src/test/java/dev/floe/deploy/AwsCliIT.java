@@ -54,19 +54,8 @@ class AwsCliIT {
 
     @BeforeAll
     static void start() throws Exception {
-        cli = findCli();
-        if (cli == null) {
-            String why = "no AWS CLI version 2 found (set " + CLI + " to one, or put Debian's awscli package's `aws` on the PATH:"
-                    + " apt-get install --no-install-recommends awscli)";
-            if (System.getenv(REQUIRE) != null) {
-                fail(why + "; " + REQUIRE + " is set, so the CLI is required here");
-            }
-            Assumptions.abort(why);
-        }
-        dir = TestDirs.create("aws-cli");
-        Files.writeString(dir.resolve("config"), "");
-        Files.writeString(dir.resolve("credentials"), "");
-        Files.createDirectories(dir.resolve("home"));
+        cli = requiredCli();
+        dir = prepare(TestDirs.create("aws-cli"));
         fleet = new FleetFixture(1);
     }
 
@@ -197,10 +186,24 @@ class AwsCliIT {
     }
 
     private static Cli run(String... args) {
+        List<String> command = new ArrayList<>(List.of(args));
+        command.addAll(List.of("--endpoint-url", fleet.fleet.lambdaEndpoint().toString()));
+        return exec(cli, dir, command);
+    }
+
+    /** {@code dir} with the empty config and credentials files and the home {@link #exec} gives the CLI. */
+    static Path prepare(Path dir) throws IOException {
+        Files.writeString(dir.resolve("config"), "");
+        Files.writeString(dir.resolve("credentials"), "");
+        Files.createDirectories(dir.resolve("home"));
+        return dir;
+    }
+
+    /** Runs {@code cli lambda ARGS} with dummy keys and the files of {@code dir} ({@link #prepare}), nothing of the user's. */
+    static Cli exec(Path cli, Path dir, List<String> args) {
         List<String> command = new ArrayList<>(List.of(cli.toString(), "lambda"));
-        command.addAll(List.of(args));
-        command.addAll(List.of("--endpoint-url", fleet.fleet.lambdaEndpoint().toString(), "--region", "us-east-1",
-                "--output", "json", "--no-cli-pager", "--cli-read-timeout", "120"));
+        command.addAll(args);
+        command.addAll(List.of("--region", "us-east-1", "--output", "json", "--no-cli-pager", "--cli-read-timeout", "120"));
         ProcessBuilder builder = new ProcessBuilder(command);
         // Only what the CLI needs: nothing of the user's profile, keys or endpoint settings leaks in.
         Map<String, String> env = builder.environment();
@@ -241,6 +244,20 @@ class AwsCliIT {
         JsonObject json() {
             return JsonParser.parseString(out).getAsJsonObject();
         }
+    }
+
+    /** The CLI ({@link #findCli}); without one the calling test is skipped, or fails when {@value #REQUIRE} is set. */
+    static Path requiredCli() throws InterruptedException {
+        Path found = findCli();
+        if (found == null) {
+            String why = "no AWS CLI version 2 found (set " + CLI + " to one, or put Debian's awscli package's `aws` on the PATH:"
+                    + " apt-get install --no-install-recommends awscli)";
+            if (System.getenv(REQUIRE) != null) {
+                fail(why + "; " + REQUIRE + " is set, so the CLI is required here");
+            }
+            Assumptions.abort(why);
+        }
+        return found;
     }
 
     /** {@value #CLI}, else the first {@code aws} on the PATH that is version 2 (Debian's awscli is); null if none. */

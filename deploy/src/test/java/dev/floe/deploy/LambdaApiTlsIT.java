@@ -1,6 +1,7 @@
 package dev.floe.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,6 +93,22 @@ class LambdaApiTlsIT {
             assertEquals(null, invoked.functionError(), invoked.payload().asUtf8String());
             assertTrue(invoked.payload().asUtf8String().contains("\"count\""), invoked.payload().asUtf8String());
         }
+    }
+
+    @Test
+    void theAwsCliWithTheClustersCaBundleTalksHttpsAndWithoutItRefuses() throws Exception {
+        Path cli = AwsCliIT.requiredCli();
+        Path dir = AwsCliIT.prepare(Files.createDirectories(data.resolve("aws-cli")));
+        String endpoint = fleet.lambdaEndpoint().toString();
+
+        AwsCliIT.Cli trusted = AwsCliIT.exec(cli, dir, List.of("list-functions", "--endpoint-url", endpoint,
+                "--ca-bundle", clusterDir.resolve(ClusterTls.CA_FILE).toString()));
+        AwsCliIT.Cli untrusted = AwsCliIT.exec(cli, dir, List.of("list-functions", "--endpoint-url", endpoint));
+
+        assertEquals(0, trusted.status(), trusted.err());
+        assertTrue(trusted.json().get("Functions").isJsonArray(), trusted.out());
+        assertNotEquals(0, untrusted.status(), untrusted.out());
+        assertTrue(untrusted.err().contains("CERTIFICATE_VERIFY_FAILED"), untrusted.err());
     }
 
     @Test
