@@ -3,6 +3,7 @@ package dev.floe.controller.grpc;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
 import dev.floe.common.tls.CertificateRole;
+import dev.floe.common.tls.PeerCertificate;
 import dev.floe.proto.WorkerLinkGrpc;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -11,10 +12,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 
 /**
  * With TLS, only a peer that presented a certificate signed by the cluster's CA may use
@@ -35,7 +33,7 @@ public final class WorkerCertificateCheck implements ServerInterceptor {
         if (!call.getMethodDescriptor().getServiceName().equals(WorkerLinkGrpc.SERVICE_NAME)) {
             return next.startCall(call, headers);
         }
-        X509Certificate peer = verifiedPeer(call);
+        X509Certificate peer = PeerCertificate.verified(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
         String role = peer == null ? null : CertificateRole.refusal(peer, "a worker", CertificateRole.WORKER, CertificateRole.CONTROLLER);
         if (peer != null && role == null) {
             return Contexts.interceptCall(Context.current().withValue(CERTIFICATE, peer), call, headers, next);
@@ -45,19 +43,5 @@ public final class WorkerCertificateCheck implements ServerInterceptor {
                 + " makes)" : role);
         call.close(refusal.toStatus().getStatus(), refusal.toStatus().getTrailers());
         return new ServerCall.Listener<>() {};
-    }
-
-    /** The peer's own certificate (the first of its chain), which the handshake verified against the CA; null if none. */
-    private static X509Certificate verifiedPeer(ServerCall<?, ?> call) {
-        SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-        if (session == null) {
-            return null;
-        }
-        try {
-            Certificate[] chain = session.getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate x509 ? x509 : null;
-        } catch (SSLPeerUnverifiedException e) {
-            return null;
-        }
     }
 }
