@@ -9,14 +9,12 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.common.CodePackages;
 import dev.floe.testing.Await;
 import dev.floe.testing.ProbeFunction;
 import dev.floe.testing.TestDirs;
 import java.io.File;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -132,26 +129,15 @@ class AwsCliIT {
 
     @Test
     void anEventInvocationIsAcceptedAndRuns() throws Exception {
-        List<String> seen = new CopyOnWriteArrayList<>();
-        HttpServer witness = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        witness.createContext("/seen", exchange -> {
-            seen.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
-        });
-        witness.start();
-        try {
+        try (Witness witness = new Witness()) {
             aws("create-function", "--function-name", "cli-event", "--runtime", "provided", "--handler", "probe.handler",
                     "--role", "arn:aws:iam::000000000000:role/ignored", "--zip-file", "fileb://" + Files.write(dir.resolve("event.zip"), ProbeFunction.zip()));
-            String event = "{\"op\":\"http\",\"calls\":[{\"endpoint\":\"127.0.0.1:" + witness.getAddress().getPort()
-                    + "\",\"method\":\"POST\",\"path\":\"/seen\",\"body\":\"event ran\"}]}";
+            String event = witness.event("event ran");
             Path out = dir.resolve("event-out.json");
             JsonObject accepted = aws("invoke", "--function-name", "cli-event", "--invocation-type", "Event",
                     "--cli-binary-format", "raw-in-base64-out", "--payload", event, out.toString()).json();
             assertEquals(202, accepted.get("StatusCode").getAsInt());
-            Await.until(Duration.ofSeconds(60), "the Event invocation to call the witness", () -> seen.contains("event ran"));
-        } finally {
-            witness.stop(0);
+            Await.until(Duration.ofSeconds(60), "the Event invocation to call the witness", () -> witness.saw("event ran"));
         }
     }
 

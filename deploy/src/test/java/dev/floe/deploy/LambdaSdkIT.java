@@ -6,18 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.common.CodePackages;
 import dev.floe.testing.Await;
 import dev.floe.testing.ProbeFunction;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -167,22 +164,13 @@ class LambdaSdkIT {
 
     @Test
     void eventInvocationsRunInTheBackgroundAndDryRunsOnlyCheck() throws Exception {
-        List<String> seen = new CopyOnWriteArrayList<>();
-        HttpServer witness = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        witness.createContext("/seen", exchange -> {
-            seen.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
-        });
-        witness.start();
-        try {
+        try (Witness witness = new Witness()) {
             createProbe("sdk-event", ProbeFunction.zip());
-            String event = "{\"op\":\"http\",\"calls\":[{\"endpoint\":\"127.0.0.1:" + witness.getAddress().getPort()
-                    + "\",\"method\":\"POST\",\"path\":\"/seen\",\"body\":\"event ran\"}]}";
+            String event = witness.event("event ran");
             InvokeResponse accepted = lambda.invoke(r -> r.functionName("sdk-event").invocationType(InvocationType.EVENT)
                     .payload(SdkBytes.fromUtf8String(event)));
             assertEquals(202, accepted.statusCode());
-            Await.until(Duration.ofSeconds(30), "the Event invocation to call the witness", () -> seen.contains("event ran"));
+            Await.until(Duration.ofSeconds(30), "the Event invocation to call the witness", () -> witness.saw("event ran"));
             // The 202 came once the event was in the durable queue, under the id the SDK was given.
             String id = accepted.responseMetadata().requestId();
             Await.until(Duration.ofSeconds(30), "the queue to record the Event invocation's success",
@@ -193,8 +181,6 @@ class LambdaSdkIT {
             assertEquals(204, dry.statusCode());
             assertThrows(ResourceNotFoundException.class, () -> lambda.invoke(r -> r.functionName("sdk-no-such")
                     .invocationType(InvocationType.DRY_RUN)));
-        } finally {
-            witness.stop(0);
         }
     }
 
