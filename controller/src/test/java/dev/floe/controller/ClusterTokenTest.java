@@ -11,22 +11,18 @@ import dev.floe.common.EventLoops;
 import dev.floe.common.FloeException;
 import dev.floe.common.Lifecycles;
 import dev.floe.controller.function.Packages;
-import dev.floe.proto.ControllerCommand;
 import dev.floe.proto.CreateFunctionRequest;
 import dev.floe.proto.FetchCodeRequest;
 import dev.floe.proto.FunctionConfig;
 import dev.floe.proto.FunctionsGrpc;
 import dev.floe.proto.ListFunctionsRequest;
 import dev.floe.proto.ListWorkersRequest;
-import dev.floe.proto.Registration;
 import dev.floe.proto.WorkerLinkGrpc;
-import dev.floe.proto.WorkerReport;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -103,27 +99,7 @@ class ClusterTokenTest {
     void aWorkerWithAnotherTokenIsNotAdmittedToTheFleet() throws Exception {
         ManagedChannel channel = channel(ClusterToken.generate());
         try {
-            CompletableFuture<Throwable> ended = new CompletableFuture<>();
-            StreamObserver<WorkerReport> reports = WorkerLinkGrpc.newStub(channel).connect(new StreamObserver<>() {
-                @Override
-                public void onNext(ControllerCommand command) {
-                    ended.completeExceptionally(new AssertionError("the controller answered a stranger: " + command));
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    ended.complete(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                    ended.completeExceptionally(new AssertionError("the stream ended without a refusal"));
-                }
-            });
-            reports.onNext(WorkerReport.newBuilder().setRegistration(Registration.newBuilder().setWorkerId("rogue")
-                    .setInstance("i-1").setAddress("127.0.0.1:1").setMemoryMb(1024)).build());
-
-            FloeException refusal = FloeException.fromThrowable(ended.get(10, TimeUnit.SECONDS));
+            FloeException refusal = dev.floe.testing.Registrations.refusal(channel, "rogue", Duration.ofSeconds(10));
             assertEquals("UnrecognizedClientException", refusal.type().wireName());
             assertEquals(List.of(), fx.fleet().listWorkers(ListWorkersRequest.getDefaultInstance()).getWorkersList());
         } finally {

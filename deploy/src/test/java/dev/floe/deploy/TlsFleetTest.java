@@ -12,13 +12,10 @@ import dev.floe.common.tls.CertificateAuthority;
 import dev.floe.common.tls.CertificateRole;
 import dev.floe.common.tls.ClusterTls;
 import dev.floe.controller.Controller;
-import dev.floe.proto.ControllerCommand;
 import dev.floe.proto.FunctionConfig;
 import dev.floe.proto.InvokeResponse;
-import dev.floe.proto.Registration;
 import dev.floe.proto.WorkerInvokerGrpc;
-import dev.floe.proto.WorkerLinkGrpc;
-import dev.floe.proto.WorkerReport;
+import dev.floe.testing.Registrations;
 import dev.floe.testing.Await;
 import dev.floe.testing.ProbeFunction;
 import dev.floe.testing.Processes;
@@ -26,7 +23,6 @@ import dev.floe.testing.TestDirs;
 import dev.floe.worker.Worker;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +31,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
@@ -343,27 +338,7 @@ class TlsFleetTest {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", fleet.controller().port())
                 .sslContext(tls.clientContext(CertificateRole.CONTROLLER)).intercept(fleet.controller().token().attach()).build();
         try {
-            CompletableFuture<Throwable> ended = new CompletableFuture<>();
-            StreamObserver<WorkerReport> reports = WorkerLinkGrpc.newStub(channel).connect(new StreamObserver<>() {
-                @Override
-                public void onNext(ControllerCommand command) {
-                    ended.completeExceptionally(new AssertionError("the controller answered a worker without a certificate: " + command));
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    ended.complete(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                    ended.completeExceptionally(new AssertionError("the stream ended without a refusal"));
-                }
-            });
-            reports.onNext(WorkerReport.newBuilder().setRegistration(Registration.newBuilder().setWorkerId("thief")
-                    .setInstance("i-1").setAddress("127.0.0.1:1").setMemoryMb(1024)).build());
-
-            return FloeException.fromThrowable(ended.get(30, TimeUnit.SECONDS));
+            return Registrations.refusal(channel, "thief", Duration.ofSeconds(30));
         } finally {
             Lifecycles.shutdown(channel, Duration.ofSeconds(5));
         }
