@@ -112,7 +112,7 @@ class FunctionValidationTest {
                 () -> catalog.create("f", PROVIDED, "#!/bin/sh\necho hi\n".getBytes()));
         assertEquals(ErrorType.INVALID_PARAMETER, e.type());
         assertEquals(true, e.getMessage().startsWith("code: not a zip file ("), e.getMessage());
-        assertEquals(true, e.getMessage().endsWith("; expected: a zip archive with a bootstrap at its root)"), e.getMessage());
+        assertEquals(true, e.getMessage().endsWith("; expected: a zip archive)"), e.getMessage());
     }
 
     @Test
