@@ -216,7 +216,7 @@ public final class Controller implements AutoCloseable {
                 asyncInvocations = new QueuedInvocations(async);
                 lambdaServer = LambdaApiServer.start(bindHost, requestedLambdaPort, loops, handlers,
                         new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock), lambdaConnections,
-                        tls != null ? tls.httpsServerContext() : null);
+                        tls != null ? tls.httpsServerContext() : null, dataDir.resolve("uploads"));
                 if (export != null) {
                     metricsServer = export.serve(requestedMetrics, loops,
                             () -> serving ? Health.OK : Health.down("the controller is stopping"));

@@ -47,7 +47,7 @@ class LambdaApiConnectionsIT {
                 b -> b.lambdaConnections(ConnectionLimits.DEFAULT.withIdleTimeout(IDLE).withReadTimeout(READ)));
         capped = TestDirs.create("lambda-cap");
         cappedController = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(capped)
-                .lambdaConnections(ConnectionLimits.DEFAULT.withMaxConnections(3)).build().start();
+                .lambdaConnections(ConnectionLimits.DEFAULT.withMaxConnections(3).withMaxConnectionsPerAddress(3)).build().start();
     }
 
     @AfterAll
