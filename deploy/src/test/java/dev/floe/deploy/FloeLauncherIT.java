@@ -81,13 +81,26 @@ class FloeLauncherIT {
             assertTrue(forged.output().startsWith("floe: UnrecognizedClientException: the cluster token does not match"), forged.output());
             assertEquals(0, floe(Duration.ofSeconds(60), home, "fn", "create", "hello", "--code", code.toString(), "--handler", "h",
                     "--endpoint", endpoint).status());
-            // The same function through Lambda's HTTP API, on the port given.
+            // The same function through Lambda's HTTP API, on the port given: unsigned it is refused; the SDK
+            // reading the AWS profile floe, which floe controller wrote in the user's ~/.aws, is served.
             try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
-                java.net.http.HttpResponse<String> lambda = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.http.HttpResponse<String> unsigned = http.send(java.net.http.HttpRequest.newBuilder(
                         java.net.URI.create("http://127.0.0.1:" + lambdaPort + "/2015-03-31/functions/hello")).build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString());
-                assertEquals(200, lambda.statusCode(), lambda.body());
-                assertTrue(lambda.body().contains("\"FunctionName\":\"hello\""), lambda.body());
+                assertEquals(403, unsigned.statusCode(), unsigned.body());
+            }
+            Path awsCredentials = data.resolve("home/.aws/credentials");
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(awsCredentials)));
+            assertTrue(Files.readString(data.resolve("home/.floe/lambda-credentials")).contains(" "), "the controller's key, kept beside the token");
+            software.amazon.awssdk.profiles.ProfileFile profiles = software.amazon.awssdk.profiles.ProfileFile.builder()
+                    .content(awsCredentials).type(software.amazon.awssdk.profiles.ProfileFile.Type.CREDENTIALS).build();
+            try (software.amazon.awssdk.services.lambda.LambdaClient lambda = software.amazon.awssdk.services.lambda.LambdaClient.builder()
+                    .endpointOverride(java.net.URI.create("http://127.0.0.1:" + lambdaPort))
+                    .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                    .credentialsProvider(software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider.builder()
+                            .profileFile(profiles).profileName("floe").build())
+                    .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+                assertEquals("hello", lambda.getFunction(r -> r.functionName("hello")).configuration().functionName());
             }
             // --lambda-idle-timeout reached the server: a quiet connection is closed after 2 s.
             try (java.net.Socket quiet = new java.net.Socket("127.0.0.1", lambdaPort)) {

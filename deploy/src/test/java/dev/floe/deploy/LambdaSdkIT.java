@@ -44,8 +44,8 @@ import software.amazon.awssdk.services.lambda.model.State;
 import software.amazon.awssdk.services.lambda.model.UpdateAliasResponse;
 
 /**
- * The real AWS SDK for Java v2, pointed at a local fleet's Lambda API with an endpoint override,
- * doing what a Lambda user does: create, read, invoke (all three types, log tail), update code and
+ * The real AWS SDK for Java v2, pointed at a local fleet's Lambda API with an endpoint override and
+ * signing with the controller's key, doing what a Lambda user does: create, read, invoke (all three types, log tail), update code and
  * configuration, delete, and get the SDK's typed exceptions for Floe's refusals.
  */
 class LambdaSdkIT {
@@ -55,7 +55,8 @@ class LambdaSdkIT {
     @BeforeAll
     static void start() throws Exception {
         fleet = new FleetFixture(1);
-        lambda = client(fleet.fleet.lambdaEndpoint(), "AKIDANYTHING", "any-secret");
+        // The key the controller made on its first start, as floe up hands it to the SDKs (the AWS profile floe).
+        lambda = client(fleet.fleet.lambdaEndpoint(), fleet.lambdaKey().id(), fleet.lambdaKey().secret());
     }
 
     @AfterAll
