@@ -184,19 +184,26 @@ final class ServerCommands {
 
     /**
      * The controller's admission limits, {@code --concurrency N --queue N --queue-wait MS}, and the Lambda
-     * API's connection limits, {@code --lambda-idle-timeout S --lambda-read-timeout S --lambda-max-connections N}.
+     * API's connection limits, {@code --lambda-idle-timeout S --lambda-read-timeout S --lambda-max-connections N
+     * --lambda-max-connections-per-address N}.
      */
     private static Args.Spec controllerTuningSpec(Args.Spec spec) {
         return spec.value("concurrency").value("queue").value("queue-wait")
-                .value("lambda-idle-timeout").value("lambda-read-timeout").value("lambda-max-connections");
+                .value("lambda-idle-timeout").value("lambda-read-timeout").value("lambda-max-connections")
+                .value("lambda-max-connections-per-address");
     }
 
     private static Controller.Builder tuneController(Controller.Builder builder, Args args) {
         ConnectionLimits connections = ConnectionLimits.DEFAULT;
-        builder.lambdaConnections(new ConnectionLimits(
+        ConnectionLimits limits = new ConnectionLimits(
                 Duration.ofSeconds(args.integer("lambda-idle-timeout", 1, 86_400, (int) connections.idleTimeout().toSeconds())),
                 Duration.ofSeconds(args.integer("lambda-read-timeout", 1, 3_600, (int) connections.readTimeout().toSeconds())),
-                args.integer("lambda-max-connections", 1, 1_000_000, connections.maxConnections())));
+                args.integer("lambda-max-connections", 1, 1_000_000, connections.maxConnections()));
+        if (args.has("lambda-max-connections-per-address")) {
+            limits = limits.withMaxConnectionsPerAddress(args.integer("lambda-max-connections-per-address", 1,
+                    limits.maxConnections(), null));
+        }
+        builder.lambdaConnections(limits);
         Admission.Limits defaults = Admission.Limits.DEFAULT;
         return builder.admission(new Admission.Limits(
                 args.integer("concurrency", 1, 1_000_000, defaults.concurrency()),

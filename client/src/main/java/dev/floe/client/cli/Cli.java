@@ -175,10 +175,12 @@ public final class Cli {
                    and --queue-wait MS (how long one waits for a slot or for room before TooManyRequestsException, default 1000))
                   (up and controller also take --async-retries 0..2, --async-retry-delay S and --async-max-age S for asynchronous invocations)
                   (up and controller also take --lambda-port P (Lambda's HTTP API; default the port + 1) and
-                   --lambda-credentials FILE (lines of ACCESS_KEY_ID SECRET: require SigV4 with those keys),
+                   --lambda-credentials FILE|none (lines of ACCESS_KEY_ID SECRET: require SigV4 with those keys; none: take any
+                   request; default: a key made in ~/.floe/lambda-credentials and written as the AWS profile floe),
                    --lambda-idle-timeout S (close a connection with no request after S, default 60),
-                   --lambda-read-timeout S (408 for a request not whole within S, default 30) and
-                   --lambda-max-connections N (close new connections past N, default 2000))
+                   --lambda-read-timeout S (408 for a request not whole within S, default 30),
+                   --lambda-max-connections N (at most N open, default 2000) and --lambda-max-connections-per-address N
+                   (at most N from one address, default a quarter of the total))
                   (up, controller and worker also take --metrics-port P (Prometheus text on http://H:P/metrics and /healthz;
                    0 for a free port; up serves workers on P+1, P+2...) and --metrics-host H (default 127.0.0.1))
                   (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
