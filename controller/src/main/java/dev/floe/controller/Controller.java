@@ -13,6 +13,7 @@ import dev.floe.common.tls.ClusterTls;
 import dev.floe.controller.async.AsyncQueue;
 import dev.floe.controller.async.RetryPolicy;
 import dev.floe.controller.function.FunctionCatalog;
+import dev.floe.controller.gateway.GrpcWorkerGateway;
 import dev.floe.controller.grpc.FleetGrpcService;
 import dev.floe.controller.grpc.FunctionsGrpcService;
 import dev.floe.controller.grpc.InvocationsGrpcService;
@@ -20,7 +21,6 @@ import dev.floe.controller.grpc.WorkerCertificateCheck;
 import dev.floe.controller.grpc.WorkerIdentity;
 import dev.floe.controller.grpc.WorkerLinkGrpcService;
 import dev.floe.controller.invoke.Admission;
-import dev.floe.controller.invoke.GrpcWorkerClient;
 import dev.floe.controller.invoke.InvokeCall;
 import dev.floe.controller.invoke.InvokeMetrics;
 import dev.floe.controller.invoke.Invoker;
@@ -34,6 +34,7 @@ import dev.floe.controller.placement.FloeDefaultPlacement;
 import dev.floe.controller.placement.Placement;
 import dev.floe.controller.provision.Provisioner;
 import dev.floe.controller.registry.FleetView;
+import dev.floe.controller.registry.RoomSignal;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.netty.NettyChannelBuilder;
@@ -103,6 +104,7 @@ public final class Controller implements AutoCloseable {
     private ExecutorService handlers;
     private FunctionCatalog catalog;
     private FleetView fleet;
+    private GrpcWorkerGateway workers;
     private volatile AsyncQueue async;
     private volatile Invoker invoker;
     private Server server;
@@ -149,11 +151,14 @@ public final class Controller implements AutoCloseable {
             try {
                 loops = EventLoops.group("floe-controller-io", 0);
                 handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("floe-controller-rpc-", 0).factory());
-                fleet = new FleetView(clock, heartbeatTimeout, this::openWorkerChannel);
+                fleet = new FleetView(clock, heartbeatTimeout);
                 FleetView view = fleet;
+                workers = new GrpcWorkerGateway(this::openWorkerChannel);
+                GrpcWorkerGateway gateway = workers;
+                fleet.subscribe(workers);
                 Admission admission = new Admission(admissionLimits, loops);
                 catalog = FunctionCatalog.open(dataDir, clock, (function, keepRevisionIds) -> {
-                    view.retireFunction(function, keepRevisionIds);
+                    gateway.retire(function, keepRevisionIds);
                     if (keepRevisionIds.isEmpty()) {
                         admission.forget(function);
                         AsyncQueue queue = async;
@@ -163,11 +168,10 @@ public final class Controller implements AutoCloseable {
                     }
                 });
                 catalog.list().forEach(f -> admission.reserve(f.getName(), f.getConcurrency()));
-                fleet.onRoom(admission::roomChanged);
-                Provisioner provisioner = new Provisioner(catalog, fleet);
+                fleet.subscribe(new RoomSignal(admission::roomChanged));
+                Provisioner provisioner = new Provisioner(catalog, fleet, workers);
                 token = givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
-                invoker = new Invoker(catalog, fleet, placement, new GrpcWorkerClient(fleet),
-                        new InvokeMetrics(meters), admission);
+                invoker = new Invoker(catalog, fleet, placement, workers, new InvokeMetrics(meters), admission);
                 FunctionCatalog functions = catalog;
                 Invoker run = invoker;
                 async = AsyncQueue.builder()
@@ -281,10 +285,8 @@ public final class Controller implements AutoCloseable {
 
     private void expireSilentWorkers() {
         try {
-            for (String workerId : fleet.expireSilent()) {
-                // Calls to a silent worker would otherwise wait for their deadlines (the function's timeout and more).
-                invoker.workerLost(workerId, "no heartbeat for " + heartbeatTimeout.toMillis() + " ms");
-            }
+            // The gateway fails the calls in flight to each: they would otherwise wait for their deadlines.
+            fleet.expireSilent();
         } catch (RuntimeException e) {
             // A failure must not cancel the periodic task: the next sweep tries again.
             LOG.log(System.Logger.Level.ERROR, "heartbeat sweep failed", e);
@@ -389,7 +391,10 @@ public final class Controller implements AutoCloseable {
         // The workers' links are long-lived calls: ending them lets the server finish; their
         // channels shut down gracefully, so invocations in flight still get their answers.
         if (fleet != null) {
-            fleet.close(SHUTDOWN_GRACE);
+            fleet.close();
+        }
+        if (workers != null) {
+            workers.close(SHUTDOWN_GRACE);
         }
         Lifecycles.shutdown(server, SHUTDOWN_GRACE);
         // After the server, so no call queues into a closed store; attempts still running are queued again on the next start.

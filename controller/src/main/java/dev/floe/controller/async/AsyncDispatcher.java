@@ -160,16 +160,16 @@ final class AsyncDispatcher implements AutoCloseable {
         }
         switch (next) {
             case RetryPolicy.Next.Done done -> {
-                store.finish(claim.id(), attempt, AsyncInvocation.Status.SUCCEEDED, now, now, "", false);
+                store.finish(claim, attempt, AsyncInvocation.Status.SUCCEEDED, now, now, "", false);
                 metrics.ended("succeeded");
             }
             case RetryPolicy.Next.Retry retry -> {
-                store.finish(claim.id(), attempt, AsyncInvocation.Status.FAILED, now, now + retry.delay().toMillis(), "", throttled);
+                store.finish(claim, attempt, AsyncInvocation.Status.FAILED, now, now + retry.delay().toMillis(), "", throttled);
                 metrics.ended(throttled ? "throttled" : "retried");
             }
             case RetryPolicy.Next.DeadLetter dead -> {
                 String reason = ending == Ending.HOPELESS ? floeReason(claim, attempt) : dead.reason();
-                store.finish(claim.id(), attempt, AsyncInvocation.Status.DEAD_LETTERED, now, now, reason, throttled);
+                store.finish(claim, attempt, AsyncInvocation.Status.DEAD_LETTERED, now, now, reason, throttled);
                 metrics.ended("dead_lettered");
             }
         }

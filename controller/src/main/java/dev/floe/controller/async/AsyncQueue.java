@@ -19,7 +19,7 @@ import java.util.function.BiConsumer;
 /**
  * Floe's asynchronous invocations, Lambda's Event invocation type, behind a small API that any front
  * end (gRPC, the Lambda REST API) can call: {@link #submit} answers with an id once the event is
- * committed to disk; from then on it runs at least once, and ends succeeded or in its function's
+ * committed to its {@link AsyncStore}; from then on it runs at least once, and ends succeeded or in its function's
  * dead-letter list ({@link #deadLetters}), never dropped.
  */
 public final class AsyncQueue implements AutoCloseable {
@@ -44,13 +44,8 @@ public final class AsyncQueue implements AutoCloseable {
         this.clock = b.clock;
         this.functionCheck = b.functionCheck;
         this.metrics = new AsyncMetrics(b.meters);
-        this.store = AsyncStore.open(b.database);
+        this.store = b.store != null ? b.store : SqliteAsyncStore.open(b.database, b.clock);
         try {
-            int requeued = store.requeueRunning(clock.millis());
-            if (requeued > 0) {
-                System.getLogger(AsyncQueue.class.getName()).log(System.Logger.Level.INFO,
-                        requeued + " asynchronous invocation(s) were running when the controller stopped; queued again");
-            }
             this.dispatcher = new AsyncDispatcher(store, b.runner, b.policy, clock, b.canRun, b.maxInFlight, metrics);
         } catch (RuntimeException e) {
             store.close();
@@ -144,6 +139,7 @@ public final class AsyncQueue implements AutoCloseable {
 
     public static final class Builder {
         private Path database;
+        private AsyncStore store;
         private Runner runner;
         private BiConsumer<String, String> functionCheck = (name, qualifier) -> {};
         private RetryPolicy policy = RetryPolicy.LAMBDA_DEFAULT;
@@ -154,9 +150,15 @@ public final class AsyncQueue implements AutoCloseable {
 
         private Builder() {}
 
-        /** The SQLite database file to keep the queue in (the controller's {@code floe.db}). Required. */
+        /** The SQLite database file to keep the queue in (the controller's {@code floe.db}); or a {@link #store}. */
         public Builder database(Path database) {
             this.database = Check.notNull("database", database);
+            return this;
+        }
+
+        /** Where the queue is kept, instead of a {@link #database}; the queue closes it. */
+        public Builder store(AsyncStore store) {
+            this.store = Check.notNull("store", store);
             return this;
         }
 
@@ -202,7 +204,10 @@ public final class AsyncQueue implements AutoCloseable {
 
         /** Opens the store; {@link AsyncQueue#start()} then starts running invocations. */
         public AsyncQueue build() {
-            Check.notNull("database", database);
+            if ((database == null) == (store == null)) {
+                throw new IllegalArgumentException("database: " + database + ", store: " + store
+                        + " (expected: one of them, where the queue is kept)");
+            }
             Check.notNull("runner", runner);
             return new AsyncQueue(this);
         }

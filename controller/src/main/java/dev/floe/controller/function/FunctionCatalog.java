@@ -353,9 +353,10 @@ public final class FunctionCatalog implements AutoCloseable {
                 b.setRouting(update.getRouting());
             }
             Alias alias = checked(b.build());
-            if (!store.replaceAlias(alias)) {
-                throw new FloeException(ErrorType.SERVICE, "alias " + alias.getName() + " of " + alias.getFunction()
-                        + " vanished from the function store while being updated");
+            if (!store.replaceAlias(previous, alias)) {
+                throw new FloeException(ErrorType.RESOURCE_CONFLICT, "alias " + alias.getName() + " of function "
+                        + alias.getFunction() + " was changed meanwhile (expected: its alias id " + previous.getAliasId()
+                        + "); read it again and retry");
             }
             aliases.get(alias.getFunction()).put(alias.getName(), alias);
             retireUnused(previous);

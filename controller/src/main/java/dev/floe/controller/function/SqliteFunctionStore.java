@@ -20,7 +20,8 @@ import java.util.Optional;
 /**
  * Revisions in an embedded SQLite database in WAL mode, with full syncs: function changes are rare
  * and must survive a power cut. One connection, used under this object's lock, since SQLite
- * serializes writers anyway. Each revision row keeps the whole {@link Function} message, so a
+ * serializes writers anyway; each write checks what is stored in the same IMMEDIATE transaction, so
+ * stores opened on one file beside each other keep the compare-and-set of {@link FunctionStore}. Each revision row keeps the whole {@link Function} message, so a
  * field added to the proto later is kept without a schema change; the columns beside it are what
  * the store queries by.
  */
@@ -178,6 +179,14 @@ public final class SqliteFunctionStore implements FunctionStore {
     }
 
     @Override
+    public synchronized Optional<Function> latest(String name) {
+        List<Function> found = query("SELECT r.function, c.settings FROM functions f JOIN revisions r"
+                + " ON r.name = f.name AND r.revision = f.latest_revision"
+                + " LEFT JOIN concurrency c ON c.name = f.name WHERE f.name = ?", name);
+        return found.stream().findFirst();
+    }
+
+    @Override
     public synchronized List<Function> revisions(String name) {
         return query("SELECT function FROM revisions WHERE name = ? ORDER BY revision", name);
     }
@@ -214,13 +223,25 @@ public final class SqliteFunctionStore implements FunctionStore {
     }
 
     @Override
-    public synchronized boolean replaceAlias(Alias alias) {
+    public synchronized boolean replaceAlias(Alias previous, Alias next) {
         boolean[] replaced = new boolean[1];
         inTransaction(() -> {
+            try (PreparedStatement read = db.prepareStatement("SELECT settings FROM aliases WHERE name = ? AND alias = ?")) {
+                read.setString(1, previous.getFunction());
+                read.setString(2, previous.getName());
+                try (ResultSet rs = read.executeQuery()) {
+                    // Each update of an alias gives it a new alias_id: the same id is the same alias.
+                    if (!rs.next() || !Alias.parseFrom(rs.getBytes(1)).getAliasId().equals(previous.getAliasId())) {
+                        return;
+                    }
+                } catch (InvalidProtocolBufferException e) {
+                    throw new FloeException(ErrorType.SERVICE, "the function store holds an unreadable alias: " + e.getMessage(), e);
+                }
+            }
             try (PreparedStatement update = db.prepareStatement("UPDATE aliases SET settings = ? WHERE name = ? AND alias = ?")) {
-                update.setBytes(1, alias.toByteArray());
-                update.setString(2, alias.getFunction());
-                update.setString(3, alias.getName());
+                update.setBytes(1, next.toByteArray());
+                update.setString(2, next.getFunction());
+                update.setString(3, next.getName());
                 replaced[0] = update.executeUpdate() == 1;
             }
         });
@@ -242,11 +263,24 @@ public final class SqliteFunctionStore implements FunctionStore {
 
     @Override
     public synchronized List<Alias> aliases() {
-        try (PreparedStatement q = db.prepareStatement("SELECT settings FROM aliases ORDER BY name, alias");
-             ResultSet rs = q.executeQuery()) {
+        return aliasesWhere("", null);
+    }
+
+    @Override
+    public synchronized List<Alias> aliases(String function) {
+        return aliasesWhere(" WHERE name = ?", function);
+    }
+
+    private List<Alias> aliasesWhere(String where, String function) {
+        try (PreparedStatement q = db.prepareStatement("SELECT settings FROM aliases" + where + " ORDER BY name, alias")) {
+            if (function != null) {
+                q.setString(1, function);
+            }
             List<Alias> result = new ArrayList<>();
-            while (rs.next()) {
-                result.add(Alias.parseFrom(rs.getBytes(1)));
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    result.add(Alias.parseFrom(rs.getBytes(1)));
+                }
             }
             return result;
         } catch (SQLException e) {

@@ -1,5 +1,6 @@
 package dev.floe.controller.grpc;
 
+import dev.floe.controller.registry.FleetChanges;
 import dev.floe.controller.registry.FleetView;
 import dev.floe.controller.registry.WorkerInfo;
 import dev.floe.proto.FleetChange;
@@ -43,7 +44,7 @@ public final class FleetGrpcService extends FleetGrpc.FleetImplBase {
     @Override
     public void watch(WatchRequest request, StreamObserver<FleetChange> responses) {
         FleetWatchStream stream = new FleetWatchStream((ServerCallStreamObserver<FleetChange>) responses, executor);
-        stream.watching(fleet.watch(request.getFunction(), stream));
+        stream.watching(FleetChanges.watch(fleet, request.getFunction(), stream));
     }
 
     static Worker toProto(WorkerInfo w) {

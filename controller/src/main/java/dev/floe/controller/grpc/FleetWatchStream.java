@@ -1,6 +1,6 @@
 package dev.floe.controller.grpc;
 
-import dev.floe.controller.registry.FleetView;
+import dev.floe.controller.registry.FleetChanges;
 import dev.floe.proto.FleetChange;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * watcher never slows the view. One that falls more than {@link #MAX_QUEUED} changes behind is cut
  * off with RESOURCE_EXHAUSTED: it can watch again and get a fresh snapshot.
  */
-final class FleetWatchStream implements FleetView.Watcher {
+final class FleetWatchStream implements FleetChanges.Watcher {
     static final int MAX_QUEUED = 10_000;
 
     private final ServerCallStreamObserver<FleetChange> call;

@@ -4,6 +4,8 @@ import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
 import dev.floe.common.FunctionLimits;
 import dev.floe.controller.function.FunctionCatalog;
+import dev.floe.controller.gateway.WorkerCallException;
+import dev.floe.controller.gateway.WorkerGateway;
 import dev.floe.controller.placement.FleetSnapshot;
 import dev.floe.controller.placement.Placement;
 import dev.floe.controller.placement.PlacementRequest;
@@ -14,24 +16,22 @@ import dev.floe.proto.Function;
 import dev.floe.proto.InvokeResponse;
 import dev.floe.proto.WorkerInvokeRequest;
 import io.grpc.Deadline;
-import io.grpc.Status;
 import io.micrometer.core.instrument.Timer;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Runs synchronous invocations on the fleet. Each one is placed, sent to the chosen worker, and
- * placed again (never on a worker that already refused it) when that worker answers that it is full
- * or cannot be reached, at most once per connected worker. No thread waits for a worker: each
- * answer continues the invocation on the gRPC thread that delivered it.
+ * Runs synchronous invocations on the fleet. Each one is placed, sent to the chosen worker through the
+ * {@link WorkerGateway}, and placed again (never on a worker that already refused it) when the gateway
+ * answers that nothing ran there (the worker is full, its warm environment is gone, it cannot be
+ * reached), at most once per connected worker. No thread waits for a worker: each answer continues the
+ * invocation on the thread that delivered it.
  *
  * <p>A worker that was unreachable may, in rare cases, have started the invocation before its
  * connection broke, so a function can run twice; Lambda gives the same advice for its retries:
@@ -51,13 +51,11 @@ public final class Invoker {
     private final FunctionCatalog functions;
     private final FleetView fleet;
     private final Placement placement;
-    private final WorkerClient workers;
+    private final WorkerGateway workers;
     private final InvokeMetrics metrics;
     private final Admission admission;
-    /** Worker id to the invocations waiting for its answer, so that losing the worker fails them at once. */
-    private final Map<String, Set<Attempts>> waiting = new ConcurrentHashMap<>();
 
-    public Invoker(FunctionCatalog functions, FleetView fleet, Placement placement, WorkerClient workers,
+    public Invoker(FunctionCatalog functions, FleetView fleet, Placement placement, WorkerGateway workers,
             InvokeMetrics metrics, Admission admission) {
         this.functions = functions;
         this.fleet = fleet;
@@ -124,18 +122,6 @@ public final class Invoker {
     }
 
     /**
-     * The worker left the fleet (e.g. no heartbeat within the timeout): every invocation waiting for
-     * its answer fails now with {@code ServiceUnavailableException}, rather than when its deadline
-     * passes. It is not placed again: it may have run, so whether to retry is the caller's call.
-     */
-    public void workerLost(String workerId, String why) {
-        Set<Attempts> lost = waiting.remove(workerId);
-        if (lost != null) {
-            lost.forEach(a -> a.lost(workerId, why));
-        }
-    }
-
-    /**
      * An invocation's result, which records its meters before anyone waiting on it can see it, so
      * a caller that reads the meters after its answer finds its invocation counted.
      */
@@ -196,7 +182,6 @@ public final class Invoker {
         private boolean waited;
         /** How many workers answered that the warm environment placed on was gone. */
         private int gone;
-        private volatile CompletableFuture<InvokeResponse> current;
         /** Where a streamed response goes, read to its end even once its caller is gone; null for a whole answer. */
         private final ChunkDrain drain;
         private final ChunkSink chunks;
@@ -291,40 +276,38 @@ public final class Invoker {
             }
             metrics.placed(placed.get().decision().kind());
             tried.add(workerId);
-            waiting.computeIfAbsent(workerId, id -> ConcurrentHashMap.newKeySet()).add(this);
             WorkerInvokeRequest sent = placed.get().decision().kind() == Placement.Kind.WARM
                     ? request.toBuilder().setWarmOnly(true).build() : request;
             CompletableFuture<InvokeResponse> attempt = chunks == null ? workers.invoke(workerId, sent, workerDeadline)
                     : workers.invokeStream(workerId, sent, workerDeadline, chunks);
-            current = attempt;
             attempt.whenComplete((response, failure) -> {
-                waiting.computeIfPresent(workerId, (id, set) -> {
-                    set.remove(this);
-                    return set.isEmpty() ? null : set;
-                });
                 if (promise != null) {
                     promise.release();
                 }
                 callEnded();
                 if (failure == null) {
                     result.complete(completed(response, workerId));
-                } else if (FloeException.fromThrowable(unwrap(failure)).type() == ErrorType.ENVIRONMENT_GONE
-                        && carriesErrorType(unwrap(failure))) {
-                    // Its view may still show the environment until its report arrives: the worker stays excluded.
-                    if (++gone > MAX_GONE) {
-                        result.completeExceptionally(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "invocation "
-                                + request.getRequestId() + " of " + function.getName() + " was placed " + gone
-                                + " times on warm environments that were gone by the time it arrived; retry"));
-                    } else {
+                    return;
+                }
+                WorkerCallException ended = WorkerCallException.from(failure);
+                switch (ended.outcome()) {
+                    case GONE -> {
+                        // Its view may still show the environment until its report arrives: the worker stays excluded.
+                        if (++gone > MAX_GONE) {
+                            result.completeExceptionally(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "invocation "
+                                    + request.getRequestId() + " of " + function.getName() + " was placed " + gone
+                                    + " times on warm environments that were gone by the time it arrived; retry"));
+                        } else {
+                            next();
+                        }
+                    }
+                    case FULL -> {
+                        full.add(workerId);
                         next();
                     }
-                } else if (worthAnotherWorker(failure)) {
-                    if (FloeException.fromThrowable(unwrap(failure)).type() == ErrorType.WORKER_FULL) {
-                        full.add(workerId);
-                    }
-                    next();
-                } else {
-                    result.completeExceptionally(asFloe(failure, workerId));
+                    case UNREACHABLE -> next();
+                    // It may have run, or the worker refused it: whether to run it again is the caller's call.
+                    case MAY_HAVE_RUN, FAILED -> result.completeExceptionally(ended.error());
                 }
             });
         }
@@ -348,17 +331,6 @@ public final class Invoker {
                     result.completeExceptionally(refusal);
                 }
             });
-        }
-
-        void lost(String workerId, String why) {
-            result.completeExceptionally(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "worker " + workerId
-                    + " was lost while running invocation " + request.getRequestId() + " of " + function.getName() + " (" + why
-                    + "); it may or may not have run: retry it if that is safe"));
-            // Also when its caller had gone already: nothing more will come from that worker, and the call holds a slot.
-            CompletableFuture<InvokeResponse> attempt = current;
-            if (attempt != null) {
-                attempt.cancel(false);
-            }
         }
 
         private InvokeResponse completed(InvokeResponse response, String workerId) {
@@ -398,43 +370,6 @@ public final class Invoker {
             }
             return fleetFull();
         }
-
-        private FloeException asFloe(Throwable failure, String workerId) {
-            Throwable cause = unwrap(failure);
-            if (Status.fromThrowable(cause).getCode() == Status.Code.DEADLINE_EXCEEDED) {
-                return new FloeException(ErrorType.SERVICE_UNAVAILABLE, "worker " + workerId + " did not answer invocation "
-                        + request.getRequestId() + " of " + function.getName() + " before its deadline", cause);
-            }
-            FloeException floe = FloeException.fromThrowable(cause);
-            if (!carriesErrorType(cause) && Status.fromThrowable(cause).getCode() == Status.Code.RESOURCE_EXHAUSTED) {
-                // gRPC's own limits (e.g. a message over the worker's maximum size), not a full fleet:
-                // retrying later would not help, so it must not read as TooManyRequestsException.
-                return new FloeException(ErrorType.SERVICE, "worker " + workerId + " could not take invocation "
-                        + request.getRequestId() + " of " + function.getName() + ": " + floe.getMessage(), cause);
-            }
-            return floe;
-        }
-    }
-
-    /**
-     * The worker refused before running anything (full), or could not be reached at all: another
-     * worker may take it. An UNAVAILABLE that the worker itself sent (it carries a Floe error type,
-     * e.g. the environment running the invocation was retired) means the invocation may have run:
-     * it goes back to the caller rather than run twice.
-     */
-    private static boolean worthAnotherWorker(Throwable failure) {
-        Throwable cause = unwrap(failure);
-        if (cause instanceof java.util.concurrent.CancellationException) {
-            return false;
-        }
-        FloeException floe = FloeException.fromThrowable(cause);
-        return floe.type() == ErrorType.WORKER_FULL
-                || (Status.fromThrowable(cause).getCode() == Status.Code.UNAVAILABLE && !carriesErrorType(cause));
-    }
-
-    private static boolean carriesErrorType(Throwable failure) {
-        io.grpc.Metadata trailers = Status.trailersFromThrowable(failure);
-        return trailers != null && trailers.containsKey(FloeException.ERROR_TYPE_KEY);
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -1,21 +1,17 @@
 package dev.floe.controller.provision;
 
-import dev.floe.common.FloeException;
 import dev.floe.controller.function.FunctionCatalog;
+import dev.floe.controller.gateway.WorkerCallException;
+import dev.floe.controller.gateway.WorkerGateway;
 import dev.floe.controller.placement.FleetSnapshot;
 import dev.floe.controller.placement.WorkerCapacity;
 import dev.floe.controller.registry.FleetView;
 import dev.floe.proto.Environment;
 import dev.floe.proto.Function;
-import dev.floe.proto.ProvisionRequest;
-import dev.floe.proto.ProvisionResponse;
-import dev.floe.proto.WorkerInvokerGrpc;
-import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -32,7 +28,6 @@ public final class Provisioner {
     public static final Duration INTERVAL = Duration.ofSeconds(1);
     /** A share sent and not yet visible in the view is sent again after this long. */
     static final long RESEND_NANOS = TimeUnit.SECONDS.toNanos(5);
-    static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
 
     private record Sent(int count, long atNanos) {}
 
@@ -42,15 +37,17 @@ public final class Provisioner {
 
     private final FunctionCatalog functions;
     private final FleetView fleet;
+    private final WorkerGateway workers;
     private final Object pass = new Object();
     /** By revision id, by worker: the share last sent. */
     private final Map<String, Map<String, Sent>> sent = new HashMap<>();
     /** By revision id, by worker: what a worker could hold when it took fewer than asked. */
     private final Map<String, Map<String, Integer>> limits = new HashMap<>();
 
-    public Provisioner(FunctionCatalog functions, FleetView fleet) {
+    public Provisioner(FunctionCatalog functions, FleetView fleet, WorkerGateway workers) {
         this.functions = functions;
         this.fleet = fleet;
+        this.workers = workers;
     }
 
     /** One pass over every function; never throws (a failure is logged and the next pass tries again). */
@@ -129,33 +126,20 @@ public final class Provisioner {
     }
 
     private void send(String workerId, Function function, int share, Map<String, Integer> limitsHere) {
-        Optional<ManagedChannel> channel = fleet.channel(workerId);
-        if (channel.isEmpty()) {
-            return;
-        }
-        ProvisionRequest request = ProvisionRequest.newBuilder().setFunction(function).setCount(share).build();
-        var future = WorkerInvokerGrpc.newFutureStub(channel.get())
-                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).provision(request);
-        future.addListener(() -> {
-            try {
-                ProvisionResponse response = future.get();
-                if (response.getHeld() < share) {
-                    synchronized (pass) {
-                        limitsHere.put(workerId, response.getHeld());
-                    }
-                    LOG.log(System.Logger.Level.INFO, "worker " + workerId + " holds " + response.getHeld() + " of the "
-                            + share + " provisioned environments of " + function.getName() + " asked of it (no room)");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (java.util.concurrent.ExecutionException e) {
-                FloeException refused = FloeException.fromThrowable(e.getCause());
+        workers.provision(workerId, function, share).whenComplete((held, failure) -> {
+            if (failure != null) {
                 synchronized (pass) {
                     limitsHere.put(workerId, 0);
                 }
                 LOG.log(System.Logger.Level.WARNING, "worker " + workerId + " refused provisioned environments of "
-                        + function.getName() + ": " + refused.getMessage());
+                        + function.getName() + ": " + WorkerCallException.from(failure).error().getMessage());
+            } else if (held < share) {
+                synchronized (pass) {
+                    limitsHere.put(workerId, held);
+                }
+                LOG.log(System.Logger.Level.INFO, "worker " + workerId + " holds " + held + " of the "
+                        + share + " provisioned environments of " + function.getName() + " asked of it (no room)");
             }
-        }, Runnable::run);
+        });
     }
 }

@@ -2,18 +2,16 @@ package dev.floe.controller.registry;
 
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
-
 import dev.floe.common.HostPort;
 import dev.floe.controller.placement.FleetSnapshot;
 import dev.floe.controller.placement.Placement;
 import dev.floe.controller.placement.PlacementRequest;
+import dev.floe.controller.registry.FleetSubscriber.Departure;
 import dev.floe.proto.Environment;
-import dev.floe.proto.FleetChange;
 import dev.floe.proto.Registration;
-import io.grpc.ManagedChannel;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,59 +21,38 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The connected workers and their environments, from their reports only. Reports arrive on the
- * gRPC threads of each worker's stream while invocations are placed on others, so all state is
- * under one lock, held only for map updates; nothing is sent or awaited while it is held.
+ * The fleet's membership and index: the connected workers and their environments, from their reports
+ * only, and the {@link FleetIndex} placement reads. Reports arrive on the gRPC threads of each worker's
+ * stream while invocations are placed on others, so all state is under one lock, held only for map
+ * updates; nothing is sent or awaited while it is held.
  *
  * <p>A report counts only if it comes over the worker's current connection: after a worker
  * reconnects, whatever its old stream still delivers is ignored, and the old stream's end does not
- * remove the new entry. For each worker the view holds a channel to its {@code WorkerInvoker}
- * service, opened on registration and shut down (gracefully, so calls in flight finish) when it leaves.
+ * remove the new entry. What follows from a change (the channels to workers, the watch stream, waking
+ * invocations that wait for room) is done by {@link FleetSubscriber}s, told under the lock in the order
+ * the changes are applied.
  */
 public final class FleetView implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FleetView.class.getName());
 
-    /** Opens a channel to a worker's {@code WorkerInvoker} service. */
-    public interface ChannelOpener {
-        ManagedChannel open(HostPort address);
-    }
-
     private final InstantSource clock;
     private final Duration heartbeatTimeout;
-    private final ChannelOpener channels;
 
     private final Object lock = new Object();
     private final Map<String, WorkerEntry> workers = new HashMap<>();
     private final FleetIndex index = new FleetIndex();
     /** Revision id to worker id to promises not yet settled, oldest first. */
     private final Map<String, Map<String, Deque<WarmPromise>>> promises = new HashMap<>();
-    /** Channels of workers that left, shut down but possibly still finishing calls. */
-    private final List<ManagedChannel> leaving = new ArrayList<>();
     private boolean closed;
-    /** Told, outside the lock, when the fleet may have gained room: a worker joined or an environment became free or left. */
-    private final List<Runnable> roomListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** Told every change under the lock, in the order applied; see {@link #watch}. */
-    private final List<Watcher> watchers = new ArrayList<>();
+    /** Changed under the lock; iterated without it by {@link #settle()}, so copy-on-write. */
+    private final List<FleetSubscriber> subscribers = new CopyOnWriteArrayList<>();
 
-    /** Takes the view's changes as they are applied. */
-    public interface Watcher {
-        /**
-         * Takes one change, under the view's lock: it must not block or call back into the view.
-         * False when the watcher can take no more; it is then dropped.
-         */
-        boolean offer(FleetChange change);
-
-        /** The view is closing: no change will follow. Called outside the lock. */
-        default void ended() {}
-    }
-
-    public FleetView(InstantSource clock, Duration heartbeatTimeout, ChannelOpener channels) {
+    public FleetView(InstantSource clock, Duration heartbeatTimeout) {
         this.clock = clock;
         this.heartbeatTimeout = heartbeatTimeout;
-        this.channels = channels;
     }
 
     /**
@@ -85,25 +62,23 @@ public final class FleetView implements AutoCloseable {
     public void register(Registration registration, WorkerConnection connection) {
         String id = registration.getWorkerId();
         HostPort address = HostPort.parse(registration.getAddress());
-        ManagedChannel channel = channels.open(address);
         WorkerEntry previous;
         synchronized (lock) {
             if (closed) {
-                channel.shutdownNow();
                 connection.close("the controller is shutting down");
                 return;
             }
             FloeException conflict = conflict(registration);
             if (conflict != null) {
-                channel.shutdownNow();
                 throw conflict;
             }
-            previous = removeLocked(id);
+            previous = removeLocked(id, Departure.REPLACED, "worker " + id + " registered again");
             WorkerEntry entry = new WorkerEntry(id, registration.getInstance(), address, registration.getMemoryMb(),
-                    registration.getSandbox(), connection, channel, clock.instant());
+                    registration.getSandbox(), connection, clock.instant());
             workers.put(id, entry);
             index.addWorker(id, registration.getMemoryMb());
-            publish(FleetChange.newBuilder().setWorker(workerProto(entry)).build());
+            WorkerInfo joined = info(entry);
+            tell(s -> s.workerJoined(joined, connection));
             for (Environment env : registration.getEnvironmentsList()) {
                 apply(entry, env);
             }
@@ -111,7 +86,7 @@ public final class FleetView implements AutoCloseable {
         if (previous != null && previous.connection != connection) {
             previous.connection.close("worker " + id + " connected again; this older connection is replaced");
         }
-        roomChanged();
+        settle();
         LOG.log(System.Logger.Level.INFO, "worker " + id + " at " + address + " registered with "
                 + registration.getMemoryMb() + " MB and " + registration.getEnvironmentsCount() + " environments");
     }
@@ -149,109 +124,106 @@ public final class FleetView implements AutoCloseable {
                 entry.lastReport = clock.instant();
                 entry.lastHeartbeat = entry.lastReport;
                 entry.reportedUsedMb = memoryUsedMb;
-                publish(FleetChange.newBuilder().setWorker(workerProto(entry)).build());
+                WorkerInfo changed = info(entry);
+                tell(s -> s.workerChanged(changed));
             }
         }
+        settle();
     }
 
     /** An environment's full state after a change; RETIRED removes it. */
     public void report(String workerId, WorkerConnection connection, Environment environment) {
-        boolean applied = false;
         synchronized (lock) {
             WorkerEntry entry = current(workerId, connection);
-            if (entry != null) {
-                entry.lastReport = clock.instant();
-                apply(entry, environment);
-                applied = true;
+            if (entry == null) {
+                return;
             }
+            entry.lastReport = clock.instant();
+            apply(entry, environment);
         }
-        Environment.State state = environment.getState();
-        if (applied && (state == Environment.State.RETIRED || state == Environment.State.IDLE || state == Environment.State.FROZEN)) {
-            roomChanged();
-        }
+        settle();
+    }
+
+    /** Adds a subscriber told every change from now on. */
+    public void subscribe(FleetSubscriber subscriber) {
+        subscribe(subscriber, false);
     }
 
     /**
-     * Sends {@code watcher} the fleet as it is (every worker, then every environment, of {@code function}
-     * only when it is not empty), then {@code synced}, then every change as it is applied, until the
-     * returned handle is run.
+     * Adds a subscriber told every change from now on; with {@code replay}, first told the fleet as it is
+     * (every worker joining, then every environment, then {@link FleetSubscriber#replayed()}), in the same
+     * critical section, so that no change falls between the two. A subscriber added after {@link #close()}
+     * is told {@link FleetSubscriber#closed()} at once.
      */
-    public Runnable watch(String function, Watcher watcher) {
-        Watcher filtered = function == null || function.isEmpty() ? watcher : new Watcher() {
-            @Override
-            public boolean offer(FleetChange change) {
-                return change.getChangeCase() != FleetChange.ChangeCase.ENVIRONMENT
-                        || change.getEnvironment().getFunction().equals(function) ? watcher.offer(change) : true;
-            }
-
-            @Override
-            public void ended() {
-                watcher.ended();
-            }
-        };
+    public void subscribe(FleetSubscriber subscriber, boolean replay) {
         boolean ended;
         synchronized (lock) {
-            boolean keep = true;
-            List<WorkerEntry> all = new TreeMap<>(workers).values().stream().toList();
-            for (WorkerEntry entry : all) {
-                keep &= filtered.offer(FleetChange.newBuilder().setWorker(workerProto(entry)).build());
-            }
-            for (WorkerEntry entry : all) {
-                for (Environment env : entry.environments.values()) {
-                    keep &= filtered.offer(FleetChange.newBuilder().setEnvironment(env).build());
+            ended = closed;
+            if (!ended) {
+                subscribers.add(subscriber);
+                if (replay) {
+                    List<WorkerEntry> all = new TreeMap<>(workers).values().stream().toList();
+                    for (WorkerEntry entry : all) {
+                        told(subscriber, s -> s.workerJoined(info(entry), entry.connection));
+                    }
+                    for (WorkerEntry entry : all) {
+                        for (Environment env : entry.environments.values()) {
+                            told(subscriber, s -> s.environmentChanged(env));
+                        }
+                    }
+                    told(subscriber, FleetSubscriber::replayed);
                 }
             }
-            keep &= filtered.offer(FleetChange.newBuilder().setSynced(true).build());
-            if (keep && !closed) {
-                watchers.add(filtered);
-            }
-            ended = closed;
         }
         if (ended) {
-            filtered.ended();
-        }
-        return () -> {
-            synchronized (lock) {
-                watchers.remove(filtered);
-            }
-        };
-    }
-
-    /** Under the lock: the worker as watchers see it. */
-    private dev.floe.proto.Worker workerProto(WorkerEntry entry) {
-        return entry.info(index.worker(entry.id)).toProto();
-    }
-
-    /** Under the lock: every watcher gets the change; one that can take no more is dropped. */
-    private void publish(FleetChange change) {
-        if (!watchers.isEmpty()) {
-            watchers.removeIf(w -> !w.offer(change));
+            subscriber.closed();
         }
     }
 
-    /** Adds a listener told when the fleet may have gained room for an invocation that found none. */
-    public void onRoom(Runnable listener) {
-        roomListeners.add(listener);
+    /** Removes a subscriber; it is told nothing more. May be called from within a subscriber's call. */
+    public void unsubscribe(FleetSubscriber subscriber) {
+        synchronized (lock) {
+            subscribers.remove(subscriber);
+        }
     }
 
-    private void roomChanged() {
-        for (Runnable listener : roomListeners) {
-            try {
-                listener.run();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "a fleet listener failed", e);
-            }
+    /** Under the lock: the worker as subscribers see it. */
+    private WorkerInfo info(WorkerEntry entry) {
+        return entry.info(index.worker(entry.id));
+    }
+
+    /** Under the lock: every subscriber is told, in the order they subscribed; one that fails is logged and kept. */
+    private void tell(java.util.function.Consumer<FleetSubscriber> event) {
+        for (FleetSubscriber subscriber : subscribers) {
+            told(subscriber, event);
+        }
+    }
+
+    private static void told(FleetSubscriber subscriber, java.util.function.Consumer<FleetSubscriber> event) {
+        try {
+            event.accept(subscriber);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "a fleet subscriber failed", e);
+        }
+    }
+
+    /** Outside the lock, after changes: subscribers act on them. */
+    private void settle() {
+        for (FleetSubscriber subscriber : subscribers) {
+            told(subscriber, FleetSubscriber::settled);
         }
     }
 
     /** The worker's stream ended or failed: it leaves the view, unless it already connected again. */
     public void disconnected(String workerId, WorkerConnection connection) {
         synchronized (lock) {
-            if (current(workerId, connection) != null) {
-                removeLocked(workerId);
-                LOG.log(System.Logger.Level.INFO, "worker " + workerId + " disconnected");
+            if (current(workerId, connection) == null) {
+                return;
             }
+            removeLocked(workerId, Departure.ENDED, "its stream ended");
         }
+        LOG.log(System.Logger.Level.INFO, "worker " + workerId + " disconnected");
+        settle();
     }
 
     /** Removes the workers that reported nothing for the heartbeat timeout, and closes their links. */
@@ -261,9 +233,12 @@ public final class FleetView implements AutoCloseable {
         synchronized (lock) {
             for (WorkerEntry entry : List.copyOf(workers.values())) {
                 if (entry.lastReport.isBefore(oldest)) {
-                    expired.add(removeLocked(entry.id));
+                    expired.add(removeLocked(entry.id, Departure.SILENT, "no heartbeat for " + heartbeatTimeout.toMillis() + " ms"));
                 }
             }
+        }
+        if (!expired.isEmpty()) {
+            settle();
         }
         for (WorkerEntry entry : expired) {
             String reason = "worker " + entry.id + " reported nothing for " + heartbeatTimeout.toMillis()
@@ -272,15 +247,6 @@ public final class FleetView implements AutoCloseable {
             entry.connection.close(reason);
         }
         return expired.stream().map(e -> e.id).toList();
-    }
-
-    /** Asks every connected worker to retire the function's environments except those of {@code keepRevisionIds} (empty: all). */
-    public void retireFunction(String function, java.util.Set<String> keepRevisionIds) {
-        List<WorkerConnection> connections;
-        synchronized (lock) {
-            connections = workers.values().stream().map(e -> e.connection).toList();
-        }
-        connections.forEach(c -> c.retireFunction(function, keepRevisionIds));
     }
 
     /** A copy of the fleet as placement sees it for one revision; O(workers), for inspection and tests. */
@@ -349,7 +315,7 @@ public final class FleetView implements AutoCloseable {
 
     public List<WorkerInfo> workers() {
         synchronized (lock) {
-            return workers.values().stream().map(e -> e.info(index.worker(e.id))).sorted(Comparator.comparing(WorkerInfo::id)).toList();
+            return workers.values().stream().map(this::info).sorted(Comparator.comparing(WorkerInfo::id)).toList();
         }
     }
 
@@ -368,54 +334,32 @@ public final class FleetView implements AutoCloseable {
         return result;
     }
 
-    public Optional<ManagedChannel> channel(String workerId) {
-        synchronized (lock) {
-            WorkerEntry entry = workers.get(workerId);
-            return entry == null ? Optional.empty() : Optional.of(entry.channel);
-        }
-    }
-
     public int size() {
         synchronized (lock) {
             return workers.size();
         }
     }
 
-    /** Ends every worker's link and shuts down their channels, giving calls in flight {@code grace} to finish. */
-    public void close(Duration grace) {
+    /** Ends every worker's link; subscribers are told each leaving, then that the view closed. Idempotent. */
+    @Override
+    public void close() {
         List<WorkerEntry> all;
-        List<ManagedChannel> channelsToAwait;
-        List<Watcher> endedWatchers;
+        List<FleetSubscriber> told;
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
             all = new ArrayList<>(workers.values());
-            all.forEach(e -> removeLocked(e.id));
-            endedWatchers = new ArrayList<>(watchers);
-            watchers.clear();
-            channelsToAwait = new ArrayList<>(leaving);
-            leaving.clear();
+            all.forEach(e -> removeLocked(e.id, Departure.CLOSED, "the controller is shutting down"));
+            told = new ArrayList<>(subscribers);
+            subscribers.clear();
         }
         all.forEach(e -> e.connection.close("the controller is shutting down"));
-        endedWatchers.forEach(Watcher::ended);
-        long deadline = System.nanoTime() + grace.toNanos();
-        try {
-            for (ManagedChannel channel : channelsToAwait) {
-                channel.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (FleetSubscriber subscriber : told) {
+            told(subscriber, FleetSubscriber::settled);
+            told(subscriber, FleetSubscriber::closed);
         }
-        for (ManagedChannel channel : channelsToAwait) {
-            channel.shutdownNow();
-        }
-    }
-
-    @Override
-    public void close() {
-        close(Duration.ofSeconds(5));
     }
 
     // ---- under the lock ------------------------------------------------------------------------
@@ -425,12 +369,12 @@ public final class FleetView implements AutoCloseable {
         return entry != null && entry.connection == connection ? entry : null;
     }
 
-    private WorkerEntry removeLocked(String workerId) {
+    private WorkerEntry removeLocked(String workerId, Departure departure, String reason) {
         WorkerEntry entry = workers.remove(workerId);
         if (entry == null) {
             return null;
         }
-        publish(FleetChange.newBuilder().setWorkerLeft(workerId).build());
+        tell(s -> s.workerLeft(workerId, departure, reason));
         index.removeWorker(workerId);
         entry.environments.clear();
         for (Map<String, Deque<WarmPromise>> byWorker : promises.values()) {
@@ -440,9 +384,6 @@ public final class FleetView implements AutoCloseable {
             }
         }
         promises.values().removeIf(Map::isEmpty);
-        entry.channel.shutdown();
-        leaving.removeIf(ManagedChannel::isTerminated);
-        leaving.add(entry.channel);
         return entry;
     }
 
@@ -456,7 +397,7 @@ public final class FleetView implements AutoCloseable {
             entry.environments.put(env.getId(), env);
         }
         index.environment(entry.id, env.getId(), env.getRevisionId(), env.getMemoryMb(), retired ? null : slot(env));
-        publish(FleetChange.newBuilder().setEnvironment(env).build());
+        tell(s -> s.environmentChanged(env));
         if (previous != null && isWarm(previous) && env.getState() == Environment.State.BUSY) {
             keepOldestPromise(env.getRevisionId(), entry.id);
         }

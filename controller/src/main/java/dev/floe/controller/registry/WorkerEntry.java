@@ -3,7 +3,6 @@ package dev.floe.controller.registry;
 import dev.floe.common.HostPort;
 import dev.floe.proto.Environment;
 import dev.floe.proto.Sandbox;
-import io.grpc.ManagedChannel;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +16,6 @@ final class WorkerEntry {
     final int memoryMb;
     final Sandbox sandbox;
     final WorkerConnection connection;
-    final ManagedChannel channel;
     final Instant connectedAt;
     final Map<String, Environment> environments = new LinkedHashMap<>();
     Instant lastReport;
@@ -25,14 +23,13 @@ final class WorkerEntry {
     int reportedUsedMb;
 
     WorkerEntry(String id, String instance, HostPort address, int memoryMb, Sandbox sandbox, WorkerConnection connection,
-            ManagedChannel channel, Instant now) {
+            Instant now) {
         this.id = id;
         this.instance = instance;
         this.address = address;
         this.memoryMb = memoryMb;
         this.sandbox = sandbox;
         this.connection = connection;
-        this.channel = channel;
         this.connectedAt = now;
         this.lastReport = now;
     }

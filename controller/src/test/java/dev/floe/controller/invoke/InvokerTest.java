@@ -11,10 +11,12 @@ import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
 import dev.floe.controller.function.FunctionCatalog;
 import dev.floe.controller.function.Packages;
+import dev.floe.controller.gateway.WorkerCallException;
+import dev.floe.controller.gateway.WorkerCallException.Outcome;
+import dev.floe.controller.gateway.WorkerGateway;
 import dev.floe.controller.placement.RevisionPresence;
 import dev.floe.controller.placement.FloeDefaultPlacement;
 import dev.floe.controller.registry.FleetView;
-import dev.floe.controller.registry.RecordingChannel;
 import dev.floe.controller.registry.RecordingConnection;
 import dev.floe.proto.Environment;
 import dev.floe.proto.Function;
@@ -23,7 +25,6 @@ import dev.floe.proto.InvokeResponse;
 import dev.floe.proto.Registration;
 import dev.floe.proto.WorkerInvokeRequest;
 import io.grpc.Deadline;
-import io.grpc.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ class InvokerTest {
     @TempDir
     Path dataDir;
     private FunctionCatalog catalog;
-    private final FleetView fleet = new FleetView(InstantSource.system(), Duration.ofSeconds(5), a -> new RecordingChannel(a.toString()));
+    private final FleetView fleet = new FleetView(InstantSource.system(), Duration.ofSeconds(5));
     private final List<String> called = new CopyOnWriteArrayList<>();
     /** What each worker answers, by worker id; a worker not in it never answers. */
     private final Map<String, Supplier<CompletableFuture<InvokeResponse>>> answers = new ConcurrentHashMap<>();
@@ -68,20 +69,20 @@ class InvokerTest {
         catalog = FunctionCatalog.open(dataDir, InstantSource.system(), (n, k) -> { });
         function = catalog.create("fn", FunctionConfig.newBuilder().setRuntime("provided").setHandler("h").build(),
                 Packages.bootstrap("fn"));
-        WorkerClient workers = (workerId, request, deadline) -> {
+        WorkerGateway workers = ScriptedWorkers.answering((workerId, request, deadline) -> {
             called.add(workerId);
             var answer = answers.get(workerId);
             CompletableFuture<InvokeResponse> f = answer == null ? new CompletableFuture<>() : answer.get();
             pending.add(f);
             return f;
-        };
+        });
         invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), workers, new InvokeMetrics(new SimpleMeterRegistry()), admission());
     }
 
     @AfterEach
     void tearDown() {
         timers.shutdownNow();
-        fleet.close(Duration.ZERO);
+        fleet.close();
         catalog.close();
     }
 
@@ -92,12 +93,8 @@ class InvokerTest {
         return connection;
     }
 
-    private static CompletableFuture<InvokeResponse> failing(Status status) {
-        return CompletableFuture.failedFuture(status.asRuntimeException());
-    }
-
-    private static CompletableFuture<InvokeResponse> failing(ErrorType type, String message) {
-        return CompletableFuture.failedFuture(new FloeException(type, message).toStatus());
+    private static CompletableFuture<InvokeResponse> failing(Outcome outcome, ErrorType type, String message) {
+        return ScriptedWorkers.ending(outcome, type, message);
     }
 
     private FloeException failure(CompletableFuture<InvokeResponse> result) {
@@ -113,8 +110,8 @@ class InvokerTest {
     void whenEveryWorkerIsUnreachableTheCallerIsToldSo() {
         worker("a", 2048);
         worker("b", 1024);
-        answers.put("a", () -> failing(Status.UNAVAILABLE.withDescription("connection refused")));
-        answers.put("b", () -> failing(Status.UNAVAILABLE.withDescription("connection refused")));
+        answers.put("a", () -> failing(Outcome.UNREACHABLE, ErrorType.SERVICE_UNAVAILABLE, "unavailable: connection refused"));
+        answers.put("b", () -> failing(Outcome.UNREACHABLE, ErrorType.SERVICE_UNAVAILABLE, "unavailable: connection refused"));
 
         FloeException e = failure(invoke());
 
@@ -127,7 +124,7 @@ class InvokerTest {
     void otherWorkerErrorsPassThroughWithoutAnotherAttempt() {
         worker("a", 2048);
         worker("b", 1024);
-        answers.put("a", () -> failing(ErrorType.SERVICE, "cannot get the code of fn: disk full"));
+        answers.put("a", () -> failing(Outcome.FAILED, ErrorType.SERVICE, "cannot get the code of fn: disk full"));
 
         FloeException e = failure(invoke());
 
@@ -137,26 +134,17 @@ class InvokerTest {
     }
 
     @Test
-    void gRPCsOwnResourceLimitsAreNotAFullFleet() {
+    void anInvocationThatMayHaveRunIsNotPlacedAgain() {
         worker("a", 2048);
-        answers.put("a", () -> failing(Status.RESOURCE_EXHAUSTED.withDescription("gRPC message exceeds maximum size 4194304")));
-
-        FloeException e = failure(invoke());
-
-        assertEquals(ErrorType.SERVICE, e.type());
-        assertTrue(e.getMessage().startsWith("worker a could not take invocation "), e.getMessage());
-        assertTrue(e.getMessage().endsWith(" of fn: gRPC message exceeds maximum size 4194304"), e.getMessage());
-    }
-
-    @Test
-    void aWorkerThatMissesTheDeadlineIsReportedAsSuch() {
-        worker("a", 2048);
-        answers.put("a", () -> failing(Status.DEADLINE_EXCEEDED));
+        worker("b", 2048);
+        answers.put("a", () -> failing(Outcome.MAY_HAVE_RUN, ErrorType.SERVICE_UNAVAILABLE, "worker a did not answer before its deadline"));
+        answers.put("b", () -> failing(Outcome.MAY_HAVE_RUN, ErrorType.SERVICE_UNAVAILABLE, "worker b did not answer before its deadline"));
 
         FloeException e = failure(invoke());
 
         assertEquals(ErrorType.SERVICE_UNAVAILABLE, e.type());
-        assertTrue(e.getMessage().matches("worker a did not answer invocation [0-9a-f-]{36} of fn before its deadline"), e.getMessage());
+        assertEquals(1, called.size(), "whether to run it again is the caller's call: " + called);
+        assertEquals("worker " + called.getFirst() + " did not answer before its deadline", e.getMessage());
     }
 
     /** An admission that queues for up to 30 s, with {@code fn}'s reserved concurrency at 1. */
@@ -170,12 +158,12 @@ class InvokerTest {
     void aCancelledInvocationKeepsItsConcurrencySlotUntilTheFunctionReturns() {
         worker("a", 2048);
         Admission admission = reservedOne();
-        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), (workerId, request, deadline) -> {
+        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), ScriptedWorkers.answering((workerId, request, deadline) -> {
             called.add(workerId);
             CompletableFuture<InvokeResponse> f = new CompletableFuture<>();
             pending.add(f);
             return f;
-        }, new InvokeMetrics(new SimpleMeterRegistry()), admission);
+        }), new InvokeMetrics(new SimpleMeterRegistry()), admission);
 
         CompletableFuture<InvokeResponse> first = invoke();
         first.cancel(false);
@@ -200,18 +188,18 @@ class InvokerTest {
     void losingTheWorkerOfACancelledInvocationFreesItsSlot() {
         worker("a", 2048);
         Admission admission = reservedOne();
-        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), (workerId, request, deadline) -> {
+        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), ScriptedWorkers.answering((workerId, request, deadline) -> {
             CompletableFuture<InvokeResponse> f = new CompletableFuture<>();
             pending.add(f);
             return f;
-        }, new InvokeMetrics(new SimpleMeterRegistry()), admission);
+        }), new InvokeMetrics(new SimpleMeterRegistry()), admission);
 
         invoke().cancel(false);
         assertEquals(1, admission.running("fn"));
-        invoker.workerLost("a", "no heartbeat");
+        pending.getFirst().completeExceptionally(WorkerCallException.of(Outcome.MAY_HAVE_RUN, ErrorType.SERVICE_UNAVAILABLE,
+                "worker a was lost"));
 
-        assertTrue(pending.getFirst().isCancelled(), "nothing more will come from a lost worker");
-        assertEquals(0, admission.running("fn"));
+        assertEquals(0, admission.running("fn"), "nothing more will come from a lost worker");
     }
 
     @Test
@@ -221,19 +209,10 @@ class InvokerTest {
         List<Runnable> asks = new CopyOnWriteArrayList<>();
         CompletableFuture<InvokeResponse> call = new CompletableFuture<>();
         ChunkSink[] toController = new ChunkSink[1];
-        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), new WorkerClient() {
-            @Override
-            public CompletableFuture<InvokeResponse> invoke(String workerId, WorkerInvokeRequest request, Deadline deadline) {
-                throw new AssertionError("a stream is invoked with invokeStream");
-            }
-
-            @Override
-            public CompletableFuture<InvokeResponse> invokeStream(String workerId, WorkerInvokeRequest request, Deadline deadline,
-                    ChunkSink chunks) {
-                toController[0] = chunks;
-                return call;
-            }
-        }, new InvokeMetrics(new SimpleMeterRegistry()), admission);
+        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), ScriptedWorkers.streaming(chunks -> {
+            toController[0] = chunks;
+            return call;
+        }), new InvokeMetrics(new SimpleMeterRegistry()), admission);
         List<String> taken = new CopyOnWriteArrayList<>();
         // A caller that reads the first piece and then goes away without asking for more, as a cancelled call does.
         CompletableFuture<InvokeResponse> result = invoker.invoke(new InvokeCall("fn", null, false, null, null),
@@ -272,10 +251,10 @@ class InvokerTest {
     void theCallersDeadlineDoesNotCutTheFunctionShort() {
         worker("a", 2048);
         List<Deadline> deadlines = new CopyOnWriteArrayList<>();
-        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), (id, request, deadline) -> {
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), ScriptedWorkers.answering((id, request, deadline) -> {
             deadlines.add(deadline);
             return new CompletableFuture<>();
-        }, new InvokeMetrics(new SimpleMeterRegistry()), admission());
+        }), new InvokeMetrics(new SimpleMeterRegistry()), admission());
         Deadline soon = Deadline.after(1, TimeUnit.SECONDS);
 
         invoker.invoke(new InvokeCall("fn", null, false, null, soon));
@@ -293,10 +272,10 @@ class InvokerTest {
     void theWorkerRequestCarriesTheLatestFunctionAndARequestId() {
         worker("a", 2048);
         List<WorkerInvokeRequest> requests = new CopyOnWriteArrayList<>();
-        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), (id, request, deadline) -> {
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), ScriptedWorkers.answering((id, request, deadline) -> {
             requests.add(request);
             return CompletableFuture.completedFuture(InvokeResponse.newBuilder().setWorkerId("a").build());
-        }, new InvokeMetrics(new SimpleMeterRegistry()), admission());
+        }), new InvokeMetrics(new SimpleMeterRegistry()), admission());
 
         InvokeResponse response = invoker.invoke(new InvokeCall("fn", ByteString.copyFromUtf8("{}"), true, "ctx", null)).join();
 
@@ -319,13 +298,13 @@ class InvokerTest {
 
     private void queueing(Duration maxWait) {
         Admission admission = new Admission(new Admission.Limits(1_000, 100, maxWait), timers);
-        fleet.onRoom(admission::roomChanged);
-        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), (workerId, request, deadline) -> {
+        fleet.subscribe(new dev.floe.controller.registry.RoomSignal(admission::roomChanged));
+        invoker = new Invoker(catalog, fleet, new dev.floe.controller.placement.LeastLoadedPlacement(), ScriptedWorkers.answering((workerId, request, deadline) -> {
             called.add(workerId);
             CompletableFuture<InvokeResponse> f = new CompletableFuture<>();
             pending.add(f);
             return f;
-        }, new InvokeMetrics(new SimpleMeterRegistry()), admission);
+        }), new InvokeMetrics(new SimpleMeterRegistry()), admission);
     }
 
     @Test
@@ -366,12 +345,12 @@ class InvokerTest {
         worker("a", 2048, idleEnv("e1"));
         worker("b", 1024);
         List<WorkerInvokeRequest> requests = new CopyOnWriteArrayList<>();
-        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), (id, request, deadline) -> {
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), ScriptedWorkers.answering((id, request, deadline) -> {
             requests.add(request);
             called.add(id);
-            return id.equals("a") ? failing(ErrorType.ENVIRONMENT_GONE, "worker a has no idle environment of fn revision 1")
+            return id.equals("a") ? failing(Outcome.GONE, ErrorType.ENVIRONMENT_GONE, "worker a has no idle environment of fn revision 1")
                     : CompletableFuture.completedFuture(InvokeResponse.newBuilder().setWorkerId(id).build());
-        }, new InvokeMetrics(new SimpleMeterRegistry()), admission());
+        }), new InvokeMetrics(new SimpleMeterRegistry()), admission());
 
         assertEquals("b", invoke().join().getWorkerId());
         assertEquals(List.of("a", "b"), called);
@@ -384,10 +363,10 @@ class InvokerTest {
         for (String w : List.of("a", "b", "c", "d", "e")) {
             worker(w, 2048, idleEnv("env-" + w));
         }
-        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), (id, request, deadline) -> {
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), ScriptedWorkers.answering((id, request, deadline) -> {
             called.add(id);
-            return failing(ErrorType.ENVIRONMENT_GONE, "gone");
-        }, new InvokeMetrics(new SimpleMeterRegistry()), admission());
+            return failing(Outcome.GONE, ErrorType.ENVIRONMENT_GONE, "gone");
+        }), new InvokeMetrics(new SimpleMeterRegistry()), admission());
 
         FloeException e = failure(invoke());
 

@@ -1,8 +1,6 @@
 package dev.floe.controller.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.floe.common.HostPort;
@@ -29,16 +27,27 @@ class FleetViewTest {
 
     private final AtomicReference<Instant> now = new AtomicReference<>(T0);
     private final InstantSource clock = () -> now.get();
-    private final List<RecordingChannel> channels = new CopyOnWriteArrayList<>();
-    private final FleetView fleet = new FleetView(clock, Duration.ofSeconds(5), address -> {
-        RecordingChannel channel = new RecordingChannel(address.toString());
-        channels.add(channel);
-        return channel;
-    });
+    private final FleetView fleet = new FleetView(clock, Duration.ofSeconds(5));
+    /** What the view told its subscribers of workers joining and leaving. */
+    private final List<String> membership = new CopyOnWriteArrayList<>();
+
+    {
+        fleet.subscribe(new FleetSubscriber() {
+            @Override
+            public void workerJoined(WorkerInfo worker, WorkerConnection link) {
+                membership.add("joined " + worker.id() + " at " + worker.address());
+            }
+
+            @Override
+            public void workerLeft(String workerId, Departure departure, String reason) {
+                membership.add("left " + workerId + " " + departure + ": " + reason);
+            }
+        });
+    }
 
     @AfterEach
     void close() {
-        fleet.close(Duration.ZERO);
+        fleet.close();
     }
 
     private static Registration registration(String id, int memoryMb, Environment... environments) {
@@ -79,13 +88,12 @@ class FleetViewTest {
     }
 
     @Test
-    void aRegisteredWorkerIsInTheViewWithAChannelToItsAddress() {
+    void aRegisteredWorkerIsInTheViewAndItsSubscribersAreToldWhereItIs() {
         fleet.register(registration("w1", 2048), new RecordingConnection());
 
         WorkerInfo w = fleet.workers().getFirst();
         assertEquals(new WorkerInfo("w1", HostPort.parse("10.0.0.7:7071"), 2048, 0, 0, 0, SANDBOX, T0, null), w);
-        assertEquals("10.0.0.7:7071", channels.getFirst().target);
-        assertTrue(fleet.channel("w1").isPresent());
+        assertEquals(List.of("joined w1 at 10.0.0.7:7071"), membership);
         assertEquals(1, fleet.size());
     }
 
@@ -148,7 +156,7 @@ class FleetViewTest {
     }
 
     @Test
-    void aDisconnectedWorkerLeavesWithItsEnvironmentsAndChannel() {
+    void aDisconnectedWorkerLeavesWithItsEnvironments() {
         RecordingConnection link = new RecordingConnection();
         fleet.register(registration("w1", 2048, env("e1", "r1", State.IDLE, 128)), link);
 
@@ -158,8 +166,7 @@ class FleetViewTest {
         assertEquals(List.of(), fleet.environments(""));
         assertEquals(List.of(), fleet.snapshot("r1").workers());
         assertEquals(RevisionPresence.NONE, fleet.snapshot("r1").presence("r1", "w1"));
-        assertTrue(channels.getFirst().isShutdown());
-        assertTrue(fleet.channel("w1").isEmpty());
+        assertEquals(List.of("joined w1 at 10.0.0.7:7071", "left w1 ENDED: its stream ended"), membership);
     }
 
     @Test
@@ -181,6 +188,8 @@ class FleetViewTest {
         assertEquals(List.of("worker silent reported nothing for 5000 ms (expected: a heartbeat at least every 5000 ms)"),
                 silent.closed);
         assertEquals(List.of(), lively.closed);
+        assertEquals("left silent SILENT: no heartbeat for 5000 ms", membership.getLast(),
+                "subscribers learn that nothing more will come from it");
     }
 
     @Test
@@ -207,8 +216,8 @@ class FleetViewTest {
         assertEquals(new WorkerCapacity("w1", 1024, 384, 384), fleet.snapshot("r1").workers().getFirst());
         assertEquals(new RevisionPresence(1, 128, 0, 0), fleet.snapshot("r1").presence("r1", "w1"));
         assertEquals(1, first.closed.size());
-        assertTrue(channels.getFirst().isShutdown());
-        assertFalse(channels.get(1).isShutdown());
+        assertEquals(List.of("joined w1 at 10.0.0.7:7071", "left w1 REPLACED: worker w1 registered again", "joined w1 at 10.0.0.7:7071"),
+                membership);
 
         // The old stream's stragglers and its end change nothing.
         fleet.report("w1", first, env("e9", "r1", State.IDLE, 128));
@@ -261,32 +270,18 @@ class FleetViewTest {
     }
 
     @Test
-    void retireFunctionReachesEveryConnectedWorker() {
-        RecordingConnection a = new RecordingConnection();
-        RecordingConnection b = new RecordingConnection();
-        fleet.register(registration("a", 1024), a);
-        fleet.register(registration("b", 1024), b);
-
-        fleet.retireFunction("fn", java.util.Set.of("rev-2"));
-
-        assertEquals(List.of("fn@rev-2"), a.retired);
-        assertEquals(List.of("fn@rev-2"), b.retired);
-    }
-
-    @Test
-    void closingEndsEveryLinkAndChannelAndRefusesNewWorkers() {
+    void closingEndsEveryLinkAndRefusesNewWorkers() {
         RecordingConnection a = new RecordingConnection();
         fleet.register(registration("a", 1024), a);
 
-        fleet.close(Duration.ZERO);
+        fleet.close();
         RecordingConnection late = new RecordingConnection();
         fleet.register(registration("late", 1024), late);
 
         assertEquals(List.of("the controller is shutting down"), a.closed);
         assertEquals(List.of("the controller is shutting down"), late.closed);
-        assertTrue(channels.stream().allMatch(RecordingChannel::isShutdown));
+        assertEquals(List.of("joined a at 10.0.0.7:7071", "left a CLOSED: the controller is shutting down"), membership);
         assertEquals(0, fleet.size());
-        assertNull(fleet.channel("late").orElse(null));
     }
 
     @Test

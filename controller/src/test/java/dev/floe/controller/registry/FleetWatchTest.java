@@ -18,11 +18,11 @@ import org.junit.jupiter.api.Test;
 /** What a watcher of the fleet view is told: the fleet as it is, then every change in order. */
 class FleetWatchTest {
     private final FleetView fleet = new FleetView(InstantSource.fixed(Instant.parse("2025-03-01T10:00:00Z")),
-            Duration.ofSeconds(5), address -> new RecordingChannel(address.toString()));
+            Duration.ofSeconds(5));
 
     @AfterEach
     void close() {
-        fleet.close(Duration.ZERO);
+        fleet.close();
     }
 
     private static Environment env(String id, String function, State state) {
@@ -47,7 +47,7 @@ class FleetWatchTest {
         };
     }
 
-    private static final class Recorder implements FleetView.Watcher {
+    private static final class Recorder implements FleetChanges.Watcher {
         final List<String> seen = new ArrayList<>();
         int capacity = Integer.MAX_VALUE;
         boolean ended;
@@ -70,7 +70,7 @@ class FleetWatchTest {
         fleet.register(registration("w1", env("e1", "fa", State.FROZEN)), w1);
         Recorder watcher = new Recorder();
 
-        fleet.watch("", watcher);
+        FleetChanges.watch(fleet, "", watcher);
         fleet.report("w1", w1, env("e1", "fa", State.BUSY));
         fleet.register(registration("w2"), new RecordingConnection());
         fleet.report("w1", w1, env("e1", "fa", State.RETIRED));
@@ -86,7 +86,7 @@ class FleetWatchTest {
         fleet.register(registration("w1", env("e1", "fa", State.IDLE), env("e2", "fb", State.IDLE)), w1);
         Recorder watcher = new Recorder();
 
-        fleet.watch("fb", watcher);
+        FleetChanges.watch(fleet, "fb", watcher);
         fleet.report("w1", w1, env("e1", "fa", State.BUSY));
         fleet.report("w1", w1, env("e2", "fb", State.FROZEN));
         fleet.heartbeat("w1", w1, 256);
@@ -101,16 +101,16 @@ class FleetWatchTest {
         Recorder full = new Recorder();
         full.capacity = 3;
         Recorder other = new Recorder();
-        fleet.watch("", full);
-        Runnable unwatch = fleet.watch("", other);
+        FleetChanges.watch(fleet, "", full);
+        Runnable unwatch = FleetChanges.watch(fleet, "", other);
 
         fleet.report("w1", w1, env("e1", "fa", State.STARTING));
         fleet.report("w1", w1, env("e1", "fa", State.INITIALIZING));
         unwatch.run();
         fleet.report("w1", w1, env("e1", "fa", State.IDLE));
         Recorder late = new Recorder();
-        fleet.watch("", late);
-        fleet.close(Duration.ZERO);
+        FleetChanges.watch(fleet, "", late);
+        fleet.close();
 
         assertEquals(List.of("worker w1", "synced", "env e1 STARTING on w1"), full.seen, "dropped once it said no more");
         assertEquals(List.of("worker w1", "synced", "env e1 STARTING on w1", "env e1 INITIALIZING on w1"), other.seen);

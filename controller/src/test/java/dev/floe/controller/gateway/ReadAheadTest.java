@@ -1,4 +1,4 @@
-package dev.floe.controller.invoke;
+package dev.floe.controller.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,6 +1,7 @@
-package dev.floe.controller.invoke;
+package dev.floe.controller.gateway;
 
 import com.google.protobuf.ByteString;
+import dev.floe.controller.invoke.ChunkSink;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntConsumer;
