@@ -19,25 +19,47 @@ final class AliasCommands {
         this.cli = cli;
     }
 
-    int alias(List<String> args) {
-        if (args.isEmpty()) {
-            throw new UsageException("'alias' needs a subcommand (expected one of: set, list, delete)");
-        }
-        List<String> rest = args.subList(1, args.size());
-        return switch (args.getFirst()) {
-            case "set" -> set(rest);
-            case "list", "ls" -> list(rest);
-            case "delete", "rm" -> delete(rest);
-            default -> throw new UsageException("unknown subcommand 'alias " + args.getFirst() + "' (expected one of: set, list, delete)");
-        };
+    /** {@code floe alias}: its subcommands, their help and options. */
+    static FloeCommand command() {
+        return FloeCommand.named("alias").section(FloeCommand.Section.FUNCTIONS)
+                .summary("names pointing at a function's revisions, optionally sending a share of invocations to another")
+                .subcommand(FloeCommand.named("set")
+                        .synopsis("alias set NAME ALIAS REVISION [--weight REVISION2=SHARE] [--description D]")
+                        .summary("point ALIAS at REVISION, and SHARE (0..1) of its invocations at REVISION2;"
+                                + " without --weight, none (--description is kept unless given)")
+                        .options(Cli.connectionOptions(new Args.Spec()
+                                .positional("NAME ALIAS REVISION", "the function, the alias (1-128 letters, digits, - and _,"
+                                        + " not only digits) and the revision number it points at")
+                                .value("weight", "REVISION2=SHARE", "send SHARE (0..1) of the alias's invocations to REVISION2")
+                                .value("description", "D", "the alias's description")
+                                .flag("json", "print the alias as JSON")))
+                        .runs((args, cli) -> new AliasCommands(cli).set(args)).build())
+                .subcommand(FloeCommand.named("list").aliases("ls").synopsis("alias list NAME [--json]")
+                        .summary("a function's aliases and where each points")
+                        .options(Cli.connectionOptions(new Args.Spec().positional("NAME", "the function's name")
+                                .flag("json", "print the aliases as JSON")))
+                        .runs((args, cli) -> new AliasCommands(cli).list(args)).build())
+                .subcommand(FloeCommand.named("delete").aliases("rm").synopsis("alias delete NAME ALIAS")
+                        .summary("deletes an alias; the revisions stay")
+                        .options(Cli.connectionOptions(new Args.Spec().positional("NAME ALIAS", "the function and the alias")))
+                        .runs((args, cli) -> new AliasCommands(cli).delete(args)).build())
+                .build();
+    }
+
+    /** {@code floe fn revisions}. */
+    static FloeCommand revisionsCommand() {
+        return FloeCommand.named("revisions").synopsis("fn revisions NAME [--json]")
+                .summary("every revision, oldest first, and the aliases pointing at each")
+                .options(Cli.connectionOptions(new Args.Spec().positional("NAME", "the function's name")
+                        .flag("json", "print the revisions as JSON")))
+                .runs((args, cli) -> new AliasCommands(cli).revisions(args)).build();
     }
 
     /**
      * {@code alias set NAME ALIAS REVISION}: creates the alias, or points an existing one at REVISION.
      * The routing is what the line says (none without --weight); the description is kept unless given.
      */
-    private int set(List<String> argv) {
-        Args args = Args.parse("alias set", argv, Cli.connectionOptions().value("weight").value("description").flag("json"));
+    private int set(Args args) {
         List<String> positional = args.positional(3, "NAME ALIAS REVISION");
         String function = positional.get(0);
         String name = positional.get(1);
@@ -72,8 +94,7 @@ final class AliasCommands {
         }
     }
 
-    private int list(List<String> argv) {
-        Args args = Args.parse("alias list", argv, Cli.connectionOptions().flag("json"));
+    private int list(Args args) {
         String function = args.positional(1, "one function name").getFirst();
         try (FloeClient client = cli.connect(args)) {
             List<Alias> aliases = client.listAliases(function);
@@ -90,8 +111,7 @@ final class AliasCommands {
         }
     }
 
-    private int delete(List<String> argv) {
-        Args args = Args.parse("alias delete", argv, Cli.connectionOptions());
+    private int delete(Args args) {
         List<String> positional = args.positional(2, "NAME ALIAS");
         try (FloeClient client = cli.connect(args)) {
             client.deleteAlias(positional.get(0), positional.get(1));
@@ -101,8 +121,7 @@ final class AliasCommands {
     }
 
     /** {@code fn revisions NAME}: every revision, oldest first, with the aliases that point at it. */
-    int revisions(List<String> argv) {
-        Args args = Args.parse("fn revisions", argv, Cli.connectionOptions().flag("json"));
+    int revisions(Args args) {
         String function = args.positional(1, "one function name").getFirst();
         try (FloeClient client = cli.connect(args)) {
             List<Function> revisions = client.listRevisions(function);

@@ -28,6 +28,29 @@ final class AsyncCommands {
         this.cli = cli;
     }
 
+    /** {@code floe invocation get}. */
+    static FloeCommand invocationCommand() {
+        return FloeCommand.named("invocation").section(FloeCommand.Section.FUNCTIONS)
+                .summary("asynchronous invocations: invocation get ID")
+                .subcommand(FloeCommand.named("get").synopsis("invocation get ID [--json]")
+                        .summary("an asynchronous invocation's status, attempts and result")
+                        .options(Cli.connectionOptions(new Args.Spec().positional("ID", "the id floe invoke --async printed")
+                                .flag("json", "print the invocation as JSON")))
+                        .runs((args, cli) -> new AsyncCommands(cli).invocation(args)).build())
+                .build();
+    }
+
+    /** {@code floe dlq}. */
+    static FloeCommand deadLettersCommand() {
+        return FloeCommand.named("dlq").section(FloeCommand.Section.FUNCTIONS).synopsis("dlq NAME [--limit N] [--json]")
+                .summary("the function's dead-letter list: events that failed every attempt, were too old to run,"
+                        + " or whose function was deleted")
+                .options(Cli.connectionOptions(new Args.Spec().positional("NAME", "the function's name")
+                        .value("limit", "N", "at most N entries, 1..100000 (default 1000)")
+                        .flag("json", "print the entries as JSON")))
+                .runs((args, cli) -> new AsyncCommands(cli).deadLetters(args)).build();
+    }
+
     /** {@code invoke NAME --async}: queues the payload, or one per line of --payload-lines, and prints each id once it is on disk. */
     int invoke(String name, Args args) {
         if (!args.flag("async")) {
@@ -111,11 +134,7 @@ final class AsyncCommands {
     }
 
     /** {@code invocation get ID}. */
-    int invocation(List<String> argv) {
-        if (argv.isEmpty() || !argv.getFirst().equals("get")) {
-            throw new UsageException("'invocation' needs a subcommand (expected: invocation get ID)");
-        }
-        Args args = Args.parse("invocation get", argv.subList(1, argv.size()), Cli.connectionOptions().flag("json"));
+    int invocation(Args args) {
         String id = args.positional(1, "one invocation id").getFirst();
         try (FloeClient client = cli.connect(args)) {
             AsyncInvocation inv = client.invocation(id);
@@ -154,8 +173,7 @@ final class AsyncCommands {
     }
 
     /** {@code dlq NAME}. */
-    int deadLetters(List<String> argv) {
-        Args args = Args.parse("dlq", argv, Cli.connectionOptions().value("limit").flag("json"));
+    int deadLetters(Args args) {
         String name = args.positional(1, "one function name").getFirst();
         int limit = args.integer("limit", 1, 100_000, 1000);
         try (FloeClient client = cli.connect(args)) {

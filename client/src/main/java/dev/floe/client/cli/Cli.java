@@ -15,17 +15,22 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The {@code floe} command line: dispatch to the command groups ({@link FunctionCommands},
- * {@link InvokeCommands}, {@link FleetCommands}, {@link AsyncCommands}, {@link AliasCommands},
- * {@link TlsCommands} and the commands other modules add), the help, the mapping of errors to one line
- * and an exit status, and what the groups share: the output streams, the endpoint, the token, TLS and
+ * The {@code floe} command line: the commands every module declares ({@link FloeCommand}, found
+ * through {@link CommandProvider}), parsed by picocli; the help; the mapping of errors to one line and
+ * an exit status; and what the commands share: the output streams, the endpoint, the token, TLS and
  * connecting. Every command that talks to a fleet takes
  * {@code --endpoint HOST:PORT} (default {@code $FLOE_ENDPOINT}, else {@code 127.0.0.1:7070}) and
  * {@code --token-file FILE} (default {@code $FLOE_TOKEN}, else {@code ~/.floe/token}).
@@ -35,15 +40,10 @@ import java.util.Optional;
 public final class Cli {
     public static final String DEFAULT_ENDPOINT = "127.0.0.1:7070";
 
-    /** A command another module adds, such as {@code up} or {@code demo}. */
-    public interface Command {
-        int run(List<String> args, Cli cli) throws Exception;
-    }
-
     private final PrintStream out;
     private final PrintStream err;
     private final Map<String, String> env;
-    private final Map<String, Command> extra;
+    private final List<FloeCommand> commands;
     /** The last endpoint a command connected to, to explain a refused connection. */
     private HostPort endpoint;
     /** Where the last token came from, to explain a refused one. */
@@ -51,11 +51,39 @@ public final class Cli {
     /** The last connection's TLS files (empty: plaintext), to explain a failed handshake. */
     private Optional<dev.floe.common.tls.ClusterTls> tls = Optional.empty();
 
-    public Cli(PrintStream out, PrintStream err, Map<String, String> env, Map<String, Command> extra) {
+    /** The command line with every command on the class path ({@link #discover()}). */
+    public Cli(PrintStream out, PrintStream err, Map<String, String> env) {
+        this(out, err, env, discover());
+    }
+
+    public Cli(PrintStream out, PrintStream err, Map<String, String> env, List<FloeCommand> commands) {
         this.out = out;
         this.err = err;
         this.env = env;
-        this.extra = new LinkedHashMap<>(extra);
+        this.commands = List.copyOf(commands);
+    }
+
+    /**
+     * Every command the modules on the class path provide, by section, then provider, in each
+     * provider's order; a name declared twice is a build mistake and fails here.
+     */
+    public static List<FloeCommand> discover() {
+        List<CommandProvider> providers = new ArrayList<>();
+        ServiceLoader.load(CommandProvider.class, Cli.class.getClassLoader()).forEach(providers::add);
+        providers.sort(Comparator.comparing(p -> p.getClass().getName()));
+        List<FloeCommand> all = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (CommandProvider provider : providers) {
+            for (FloeCommand command : provider.commands()) {
+                if (!names.add(command.name())) {
+                    throw new IllegalStateException("command " + command.name() + " declared twice (expected: one provider per command)");
+                }
+                all.add(command);
+            }
+        }
+        // A stable sort: within a section, providers keep their order and each provider its own.
+        all.sort(Comparator.comparing(FloeCommand::section));
+        return List.copyOf(all);
     }
 
     public PrintStream out() {
@@ -70,36 +98,47 @@ public final class Cli {
         return env;
     }
 
+    /** The commands this command line runs, in the order its help lists them. */
+    public List<FloeCommand> commands() {
+        return commands;
+    }
+
     public int run(String... argv) {
-        List<String> args = Arrays.asList(argv);
-        if (args.isEmpty() || args.getFirst().equals("help") || args.getFirst().equals("--help") || args.getFirst().equals("-h")) {
-            usage(out);
-            return args.isEmpty() ? 2 : 0;
-        }
-        String command = args.getFirst();
-        List<String> rest = args.subList(1, args.size());
-        int end = rest.indexOf("--");
-        List<String> options = end < 0 ? rest : rest.subList(0, end);
-        if (options.contains("--help") || options.contains("-h")) {
-            return commandUsage(command);
-        }
-        try {
-            if (extra.containsKey(command)) {
-                return extra.get(command).run(rest, this);
+        if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help") || argv[0].equals("-h")) {
+            if (argv.length > 1 && argv[0].equals("help")) {
+                if (argv[1].equals("--markdown")) {
+                    out.print(Reference.markdown(commands));
+                    return 0;
+                }
+                return run(concat(Arrays.copyOfRange(argv, 1, argv.length), "--help"));
             }
-            return switch (command) {
-                case "fn" -> new FunctionCommands(this).fn(rest);
-                case "invoke" -> new InvokeCommands(this).invoke(rest);
-                case "envs" -> new FleetCommands(this).envs(rest);
-                case "workers" -> new FleetCommands(this).workers(rest);
-                case "top" -> new FleetCommands(this).top(rest);
-                case "invocation" -> new AsyncCommands(this).invocation(rest);
-                case "dlq" -> new AsyncCommands(this).deadLetters(rest);
-                case "alias" -> new AliasCommands(this).alias(rest);
-                case "tls" -> new TlsCommands(this).run(rest);
-                default -> throw new UsageException("unknown command '" + command + "' (expected one of: "
-                        + String.join(", ", commands()) + "; see floe help)");
-            };
+            Help.print(out, commands);
+            return argv.length == 0 ? 2 : 0;
+        }
+        if (argv[0].equals("--version")) {
+            return run(concat(new String[] {"version"}));
+        }
+        CommandLine tree = CommandLines.tree(commands);
+        try {
+            CommandLine.ParseResult parsed;
+            try {
+                parsed = tree.parseArgs(argv);
+            } catch (CommandLine.ParameterException e) {
+                throw mistake(e);
+            }
+            while (parsed.hasSubcommand()) {
+                parsed = parsed.subcommand();
+            }
+            FloeCommand command = (FloeCommand) parsed.commandSpec().userObject();
+            String path = path(parsed.commandSpec());
+            if (parsed.isUsageHelpRequested()) {
+                out.print(CommandLines.usage(parsed.commandSpec().commandLine()));
+                return 0;
+            }
+            if (command.action() == null) {
+                throw new UsageException("'" + path + "' needs a subcommand (expected one of: " + names(command.subcommands()) + ")");
+            }
+            return command.action().run(Args.of(path, parsed), this);
         } catch (UsageException e) {
             err.println("floe: " + e.getMessage());
             return 2;
@@ -118,121 +157,52 @@ public final class Cli {
         }
     }
 
-    private List<String> commands() {
-        List<String> names = new java.util.ArrayList<>(extra.keySet());
-        names.addAll(List.of("fn", "invoke", "envs", "workers", "top", "invocation", "dlq", "alias", "tls"));
-        return names;
+    /** A command line picocli refused, in floe's words: which command or option, and what was expected. */
+    private UsageException mistake(CommandLine.ParameterException e) {
+        CommandSpec spec = e.getCommandLine().getCommandSpec();
+        String path = path(spec);
+        if (!(spec.userObject() instanceof FloeCommand command)) {
+            String first = e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                    ? u.getUnmatched().getFirst() : String.valueOf(e.getMessage());
+            return new UsageException("unknown command '" + first + "' (expected one of: " + names(commands) + "; see floe help)");
+        }
+        if (command.action() == null && e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                && !u.getUnmatched().getFirst().startsWith("-")) {
+            return new UsageException("unknown subcommand '" + path + " " + u.getUnmatched().getFirst() + "' (expected one of: "
+                    + names(command.subcommands()) + ")");
+        }
+        return Args.usage(path, command.options(), e);
     }
 
-    /**
-     * {@code floe COMMAND --help}: the help's entries for that command (each with its continuation
-     * lines), else the whole help; 0, as asking for help is not a mistake.
-     */
-    private int commandUsage(String command) {
-        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
-        usage(new PrintStream(whole, true, java.nio.charset.StandardCharsets.UTF_8));
-        java.util.regex.Pattern named = java.util.regex.Pattern.compile("\\b" + java.util.regex.Pattern.quote(command) + "\\b");
-        List<String> entry = new java.util.ArrayList<>();
-        boolean inEntry = false;
-        for (String line : whole.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList()) {
-            String trimmed = line.strip();
-            if (line.startsWith("  ") && !line.startsWith("   ")) {
-                // An entry ("  invoke NAME ...") or a note on options several commands share ("  (up and worker ...").
-                inEntry = trimmed.equals(command) || trimmed.startsWith(command + " ")
-                        || (trimmed.startsWith("(") && named.matcher(trimmed.substring(0, Math.min(trimmed.length(), 40))).find());
-            } else if (!line.startsWith("   ")) {
-                inEntry = false;
-            }
-            if (inEntry) {
-                entry.add(line);
-            }
-        }
-        if (entry.isEmpty()) {
-            err.println("floe: unknown command '" + command + "' (expected one of: " + String.join(", ", commands()) + "; see floe help)");
-            return 2;
-        }
-        out.println("usage: floe " + command + " ...   (floe help lists every command and the options they share)");
-        entry.forEach(out::println);
-        return 0;
+    /** {@code fn create} for the command {@code floe fn create}. */
+    private static String path(CommandSpec spec) {
+        String qualified = spec.qualifiedName(" ");
+        return qualified.startsWith("floe ") ? qualified.substring("floe ".length()) : qualified;
     }
 
-    private void usage(PrintStream to) {
-        to.println("""
-                usage: floe COMMAND [ARGS]   (commands that talk to a fleet take --endpoint HOST:PORT, default $FLOE_ENDPOINT or 127.0.0.1:7070,
-                                   --token-file FILE, default $FLOE_TOKEN or ~/.floe/token, and for TLS --tls-dir DIR (its ca.pem,
-                                   cert.pem, key.pem), --tls-ca/--tls-cert/--tls-key FILE, or --tls (~/.floe/tls); default plaintext)
+    private static String names(List<FloeCommand> commands) {
+        return String.join(", ", commands.stream().map(FloeCommand::name).toList());
+    }
 
-                  demo [--data DIR]                          a local fleet, a sample function, cold and warm starts, then exit
-                  up [--workers N] [--port P] [--host H] [--data DIR] [--worker-memory MB]
-                                                             a controller and N workers until SIGINT/SIGTERM
-                  controller [--port P] [--host H] [--data DIR] [--heartbeat-timeout MS]
-                                                             a controller alone (host default 0.0.0.0; up's 127.0.0.1;
-                                                             a worker silent for MS, default 5000, leaves the fleet)
-                  worker --controller HOST:PORT [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST] [--advertise HOST]
-                                                             a worker alone, for another machine; default --id: with TLS
-                                                             its certificate's name (floe tls issue --name), else host-random
-                  (up and controller also take --concurrency N (invocations at once, default 1000), --queue N (waiting, default 10000)
-                   and --queue-wait MS (how long one waits for a slot or for room before TooManyRequestsException, default 1000))
-                  (up and controller also take --async-retries 0..2, --async-retry-delay S and --async-max-age S for asynchronous invocations)
-                  (up and controller also take --lambda-port P (Lambda's HTTP API; default the port + 1) and
-                   --lambda-credentials FILE|none (lines of ACCESS_KEY_ID SECRET: require SigV4 with those keys; none: take any
-                   request; default: a key made in ~/.floe/lambda-credentials and written as the AWS profile floe),
-                   --lambda-idle-timeout S (close a connection with no request after S, default 60),
-                   --lambda-read-timeout S (408 for a request not whole within S, default 30),
-                   --lambda-max-connections N (at most N open, default 2000) and --lambda-max-connections-per-address N
-                   (at most N from one address, default a quarter of the total))
-                  (up, controller and worker also take --metrics-port P (Prometheus text on http://H:P/metrics and /healthz;
-                   0 for a free port; up serves workers on P+1, P+2...) and --metrics-host H (default 127.0.0.1))
-                  (up and worker also take --idle-timeout S, --freeze-grace MS, --freezer auto|cgroup2|cgroup1|signal,
-                   --tmp auto|disk|tmpfs|tmpdir and --launcher auto|native|script)
-                  (up and worker also take --keep-alive fixed[:10m]|greedy-dual[:10m]; up and controller take
-                   --placement floe|random|least-loaded|openwhisk-hash)
-                  (up, controller and worker take the same TLS options; up --tls and controller --tls make ~/.floe/tls once)
-                  tls init --dir DIR [--hosts H1,IP2,...] [--name NAME]
-                                                             a cluster CA and the controller's certificate (default hosts: this host name)
-                  tls issue --dir DIR --name NODE --hosts H1,IP2,... [--out OUT] [--role worker|controller|client]
-                                                             another node's certificate (default role worker), signed by DIR's CA, in OUT (default DIR/NODE)
-                  bench [--warm N] [--cold N] [--tls]        Floe's latencies beside the bare mechanism's
-                  bench-fleet [--workers N] [--worker-memory MB] [--functions N] [--clients N] [--invocations N] [--work-ms MS] [--policy P]...
-                                                             worker processes under many functions, per placement policy
-                  chaos [--workers N] [--rounds N] [--callers N] [--async-rate N] [--settle S] [--data DIR] [--no-netns] [--keep]
-                                                             kill workers and the controller, cut links, count (root)
-                  bench-async [--events N] [--singles N]     how fast asynchronous invocations are durably accepted, beside bare SQLite
-                  bench-runtimes [--warm N] [--cold N]       each runtime's cold and warm starts beside its floors
-                  bench-placement [--workers N] [--environments E]
-                                                             one placement decision's time per policy beside a HashMap lookup
-                  simulate --trace PATH_PREFIX [--workers N] [--worker-memory MB] [--policy P]... [--keep-alive K]... [--json]
-                                                             replays an Azure trace sample through the placement and keep-alive policies
-                  bench-lambda [--warm N]                    a warm Invoke through Lambda's HTTP API beside the gRPC one
-                  bench-stream [--rounds N] [--mb M]         a streamed response's throughput beside a bare gRPC stream
-                  fn create NAME --code DIR|ZIP|JAR --handler H [--runtime provided|python3|nodejs|java25|java21] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
-                  fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...
-                                [--reserved N|none] [--provisioned N]   (concurrency alone makes no new revision)
-                  fn get NAME [--json]
-                  fn ls [--json]
-                  fn rm NAME
-                  fn revisions NAME [--json]                 every revision, oldest first, and the aliases pointing at each
-                  invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json] [--stream] [--qualifier Q]
-                  invoke NAME --async [--payload JSON | --payload-file FILE | --payload-lines FILE] [--qualifier Q]
-                                                             queue invocations (one per line of FILE); prints one id per line
-                                                             (--qualifier: $LATEST (default), a revision number or an alias)
-                  alias set NAME ALIAS REVISION [--weight REVISION2=SHARE] [--description D]
-                                                             point ALIAS at REVISION, and SHARE (0..1) of its invocations at
-                                                             REVISION2; without --weight, none (--description is kept unless given)
-                  alias list NAME [--json]
-                  alias delete NAME ALIAS
-                  invocation get ID [--json]                 an asynchronous invocation's status, attempts and result
-                  dlq NAME [--limit N] [--json]              the function's dead-letter list
-                  envs [--function NAME] [--json]
-                  workers [--json]
-                  top [--function NAME] [--once]             workers and environments (busy / thawed / frozen), live""");
+    private static String[] concat(String[] first, String... more) {
+        String[] all = Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
     }
 
     // ---- helpers ------------------------------------------------------------------------------
 
     /** The options of every command that talks to a controller: where it is, and the cluster's token. */
     public static Args.Spec connectionOptions() {
-        return TlsFlags.add(new Args.Spec().value("endpoint").value("token-file"));
+        return connectionOptions(new Args.Spec());
+    }
+
+    /** {@code spec} with the {@link #connectionOptions()} after its own. */
+    public static Args.Spec connectionOptions(Args.Spec spec) {
+        return spec.group("connection", s -> TlsFlags.add(s
+                .value("endpoint", "HOST:PORT", "the controller (default $FLOE_ENDPOINT, else " + DEFAULT_ENDPOINT + ")")
+                .value("token-file", "FILE", "the cluster's token (default $FLOE_TOKEN, which holds the token itself, else"
+                        + " ~/.floe/token, which floe up and floe controller make)")));
     }
 
     /**

@@ -17,8 +17,28 @@ final class FleetCommands {
         this.cli = cli;
     }
 
-    int envs(List<String> argv) {
-        Args args = Args.parse("envs", argv, Cli.connectionOptions().value("function").flag("json"));
+    /** {@code floe envs}, {@code floe workers} and {@code floe top}. */
+    static List<FloeCommand> commands() {
+        return List.of(
+                FloeCommand.named("envs").section(FloeCommand.Section.OBSERVE).synopsis("envs [--function NAME] [--json]")
+                        .summary("every environment in the fleet: function, revision, worker, state, pid, memory, invocations")
+                        .options(Cli.connectionOptions(new Args.Spec().value("function", "NAME", "only this function's")
+                                .flag("json", "print the environments as JSON")))
+                        .runs((args, cli) -> new FleetCommands(cli).envs(args)).build(),
+                FloeCommand.named("workers").section(FloeCommand.Section.OBSERVE).synopsis("workers [--json]")
+                        .summary("every worker: address, state, memory, environments and its sandbox (freezer, limits, /tmp, launcher)")
+                        .options(Cli.connectionOptions(new Args.Spec().flag("json", "print the workers as JSON")))
+                        .runs((args, cli) -> new FleetCommands(cli).workers(args)).build(),
+                FloeCommand.named("top").section(FloeCommand.Section.OBSERVE).synopsis("top [--function NAME] [--once]")
+                        .summary("workers and environments (busy / thawed / frozen), live")
+                        .description("Redrawn at most four times a second as the workers report changes; ends with Ctrl-C or"
+                                + " when the controller goes away.")
+                        .options(Cli.connectionOptions(new Args.Spec().value("function", "NAME", "only this function's environments")
+                                .flag("once", "print the fleet as it is now and exit")))
+                        .runs((args, cli) -> new FleetCommands(cli).top(args)).build());
+    }
+
+    int envs(Args args) {
         args.positional(0, "no arguments");
         try (FloeClient client = cli.connect(args)) {
             List<Environment> envs = client.environments(args.value("function", ""));
@@ -36,8 +56,7 @@ final class FleetCommands {
         }
     }
 
-    int workers(List<String> argv) {
-        Args args = Args.parse("workers", argv, Cli.connectionOptions().flag("json"));
+    int workers(Args args) {
         args.positional(0, "no arguments");
         try (FloeClient client = cli.connect(args)) {
             List<Worker> workers = client.workers();
@@ -62,8 +81,7 @@ final class FleetCommands {
      * {@code --once} prints the fleet as it is and returns. Ends with the stream (Ctrl-C, or the
      * controller going away).
      */
-    int top(List<String> argv) throws Exception {
-        Args args = Args.parse("top", argv, Cli.connectionOptions().value("function").flag("once"));
+    int top(Args args) throws Exception {
         args.positional(0, "no arguments");
         boolean once = args.flag("once");
         FleetBoard board = new FleetBoard();

@@ -23,30 +23,56 @@ final class FunctionCommands {
         this.cli = cli;
     }
 
-    int fn(List<String> args) {
-        if (args.isEmpty()) {
-            throw new UsageException("'fn' needs a subcommand (expected one of: create, update, get, ls, rm, revisions)");
-        }
-        List<String> rest = args.subList(1, args.size());
-        return switch (args.getFirst()) {
-            case "create" -> fnCreate(rest);
-            case "update" -> fnUpdate(rest);
-            case "get" -> fnGet(rest);
-            case "ls", "list" -> fnList(rest);
-            case "rm", "delete" -> fnDelete(rest);
-            case "revisions" -> new AliasCommands(cli).revisions(rest);
-            default -> throw new UsageException("unknown subcommand 'fn " + args.getFirst()
-                    + "' (expected one of: create, update, get, ls, rm, revisions)");
-        };
+    /** {@code floe fn}: its subcommands, their help and options. */
+    static FloeCommand command() {
+        return FloeCommand.named("fn").section(FloeCommand.Section.FUNCTIONS)
+                .summary("a function's code and configuration: create, update, get, ls, rm, revisions")
+                .subcommand(FloeCommand.named("create")
+                        .synopsis("fn create NAME --code DIR|ZIP|JAR --handler H [--runtime provided|python3|nodejs|java25|java21]"
+                                + " [--memory MB] [--timeout S] [--tmp MB] [--env K=V]...")
+                        .summary("a new function, revision 1")
+                        .options(Cli.connectionOptions(configOptions().positional("NAME", "the function's name (Lambda's rules:"
+                                + " 1-64 letters, digits, - and _)")))
+                        .runs((args, cli) -> new FunctionCommands(cli).fnCreate(args)).build())
+                .subcommand(FloeCommand.named("update")
+                        .synopsis("fn update NAME [--code DIR|ZIP] [--handler H] [--runtime R] [--memory MB] [--timeout S] [--tmp MB]"
+                                        + " [--env K=V]...",
+                                "fn update NAME [--reserved N|none] [--provisioned N]   (concurrency alone makes no new revision)")
+                        .summary("a new revision; options not given keep their values, --env replaces all variables")
+                        .options(Cli.connectionOptions(configOptions().positional("NAME", "the function's name")
+                                .value("reserved", "N|none", "reserved concurrency: at most N at once, none for no reservation")
+                                .value("provisioned", "N", "environments kept initialized for the latest revision")))
+                        .runs((args, cli) -> new FunctionCommands(cli).fnUpdate(args)).build())
+                .subcommand(FloeCommand.named("get").synopsis("fn get NAME [--json]")
+                        .summary("a function's configuration, code digest and concurrency")
+                        .options(Cli.connectionOptions(new Args.Spec().positional("NAME", "the function's name")
+                                .flag("json", "print the function as JSON")))
+                        .runs((args, cli) -> new FunctionCommands(cli).fnGet(args)).build())
+                .subcommand(FloeCommand.named("ls").aliases("list").synopsis("fn ls [--json]").summary("every function")
+                        .options(Cli.connectionOptions(new Args.Spec().flag("json", "print the functions as JSON")))
+                        .runs((args, cli) -> new FunctionCommands(cli).fnList(args)).build())
+                .subcommand(FloeCommand.named("rm").aliases("delete").synopsis("fn rm NAME")
+                        .summary("deletes a function, its revisions and aliases; its environments are retired")
+                        .options(Cli.connectionOptions(new Args.Spec().positional("NAME", "the function's name")))
+                        .runs((args, cli) -> new FunctionCommands(cli).fnDelete(args)).build())
+                .subcommand(AliasCommands.revisionsCommand())
+                .build();
     }
 
     private static Args.Spec configOptions() {
-        return Cli.connectionOptions().value("code").value("runtime").value("handler").value("memory")
-                .value("timeout").value("tmp").repeated("env").flag("json");
+        return new Args.Spec()
+                .value("code", "DIR|ZIP|JAR", "the function's code: a directory (zipped here), a zip or a jar;"
+                        + " a directory or zip has an executable bootstrap at its root for runtime provided")
+                .value("runtime", "R", "provided (the code's own bootstrap; default), python3, nodejs, java25 or java21")
+                .value("handler", "H", "passed to the runtime as _HANDLER (e.g. hello.handler, com.example.Handler::handleRequest)")
+                .value("memory", "MB", "memory size, 128..10240 (default 128)")
+                .value("timeout", "S", "seconds an invocation may run, 1..900 (default 3)")
+                .value("tmp", "MB", "the size of the environment's /tmp, 512..10240 (default 512)")
+                .repeated("env", "K=V", "an environment variable for the function; repeat for more")
+                .flag("json", "print the function as JSON");
     }
 
-    private int fnCreate(List<String> argv) {
-        Args args = Args.parse("fn create", argv, configOptions());
+    private int fnCreate(Args args) {
         String name = args.positional(1, "one function name").getFirst();
         byte[] code = readCode(args.required("code", "DIR|ZIP|JAR (the function's code: a directory, a zip or a jar)"));
         FunctionConfig.Builder config = FunctionConfig.newBuilder()
@@ -62,8 +88,7 @@ final class FunctionCommands {
         }
     }
 
-    private int fnUpdate(List<String> argv) {
-        Args args = Args.parse("fn update", argv, configOptions().value("reserved").value("provisioned"));
+    private int fnUpdate(Args args) {
         String name = args.positional(1, "one function name").getFirst();
         UpdateFunctionRequest.Builder update = UpdateFunctionRequest.newBuilder().setName(name);
         if (args.has("code")) {
@@ -101,8 +126,7 @@ final class FunctionCommands {
         return 0;
     }
 
-    private int fnGet(List<String> argv) {
-        Args args = Args.parse("fn get", argv, Cli.connectionOptions().flag("json"));
+    private int fnGet(Args args) {
         String name = args.positional(1, "one function name").getFirst();
         try (FloeClient client = cli.connect(args)) {
             Function f = client.getFunction(name);
@@ -130,8 +154,7 @@ final class FunctionCommands {
         }
     }
 
-    private int fnList(List<String> argv) {
-        Args args = Args.parse("fn ls", argv, Cli.connectionOptions().flag("json"));
+    private int fnList(Args args) {
         args.positional(0, "no arguments");
         try (FloeClient client = cli.connect(args)) {
             List<Function> functions = client.listFunctions();
@@ -150,8 +173,7 @@ final class FunctionCommands {
         }
     }
 
-    private int fnDelete(List<String> argv) {
-        Args args = Args.parse("fn rm", argv, Cli.connectionOptions());
+    private int fnDelete(Args args) {
         String name = args.positional(1, "one function name").getFirst();
         try (FloeClient client = cli.connect(args)) {
             client.deleteFunction(name);

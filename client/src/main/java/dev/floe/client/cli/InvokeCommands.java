@@ -21,9 +21,29 @@ final class InvokeCommands {
         this.cli = cli;
     }
 
-    int invoke(List<String> argv) {
-        Args args = Args.parse("invoke", argv, Cli.connectionOptions().value("payload").value("payload-file")
-                .flag("tail").flag("json").flag("stream").flag("async").value("payload-lines").value("qualifier"));
+    /** {@code floe invoke}, synchronous, streamed or ({@link AsyncCommands}) queued. */
+    static FloeCommand command() {
+        return FloeCommand.named("invoke").section(FloeCommand.Section.FUNCTIONS)
+                .synopsis("invoke NAME [--payload JSON | --payload-file FILE] [--tail] [--json] [--stream] [--qualifier Q]",
+                        "invoke NAME --async [--payload JSON | --payload-file FILE | --payload-lines FILE] [--qualifier Q]")
+                .summary("runs a function and prints its response; with --async, queues invocations and prints one id per line")
+                .description("""
+                        An invocation that ran exits 0, function errors included: --json says functionError and errorType.
+                        --async prints each id once the invocation is on disk; floe invocation get ID follows it.""")
+                .options(Cli.connectionOptions(new Args.Spec().positional("NAME", "the function's name")
+                        .value("payload", "JSON", "the event (default {})")
+                        .value("payload-file", "FILE", "the event from FILE, - for stdin")
+                        .flag("tail", "also print the last 4 KB of the invocation's log (to stderr, or logTail with --json)")
+                        .flag("json", "print one JSON object: requestId, payload, functionError, errorType, cold, environmentId,"
+                                + " workerId, revision, durationMs, billedDurationMs, initDurationMs, logTail...")
+                        .flag("stream", "print a streamed response as its pieces come")
+                        .flag("async", "queue the invocation (Lambda's Event type) instead of waiting for it")
+                        .value("payload-lines", "FILE", "with --async: one invocation per line of FILE (- for stdin)")
+                        .value("qualifier", "Q", "$LATEST (default), a revision number or an alias")))
+                .runs((args, cli) -> new InvokeCommands(cli).invoke(args)).build();
+    }
+
+    int invoke(Args args) {
         String name = args.positional(1, "one function name").getFirst();
         if (args.flag("async") || args.has("payload-lines")) {
             return new AsyncCommands(cli).invoke(name, args);

@@ -23,20 +23,32 @@ final class TlsCommands {
         this.cli = cli;
     }
 
-    int run(List<String> argv) throws IOException {
-        if (argv.isEmpty()) {
-            throw new UsageException("'tls' needs a subcommand (expected one of: init, issue)");
-        }
-        List<String> rest = argv.subList(1, argv.size());
-        return switch (argv.getFirst()) {
-            case "init" -> init(rest);
-            case "issue" -> issue(rest);
-            default -> throw new UsageException("unknown subcommand 'tls " + argv.getFirst() + "' (expected one of: init, issue)");
-        };
+    /** {@code floe tls init} and {@code floe tls issue}. */
+    static FloeCommand command() {
+        return FloeCommand.named("tls").section(FloeCommand.Section.SECURITY)
+                .summary("the cluster's CA and its nodes' certificates, for mutual TLS between controller, workers and clients")
+                .subcommand(FloeCommand.named("init").synopsis("tls init --dir DIR [--hosts H1,IP2,...] [--name NAME]")
+                        .summary("a cluster CA and the controller's certificate (default hosts: this host name)")
+                        .options(new Args.Spec()
+                                .value("dir", "DIR", "where the CA (ca.pem, ca-key.pem) and the controller's cert.pem and key.pem go")
+                                .value("hosts", "H1,IP2,...", "the names and addresses peers dial the controller at;"
+                                        + " loopback is added (default: this host name)")
+                                .value("name", "NAME", "the controller's name in its certificate (default controller)"))
+                        .runs((args, cli) -> new TlsCommands(cli).init(args)).build())
+                .subcommand(FloeCommand.named("issue")
+                        .synopsis("tls issue --dir DIR --name NODE --hosts H1,IP2,... [--out OUT] [--role worker|controller|client]")
+                        .summary("another node's certificate (default role worker), signed by DIR's CA, in OUT (default DIR/NODE)")
+                        .options(new Args.Spec()
+                                .value("dir", "DIR", "the directory floe tls init made")
+                                .value("name", "NODE", "the node's name; a worker started without --id takes it as its id")
+                                .value("hosts", "H1,IP2,...", "the names and addresses peers dial the node at; loopback is added")
+                                .value("out", "OUT", "where the node's ca.pem, cert.pem and key.pem go (default DIR/NODE)")
+                                .value("role", "ROLE", "worker (default), controller or client: what the certificate may do"))
+                        .runs((args, cli) -> new TlsCommands(cli).issue(args)).build())
+                .build();
     }
 
-    private int init(List<String> argv) throws IOException {
-        Args args = Args.parse("tls init", argv, new Args.Spec().value("dir").value("hosts").value("name"));
+    private int init(Args args) throws IOException {
         args.positional(0, "no arguments");
         Path dir = Path.of(args.required("dir", "DIR (where the CA and this node's certificate go)"));
         String name = args.value("name", "controller");
@@ -51,8 +63,7 @@ final class TlsCommands {
         return 0;
     }
 
-    private int issue(List<String> argv) throws IOException {
-        Args args = Args.parse("tls issue", argv, new Args.Spec().value("dir").value("name").value("hosts").value("out").value("role"));
+    private int issue(Args args) throws IOException {
         args.positional(0, "no arguments");
         Path dir = Path.of(args.required("dir", "DIR (the directory floe tls init made)"));
         String name = args.required("name", "NODE (the node's name, e.g. its host name)");

@@ -21,7 +21,11 @@ public final class TlsFlags {
     private TlsFlags() {}
 
     public static Args.Spec add(Args.Spec spec) {
-        return spec.flag("tls").value("tls-dir").value("tls-ca").value("tls-cert").value("tls-key");
+        return spec.flag("tls", "TLS with the local directory ~/.floe/tls (floe up --tls and floe controller --tls make it)")
+                .value("tls-dir", "DIR", "TLS with DIR's files: ca.pem, and cert.pem with key.pem if there (default: plaintext)")
+                .value("tls-ca", "FILE", "the cluster's CA certificate, overriding the directory's")
+                .value("tls-cert", "FILE", "this node's certificate, overriding the directory's")
+                .value("tls-key", "FILE", "this node's key, overriding the directory's");
     }
 
     /** Whether any TLS option is given. */

@@ -1,0 +1,128 @@
+package dev.floe.simulator;
+
+import dev.floe.client.cli.Args;
+import dev.floe.client.cli.Cli;
+import dev.floe.client.cli.FloeCommand;
+import dev.floe.client.cli.UsageException;
+import dev.floe.controller.placement.Placements;
+import dev.floe.worker.environment.KeepAlivePolicy;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * {@code floe simulate --trace PATH_PREFIX --workers N --worker-memory MB [--policy P]...
+ * [--keep-alive K]... [--seed S] [--json]}: replays the trace once per policy and keep-alive
+ * combination and prints what each measured, as a table or as a JSON array.
+ */
+public final class SimulateCommand {
+    /** What runs when no --keep-alive is given: Lambda-like 10 minutes, and Greedy-Dual capped at 10 minutes. */
+    static final List<String> DEFAULT_KEEP_ALIVES = List.of("fixed:10m", "greedy-dual:10m");
+
+    private SimulateCommand() {}
+
+    public static FloeCommand command() {
+        return FloeCommand.named("simulate").section(FloeCommand.Section.TOOLS)
+                .synopsis("simulate --trace PATH_PREFIX [--workers N] [--worker-memory MB] [--policy P]... [--keep-alive K]... [--json]")
+                .summary("replays an Azure Functions trace sample through the placement and keep-alive policies (docs/PLACEMENT.md)")
+                .description("""
+                        Runs the controller's placement policies and the workers' keep-alive policies (the same classes) on simulated
+                        workers in simulated time, and prints cold starts and idle memory for each combination.""")
+                .options(new Args.Spec().value("trace", "PATH_PREFIX", "the sample's files PATH_PREFIX_inv.csv, _run.csv and _mem.csv (e.g. ../shared/workloads/azure2019/100)").value("workers", "N", "simulated workers, 1..100000 (default 10)").value("worker-memory", "MB", "each worker's memory (default 8192)").repeated("policy", "P", "a placement policy (default: all)").repeated("keep-alive", "K", "a keep-alive policy, fixed[:D] or greedy-dual[:D] (default: several)").value("seed", "N", "the random seed (default 1)").flag("json", "print the results as JSON"))
+                .runs(SimulateCommand::run).build();
+    }
+
+    public static int run(Args args, Cli cli) {
+        args.positional(0, "no arguments");
+        String prefix = args.required("trace", "PATH_PREFIX (e.g. ../shared/workloads/azure2019/100, for its _inv, _run and _mem files)");
+        int workers = args.integer("workers", 1, 100_000, 10);
+        int memoryMb = args.integer("worker-memory", Trace.MIN_MEMORY_MB, 16 * 1024 * 1024, 8192);
+        long seed = args.integer("seed", 0, Integer.MAX_VALUE, 1);
+        List<String> policies = args.all("policy").isEmpty() ? Placements.NAMES : args.all("policy");
+        for (String p : policies) {
+            if (!Placements.NAMES.contains(p)) {
+                throw new UsageException("--policy: \"" + p + "\" (expected one of: " + String.join(", ", Placements.NAMES) + ")");
+            }
+        }
+        List<String> keepAlives = new ArrayList<>();
+        for (String k : args.all("keep-alive").isEmpty() ? DEFAULT_KEEP_ALIVES : args.all("keep-alive")) {
+            try {
+                keepAlives.add(KeepAlivePolicy.parse(k).toString());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--" + e.getMessage());
+            }
+        }
+        Trace trace;
+        try {
+            trace = Trace.load(prefix);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--trace: " + e.getMessage());
+        }
+        if (!args.flag("json")) {
+            cli.err().println("simulate: " + trace.functions().size() + " functions, " + trace.invocations() + " invocations, "
+                    + workers + " workers x " + memoryMb + " MB, seed " + seed);
+        }
+        Simulation simulation = new Simulation(trace, workers, memoryMb, seed);
+        List<Simulation.Result> results = runAll(simulation, policies, keepAlives, seed);
+        if (args.flag("json")) {
+            cli.out().println(json(results));
+        } else {
+            table(cli.out(), results);
+        }
+        return 0;
+    }
+
+    /** Every combination, in order; as many at once as there are processors, each replay being independent. */
+    static List<Simulation.Result> runAll(Simulation simulation, List<String> policies, List<String> keepAlives, long seed) {
+        List<Callable<Simulation.Result>> runs = new ArrayList<>();
+        for (String policy : policies) {
+            for (String keepAlive : keepAlives) {
+                runs.add(() -> simulation.run(policy, Placements.named(policy, seed), keepAlive, () -> KeepAlivePolicy.parse(keepAlive)));
+            }
+        }
+        int threads = Math.max(1, Math.min(runs.size(), Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("floe-simulate-", 1).factory());
+        try {
+            List<Simulation.Result> results = new ArrayList<>();
+            for (Future<Simulation.Result> f : pool.invokeAll(runs)) {
+                results.add(f.get());
+            }
+            return results;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("simulate: interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    static void table(PrintStream out, List<Simulation.Result> results) {
+        out.printf(Locale.ROOT, "%-15s %-16s %12s %12s %10s %9s %14s %14s%n", "policy", "keep-alive", "invocations",
+                "cold starts", "cold ratio", "rejected", "idle GB*s", "decisions/s");
+        for (Simulation.Result r : results) {
+            out.printf(Locale.ROOT, "%-15s %-16s %12d %12d %9.3f%% %9d %14.0f %14.0f%n", r.policy(), r.keepAlive(), r.invocations(),
+                    r.coldStarts(), 100 * r.coldStartRatio(), r.rejected(), r.idleMemoryGbSeconds(), r.decisionsPerSecond());
+        }
+    }
+
+    static String json(List<Simulation.Result> results) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < results.size(); i++) {
+            Simulation.Result r = results.get(i);
+            b.append(i == 0 ? "\n  " : ",\n  ").append(String.format(Locale.ROOT,
+                    "{\"policy\": \"%s\", \"keepAlive\": \"%s\", \"invocations\": %d, \"coldStarts\": %d, \"coldStartRatio\": %.6f,"
+                            + " \"rejected\": %d, \"idleMemoryGbSeconds\": %.1f, \"decisionsPerSecond\": %.0f}",
+                    r.policy(), r.keepAlive(), r.invocations(), r.coldStarts(), r.coldStartRatio(), r.rejected(),
+                    r.idleMemoryGbSeconds(), r.decisionsPerSecond()));
+        }
+        return b.append(results.isEmpty() ? "]" : "\n]").toString();
+    }
+}

@@ -1,0 +1,79 @@
+package dev.floe.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.floe.client.cli.Cli;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SimulateCommandTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int floe(String... args) {
+        return new Cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                Map.of("HOME", dir.toString())).run(args);
+    }
+
+    private String trace() throws IOException {
+        return SimulationTest.write(dir, new SimulationTest.Fn("f", 128, 100, 1, 2, 0, 3),
+                new SimulationTest.Fn("g", 256, 2000, 0, 1, 1, 0));
+    }
+
+    @Test
+    void printsATableRowPerCombination() throws IOException {
+        assertEquals(0, floe("simulate", "--trace", trace(), "--workers", "2", "--worker-memory", "1024",
+                "--policy", "floe", "--policy", "random", "--keep-alive", "fixed:10m"));
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(3, lines.length, out.toString(StandardCharsets.UTF_8));
+        assertTrue(lines[0].startsWith("policy") && lines[0].contains("cold starts") && lines[0].contains("idle GB*s"));
+        assertTrue(lines[1].startsWith("floe ") && lines[1].contains("fixed:10m") && lines[1].contains(" 8 "), lines[1]);
+        assertTrue(lines[2].startsWith("random "), lines[2]);
+    }
+
+    @Test
+    void jsonIsAnArrayOfObjectsWithPolicyAndKeepAlive() throws IOException {
+        assertEquals(0, floe("simulate", "--trace", trace(), "--workers", "2", "--worker-memory", "1024", "--json",
+                "--policy", "openwhisk-hash", "--keep-alive", "greedy-dual:5m", "--keep-alive", "fixed:1m"));
+        String json = out.toString(StandardCharsets.UTF_8).strip();
+        assertTrue(json.startsWith("[") && json.endsWith("]"), json);
+        assertTrue(json.contains("{\"policy\": \"openwhisk-hash\", \"keepAlive\": \"greedy-dual:5m\", \"invocations\": 8, \"coldStarts\": "), json);
+        assertTrue(json.contains("\"keepAlive\": \"fixed:1m\""), json);
+        for (String field : new String[] {"coldStartRatio", "idleMemoryGbSeconds", "decisionsPerSecond"}) {
+            assertEquals(2, json.split("\"" + field + "\"", -1).length - 1, field + " in each object: " + json);
+        }
+        assertEquals("", err.toString(StandardCharsets.UTF_8), "nothing but JSON, on stdout");
+    }
+
+    @Test
+    void badArgumentsSayWhatWasExpected() throws IOException {
+        String trace = trace();
+        assertEquals(2, floe("simulate", "--workers", "2"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--trace"), err.toString(StandardCharsets.UTF_8));
+
+        err.reset();
+        assertEquals(2, floe("simulate", "--trace", trace, "--policy", "nearest"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains(
+                "--policy: \"nearest\" (expected one of: floe, random, least-loaded, openwhisk-hash)"), err.toString(StandardCharsets.UTF_8));
+
+        err.reset();
+        assertEquals(2, floe("simulate", "--trace", trace, "--keep-alive", "forever"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--keep-alive: \"forever\" (expected: fixed[:DURATION] or greedy-dual[:DURATION]"),
+                err.toString(StandardCharsets.UTF_8));
+
+        err.reset();
+        assertEquals(2, floe("simulate", "--trace", dir.resolve("missing").toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("missing_mem.csv does not exist (expected: PREFIX_inv.csv"),
+                err.toString(StandardCharsets.UTF_8));
+    }
+}
