@@ -22,8 +22,11 @@ class CapacityTest {
     void aFullFleetThrottlesAndTheBusyInvocationsComplete() throws Exception {
         try (FleetFixture fleet = new FleetFixture(2, 128, UnaryOperator.identity())) {
             fleet.createProbe("busy", FunctionConfig.newBuilder());
-            CompletableFuture<InvokeResponse> one = CompletableFuture.supplyAsync(() -> fleet.invoke("busy", "{\"op\":\"sleep\",\"seconds\":1.5}"), FleetFixture.THREADS);
-            CompletableFuture<InvokeResponse> two = CompletableFuture.supplyAsync(() -> fleet.invoke("busy", "{\"op\":\"sleep\",\"seconds\":1.5}"), FleetFixture.THREADS);
+            // The busy invocations outlast the controller's wait for room (1 s) by far, so the third is
+            // throttled however late a loaded machine sees both workers busy.
+            String longSleep = "{\"op\":\"sleep\",\"seconds\":5}";
+            CompletableFuture<InvokeResponse> one = CompletableFuture.supplyAsync(() -> fleet.invoke("busy", longSleep), FleetFixture.THREADS);
+            CompletableFuture<InvokeResponse> two = CompletableFuture.supplyAsync(() -> fleet.invoke("busy", longSleep), FleetFixture.THREADS);
             Await.until(Duration.ofSeconds(10), "both workers busy", () -> fleet.environments("busy").stream()
                     .filter(e -> e.getState() == Environment.State.BUSY).count() == 2);
 
