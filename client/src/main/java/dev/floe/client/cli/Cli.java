@@ -157,6 +157,30 @@ public final class Cli {
         }
     }
 
+    /**
+     * Parses {@code argv} as {@link #run} does, and runs nothing: the command it names ({@code fn create}),
+     * or a {@link UsageException} that says what is wrong. The deploy kits' tests check their command lines with it.
+     */
+    public String parse(String... argv) {
+        CommandLine.ParseResult parsed;
+        try {
+            parsed = CommandLines.tree(commands).parseArgs(argv);
+        } catch (CommandLine.ParameterException e) {
+            throw mistake(e);
+        }
+        while (parsed.hasSubcommand()) {
+            parsed = parsed.subcommand();
+        }
+        String path = path(parsed.commandSpec());
+        if (!(parsed.commandSpec().userObject() instanceof FloeCommand command)) {
+            throw new UsageException("no command (expected one of: " + names(commands) + ")");
+        }
+        if (command.action() == null) {
+            throw new UsageException("'" + path + "' needs a subcommand (expected one of: " + names(command.subcommands()) + ")");
+        }
+        return path;
+    }
+
     /** A command line picocli refused, in floe's words: which command or option, and what was expected. */
     private UsageException mistake(CommandLine.ParameterException e) {
         CommandSpec spec = e.getCommandLine().getCommandSpec();
