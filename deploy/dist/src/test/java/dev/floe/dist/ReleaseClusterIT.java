@@ -8,8 +8,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.floe.chaos.ChaosNetwork;
+import dev.floe.client.FloeClient;
+import dev.floe.common.ClusterToken;
+import dev.floe.common.CodePackages;
+import dev.floe.common.HostPort;
+import dev.floe.common.tls.ClusterTls;
+import dev.floe.proto.FunctionConfig;
+import dev.floe.proto.InvokeResponse;
+import dev.floe.proto.Worker;
 import dev.floe.testing.Await;
 import dev.floe.testing.Processes;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,9 +31,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Several machines, from the release: the network namespaces {@code floe chaos} builds, a controller in
  * one and three workers in others, each started from the unpacked release archive with no JDK on the
- * PATH, authenticated to each other by certificates made with the release's {@code floe tls}; functions
- * are created and invoked from the machine's own namespace with the release's command line, and run warm
- * on every worker.
+ * PATH, authenticated to each other by certificates made with the release's {@code floe tls}; from the
+ * machine's own namespace, the release's command line and a program (the Java client) create and invoke
+ * functions over TLS, and they run warm on every worker.
  */
 class ReleaseClusterIT {
     private static final int WORKERS = 3;
@@ -56,32 +65,45 @@ class ReleaseClusterIT {
                         "--data", dir.resolve("worker-" + i).toString(), "--token-file", token.toString(),
                         "--tls-dir", tls.resolve("w" + i).toString()));
             }
-            List<String> client = List.of("--endpoint", endpoint, "--token-file", token.toString(), "--tls-ca", tls.resolve("ca.pem").toString());
-            Await.until(Duration.ofSeconds(120), WORKERS + " workers registered over TLS", () -> {
-                try {
-                    Release.Run workers = release.floe(Duration.ofSeconds(60), with(client, "workers", "--json"));
-                    return workers.status() == 0 && workers.output().split("\"READY\"", -1).length - 1 == WORKERS;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
-
-            Set<String> warmOn = new HashSet<>();
-            for (int f = 0; f < WORKERS; f++) {
-                String name = "hello-" + f;
-                assertOk(release.floe(Duration.ofSeconds(60), with(client, "fn", "create", name, "--code",
+            List<String> cli = List.of("--endpoint", endpoint, "--token-file", token.toString(), "--tls-ca", tls.resolve("ca.pem").toString());
+            // The release's command line over TLS, as an operator would use it; then a program's calls through the Java client.
+            try (FloeClient client = FloeClient.connect(HostPort.parse(endpoint), ClusterToken.read(token),
+                    ClusterTls.fromFiles(tls.resolve("ca.pem"), null, null))) {
+                Await.until(Duration.ofSeconds(180), WORKERS + " workers registered over TLS", () -> {
+                    try {
+                        return client.workers().stream().filter(w -> w.getState() == Worker.State.READY).count() == WORKERS;
+                    } catch (RuntimeException notYet) {
+                        return false;
+                    }
+                });
+                assertOk(release.floe(Duration.ofSeconds(60), with(cli, "fn", "create", "hello-0", "--code",
                         release.home().resolve("examples/hello").toString(), "--handler", "hello.handler", "--memory", "128")));
-                JsonObject cold = invoke(release, client, name);
-                assertTrue(cold.get("cold").getAsBoolean(), cold.toString());
-                for (int call = 2; call <= 3; call++) {
-                    JsonObject warm = invoke(release, client, name);
-                    assertFalse(warm.get("cold").getAsBoolean(), "call " + call + " of " + name + " is warm: " + warm);
-                    assertEquals(cold.get("environmentId"), warm.get("environmentId"), warm.toString());
-                    assertEquals(call, JsonParser.parseString(warm.get("payload").getAsString()).getAsJsonObject().get("invocation").getAsInt());
-                    warmOn.add(warm.get("workerId").getAsString());
+                JsonObject first = JsonParser.parseString(release.floe(Duration.ofSeconds(60), with(cli, "invoke", "hello-0", "--json"))
+                        .output()).getAsJsonObject();
+                assertTrue(first.get("cold").getAsBoolean(), first.toString());
+
+                Set<String> warmOn = new HashSet<>();
+                byte[] code = CodePackages.zipDirectory(release.home().resolve("examples/hello"));
+                for (int f = 0; f < WORKERS; f++) {
+                    String name = "hello-" + f;
+                    if (f > 0) {
+                        client.createFunction(name, code, FunctionConfig.newBuilder().setRuntime("provided").setHandler("hello.handler")
+                                .setMemoryMb(128).build());
+                        assertTrue(client.invoke(name, new byte[0], false).getCold(), name + " starts cold");
+                    }
+                    // Warm from here: once the workers have reported the environment frozen, as floe envs shows it.
+                    Await.until(Duration.ofSeconds(60), name + "'s environment frozen", () -> client.environments(name).stream()
+                            .anyMatch(e -> e.getState() == dev.floe.proto.Environment.State.FROZEN));
+                    for (int call = 2; call <= 3; call++) {
+                        InvokeResponse warm = client.invoke(name, "{}".getBytes(StandardCharsets.UTF_8), false);
+                        assertEquals("", warm.getErrorType(), warm.toString());
+                        assertFalse(warm.getCold(), "call " + call + " of " + name + " is warm: " + warm);
+                        assertEquals(call, JsonParser.parseString(warm.getPayload().toStringUtf8()).getAsJsonObject().get("invocation").getAsInt());
+                        warmOn.add(warm.getWorkerId());
+                    }
                 }
+                assertEquals(Set.of("w0", "w1", "w2"), warmOn, "each worker, named by its certificate, ran warm invocations");
             }
-            assertEquals(Set.of("w0", "w1", "w2"), warmOn, "each worker, named by its certificate, ran warm invocations");
 
             Release.Run plaintext = release.floe(Duration.ofSeconds(60), "fn", "ls", "--endpoint", endpoint, "--token-file", token.toString());
             assertEquals(1, plaintext.status(), plaintext.output());
@@ -96,12 +118,6 @@ class ReleaseClusterIT {
                 node.destroyForcibly();
             }
         }
-    }
-
-    private static JsonObject invoke(Release release, List<String> client, String name) throws Exception {
-        Release.Run run = release.floe(Duration.ofSeconds(60), with(client, "invoke", name, "--json"));
-        assertOk(run);
-        return JsonParser.parseString(run.output()).getAsJsonObject();
     }
 
     private static String[] with(List<String> options, String... command) {
