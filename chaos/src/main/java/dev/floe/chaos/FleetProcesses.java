@@ -125,8 +125,11 @@ final class FleetProcesses implements AutoCloseable {
             }
             Path log = dir.resolve(name + ".log");
             Files.writeString(log, "--- start\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-            process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            // A home of the run's own: the controller keeps its Lambda API key and AWS profile there, not in the user's.
+            builder.environment().put("HOME", dir.toString());
+            process = builder.start();
         }
 
         /** SIGKILL, as a crash or the OOM killer would: no shutdown hook runs. */

@@ -1,5 +1,7 @@
 package dev.floe.fleet;
 
+import dev.floe.launcher.AwsProfile;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,10 +35,12 @@ import org.junit.jupiter.api.Test;
 /**
  * The real AWS CLI v2 ({@code aws lambda ...}) against a local fleet's Lambda API, as a user types it:
  * create, read, list, invoke (with the log tail, and as an Event), update code and configuration,
- * delete, and an unknown function's error, asserting on what the CLI prints and its exit status.
+ * delete, and an unknown function's error, asserting on what the CLI prints and its exit status. It
+ * signs as a user of {@code floe up} does: with the AWS profile {@value AwsProfile#NAME} that {@code floe
+ * up} writes ({@link AwsProfile}), holding the key the controller made; without it the API refuses.
  * Without the CLI on this machine the test is skipped, unless {@value #REQUIRE} is set (CI sets it in
- * {@code .ci/run}, which installs the CLI): then it fails. The CLI reads nothing of the user's: its
- * config and credentials files are empty files of the test's own, its keys come from the environment.
+ * {@code .ci/run}, which installs the CLI): then it fails. The CLI reads nothing of the user's: its home
+ * is a directory of the test's own.
  */
 class AwsCliIT {
     static final String REQUIRE = "FLOE_REQUIRE_AWS_CLI";
@@ -54,6 +58,7 @@ class AwsCliIT {
         cli = requiredCli();
         dir = prepare(TestDirs.create("aws-cli"));
         fleet = new FleetFixture(1);
+        AwsProfile.write(dir.resolve("home"), fleet.lambdaKey(), fleet.fleet.lambdaEndpoint(), null);
     }
 
     @AfterAll
@@ -142,6 +147,14 @@ class AwsCliIT {
     }
 
     @Test
+    void withoutTheProfilesKeyTheApiRefuses() {
+        Cli guessed = exec(cli, dir, List.of("list-functions", "--endpoint-url", fleet.fleet.lambdaEndpoint().toString()),
+                Map.of("AWS_ACCESS_KEY_ID", "AKIDGUESSED", "AWS_SECRET_ACCESS_KEY", "guessed-secret"));
+        assertEquals(SERVICE_ERROR, guessed.status(), guessed.out() + guessed.err());
+        assertTrue(guessed.err().contains("(UnrecognizedClientException) when calling the ListFunctions operation"), guessed.err());
+    }
+
+    @Test
     void anUnknownFunctionIsResourceNotFound() {
         Cli missing = awsFailing("invoke", "--function-name", "cli-no-such", "--cli-binary-format", "raw-in-base64-out",
                 "--payload", "{}", dir.resolve("missing.json").toString());
@@ -173,20 +186,23 @@ class AwsCliIT {
 
     private static Cli run(String... args) {
         List<String> command = new ArrayList<>(List.of(args));
-        command.addAll(List.of("--endpoint-url", fleet.fleet.lambdaEndpoint().toString()));
+        command.addAll(List.of("--profile", AwsProfile.NAME, "--endpoint-url", fleet.fleet.lambdaEndpoint().toString()));
         return exec(cli, dir, command);
     }
 
-    /** {@code dir} with the empty config and credentials files and the home {@link #exec} gives the CLI. */
+    /** {@code dir} with the home {@link #exec} gives the CLI, where {@link AwsProfile#write} puts the profile. */
     static Path prepare(Path dir) throws IOException {
-        Files.writeString(dir.resolve("config"), "");
-        Files.writeString(dir.resolve("credentials"), "");
         Files.createDirectories(dir.resolve("home"));
         return dir;
     }
 
-    /** Runs {@code cli lambda ARGS} with dummy keys and the files of {@code dir} ({@link #prepare}), nothing of the user's. */
+    /** Runs {@code cli lambda ARGS} with the home of {@code dir} ({@link #prepare}), nothing of the user's. */
     static Cli exec(Path cli, Path dir, List<String> args) {
+        return exec(cli, dir, args, Map.of());
+    }
+
+    /** As {@link #exec(Path, Path, List)}, with {@code extra} in the CLI's environment (e.g. keys of its own). */
+    static Cli exec(Path cli, Path dir, List<String> args, Map<String, String> extra) {
         List<String> command = new ArrayList<>(List.of(cli.toString(), "lambda"));
         command.addAll(args);
         command.addAll(List.of("--region", "us-east-1", "--output", "json", "--no-cli-pager", "--cli-read-timeout", "120"));
@@ -197,13 +213,10 @@ class AwsCliIT {
         env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
         env.put("HOME", dir.resolve("home").toString());
         env.put("LANG", "C.UTF-8");
-        env.put("AWS_ACCESS_KEY_ID", "AKIDFLOECLITEST");
-        env.put("AWS_SECRET_ACCESS_KEY", "floe-cli-test-secret");
-        env.put("AWS_CONFIG_FILE", dir.resolve("config").toString());
-        env.put("AWS_SHARED_CREDENTIALS_FILE", dir.resolve("credentials").toString());
         env.put("AWS_EC2_METADATA_DISABLED", "true");
         env.put("AWS_MAX_ATTEMPTS", "1");
         env.put("AWS_PAGER", "");
+        env.putAll(extra);
         Path stdout = dir.resolve("stdout");
         Path stderr = dir.resolve("stderr");
         builder.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

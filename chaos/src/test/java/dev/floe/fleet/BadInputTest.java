@@ -67,6 +67,13 @@ class BadInputTest {
                 () -> create("link", dev.floe.testing.LinkZips.withLinks("lib", "/etc"), PROBE));
         refused(ErrorType.INVALID_PARAMETER, "this looks like a zip bomb",
                 () -> create("bomb", rawZip("bootstrap", "x", "zeros", "\0".repeat(80 << 20)), PROBE));
+        // Issue 10: packages an upload check accepted that no worker could unpack, so that every invocation failed.
+        refused(ErrorType.INVALID_PARAMETER, "code: unpacks to more than 67108864 bytes from",
+                () -> create("underdeclared", dev.floe.testing.HostileZips.underDeclared(300), PROBE));
+        refused(ErrorType.INVALID_PARAMETER, "code: entry \"bootstrap\" appears twice (expected: each path once)",
+                () -> create("twice", dev.floe.testing.HostileZips.bootstrapTwice(), PROBE));
+        refused(ErrorType.INVALID_PARAMETER, "code: entry \"sub/x\" is under \"sub\", a symbolic link",
+                () -> create("underlink", dev.floe.testing.HostileZips.fileUnderALink(), PROBE));
         refused(ErrorType.INVALID_PARAMETER, "code: no bootstrap at the root of the package",
                 () -> create("nob", CodePackages.zipFiles(Map.of("main.sh", "echo")), PROBE));
         refused(ErrorType.INVALID_PARAMETER, "code: no bootstrap",
@@ -77,7 +84,7 @@ class BadInputTest {
         refused(ErrorType.RESOURCE_NOT_FOUND, "function ghost not found", () -> fleet.invoke("ghost", "{}"));
 
         List<String> stored = fleet.client.listFunctions().stream().map(f -> f.getName()).toList();
-        assertTrue(stored.stream().noneMatch(List.of("m", "t", "z", "slip", "link", "bomb", "nob")::contains),
+        assertTrue(stored.stream().noneMatch(List.of("m", "t", "z", "slip", "link", "bomb", "underdeclared", "twice", "underlink", "nob")::contains),
                 "nothing refused was stored: " + stored);
         assertEquals(1, fleet.client.getFunction("steady").getRevision(), "the refused update made no revision");
         assertServesWarm(before);

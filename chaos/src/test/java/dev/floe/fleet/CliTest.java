@@ -44,6 +44,23 @@ class CliTest {
         assertTrue(missing.err().contains("--lambda-credentials: cannot read"), missing.err());
     }
 
+    /** Issue 10: the command line's configuration meets the same checks as the APIs', with the same words. */
+    @Test
+    void zeroSizesAndBadVariableNamesAreRefusedWithWhatWasExpected() throws Exception {
+        Path code = Files.createDirectories(fleet.data.resolve("cli-checks"));
+        Files.writeString(code.resolve("bootstrap"), "#!/bin/sh\n");
+        FleetFixture.Result zero = fleet.floe("fn", "create", "cli-zero", "--code", code.toString(), "--handler", "h", "--memory", "0");
+        assertEquals(1, zero.status(), zero.out());
+        assertTrue(zero.err().contains("InvalidParameterValueException: memory: 0 MB (expected: 128..10240 MB)"), zero.err());
+        FleetFixture.Result name = fleet.floe("fn", "create", "cli-env", "--code", code.toString(), "--handler", "h", "--env", "1X=y");
+        assertEquals(1, name.status(), name.out());
+        assertTrue(name.err().contains("environment variable name \"1X\" (expected: a letter, then letters, digits or underscores"),
+                name.err());
+        FleetFixture.Result timeout = fleet.floe("fn", "create", "cli-timeout", "--code", code.toString(), "--handler", "h",
+                "--timeout", "0");
+        assertTrue(timeout.err().contains("timeout: 0 s (expected: 1..900 s)"), timeout.err());
+    }
+
     @Test
     void helpAfterACommandShowsThatCommandsUsageAndSucceeds() {
         FleetFixture.Result invoke = fleet.floe("invoke", "--help");

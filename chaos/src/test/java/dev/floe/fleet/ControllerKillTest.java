@@ -214,8 +214,11 @@ class ControllerKillTest {
                 "--async-retry-delay", "2",
                 // Any free port for the Lambda API: its default, the gRPC port + 1, may be taken.
                 "--lambda-port", "0");
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("controller.log").toFile())).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("controller.log").toFile()));
+        // The controller keeps its Lambda API key and AWS profile in its home: the test's, not the user's.
+        builder.environment().put("HOME", data.toString());
+        return builder.start();
     }
 
     private static int freePort() throws IOException {

@@ -77,6 +77,11 @@ final class FleetFixture implements AutoCloseable {
         return floeWithEnv(Map.of(), line.toArray(String[]::new));
     }
 
+    /** The key the fleet's Lambda API requires: the one its controller made on its first start. */
+    dev.floe.controller.lambdaapi.LambdaCredentials.Key lambdaKey() {
+        return fleet.controller().lambdaCredentials().first().orElseThrow();
+    }
+
     /** Where the fleet's controller keeps the cluster token. */
     Path tokenFile() {
         return data.resolve("controller").resolve("token");

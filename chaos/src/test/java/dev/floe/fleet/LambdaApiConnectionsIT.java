@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.floe.controller.Controller;
 import dev.floe.controller.lambdaapi.ConnectionLimits;
+import dev.floe.controller.lambdaapi.LambdaCredentials;
 import dev.floe.proto.FunctionConfig;
 import dev.floe.testing.Await;
 import dev.floe.testing.TestDirs;
@@ -40,20 +41,31 @@ class LambdaApiConnectionsIT {
     private static FleetFixture fleet;
     private static Path capped;
     private static Controller cappedController;
+    private static Controller perAddress;
+    /** Default keys and limits: what the issue's probe met. */
+    private static Controller keyed;
 
     @BeforeAll
     static void start() throws Exception {
-        fleet = new FleetFixture(1, 1024, UnaryOperator.identity(),
-                b -> b.lambdaConnections(ConnectionLimits.DEFAULT.withIdleTimeout(IDLE).withReadTimeout(READ)));
+        // These tests are about connections, sent by hand: no signatures.
+        fleet = new FleetFixture(1, 1024, UnaryOperator.identity(), b -> b.lambdaCredentials(LambdaCredentials.anyone())
+                .lambdaConnections(ConnectionLimits.DEFAULT.withIdleTimeout(IDLE).withReadTimeout(READ)));
         capped = TestDirs.create("lambda-cap");
-        cappedController = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(capped)
-                .lambdaConnections(ConnectionLimits.DEFAULT.withMaxConnections(3)).build().start();
+        cappedController = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(capped.resolve("open"))
+                .lambdaCredentials(LambdaCredentials.anyone())
+                .lambdaConnections(ConnectionLimits.DEFAULT.withMaxConnections(3).withMaxConnectionsPerAddress(3)).build().start();
+        perAddress = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(capped.resolve("per-address"))
+                .lambdaCredentials(LambdaCredentials.anyone())
+                .lambdaConnections(ConnectionLimits.DEFAULT.withMaxConnections(4).withMaxConnectionsPerAddress(2)).build().start();
+        keyed = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(capped.resolve("keyed")).build().start();
     }
 
     @AfterAll
     static void stop() {
-        if (cappedController != null) {
-            cappedController.close();
+        for (Controller c : new Controller[] {cappedController, perAddress, keyed}) {
+            if (c != null) {
+                c.close();
+            }
         }
         if (capped != null) {
             TestDirs.delete(capped);
@@ -152,8 +164,69 @@ class LambdaApiConnectionsIT {
         }
     }
 
+    /** Two addresses at their limit leave room for a third; a fourth connection from one of them is refused. */
+    @Test
+    void oneAddressCannotTakeMoreThanItsShare() throws IOException {
+        int port = perAddress.lambdaPort();
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (String from : new String[] {"127.0.0.2", "127.0.0.2", "127.0.0.3"}) {
+                Socket socket = connect(from, port);
+                held.add(socket);
+                assertEquals(200, exchange(socket, "GET", "/2015-03-31/functions/", "").status(), "served, so trusted: " + from);
+            }
+            try (Socket third = connect("127.0.0.2", port)) {
+                assertNull(tryExchange(third), "127.0.0.2 holds its 2 already: closed unanswered");
+            }
+            try (Socket other = connect("127.0.0.4", port)) {
+                assertEquals(200, exchange(other, "GET", "/2015-03-31/functions/", "").status(), "another address still gets in");
+            }
+        } finally {
+            for (Socket socket : held) {
+                socket.close();
+            }
+        }
+    }
+
+    /**
+     * Issue 10's probe: two functions, each holding 1,000 idle connections, one from the machine's own
+     * address as a function on the controller's machine would (the address its user calls from), one from
+     * another, with the default limits and keys. Connections that never sent a request with a valid
+     * signature give way to new ones, so a client with the key still gets in, from the same address.
+     */
+    @Test
+    void connectionsThatNeverSentASignedRequestCannotKeepAClientOut() throws Exception {
+        int port = keyed.lambdaPort();
+        List<Socket> idle = new ArrayList<>();
+        try {
+            for (String from : new String[] {"127.0.0.1", "127.0.0.5"}) {
+                for (int i = 0; i < 1_000; i++) {
+                    idle.add(connect(from, port));
+                }
+            }
+            LambdaCredentials.Key key = keyed.lambdaCredentials().first().orElseThrow();
+            try (software.amazon.awssdk.services.lambda.LambdaClient lambda = LambdaSdkIT.client(
+                    java.net.URI.create("http://127.0.0.1:" + port), key.id(), key.secret())) {
+                assertEquals(0, lambda.listFunctions().functions().size(), "a client with the key is served");
+            }
+            // The connections that made room were the oldest idle ones, closed by the server.
+            assertEquals(-1, idle.getFirst().getInputStream().read());
+        } finally {
+            for (Socket socket : idle) {
+                socket.close();
+            }
+        }
+    }
+
     private static Socket connect(int port) throws IOException {
-        Socket socket = new Socket("127.0.0.1", port);
+        return connect("127.0.0.1", port);
+    }
+
+    /** A connection from {@code from}, one of this machine's loopback addresses. */
+    private static Socket connect(String from, int port) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new java.net.InetSocketAddress(from, 0));
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
         socket.setSoTimeout(SOCKET_TIMEOUT_MS);
         return socket;
     }

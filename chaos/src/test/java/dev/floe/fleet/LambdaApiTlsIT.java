@@ -1,5 +1,7 @@
 package dev.floe.fleet;
 
+import dev.floe.launcher.AwsProfile;
+
 import dev.floe.launcher.LocalFleet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -102,9 +104,12 @@ class LambdaApiTlsIT {
         Path dir = AwsCliIT.prepare(Files.createDirectories(data.resolve("aws-cli")));
         String endpoint = fleet.lambdaEndpoint().toString();
 
-        AwsCliIT.Cli trusted = AwsCliIT.exec(cli, dir, List.of("list-functions", "--endpoint-url", endpoint,
-                "--ca-bundle", clusterDir.resolve(ClusterTls.CA_FILE).toString()));
-        AwsCliIT.Cli untrusted = AwsCliIT.exec(cli, dir, List.of("list-functions", "--endpoint-url", endpoint));
+        // As floe up --tls writes the profile: with the cluster's CA as its ca_bundle.
+        var key = fleet.controller().lambdaCredentials().first().orElseThrow();
+        AwsProfile.write(dir.resolve("home"), key, fleet.lambdaEndpoint(), clusterDir.resolve(ClusterTls.CA_FILE));
+        AwsCliIT.Cli trusted = AwsCliIT.exec(cli, dir, List.of("list-functions", "--profile", AwsProfile.NAME, "--endpoint-url", endpoint));
+        AwsProfile.write(dir.resolve("home"), key, fleet.lambdaEndpoint(), null);
+        AwsCliIT.Cli untrusted = AwsCliIT.exec(cli, dir, List.of("list-functions", "--profile", AwsProfile.NAME, "--endpoint-url", endpoint));
 
         assertEquals(0, trusted.status(), trusted.err());
         assertTrue(trusted.json().get("Functions").isJsonArray(), trusted.out());
@@ -174,7 +179,9 @@ class LambdaApiTlsIT {
         return LambdaClient.builder()
                 .endpointOverride(endpoint)
                 .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDANYTHING", "any-secret")))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                        fleet.controller().lambdaCredentials().first().orElseThrow().id(),
+                        fleet.controller().lambdaCredentials().first().orElseThrow().secret())))
                 .httpClient(http.build())
                 .overrideConfiguration(c -> c.retryPolicy(RetryPolicy.none()))
                 .build();

@@ -60,7 +60,10 @@ class LambdaResponseStreamIT {
 
     @BeforeAll
     static void start() throws IOException {
-        fleet = new FleetFixture(1);
+        // aClientThatStopsReadingHoldsTheFunctionBack speaks HTTP by hand, unsigned: this fleet takes any request
+        // (LambdaSdkIT and AwsCliIT sign with the controller's key).
+        fleet = new FleetFixture(1, 1024, java.util.function.UnaryOperator.identity(),
+                b -> b.lambdaCredentials(dev.floe.controller.lambdaapi.LambdaCredentials.anyone()));
         byte[] streamer;
         try (InputStream in = LambdaResponseStreamIT.class.getResourceAsStream("streaming-bootstrap")) {
             streamer = CodePackages.zipFiles(Map.of("bootstrap", new String(in.readAllBytes(), StandardCharsets.UTF_8)));

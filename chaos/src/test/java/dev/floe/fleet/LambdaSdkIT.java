@@ -44,8 +44,8 @@ import software.amazon.awssdk.services.lambda.model.State;
 import software.amazon.awssdk.services.lambda.model.UpdateAliasResponse;
 
 /**
- * The real AWS SDK for Java v2, pointed at a local fleet's Lambda API with an endpoint override,
- * doing what a Lambda user does: create, read, invoke (all three types, log tail), update code and
+ * The real AWS SDK for Java v2, pointed at a local fleet's Lambda API with an endpoint override and
+ * signing with the controller's key, doing what a Lambda user does: create, read, invoke (all three types, log tail), update code and
  * configuration, delete, and get the SDK's typed exceptions for Floe's refusals.
  */
 class LambdaSdkIT {
@@ -55,7 +55,8 @@ class LambdaSdkIT {
     @BeforeAll
     static void start() throws Exception {
         fleet = new FleetFixture(1);
-        lambda = client(fleet.fleet.lambdaEndpoint(), "AKIDANYTHING", "any-secret");
+        // The key the controller made on its first start, as floe up hands it to the SDKs (the AWS profile floe).
+        lambda = client(fleet.fleet.lambdaEndpoint(), fleet.lambdaKey().id(), fleet.lambdaKey().secret());
     }
 
     @AfterAll
@@ -254,7 +255,26 @@ class LambdaSdkIT {
         assertTrue(memory.getMessage().contains("memory: 64 MB (expected: 128..10240 MB)"), memory.getMessage());
         assertEquals(400, memory.statusCode());
 
+        // Issue 10: zero is not "the default", and a NUL cannot smuggle variables into the runtime's environment.
+        for (var zero : List.<java.util.function.Consumer<software.amazon.awssdk.services.lambda.model.CreateFunctionRequest.Builder>>of(
+                r -> r.memorySize(0), r -> r.timeout(0), r -> r.ephemeralStorage(s -> s.size(0)), r -> r.memorySize(-128))) {
+            InvalidParameterValueException refused = assertThrows(InvalidParameterValueException.class, () -> lambda.createFunction(r -> {
+                r.functionName("sdk-zero").runtime(Runtime.PROVIDED_AL2).handler("h").code(c -> c.zipFile(SdkBytes.fromByteArray(ProbeFunction.zip())));
+                zero.accept(r);
+            }));
+            assertTrue(refused.getMessage().matches(".*(memory: -?\\d+ MB|timeout: 0 s|tmp: 0 MB) \\(expected: .*"), refused.getMessage());
+        }
+        InvalidParameterValueException nul = assertThrows(InvalidParameterValueException.class, () -> lambda.createFunction(r -> r
+                .functionName("sdk-nul").runtime(Runtime.PROVIDED_AL2).handler("h")
+                .environment(e -> e.variables(Map.of("FOO", "x\u0000_HANDLER=injected\u0000AWS_LAMBDA_RUNTIME_API=127.0.0.1:9")))
+                .code(c -> c.zipFile(SdkBytes.fromByteArray(ProbeFunction.zip())))));
+        assertTrue(nul.getMessage().contains("environment variable FOO: its value holds a NUL character at position 1"), nul.getMessage());
+
         createProbe("sdk-errors", ProbeFunction.zip());
+        assertThrows(InvalidParameterValueException.class, () -> lambda.updateFunctionConfiguration(r -> r.functionName("sdk-errors")
+                .timeout(0)));
+        assertThrows(InvalidParameterValueException.class, () -> lambda.updateFunctionConfiguration(r -> r.functionName("sdk-errors")
+                .environment(e -> e.variables(Map.of("FOO", "a\u0000B=c")))));
         assertThrows(ResourceConflictException.class, () -> createProbe("sdk-errors", ProbeFunction.zip()));
         byte[] sevenMb = ("\"" + "x".repeat(7 * 1024 * 1024) + "\"").getBytes(StandardCharsets.UTF_8);
         RequestTooLargeException tooLarge = assertThrows(RequestTooLargeException.class, () -> lambda.invoke(r -> r

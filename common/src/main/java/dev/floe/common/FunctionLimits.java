@@ -82,16 +82,20 @@ public final class FunctionLimits {
         return name;
     }
 
-    /** The config with Lambda's defaults in place of zero values, after checking every field. */
+    /**
+     * The config with Lambda's defaults for the sizes it does not set, after checking every field. A
+     * size that is set is the caller's value: a zero or a negative one is refused as Lambda refuses it,
+     * never taken as "the default".
+     */
     public static FunctionConfig withDefaultsChecked(FunctionConfig config) {
         FunctionConfig.Builder b = config.toBuilder();
-        if (b.getMemoryMb() == 0) {
+        if (!b.hasMemoryMb()) {
             b.setMemoryMb(MEMORY_DEFAULT_MB);
         }
-        if (b.getTimeoutSeconds() == 0) {
+        if (!b.hasTimeoutSeconds()) {
             b.setTimeoutSeconds(TIMEOUT_DEFAULT_S);
         }
-        if (b.getTmpMb() == 0) {
+        if (!b.hasTmpMb()) {
             b.setTmpMb(TMP_DEFAULT_MB);
         }
         FunctionConfig full = b.build();
@@ -116,21 +120,35 @@ public final class FunctionLimits {
         checkEnvironment(config.getEnvironmentMap());
     }
 
+    /**
+     * Lambda's rules for a function's variables: names {@code [a-zA-Z]([a-zA-Z0-9_])+} and not one the
+     * platform sets, at most 4 KB of names and values together, and (Floe's, since no process
+     * environment can carry one) no NUL in a value: a value is passed to the runtime whole, so a NUL
+     * would end it there and could start a variable of the user's choosing after it. The controller
+     * checks every configuration as it enters; the worker checks again what it is asked to run.
+     */
     public static void checkEnvironment(Map<String, String> variables) {
         int bytes = 0;
         for (Map.Entry<String, String> e : variables.entrySet()) {
             String key = e.getKey();
             if (!ENV_KEY.matcher(key).matches()) {
-                throw invalid("environment variable " + quote(key)
-                        + " (expected: a letter, then letters, digits or underscores, at least 2 characters)");
+                throw invalid("environment variable name " + printable(key)
+                        + " (expected: a letter, then letters, digits or underscores, at least 2 characters: [a-zA-Z]([a-zA-Z0-9_])+)");
             }
             if (RESERVED_KEYS.contains(key)) {
-                throw invalid("environment variable " + key + " is reserved: Floe sets it");
+                throw invalid("environment variable " + key + " is reserved: Floe sets it (expected: a name Lambda does not reserve)");
             }
-            bytes += key.getBytes(StandardCharsets.UTF_8).length + e.getValue().getBytes(StandardCharsets.UTF_8).length;
+            String value = e.getValue();
+            int nul = value.indexOf('\0');
+            if (nul >= 0) {
+                throw invalid("environment variable " + key + ": its value holds a NUL character at position " + nul
+                        + " (expected: text without NUL, which no process environment can carry)");
+            }
+            bytes += key.getBytes(StandardCharsets.UTF_8).length + value.getBytes(StandardCharsets.UTF_8).length;
         }
         if (bytes > ENVIRONMENT_MAX_BYTES) {
-            throw invalid("environment variables: " + bytes + " bytes (expected: at most " + ENVIRONMENT_MAX_BYTES + ")");
+            throw invalid("environment variables: " + bytes + " bytes of names and values (expected: at most "
+                    + ENVIRONMENT_MAX_BYTES + " in all)");
         }
     }
 
@@ -147,6 +165,19 @@ public final class FunctionLimits {
         if (value < min || value > max) {
             throw invalid(field + ": " + value + unit + " (expected: " + min + ".." + max + unit + ")");
         }
+    }
+
+    /** A user's text for a message: quoted, control characters escaped, at most 80 characters. */
+    private static String printable(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length() && i < 80; i++) {
+            char c = s.charAt(i);
+            b.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return b.append(s.length() > 80 ? "...\"" : "\"").toString();
     }
 
     private static String quote(String s) {

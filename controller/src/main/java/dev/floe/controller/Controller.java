@@ -75,7 +75,8 @@ public final class Controller implements AutoCloseable {
     static final int WORKER_WINDOW_BYTES = 1024 * 1024;
     /** How long close() lets calls in flight finish before cutting them off. */
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
-    /** Event invocations running at once before the Lambda API answers TooManyRequestsException. */
+    /** Where a controller built without Lambda API keys keeps the ones it makes, in its data directory. */
+    public static final String LAMBDA_CREDENTIALS_FILE = "lambda-credentials";
 
     private final int requestedPort;
     private final String bindHost;
@@ -89,7 +90,8 @@ public final class Controller implements AutoCloseable {
     private final Admission.Limits admissionLimits;
     private final RetryPolicy asyncPolicy;
     private final int requestedLambdaPort;
-    private final LambdaCredentials lambdaCredentials;
+    /** Null until started when built without keys: then the ones kept in {@code <dataDir>/lambda-credentials}. */
+    private volatile LambdaCredentials lambdaCredentials;
     private final ConnectionLimits lambdaConnections;
     private final HostPort requestedMetrics;
     /** Null without a metrics address. */
@@ -171,6 +173,9 @@ public final class Controller implements AutoCloseable {
                 fleet.subscribe(new RoomSignal(admission::roomChanged));
                 Provisioner provisioner = new Provisioner(catalog, fleet, workers);
                 token = givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
+                if (lambdaCredentials == null) {
+                    lambdaCredentials = LambdaCredentials.readOrCreate(dataDir.resolve(LAMBDA_CREDENTIALS_FILE));
+                }
                 invoker = new Invoker(catalog, fleet, placement, workers, new InvokeMetrics(meters), admission);
                 FunctionCatalog functions = catalog;
                 Invoker run = invoker;
@@ -220,7 +225,7 @@ public final class Controller implements AutoCloseable {
                 asyncInvocations = new QueuedInvocations(async);
                 lambdaServer = LambdaApiServer.start(bindHost, requestedLambdaPort, loops, handlers,
                         new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock), lambdaConnections,
-                        tls != null ? tls.httpsServerContext() : null);
+                        tls != null ? tls.httpsServerContext() : null, dataDir.resolve("uploads"));
                 if (export != null) {
                     metricsServer = export.serve(requestedMetrics, loops,
                             () -> serving ? Health.OK : Health.down("the controller is stopping"));
@@ -339,9 +344,17 @@ public final class Controller implements AutoCloseable {
         return tls != null ? "https" : "http";
     }
 
-    /** The access keys the Lambda API requires (none: any credentials). */
+    /**
+     * The access keys the Lambda API requires: the ones it was built with, else those kept in
+     * {@code <dataDir>/lambda-credentials} (made on first start); {@link LambdaCredentials#anyone()} when
+     * built so.
+     */
     public LambdaCredentials lambdaCredentials() {
-        return lambdaCredentials;
+        LambdaCredentials current = lambdaCredentials;
+        if (current == null) {
+            throw new IllegalStateException("controller: not started (expected: start() first)");
+        }
+        return current;
     }
 
     public MeterRegistry meters() {
@@ -424,7 +437,8 @@ public final class Controller implements AutoCloseable {
         private RetryPolicy asyncPolicy = RetryPolicy.LAMBDA_DEFAULT;
         /** -1 until set: then the gRPC port + 1 (any free port when that is 0). */
         private int lambdaPort = -1;
-        private LambdaCredentials lambdaCredentials = LambdaCredentials.anyone();
+        /** Null: keys made on first start and kept in the data directory. */
+        private LambdaCredentials lambdaCredentials;
         private ConnectionLimits lambdaConnections = ConnectionLimits.DEFAULT;
         private HostPort metrics;
         private ClusterTls tls;
@@ -518,7 +532,11 @@ public final class Controller implements AutoCloseable {
             return this;
         }
 
-        /** The access keys Lambda API requests must be SigV4-signed with; default {@link LambdaCredentials#anyone()}. */
+        /**
+         * The access keys Lambda API requests must be SigV4-signed with; {@link LambdaCredentials#anyone()}
+         * accepts any request. Default: a key made on first start and kept in {@code <dataDir>/lambda-credentials}
+         * (0600), so that code running in a function, as another user, cannot sign requests.
+         */
         public Builder lambdaCredentials(LambdaCredentials lambdaCredentials) {
             this.lambdaCredentials = Check.notNull("lambdaCredentials", lambdaCredentials);
             return this;

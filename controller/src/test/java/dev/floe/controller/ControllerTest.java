@@ -112,7 +112,25 @@ class ControllerTest {
         try (Controller controller = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(dataDir).build().start()) {
             assertTrue(controller.lambdaPort() > 0);
             assertTrue(controller.lambdaPort() != controller.port());
-            assertTrue(!controller.lambdaCredentials().required(), "any credentials by default");
+        }
+    }
+
+    /** Issue 10: by default the Lambda API takes only requests signed with a key a function's code cannot read. */
+    @Test
+    void byDefaultTheLambdaApiRequiresAKeyMadeOnFirstStartAndKeptForItsUserAlone() throws IOException {
+        String key;
+        try (Controller controller = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(dataDir).build().start()) {
+            assertTrue(controller.lambdaCredentials().required(), "keys by default");
+            key = controller.lambdaCredentials().first().orElseThrow().id();
+            assertTrue(key.matches("FLOE[A-Z2-7]{16}"), key);
+            java.nio.file.Path file = dataDir.resolve(Controller.LAMBDA_CREDENTIALS_FILE);
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(file)));
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(dataDir)));
+            assertTrue(!controller.lambdaCredentials().first().orElseThrow().toString().contains(
+                    controller.lambdaCredentials().first().orElseThrow().secret()), "a key's text never shows its secret");
+        }
+        try (Controller again = Controller.builder().port(0).bindHost("127.0.0.1").dataDir(dataDir).build().start()) {
+            assertEquals(key, again.lambdaCredentials().first().orElseThrow().id(), "the same key on the next start");
         }
     }
 

@@ -98,6 +98,14 @@ class FunctionsEndToEndTest {
         FloeException memory = refusal(Status.Code.INVALID_ARGUMENT, "InvalidParameterValueException",
                 () -> create("small", PROVIDED.toBuilder().setMemoryMb(64).build(), Packages.bootstrap("x")));
         assertEquals("memory: 64 MB (expected: 128..10240 MB)", memory.getMessage());
+        // Over gRPC a size that is sent is a size asked for: zero is refused, as Lambda refuses it.
+        assertEquals("memory: 0 MB (expected: 128..10240 MB)", refusal(Status.Code.INVALID_ARGUMENT, "InvalidParameterValueException",
+                () -> create("zero", PROVIDED.toBuilder().setMemoryMb(0).build(), Packages.bootstrap("x"))).getMessage());
+        assertEquals("tmp: 0 MB (expected: 512..10240 MB)", refusal(Status.Code.INVALID_ARGUMENT, "InvalidParameterValueException",
+                () -> create("zero", PROVIDED.toBuilder().setTmpMb(0).build(), Packages.bootstrap("x"))).getMessage());
+        FloeException nul = refusal(Status.Code.INVALID_ARGUMENT, "InvalidParameterValueException", () -> create("nul",
+                PROVIDED.toBuilder().putEnvironment("FOO", "x\u0000_HANDLER=injected").build(), Packages.bootstrap("x")));
+        assertTrue(nul.getMessage().startsWith("environment variable FOO: its value holds a NUL character"), nul.getMessage());
 
         FloeException notZip = refusal(Status.Code.INVALID_ARGUMENT, "InvalidParameterValueException",
                 () -> create("script", PROVIDED, "echo hi".getBytes()));

@@ -50,6 +50,10 @@ final class AsyncDispatcher implements AutoCloseable {
     private final Semaphore wake = new Semaphore(0);
     private final Thread thread;
     private volatile boolean closed;
+    /** A store that keeps failing (a full disk) is reported once, not on every poll or every end. */
+    private final FailureReport claiming = new FailureReport(LOG, "the asynchronous dispatcher could not take invocations");
+    private final FailureReport recording = new FailureReport(LOG, "the asynchronous dispatcher could not record the end of"
+            + " invocations, which stay running and are queued again when the controller next starts");
 
     AsyncDispatcher(AsyncStore store, AsyncQueue.Runner runner, RetryPolicy policy, InstantSource clock,
             BooleanSupplier canRun, int maxInFlight, AsyncMetrics metrics) {
@@ -81,6 +85,7 @@ final class AsyncDispatcher implements AutoCloseable {
                 if (room > 0 && canRun.getAsBoolean()) {
                     long now = clock.millis();
                     claims = store.claimDue(now, now - policy.maxEventAge().toMillis(), policy.ageReason(), Math.min(room, 64));
+                    claiming.succeeded();
                 }
                 for (AsyncStore.Claim claim : claims) {
                     run(claim);
@@ -95,8 +100,8 @@ final class AsyncDispatcher implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                // The next round tries again; a store that keeps failing is logged each time.
-                LOG.log(System.Logger.Level.ERROR, "the asynchronous dispatcher failed to take invocations", e);
+                // The next round tries again; a store that keeps failing is reported once.
+                claiming.failed(e);
                 try {
                     wake.tryAcquire(POLL_MS, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException interrupted) {
@@ -120,10 +125,11 @@ final class AsyncDispatcher implements AutoCloseable {
         attempt.whenCompleteAsync((response, failure) -> {
             try {
                 record(claim, response, failure);
+                recording.succeeded();
             } catch (RuntimeException e) {
                 // Left RUNNING: the next start of the controller queues it again (at least once).
                 if (!closed) {
-                    LOG.log(System.Logger.Level.ERROR, "could not record the end of invocation " + claim.id(), e);
+                    recording.failed(e);
                 }
             } finally {
                 inFlight.decrementAndGet();

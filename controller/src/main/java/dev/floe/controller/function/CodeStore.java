@@ -2,14 +2,17 @@ package dev.floe.controller.function;
 
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -28,8 +31,13 @@ public final class CodeStore {
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final String PART = ".part";
 
+    /** Packages received or checked at once: half the cores, at least one (see {@link #withSlot}). */
+    static final int SLOTS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    private static final ThreadLocal<Boolean> HOLDS_SLOT = ThreadLocal.withInitial(() -> false);
+
     private final Path dir;
     private final PackageInspector inspector;
+    private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(SLOTS, true);
 
     public CodeStore(Path dir) throws IOException {
         this(dir, new PackageInspector());
@@ -45,11 +53,21 @@ public final class CodeStore {
         return text != null && SHA256.matcher(text).matches();
     }
 
-    /** A checked package in a temporary file, not yet stored under its hash; closing it discards it unless committed. */
+    /** Writes a package's bytes, e.g. as they are decoded from a request. */
+    @FunctionalInterface
+    public interface ZipSource {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * A package in a temporary file, hashed as it was written, not yet stored under its hash; it must be
+     * {@link #check checked} before it is committed. Closing it discards it unless committed.
+     */
     public final class Staged implements AutoCloseable {
         private final Path temp;
         private final String sha256;
         private final long size;
+        private boolean checked;
         private boolean committed;
 
         private Staged(Path temp, String sha256, long size) {
@@ -66,8 +84,24 @@ public final class CodeStore {
             return size;
         }
 
+        /**
+         * Checks that the package is one every worker can unpack (and has a {@code bootstrap} when
+         * {@code bootstrap}); throws {@link ErrorType#INVALID_PARAMETER} if not.
+         */
+        public Staged check(boolean bootstrap) {
+            withSlot(() -> {
+                inspector.inspect(temp, bootstrap);
+                return null;
+            });
+            checked = true;
+            return this;
+        }
+
         /** Stores the package under its hash; if an identical one is stored already, keeps that one. */
         public void commit() {
+            if (!checked) {
+                throw new IllegalStateException("code package " + sha256 + ": not checked (expected: check() before commit())");
+            }
             Path target = path(sha256);
             try {
                 if (Files.exists(target)) {
@@ -85,11 +119,7 @@ public final class CodeStore {
         @Override
         public void close() {
             if (!committed) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // removed on the next start
-                }
+                deleteQuietly(temp);
             }
         }
     }
@@ -104,26 +134,115 @@ public final class CodeStore {
 
     /** As {@link #stage(byte[])}; {@code bootstrap}: whether the package must have one (runtime provided). */
     public Staged stage(byte[] zip, boolean bootstrap) {
-        Path temp = dir.resolve(UUID.randomUUID() + PART);
+        Staged staged = receive(out -> out.write(zip));
         try {
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(zip);
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-                out.force(true);
-            }
-            Staged staged = new Staged(temp, sha256(zip), zip.length);
+            return staged.check(bootstrap);
+        } catch (RuntimeException e) {
+            staged.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Receives a package from {@code source} into a synced temporary file, hashing it as it is written,
+     * in one of the store's slots; the caller checks it ({@link Staged#check}) and closes it.
+     */
+    public Staged receive(ZipSource source) {
+        return withSlot(() -> {
+            Path temp = dir.resolve(UUID.randomUUID() + PART);
             try {
-                inspector.inspect(temp, bootstrap);
-            } catch (RuntimeException e) {
-                staged.close();
-                throw e;
+                MessageDigest sha = sha256Digest();
+                long size;
+                try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                        CountingOutputStream out = new CountingOutputStream(new DigestOutputStream(
+                                new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024), sha))) {
+                    source.writeTo(out);
+                    out.flush();
+                    size = out.count();
+                    channel.force(true);
+                }
+                return new Staged(temp, HexFormat.of().formatHex(sha.digest()), size);
+            } catch (IOException | RuntimeException e) {
+                deleteQuietly(temp);
+                if (e instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                if (e instanceof ZipSourceException refused) {
+                    throw refused.refusal();
+                }
+                throw failure("writing a code package", (IOException) e);
             }
-            return staged;
-        } catch (IOException e) {
-            deleteQuietly(temp);
-            throw failure("writing a code package", e);
+        });
+    }
+
+    /**
+     * Thrown by a {@link ZipSource} that refuses what it reads (a value that is not base64): passed on
+     * to the caller as its {@link FloeException}.
+     */
+    public static final class ZipSourceException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final transient RuntimeException refusal;
+
+        public ZipSourceException(RuntimeException refusal) {
+            super(refusal.getMessage(), refusal);
+            this.refusal = refusal;
+        }
+
+        RuntimeException refusal() {
+            return refusal;
+        }
+    }
+
+    /**
+     * Runs {@code work} in one of the store's slots: receiving and checking packages is CPU work (base64,
+     * SHA-256, inflating every entry), and the controller's call handlers are virtual threads sharing one
+     * carrier per core; so at most half the cores do it at once, and a burst of uploads waits here, parked,
+     * rather than taking every carrier from the workers' heartbeats. Reentrant within a thread.
+     */
+    <T> T withSlot(java.util.function.Supplier<T> work) {
+        if (HOLDS_SLOT.get()) {
+            return work.get();
+        }
+        slots.acquireUninterruptibly();
+        HOLDS_SLOT.set(true);
+        try {
+            return work.get();
+        } finally {
+            HOLDS_SLOT.set(false);
+            slots.release();
+        }
+    }
+
+    private static MessageDigest sha256Digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /** Counts what passes, for the package's size. */
+    private static final class CountingOutputStream extends java.io.FilterOutputStream {
+        private long count;
+
+        CountingOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+
+        long count() {
+            return count;
         }
     }
 
@@ -162,14 +281,6 @@ public final class CodeStore {
                     Files.deleteIfExists(p);
                 }
             }
-        }
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
         }
     }
 

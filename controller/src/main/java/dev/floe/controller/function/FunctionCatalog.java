@@ -120,18 +120,37 @@ public final class FunctionCatalog implements AutoCloseable {
             throw exists(name);
         }
         try (CodeStore.Staged staged = code.stage(codeZip, FunctionLimits.isProvided(checked.getRuntime()))) {
-            synchronized (writes) {
-                if (latest.containsKey(name)) {
-                    throw exists(name);
-                }
-                Function first = revision(name, 1, checked, staged.sha256(), staged.size());
-                staged.commit();
-                store.create(first);
-                aliases.put(name, new ConcurrentHashMap<>());
-                older.put(name, new ConcurrentHashMap<>());
-                latest.put(name, first);
-                return first;
+            return createChecked(name, checked, staged);
+        }
+    }
+
+    /**
+     * As {@link #create(String, FunctionConfig, byte[])} with a package already received into the code
+     * store ({@link CodeStore#receive}, e.g. decoded from a request as it was read); it is checked here,
+     * and closing it stays the caller's.
+     */
+    public Function create(String name, FunctionConfig config, CodeStore.Staged received) {
+        FunctionLimits.checkName(name);
+        FunctionConfig checked = FunctionLimits.withDefaultsChecked(config);
+        FunctionLimits.checkCodeSize(received.size());
+        if (latest.containsKey(name)) {
+            throw exists(name);
+        }
+        return createChecked(name, checked, received.check(FunctionLimits.isProvided(checked.getRuntime())));
+    }
+
+    private Function createChecked(String name, FunctionConfig checked, CodeStore.Staged staged) {
+        synchronized (writes) {
+            if (latest.containsKey(name)) {
+                throw exists(name);
             }
+            Function first = revision(name, 1, checked, staged.sha256(), staged.size());
+            staged.commit();
+            store.create(first);
+            aliases.put(name, new ConcurrentHashMap<>());
+            older.put(name, new ConcurrentHashMap<>());
+            latest.put(name, first);
+            return first;
         }
     }
 
@@ -140,30 +159,50 @@ public final class FunctionCatalog implements AutoCloseable {
         FunctionLimits.checkName(name);
         boolean bootstrap = FunctionLimits.isProvided(merge(get(name).getConfig(), update).getRuntime());
         update.codeZip().ifPresent(zip -> FunctionLimits.checkCodeSize(zip.length));
-        Function next;
         try (CodeStore.Staged staged = update.codeZip().map(zip -> code.stage(zip, bootstrap)).orElse(null)) {
-            synchronized (writes) {
-                Function previous = get(name);
-                FunctionConfig config = merge(previous.getConfig(), update);
-                // No defaults here: the previous revision is complete, so a zero is a value the user chose.
-                FunctionLimits.check(config);
-                String sha = staged == null ? previous.getCodeSha256() : staged.sha256();
-                long size = staged == null ? previous.getCodeSize() : staged.size();
-                next = revision(name, previous.getRevision() + 1, config, sha, size);
-                if (staged != null) {
-                    staged.commit();
-                }
-                store.append(next);
-                // The concurrency settings are the function's: the new revision carries them on.
-                if (previous.hasConcurrency()) {
-                    next = next.toBuilder().setConcurrency(previous.getConcurrency()).build();
-                }
-                // The previous revisions stay stored with their code, so nothing is freed here.
-                older.get(name).put(previous.getRevision(), previous.toBuilder().clearConcurrency().build());
-                latest.put(name, next);
-                // Under the lock, so that two updates' commands reach the workers in the order they were made.
-                listener.superseded(name, kept(name));
+            return updateChecked(update, staged);
+        }
+    }
+
+    /**
+     * As {@link #update(FunctionUpdate)} with new code already received into the code store; it is
+     * checked here, and closing it stays the caller's. {@code update} carries no code of its own.
+     */
+    public Function update(FunctionUpdate update, CodeStore.Staged received) {
+        if (update.codeZip().isPresent()) {
+            throw new IllegalArgumentException("update: code given twice (expected: the received package alone)");
+        }
+        String name = update.name();
+        FunctionLimits.checkName(name);
+        boolean bootstrap = FunctionLimits.isProvided(merge(get(name).getConfig(), update).getRuntime());
+        FunctionLimits.checkCodeSize(received.size());
+        return updateChecked(update, received.check(bootstrap));
+    }
+
+    private Function updateChecked(FunctionUpdate update, CodeStore.Staged staged) {
+        String name = update.name();
+        Function next;
+        synchronized (writes) {
+            Function previous = get(name);
+            FunctionConfig config = merge(previous.getConfig(), update);
+            // No defaults here: the previous revision is complete, so a zero is a value the user chose.
+            FunctionLimits.check(config);
+            String sha = staged == null ? previous.getCodeSha256() : staged.sha256();
+            long size = staged == null ? previous.getCodeSize() : staged.size();
+            next = revision(name, previous.getRevision() + 1, config, sha, size);
+            if (staged != null) {
+                staged.commit();
             }
+            store.append(next);
+            // The concurrency settings are the function's: the new revision carries them on.
+            if (previous.hasConcurrency()) {
+                next = next.toBuilder().setConcurrency(previous.getConcurrency()).build();
+            }
+            // The previous revisions stay stored with their code, so nothing is freed here.
+            older.get(name).put(previous.getRevision(), previous.toBuilder().clearConcurrency().build());
+            latest.put(name, next);
+            // Under the lock, so that two updates' commands reach the workers in the order they were made.
+            listener.superseded(name, kept(name));
         }
         return next;
     }

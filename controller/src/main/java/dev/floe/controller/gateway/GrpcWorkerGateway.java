@@ -168,7 +168,7 @@ public final class GrpcWorkerGateway implements WorkerGateway, FleetSubscriber, 
         }
         String what = "invocation " + request.getRequestId() + " of " + request.getFunction().getName();
         CompletableFuture<InvokeResponse> result = InvocationCalls.start(peer.channel, method, request, deadline, answer,
-                failure -> outcome(failure, workerId, what),
+                (failure, sent) -> outcome(failure, workerId, what, sent),
                 () -> WorkerCallException.of(Outcome.FAILED, ErrorType.SERVICE, "worker " + workerId + " ended the call without an answer"));
         peer.calls.put(result, why -> result.completeExceptionally(WorkerCallException.of(Outcome.MAY_HAVE_RUN,
                 ErrorType.SERVICE_UNAVAILABLE, "worker " + workerId + " was lost while running " + what + " (" + why
@@ -181,11 +181,19 @@ public final class GrpcWorkerGateway implements WorkerGateway, FleetSubscriber, 
         return WorkerCallException.of(Outcome.UNREACHABLE, ErrorType.SERVICE_UNAVAILABLE, "worker " + workerId + " left the fleet");
     }
 
+    /** As {@link #outcome(Throwable, String, String, boolean)} for a call whose request did not reach the connection. */
+    static WorkerCallException outcome(Throwable failure, String workerId, String what) {
+        return outcome(failure, workerId, what, false);
+    }
+
     /**
      * What a failed call to a worker came to. The worker's own refusals carry a Floe error type in their
-     * trailers; a transport failure carries none. {@code what} names the work, e.g. "invocation R of F".
+     * trailers; a transport failure carries none, and then what is known depends on {@code sent}, whether
+     * the request was written to the worker's connection: if not, the worker could not be reached and
+     * the invocation did not run; if so, the worker (a process killed, a connection cut) may have started
+     * it. {@code what} names the work, e.g. "invocation R of F".
      */
-    static WorkerCallException outcome(Throwable failure, String workerId, String what) {
+    static WorkerCallException outcome(Throwable failure, String workerId, String what, boolean sent) {
         if (failure instanceof WorkerCallException w) {
             return w;
         }
@@ -197,6 +205,13 @@ public final class GrpcWorkerGateway implements WorkerGateway, FleetSubscriber, 
         }
         if (floe.type() == ErrorType.WORKER_FULL) {
             return new WorkerCallException(Outcome.FULL, floe);
+        }
+        // Cancelled by the worker's side (a server stopping), not by us: our own cancel completes the invocation first.
+        boolean cut = status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.CANCELLED;
+        if (cut && !typed && sent) {
+            return new WorkerCallException(Outcome.MAY_HAVE_RUN, new FloeException(ErrorType.SERVICE_UNAVAILABLE,
+                    "worker " + workerId + " was lost while running " + what + " (" + floe.getMessage()
+                            + "); it may or may not have run: retry it if that is safe", failure));
         }
         if (status.getCode() == Status.Code.UNAVAILABLE && !typed) {
             return new WorkerCallException(Outcome.UNREACHABLE, floe);

@@ -11,7 +11,10 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
+import io.grpc.ClientStreamTracer;
+import io.grpc.Metadata;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
@@ -31,13 +34,27 @@ final class InvocationCalls {
 
     /**
      * Starts {@code method} on {@code channel} with {@code request}. The future completes with the answer
-     * {@code answer} found, fails with what {@code failed} makes of the call's failure, or with
-     * {@code noAnswer}'s when the call ended without one; completing or cancelling it first cancels the call.
+     * {@code answer} found, fails with what {@code failed} makes of the call's failure and of whether the
+     * request was written to the worker's connection (then the worker may have it, and may have run it),
+     * or with {@code noAnswer}'s when the call ended without one; completing or cancelling it first
+     * cancels the call.
      */
     static <Q, T> CompletableFuture<InvokeResponse> start(Channel channel, MethodDescriptor<Q, T> method, Q request,
-            Deadline deadline, Answer<T> answer, Function<Throwable, ? extends RuntimeException> failed,
+            Deadline deadline, Answer<T> answer, BiFunction<Throwable, Boolean, ? extends RuntimeException> failed,
             Supplier<? extends RuntimeException> noAnswer) {
         CompletableFuture<InvokeResponse> result = new CompletableFuture<>();
+        AtomicBoolean sent = new AtomicBoolean();
+        ClientStreamTracer.Factory sending = new ClientStreamTracer.Factory() {
+            @Override
+            public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
+                return new ClientStreamTracer() {
+                    @Override
+                    public void outboundMessageSent(int seqNo, long optionalWireSize, long optionalUncompressedSize) {
+                        sent.set(true);
+                    }
+                };
+            }
+        };
         ClientResponseObserver<Q, T> observer = new ClientResponseObserver<>() {
             private InvokeResponse response;
 
@@ -57,7 +74,7 @@ final class InvocationCalls {
 
             @Override
             public void onError(Throwable t) {
-                result.completeExceptionally(failed.apply(t));
+                result.completeExceptionally(failed.apply(t, sent.get()));
             }
 
             @Override
@@ -74,7 +91,7 @@ final class InvocationCalls {
         // when it ends, which would cancel this call too. The invocation cancels the call itself, and the
         // deadline is explicit.
         Context.ROOT.run(() -> {
-            ClientCall<Q, T> call = channel.newCall(method, CallOptions.DEFAULT.withDeadline(deadline));
+            ClientCall<Q, T> call = channel.newCall(method, CallOptions.DEFAULT.withDeadline(deadline).withStreamTracerFactory(sending));
             if (method.getType() == MethodDescriptor.MethodType.UNARY) {
                 ClientCalls.asyncUnaryCall(call, request, observer);
             } else {

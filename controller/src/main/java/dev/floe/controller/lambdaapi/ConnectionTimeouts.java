@@ -158,8 +158,9 @@ final class ConnectionTimeouts {
 
             @Override
             public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-                // The end of an answer: a whole response, or the last piece of one sent in pieces.
-                if (msg instanceof LastHttpContent) {
+                // The end of an answer: a whole response, or the last piece of one sent in pieces (not a 100 Continue).
+                if (msg instanceof LastHttpContent && !(msg instanceof io.netty.handler.codec.http.HttpResponse r
+                        && r.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL)) {
                     ChannelPromise written = promise.unvoid();
                     written.addListener(f -> answered(ctx));
                     ctx.write(msg, written);

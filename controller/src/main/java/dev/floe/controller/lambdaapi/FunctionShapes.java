@@ -2,6 +2,7 @@ package dev.floe.controller.lambdaapi;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.floe.controller.function.CodeStore;
 import dev.floe.controller.function.FunctionUpdate;
 import dev.floe.controller.function.Qualifier;
 import dev.floe.proto.Function;
@@ -41,11 +42,22 @@ final class FunctionShapes {
 
     private FunctionShapes() {}
 
-    record Create(String name, FunctionConfig config, byte[] zip) {}
+    /** A CreateFunction: its code, received into the store and not checked yet, is closed by the caller. */
+    record Create(String name, FunctionConfig config, CodeStore.Staged zip) {}
 
-    static Create create(byte[] body) {
-        RequestBody b = RequestBody.parse("CreateFunction", body).allowOnly(union(CONFIG_FIELDS, IGNORED, UNSUPPORTED,
-                Set.of("FunctionName", "Code")), UNSUPPORTED);
+    /** Reads CreateFunction's body as it streams from {@code in}, its zip into {@code code}. */
+    static Create create(java.io.InputStream in, CodeStore code) {
+        UploadBody upload = UploadBody.read("CreateFunction", in, code, "Code", "ZipFile");
+        try {
+            return create(upload.fields(), upload.zip());
+        } catch (RuntimeException e) {
+            upload.close();
+            throw e;
+        }
+    }
+
+    private static Create create(RequestBody b, CodeStore.Staged zip) {
+        b.allowOnly(union(CONFIG_FIELDS, IGNORED, UNSUPPORTED, Set.of("FunctionName", "Code")), UNSUPPORTED);
         checkPackageType(b);
         String name = b.requiredString("FunctionName");
         FunctionConfig.Builder config = FunctionConfig.newBuilder();
@@ -57,7 +69,9 @@ final class FunctionShapes {
         environment(b).ifPresent(config::putAllEnvironment);
         RequestBody code = b.object("Code").orElseThrow(() ->
                 ApiError.invalid("CreateFunction: Code is missing (expected: {\"ZipFile\": base64 of a zip})").toException());
-        return new Create(name, config.build(), zipFile(code));
+        code.allowOnly(Set.of("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"),
+                Set.of("S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"));
+        return new Create(name, config.build(), zipFile(zip, code.has("ZipFile"), "CreateFunction: Code.ZipFile"));
     }
 
     /** UpdateFunctionConfiguration's body as an update, and the RevisionId it requires, if any. */
@@ -66,23 +80,29 @@ final class FunctionShapes {
                 .allowOnly(union(CONFIG_FIELDS, IGNORED, UNSUPPORTED, Set.of("RevisionId")), UNSUPPORTED);
         FunctionUpdate update = new FunctionUpdate(name, Optional.empty(), b.string("Runtime"), b.string("Handler"),
                 b.integer("MemorySize"), b.integer("Timeout"), ephemeralStorage(b), environment(b));
-        return new Guarded(update, b.string("RevisionId"), false);
+        return new Guarded(update, Optional.empty(), b.string("RevisionId"), false);
     }
 
-    static Guarded codeUpdate(String name, byte[] body) {
-        RequestBody b = RequestBody.parse("UpdateFunctionCode", body).allowOnly(Set.of("ZipFile", "Publish", "DryRun",
-                "RevisionId", "Architectures", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"),
-                Set.of("S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"));
-        byte[] zip = b.base64("ZipFile").orElseThrow(() -> ApiError.invalid(
-                "UpdateFunctionCode: ZipFile is missing (expected: base64 of a zip; S3 locations and images are not supported by Floe)").toException());
-        if (zip.length == 0) {
-            throw ApiError.invalid("UpdateFunctionCode: ZipFile is empty (expected: base64 of a zip with a bootstrap)").toException();
+    /** Reads UpdateFunctionCode's body as it streams from {@code in}, its zip into {@code code}. */
+    static Guarded codeUpdate(String name, java.io.InputStream in, CodeStore code) {
+        UploadBody upload = UploadBody.read("UpdateFunctionCode", in, code, "ZipFile");
+        try {
+            RequestBody b = upload.fields().allowOnly(Set.of("ZipFile", "Publish", "DryRun",
+                    "RevisionId", "Architectures", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"),
+                    Set.of("S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"));
+            CodeStore.Staged zip = zipFile(upload.zip(), b.has("ZipFile"), "UpdateFunctionCode: ZipFile");
+            return new Guarded(FunctionUpdate.of(name), Optional.of(zip), b.string("RevisionId"), b.bool("DryRun").orElse(false));
+        } catch (RuntimeException e) {
+            upload.close();
+            throw e;
         }
-        return new Guarded(FunctionUpdate.of(name).withCode(zip), b.string("RevisionId"), b.bool("DryRun").orElse(false));
     }
 
-    /** An update, with the RevisionId the caller expects to replace (Lambda's optimistic lock). */
-    record Guarded(FunctionUpdate update, Optional<String> revisionId, boolean dryRun) {}
+    /**
+     * An update, with the RevisionId the caller expects to replace (Lambda's optimistic lock) and, for
+     * UpdateFunctionCode, the new code received into the store, which the caller closes.
+     */
+    record Guarded(FunctionUpdate update, Optional<CodeStore.Staged> code, Optional<String> revisionId, boolean dryRun) {}
 
     /** FunctionConfiguration of a new revision, as CreateFunction and the updates answer: Floe publishes every change. */
     static JsonObject configuration(Function f) {
@@ -140,13 +160,17 @@ final class FunctionShapes {
         return Integer.toString(f.getRevision());
     }
 
-    private static byte[] zipFile(RequestBody code) {
-        code.allowOnly(Set.of("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"),
-                Set.of("S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"));
-        byte[] zip = code.base64("ZipFile").orElseThrow(() -> ApiError.invalid(
-                "CreateFunction: Code.ZipFile is missing (expected: base64 of a zip; S3 locations and images are not supported by Floe)").toException());
-        if (zip.length == 0) {
-            throw ApiError.invalid("CreateFunction: Code.ZipFile is empty (expected: base64 of a zip with a bootstrap)").toException();
+    /**
+     * The zip the body carried: refused when missing, when the field was not a string ({@code present}
+     * but not streamed), or empty.
+     */
+    private static CodeStore.Staged zipFile(CodeStore.Staged zip, boolean present, String field) {
+        if (zip == null) {
+            throw ApiError.invalid(field + (present ? ": not a string (expected: base64 of a zip)"
+                    : " is missing (expected: base64 of a zip; S3 locations and images are not supported by Floe)")).toException();
+        }
+        if (zip.size() == 0) {
+            throw ApiError.invalid(field + " is empty (expected: base64 of a zip with a bootstrap)").toException();
         }
         return zip;
     }

@@ -1,40 +1,35 @@
 package dev.floe.controller.lambdaapi;
 
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One connection's requests: each is handed to {@link LambdaApi} on the controller's handler threads
- * (an upload is written to disk, a signature hashes the whole body), but a small Invoke, which only
- * reads memory before its asynchronous call to a worker, is handled on the event loop; and the connection reads nothing
- * more until the answer is written, so answers keep the requests' order. A request that is not HTTP
- * gets a 400 and the connection is closed; nothing a client sends reaches the domain unparsed. An
- * InvokeWithResponseStream is answered in pieces through an {@link HttpResponseStream}.
+ * One connection's requests, as {@link RequestGate} lets them through whole: each is handed to {@link
+ * LambdaApi} on the controller's handler threads (an upload is decoded into the code store), but a small
+ * Invoke, which only reads memory before its asynchronous call to a worker, is handled on the event loop;
+ * and the connection reads nothing more until the answer is written, so answers keep the requests' order.
+ * A request the gate refused (not HTTP, unsigned, too large) is answered and the connection closed;
+ * nothing a client sends reaches the domain unparsed. An InvokeWithResponseStream is answered in pieces
+ * through an {@link HttpResponseStream}. An upload's body file is deleted once its request is answered.
  */
-final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+final class HttpChannelHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(HttpChannelHandler.class.getName());
 
     /** How long a connection being closed keeps reading what its client still sends. */
@@ -53,18 +48,13 @@ final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpReque
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (request.decoderResult().isFailure()) {
-            Throwable cause = request.decoderResult().cause();
-            write(ctx, ApiError.invalid("not an HTTP/1.1 request Floe can read (" + (cause == null ? "malformed"
-                    : cause.getMessage()) + ")").toResponse(), false);
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof RequestGate.Arrived arrived)) {
+            ReferenceCountUtil.release(msg);
             return;
         }
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
-        Map<String, List<String>> headers = new LinkedHashMap<>();
-        request.headers().forEach(h -> headers.computeIfAbsent(h.getKey(), k -> new ArrayList<>()).add(h.getValue()));
-        LambdaRequest lambdaRequest = LambdaRequest.of(request.method().name(), request.uri(), headers,
-                ByteBufUtil.getBytes(request.content()));
+        boolean keepAlive = arrived.keepAlive();
+        LambdaRequest lambdaRequest = arrived.request();
         ctx.channel().config().setAutoRead(false);
         Runnable handle;
         if (Route.streamsResponse(lambdaRequest.method(), lambdaRequest.rawPath())) {
@@ -82,8 +72,10 @@ final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpReque
                 }
             });
         } else {
-            handle = () -> api.handle(lambdaRequest).whenComplete((response, failure) ->
-                    write(ctx, failure == null ? response : ApiError.of(failure).toResponse(), keepAlive));
+            handle = () -> api.handle(lambdaRequest).whenComplete((response, failure) -> {
+                deleteSpooled(lambdaRequest);
+                write(ctx, failure == null ? response : ApiError.of(failure).toResponse(), keepAlive);
+            });
         }
         if (Route.invokes(lambdaRequest.method(), lambdaRequest.rawPath())
                 && lambdaRequest.body().length <= INLINE_INVOKE_BYTES
@@ -96,8 +88,20 @@ final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpReque
         try {
             executor.execute(handle);
         } catch (RejectedExecutionException stopping) {
+            deleteSpooled(lambdaRequest);
             write(ctx, ApiError.of(new dev.floe.common.FloeException(dev.floe.common.ErrorType.SERVICE_UNAVAILABLE,
                     "the controller is stopping")).toResponse(), false);
+        }
+    }
+
+    /** An upload's body file, once its request is answered. */
+    private static void deleteSpooled(LambdaRequest request) {
+        if (request.spooled() != null) {
+            try {
+                java.nio.file.Files.deleteIfExists(request.spooled());
+            } catch (java.io.IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "could not delete " + request.spooled() + "; removed at the next start", e);
+            }
         }
     }
 
@@ -111,8 +115,9 @@ final class HttpChannelHandler extends SimpleChannelInboundHandler<FullHttpReque
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-        if (event instanceof BodyLimits.Refused refused) {
-            write(ctx, refused.error().toResponse(), !refused.close() && HttpUtil.isKeepAlive(refused.request()));
+        if (event instanceof RequestGate.Refused refused) {
+            ctx.channel().config().setAutoRead(false);
+            write(ctx, refused.error().toResponse(), false);
             return;
         }
         super.userEventTriggered(ctx, event);

@@ -4,8 +4,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
+import dev.floe.controller.function.CodeStore;
 import dev.floe.controller.function.FunctionCatalog;
-import dev.floe.controller.function.FunctionUpdate;
 import dev.floe.proto.Function;
 import java.time.InstantSource;
 import java.util.List;
@@ -32,6 +32,16 @@ public final class LambdaApi {
         this.invokeStream = new InvokeStreamOperation(catalog, invoker);
         this.versions = new VersionOperations(catalog);
         this.signatures = new SigV4Verifier(credentials, clock);
+    }
+
+    /** Before a request's body is read: a refusal when keys are required and its headers show no valid signature. */
+    Optional<ApiError> checkHead(LambdaRequest head) {
+        return signatures.checkHead(head);
+    }
+
+    /** Whether requests must be signed, so that their bodies' hashes are needed. */
+    boolean signaturesRequired() {
+        return signatures.required();
     }
 
     /** The answer to one request; the future never fails (a failure is an error response). */
@@ -84,8 +94,10 @@ public final class LambdaApi {
         return switch (route.operation()) {
             case LIST_FUNCTIONS -> list(request);
             case CREATE_FUNCTION -> {
-                FunctionShapes.Create create = FunctionShapes.create(request.body());
-                yield ApiResponse.json(201, FunctionShapes.configuration(catalog.create(create.name(), create.config(), create.zip())));
+                FunctionShapes.Create create = FunctionShapes.create(body(request), catalog.code());
+                try (CodeStore.Staged zip = create.zip()) {
+                    yield ApiResponse.json(201, FunctionShapes.configuration(catalog.create(create.name(), create.config(), zip)));
+                }
             }
             case GET_FUNCTION -> {
                 JsonObject body = new JsonObject();
@@ -100,8 +112,14 @@ public final class LambdaApi {
             case GET_FUNCTION_CONFIGURATION -> ApiResponse.json(200, configuration(ref(route, request)));
             case UPDATE_FUNCTION_CONFIGURATION -> update(unqualified(route, request, "UpdateFunctionConfiguration"),
                     FunctionShapes.configurationUpdate(unqualified(route, request, "UpdateFunctionConfiguration"), request.body()));
-            case UPDATE_FUNCTION_CODE -> update(unqualified(route, request, "UpdateFunctionCode"),
-                    FunctionShapes.codeUpdate(unqualified(route, request, "UpdateFunctionCode"), request.body()));
+            case UPDATE_FUNCTION_CODE -> {
+                String name = unqualified(route, request, "UpdateFunctionCode");
+                catalog.get(name); // an unknown function is refused before its code is decoded
+                FunctionShapes.Guarded guarded = FunctionShapes.codeUpdate(name, body(request), catalog.code());
+                try (CodeStore.Staged zip = guarded.code().orElseThrow()) {
+                    yield update(name, guarded);
+                }
+            }
             case DELETE_FUNCTION -> {
                 catalog.delete(unqualified(route, request, "DeleteFunction"));
                 yield ApiResponse.empty(204);
@@ -121,11 +139,24 @@ public final class LambdaApi {
                     + " (expected: the function's current one, " + current.getRevisionId() + "; it was updated meanwhile)").toException();
         }
         if (guarded.dryRun()) {
-            FunctionUpdate update = guarded.update();
-            update.codeZip().ifPresent(zip -> dev.floe.common.FunctionLimits.checkCodeSize(zip.length));
+            guarded.code().ifPresent(zip -> {
+                dev.floe.common.FunctionLimits.checkCodeSize(zip.size());
+                zip.check(dev.floe.common.FunctionLimits.isProvided(current.getConfig().getRuntime()));
+            });
             return ApiResponse.json(200, FunctionShapes.configuration(current));
         }
-        return ApiResponse.json(200, FunctionShapes.configuration(catalog.update(guarded.update())));
+        Function updated = guarded.code().isPresent() ? catalog.update(guarded.update(), guarded.code().get())
+                : catalog.update(guarded.update());
+        return ApiResponse.json(200, FunctionShapes.configuration(updated));
+    }
+
+    /** The request's body as a stream: from the file an upload was written to, or from memory. */
+    private static java.io.InputStream body(LambdaRequest request) {
+        try {
+            return request.openBody();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("reading the request's body: " + e.getMessage(), e);
+        }
     }
 
     /** ListFunctions, by name, in pages of MaxItems (default 50) after Marker (a name). */

@@ -2,28 +2,31 @@ package dev.floe.controller.lambdaapi;
 
 import dev.floe.common.Check;
 import dev.floe.common.EventLoops;
+import dev.floe.common.FileTrees;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Lambda's HTTP API over Netty HTTP/1.1, on the controller's event loops: bound connections ({@link
- * ConnectionCap}) and their time ({@link ConnectionTimeouts}), parse, limit bodies ({@link BodyLimits}),
- * gather, and hand each request to {@link LambdaApi}. With a TLS context it speaks HTTPS: the TLS handler
- * comes first (after the connection cap, so a refused connection costs no handshake), and the handshake is
- * timed as a request is. Closing it stops listening and closes every open connection.
+ * ConnectionCap}) and their time ({@link ConnectionTimeouts}), parse, decide on each request from its
+ * headers and take its body in as it arrives ({@link RequestGate}: code uploads to files under
+ * {@code uploads}), and hand each request to {@link LambdaApi}. With a TLS context it speaks HTTPS: the
+ * TLS handler comes first (after the connection cap, so a refused connection costs no handshake), and the
+ * handshake is timed as a request is. Closing it stops listening and closes every open connection.
  */
 public final class LambdaApiServer implements AutoCloseable {
     private final Channel server;
@@ -34,24 +37,21 @@ public final class LambdaApiServer implements AutoCloseable {
         this.connections = connections;
     }
 
-    /** Binds {@code host:port} (0: any free port) and serves HTTP until closed. */
-    public static LambdaApiServer start(String host, int port, EventLoopGroup loops, Executor handlers, LambdaApi api,
-            ConnectionLimits limits) throws IOException {
-        return start(host, port, loops, handlers, api, limits, null);
-    }
-
     /**
      * Binds {@code host:port} (0: any free port) and serves until closed: HTTPS with {@code tls} (a server context, e.g.
-     * {@code ClusterTls.httpsServerContext()}), HTTP with null.
+     * {@code ClusterTls.httpsServerContext()}), HTTP with null. Code uploads are written under {@code uploads} as they
+     * arrive (created if need be; what a previous run left there is removed).
      */
     public static LambdaApiServer start(String host, int port, EventLoopGroup loops, Executor handlers, LambdaApi api,
-            ConnectionLimits limits, SslContext tls) throws IOException {
+            ConnectionLimits limits, SslContext tls, Path uploads) throws IOException {
         if (tls != null && tls.isClient()) {
             throw new IllegalArgumentException("tls: a client context (expected: a server context, as ClusterTls.httpsServerContext makes)");
         }
         Check.range("port", port, 0, 65_535);
         Check.notNull("limits", limits);
-        ConnectionCap cap = new ConnectionCap(limits.maxConnections());
+        FileTrees.delete(uploads);
+        Files.createDirectories(uploads);
+        ConnectionCap cap = new ConnectionCap(limits.maxConnections(), limits.maxConnectionsPerAddress());
         ChannelGroup connections = new DefaultChannelGroup("floe-lambda-api", GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loops)
@@ -70,8 +70,8 @@ public final class LambdaApiServer implements AutoCloseable {
                             ssl.setHandshakeTimeoutMillis(0);
                             ch.pipeline().addLast(timeouts.handshake(), ssl);
                         }
-                        ch.pipeline().addLast(timeouts.bytes(), new HttpServerCodec(), timeouts.messages(), new BodyLimits(),
-                                new HttpObjectAggregator(BodyLimits.MAX_BODY_BYTES), new HttpChannelHandler(api, handlers));
+                        ch.pipeline().addLast(timeouts.bytes(), new HttpServerCodec(), timeouts.messages(),
+                                new RequestGate(api, cap, uploads), new HttpChannelHandler(api, handlers));
                     }
                 });
         try {

@@ -1,5 +1,6 @@
 package dev.floe.controller.lambdaapi;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -8,15 +9,44 @@ import java.util.TreeMap;
 
 /**
  * One HTTP request to the Lambda API, as received: method, path and query still percent-encoded
- * (SigV4 signs them as sent), headers by lower-case name, and the whole body.
+ * (SigV4 signs them as sent), headers by lower-case name, and the body: in memory, or, for a code
+ * upload, in a file it was written to as it arrived ({@code spooled}, with an empty {@code body}).
+ *
+ * @param payloadSha256 the body's SHA-256 in hex, taken as it arrived; null when not taken (then it is
+ *     computed from {@code body} if a signature needs it)
  */
-record LambdaRequest(String method, String rawPath, String rawQuery, Map<String, List<String>> headers, byte[] body) {
+record LambdaRequest(String method, String rawPath, String rawQuery, Map<String, List<String>> headers, byte[] body,
+        Path spooled, String payloadSha256) {
     LambdaRequest {
         rawQuery = rawQuery == null ? "" : rawQuery;
         Map<String, List<String>> lower = new TreeMap<>();
         headers.forEach((name, values) -> lower.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).addAll(values));
         headers = Map.copyOf(lower);
         body = body == null ? new byte[0] : body;
+    }
+
+    LambdaRequest(String method, String rawPath, String rawQuery, Map<String, List<String>> headers, byte[] body) {
+        this(method, rawPath, rawQuery, headers, body, null, null);
+    }
+
+    /** The same request with its body as received. */
+    LambdaRequest withBody(byte[] bytes, Path file, String sha256) {
+        return new LambdaRequest(method, rawPath, rawQuery, headers, bytes, file, sha256);
+    }
+
+    /** The body's bytes, from memory or from the file it was spooled to. */
+    java.io.InputStream openBody() throws java.io.IOException {
+        return spooled != null ? new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(spooled), 64 * 1024)
+                : new java.io.ByteArrayInputStream(body);
+    }
+
+    /** The body's size in bytes. */
+    long bodySize() {
+        try {
+            return spooled != null ? java.nio.file.Files.size(spooled) : body.length;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Splits a request target ({@code /path?query}). */

@@ -33,6 +33,11 @@ final class RequestBody {
         this.object = object;
     }
 
+    /** A body already read, e.g. by {@link UploadBody}. */
+    static RequestBody of(String operation, JsonObject object) {
+        return new RequestBody(operation, object);
+    }
+
     /** Parses {@code body}; refuses anything but one JSON object (an empty body is an empty object). */
     static RequestBody parse(String operation, byte[] body) {
         if (body.length == 0) {

@@ -43,8 +43,26 @@ final class SigV4Verifier {
         this.clock = clock;
     }
 
+    boolean required() {
+        return credentials.required();
+    }
+
+    /**
+     * Before the body is read: empty when it may be read, a refusal when the request is unsigned, names a
+     * key not configured, or is stale. A signature whose payload hash is in the headers
+     * ({@code X-Amz-Content-SHA256}) is checked whole here; one that covers the body waits for it.
+     */
+    Optional<ApiError> checkHead(LambdaRequest head) {
+        return verify(head, null);
+    }
+
     /** Empty when the request may proceed: no keys are required, or its signature is valid. */
     Optional<ApiError> check(LambdaRequest request) {
+        return verify(request, request.payloadSha256() != null ? request.payloadSha256() : sha256Hex(request.body()));
+    }
+
+    /** {@code bodyHash}: the body's SHA-256 in hex; null before the body is read. */
+    private Optional<ApiError> verify(LambdaRequest request, String bodyHash) {
         if (!credentials.required()) {
             return Optional.empty();
         }
@@ -102,12 +120,14 @@ final class SigV4Verifier {
         if (!headerNames.contains("host")) {
             return invalid("SignedHeaders: " + signedHeaders + " (expected: host among them)");
         }
-        String payloadHash = sha256Hex(request.body());
         String claimed = request.header("x-amz-content-sha256");
-        if (claimed != null && !claimed.equals(UNSIGNED_PAYLOAD) && !claimed.equalsIgnoreCase(payloadHash)) {
+        if (bodyHash != null && claimed != null && !claimed.equals(UNSIGNED_PAYLOAD) && !claimed.equalsIgnoreCase(bodyHash)) {
             return invalid("X-Amz-Content-SHA256 does not match the body");
         }
-        String canonical = canonicalRequest(request, headerNames, claimed != null ? claimed : payloadHash);
+        if (claimed == null && bodyHash == null) {
+            return Optional.empty(); // the signature covers the body: checked once it is read
+        }
+        String canonical = canonicalRequest(request, headerNames, claimed != null ? claimed : bodyHash);
         if (canonical == null) {
             return invalid("SignedHeaders: " + signedHeaders + " names a header the request does not have");
         }

@@ -64,8 +64,9 @@ class FunctionValidationTest {
     @Test
     void timeoutOutOfRange() {
         invalid("timeout: 901 s (expected: 1..900 s)", () -> create("f", PROVIDED.toBuilder().setTimeoutSeconds(901).build()));
-        // On create a zero takes the default; on update it is the value asked for.
-        catalog.create("f", PROVIDED.toBuilder().setTimeoutSeconds(0).build(), Packages.bootstrap("x"));
+        // A zero is a value asked for, on create as on update: only an unset timeout takes the default.
+        invalid("timeout: 0 s (expected: 1..900 s)", () -> create("f", PROVIDED.toBuilder().setTimeoutSeconds(0).build()));
+        assertEquals(3, catalog.create("f", PROVIDED, Packages.bootstrap("x")).getConfig().getTimeoutSeconds());
         invalid("timeout: 0 s (expected: 1..900 s)", () -> catalog.update(FunctionUpdate.of("f").withTimeoutSeconds(0)));
     }
 
@@ -82,11 +83,22 @@ class FunctionValidationTest {
 
     @Test
     void reservedEnvironmentVariable() {
-        invalid("environment variable AWS_REGION is reserved: Floe sets it",
+        invalid("environment variable AWS_REGION is reserved: Floe sets it (expected: a name Lambda does not reserve)",
                 () -> create("f", PROVIDED.toBuilder().putEnvironment("AWS_REGION", "x").build()));
         catalog.create("g", PROVIDED, Packages.bootstrap("x"));
-        invalid("environment variable AWS_LAMBDA_RUNTIME_API is reserved: Floe sets it",
+        invalid("environment variable AWS_LAMBDA_RUNTIME_API is reserved: Floe sets it (expected: a name Lambda does not reserve)",
                 () -> catalog.update(FunctionUpdate.of("g").withEnvironment(Map.of("AWS_LAMBDA_RUNTIME_API", "x"))));
+    }
+
+    @Test
+    void aNulInAVariableIsRefusedOnCreateAndUpdate() {
+        String injection = "x\u0000_HANDLER=injected\u0000AWS_LAMBDA_RUNTIME_API=127.0.0.1:9";
+        String message = "environment variable FOO: its value holds a NUL character at position 1 (expected: text without NUL,"
+                + " which no process environment can carry)";
+        invalid(message, () -> create("f", PROVIDED.toBuilder().putEnvironment("FOO", injection).build()));
+        catalog.create("g", PROVIDED, Packages.bootstrap("x"));
+        invalid(message, () -> catalog.update(FunctionUpdate.of("g").withEnvironment(Map.of("FOO", injection))));
+        assertEquals(1, catalog.get("g").getRevision(), "a refused update makes no revision");
     }
 
     @Test
@@ -100,7 +112,7 @@ class FunctionValidationTest {
                 () -> catalog.create("f", PROVIDED, "#!/bin/sh\necho hi\n".getBytes()));
         assertEquals(ErrorType.INVALID_PARAMETER, e.type());
         assertEquals(true, e.getMessage().startsWith("code: not a zip file ("), e.getMessage());
-        assertEquals(true, e.getMessage().endsWith("; expected: a zip archive with a bootstrap at its root)"), e.getMessage());
+        assertEquals(true, e.getMessage().endsWith("; expected: a zip archive)"), e.getMessage());
     }
 
     @Test

@@ -146,7 +146,8 @@ class GrpcWorkerGatewayTest {
         WorkerCallException retired = ended(invoke("w", "retired", Duration.ofSeconds(10)));
         assertEquals(Outcome.MAY_HAVE_RUN, retired.outcome(), "the worker said so itself: the invocation may have run");
         assertEquals("its environment was retired", retired.error().getMessage());
-        assertEquals(Outcome.UNREACHABLE, ended(invoke("w", "untyped-unavailable", Duration.ofSeconds(10))).outcome());
+        // The worker had the request when its connection failed: it may have started it, so it is not run elsewhere too.
+        assertEquals(Outcome.MAY_HAVE_RUN, ended(invoke("w", "untyped-unavailable", Duration.ofSeconds(10))).outcome());
         WorkerCallException tooBig = ended(invoke("w", "too-big", Duration.ofSeconds(10)));
         assertEquals(Outcome.FAILED, tooBig.outcome(), "gRPC's own limits are not a full worker");
         assertEquals(ErrorType.SERVICE, tooBig.error().type());
@@ -173,6 +174,95 @@ class GrpcWorkerGatewayTest {
         WorkerCallException left = ended(invoke("never-joined", "ok", Duration.ofSeconds(10)));
         assertEquals(Outcome.UNREACHABLE, left.outcome());
         assertEquals("worker never-joined left the fleet", left.error().getMessage());
+    }
+
+    /**
+     * Issue 10: a worker killed while running an invocation (its connection reset, as a process killed
+     * with SIGKILL leaves it), or stopping with it in flight: the caller is told it may or may not have
+     * run, not that no worker could be reached, and it is not run again elsewhere.
+     */
+    @Test
+    void aWorkerThatDiesMidInvocationMayHaveRunIt() throws Exception {
+        try (Relay relay = new Relay(server.getPort())) {
+            join("w", relay.port());
+            CompletableFuture<InvokeResponse> call = invoke("w", "hangs", Duration.ofMinutes(1));
+            Await.until(Duration.ofSeconds(10), "the call to reach the worker", () -> arrived.contains("hangs"));
+
+            relay.reset();
+
+            WorkerCallException lost = ended(call);
+            assertEquals(Outcome.MAY_HAVE_RUN, lost.outcome());
+            assertEquals(ErrorType.SERVICE_UNAVAILABLE, lost.error().type());
+            assertTrue(lost.error().getMessage().startsWith("worker w was lost while running invocation req-1 of fn ("),
+                    lost.error().getMessage());
+            assertTrue(lost.error().getMessage().endsWith("); it may or may not have run: retry it if that is safe"),
+                    lost.error().getMessage());
+        }
+        gateway.workerLeft("w", Departure.ENDED, "test");
+        join("w", server.getPort());
+        CompletableFuture<InvokeResponse> stopping = invoke("w", "hangs-too", Duration.ofMinutes(1));
+        Await.until(Duration.ofSeconds(10), "the call to reach the worker", () -> arrived.contains("hangs-too"));
+
+        server.shutdownNow(); // a worker stopping with the call in flight cancels it
+
+        WorkerCallException lost = ended(stopping);
+        assertEquals(Outcome.MAY_HAVE_RUN, lost.outcome());
+        assertEquals(ErrorType.SERVICE_UNAVAILABLE, lost.error().type());
+        assertTrue(lost.error().getMessage().startsWith("worker w was lost while running invocation req-1 of fn ("), lost.error().getMessage());
+        assertTrue(lost.error().getMessage().endsWith("); it may or may not have run: retry it if that is safe"), lost.error().getMessage());
+    }
+
+    /** A TCP relay to the worker whose connections can be reset, as the kernel resets a killed process's. */
+    private static final class Relay implements AutoCloseable {
+        private final java.net.ServerSocket listener = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        private final List<java.net.Socket> sockets = new CopyOnWriteArrayList<>();
+
+        Relay(int target) throws IOException {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        java.net.Socket in = listener.accept();
+                        java.net.Socket out = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), target);
+                        sockets.add(in);
+                        sockets.add(out);
+                        pipe(in, out);
+                        pipe(out, in);
+                    }
+                } catch (IOException closed) {
+                    // the relay was closed
+                }
+            });
+        }
+
+        private static void pipe(java.net.Socket from, java.net.Socket to) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    from.getInputStream().transferTo(to.getOutputStream());
+                } catch (IOException closed) {
+                    // one side went
+                }
+            });
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        /** Resets every connection: a RST, no FIN, as for a process killed. */
+        void reset() throws IOException {
+            for (java.net.Socket socket : sockets) {
+                if (!socket.isClosed()) {
+                    socket.setSoLinger(true, 0);
+                    socket.close();
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+            reset();
+        }
     }
 
     @Test

@@ -10,6 +10,8 @@ class ConnectionLimitsTest {
     @Test
     void defaultsAreThoseTheDocsGive() {
         assertEquals(new ConnectionLimits(Duration.ofSeconds(60), Duration.ofSeconds(30), 2_000), ConnectionLimits.DEFAULT);
+        assertEquals(500, ConnectionLimits.DEFAULT.maxConnectionsPerAddress(), "a quarter per address: four addresses to hold them all");
+        assertEquals(1, ConnectionLimits.DEFAULT.withMaxConnections(3).maxConnectionsPerAddress(), "at least one");
     }
 
     @Test
@@ -20,5 +22,7 @@ class ConnectionLimitsTest {
                 () -> ConnectionLimits.DEFAULT.withReadTimeout(Duration.ofSeconds(-1))).getMessage());
         assertEquals("maxConnections: 0 (expected: 1..1000000)", assertThrows(IllegalArgumentException.class,
                 () -> ConnectionLimits.DEFAULT.withMaxConnections(0)).getMessage());
+        assertEquals("maxConnectionsPerAddress: 2001 (expected: 1..2000)", assertThrows(IllegalArgumentException.class,
+                () -> ConnectionLimits.DEFAULT.withMaxConnectionsPerAddress(2001)).getMessage());
     }
 }

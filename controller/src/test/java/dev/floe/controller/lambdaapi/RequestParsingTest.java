@@ -63,10 +63,17 @@ class RequestParsingTest {
         assertTrue(name.getMessage().contains("expected: 1 to 64 letters"), name.getMessage());
     }
 
+    @org.junit.jupiter.api.io.TempDir
+    Path codeDir;
+
+    private FunctionShapes.Create create(byte[] body) throws java.io.IOException {
+        return FunctionShapes.create(new java.io.ByteArrayInputStream(body), new dev.floe.controller.function.CodeStore(codeDir));
+    }
+
     @Test
-    void createBodiesMapToFloesConfigAndRefuseWhatFloeCannotHonour() {
+    void createBodiesMapToFloesConfigAndRefuseWhatFloeCannotHonour() throws Exception {
         String zip = java.util.Base64.getEncoder().encodeToString(new byte[] {'P', 'K', 3, 4});
-        FunctionShapes.Create create = FunctionShapes.create(bytes("{\"FunctionName\":\"f\",\"Runtime\":\"provided.al2023\","
+        FunctionShapes.Create create = create(bytes("{\"FunctionName\":\"f\",\"Runtime\":\"provided.al2023\","
                 + "\"Handler\":\"h\",\"MemorySize\":256,\"Timeout\":30,\"Role\":\"arn:aws:iam::1:role/r\",\"Description\":\"d\","
                 + "\"Environment\":{\"Variables\":{\"A_KEY\":\"v\"}},\"EphemeralStorage\":{\"Size\":1024},\"Layers\":[],"
                 + "\"Code\":{\"ZipFile\":\"" + zip + "\"}}"));
@@ -75,19 +82,31 @@ class RequestParsingTest {
         assertEquals(30, create.config().getTimeoutSeconds());
         assertEquals(1024, create.config().getTmpMb());
         assertEquals(Map.of("A_KEY", "v"), create.config().getEnvironmentMap());
-        assertEquals(4, create.zip().length);
+        assertEquals(4, create.zip().size(), "the zip, decoded into the code store as it was read");
+        assertEquals(ProbeSha.of(new byte[] {'P', 'K', 3, 4}), create.zip().sha256());
+        create.zip().close();
+        try (var files = Files.list(codeDir)) {
+            assertEquals(0, files.count(), "a closed upload leaves nothing behind");
+        }
 
-        assertError(400, "Layers is not supported by Floe", () -> FunctionShapes.create(bytes(
+        assertError(400, "Layers is not supported by Floe", () -> create(bytes(
                 "{\"FunctionName\":\"f\",\"Layers\":[\"arn:layer\"],\"Code\":{\"ZipFile\":\"" + zip + "\"}}")));
-        assertError(400, "unknown field Colour", () -> FunctionShapes.create(bytes("{\"FunctionName\":\"f\",\"Colour\":1}")));
-        assertError(400, "Code.ZipFile is missing", () -> FunctionShapes.create(bytes("{\"FunctionName\":\"f\",\"Code\":{\"S3Bucket\":\"\"}}")));
-        assertError(400, "S3Bucket is not supported by Floe", () -> FunctionShapes.create(bytes(
+        assertError(400, "unknown field Colour", () -> create(bytes("{\"FunctionName\":\"f\",\"Colour\":1}")));
+        assertError(400, "Code.ZipFile is missing", () -> create(bytes("{\"FunctionName\":\"f\",\"Code\":{\"S3Bucket\":\"\"}}")));
+        assertError(400, "S3Bucket is not supported by Floe", () -> create(bytes(
                 "{\"FunctionName\":\"f\",\"Code\":{\"S3Bucket\":\"b\",\"S3Key\":\"k\"}}")));
-        assertError(400, "Timeout: 1.5 (expected: an integer)", () -> FunctionShapes.create(bytes("{\"FunctionName\":\"f\",\"Timeout\":1.5}")));
-        assertError(400, "is not base64", () -> FunctionShapes.create(bytes("{\"FunctionName\":\"f\",\"Code\":{\"ZipFile\":\"%%%\"}}")));
-        assertError(400, "a JSON array (expected: a JSON object)", () -> FunctionShapes.create(bytes("[1]")));
-        assertError(400, "not valid JSON", () -> FunctionShapes.create(bytes("{\"FunctionName\":\"f\"} trailing")));
-        assertError(400, "not UTF-8", () -> FunctionShapes.create(new byte[] {'{', (byte) 0xC3, '}'}));
+        assertError(400, "Timeout: 1.5 (expected: an integer)", () -> create(bytes("{\"FunctionName\":\"f\",\"Timeout\":1.5}")));
+        assertError(400, "is not base64", () -> create(bytes("{\"FunctionName\":\"f\",\"Code\":{\"ZipFile\":\"%%%\"}}")));
+        assertError(400, "a JSON array (expected: a JSON object)", () -> create(bytes("[1]")));
+        assertError(400, "not valid JSON", () -> create(bytes("{\"FunctionName\":\"f\"} trailing")));
+        assertError(400, "not valid JSON (Invalid UTF-8", () -> create(new byte[] {'{', (byte) 0xC3, '}'}));
+        assertError(400, "CreateFunction: Code.ZipFile: not a string", () -> create(bytes("{\"FunctionName\":\"f\",\"Code\":{\"ZipFile\":7}}")));
+        assertError(400, "fields other than the code of at most 1048576 bytes", () -> create(bytes(
+                "{\"FunctionName\":\"f\",\"Description\":\"" + "d".repeat(1_100_000) + "\"}")));
+        assertError(400, "not valid JSON (Duplicate field 'Code')", () -> create(bytes("{\"Code\":{\"ZipFile\":\"" + zip + "\"},\"Code\":{}}")));
+        try (var files = Files.list(codeDir)) {
+            assertEquals(0, files.count(), "a refused upload leaves nothing behind");
+        }
     }
 
     @Test
@@ -120,6 +139,13 @@ class RequestParsingTest {
             assertTrue(assertThrows(IllegalArgumentException.class, () -> LambdaCredentials.read(empty)).getMessage().contains("no access keys"));
         } finally {
             TestDirs.delete(dir);
+        }
+    }
+
+    /** SHA-256 in hex. */
+    private static final class ProbeSha {
+        static String of(byte[] bytes) throws Exception {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
         }
     }
 

@@ -81,14 +81,20 @@ class FloeLauncherIT {
             assertTrue(forged.output().startsWith("floe: UnrecognizedClientException: the cluster token does not match"), forged.output());
             assertEquals(0, floe(Duration.ofSeconds(60), home, "fn", "create", "hello", "--code", code.toString(), "--handler", "h",
                     "--endpoint", endpoint).status());
-            // The same function through Lambda's HTTP API, on the port given.
+            // Lambda's HTTP API, on the port given: unsigned it is refused; floe controller wrote its key as the
+            // AWS profile floe in the user's ~/.aws.
             try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
-                java.net.http.HttpResponse<String> lambda = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.http.HttpResponse<String> unsigned = http.send(java.net.http.HttpRequest.newBuilder(
                         java.net.URI.create("http://127.0.0.1:" + lambdaPort + "/2015-03-31/functions/hello")).build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString());
-                assertEquals(200, lambda.statusCode(), lambda.body());
-                assertTrue(lambda.body().contains("\"FunctionName\":\"hello\""), lambda.body());
+                assertEquals(403, unsigned.statusCode(), unsigned.body());
             }
+            Path awsCredentials = data.resolve("home/.aws/credentials");
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(awsCredentials)));
+            String key = Files.readAllLines(data.resolve("home/.floe/lambda-credentials")).getLast();
+            String profile = Files.readString(awsCredentials);
+            assertTrue(profile.contains("[floe]\naws_access_key_id = " + key.split(" ")[0] + "\naws_secret_access_key = " + key.split(" ")[1]),
+                    "the profile floe holds the controller's key (the SDKs and the CLI signing with it: AwsCliIT, LambdaSdkIT)");
             // --lambda-idle-timeout reached the server: a quiet connection is closed after 2 s.
             try (java.net.Socket quiet = new java.net.Socket("127.0.0.1", lambdaPort)) {
                 quiet.setSoTimeout(60_000);

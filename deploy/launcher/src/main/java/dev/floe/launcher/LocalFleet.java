@@ -102,7 +102,8 @@ public final class LocalFleet implements AutoCloseable {
         private ClusterToken token;
         private ClusterTls tls;
         private Integer lambdaPort;
-        private LambdaCredentials lambdaCredentials = LambdaCredentials.anyone();
+        /** Null: the controller's own, made on first start in its data directory. */
+        private LambdaCredentials lambdaCredentials;
         /** -1: no metrics endpoints. */
         private int metricsPort = -1;
         private String metricsHost = "127.0.0.1";
@@ -158,7 +159,10 @@ public final class LocalFleet implements AutoCloseable {
             return this;
         }
 
-        /** The access keys the Lambda API requires; default any credentials. */
+        /**
+         * The access keys the Lambda API requires; default the controller's own, made on first start in
+         * {@code <dataDir>/controller/lambda-credentials}.
+         */
         public Builder lambdaCredentials(LambdaCredentials lambdaCredentials) {
             this.lambdaCredentials = Check.notNull("lambdaCredentials", lambdaCredentials);
             return this;
@@ -217,7 +221,9 @@ public final class LocalFleet implements AutoCloseable {
             if (lambdaPort != null) {
                 controllerBuilder.lambdaPort(lambdaPort);
             }
-            controllerBuilder.lambdaCredentials(lambdaCredentials);
+            if (lambdaCredentials != null) {
+                controllerBuilder.lambdaCredentials(lambdaCredentials);
+            }
             if (metricsPort >= 0) {
                 controllerBuilder.metrics(new HostPort(metricsHost, metricsPort));
             }

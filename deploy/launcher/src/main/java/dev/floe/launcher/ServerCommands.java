@@ -98,7 +98,7 @@ final class ServerCommands {
             fleetBuilder.lambdaPort(args.integer("lambda-port", 0, 65_535, null));
         }
         LocalFleet fleet = fleetBuilder
-                .lambdaCredentials(lambdaCredentials(args))
+                .lambdaCredentials(lambdaCredentials(args, cli))
                 .token(cli.tokenOrCreate(args))
                 .workers(workers)
                 .port(args.integer("port", 0, 65_535, 7070))
@@ -120,7 +120,7 @@ final class ServerCommands {
                 + ", " + workers + " worker" + (workers == 1 ? "" : "s") + " (freezer " + sandbox.freezer()
                 + ", memory limit " + sandbox.memoryLimit() + ", /tmp " + sandbox.tmp() + ", launcher " + sandbox.launcher()
                 + "), data in " + data);
-        cli.out().println(lambdaNote(args.value("host", "127.0.0.1"), fleet.controller(), tls));
+        cli.out().println(lambdaNote(args, cli, args.value("host", "127.0.0.1"), fleet.controller(), tls));
         if (metrics != null) {
             List<String> endpoints = new java.util.ArrayList<>();
             fleet.controller().metricsAddress().ifPresent(a -> endpoints.add(metricsUrl(a) + " (controller)"));
@@ -149,7 +149,7 @@ final class ServerCommands {
                 .placement(placement(args))
                 .token(cli.tokenOrCreate(args))
                 .asyncRetryPolicy(asyncPolicy(args))
-                .lambdaCredentials(lambdaCredentials(args));
+                .lambdaCredentials(lambdaCredentials(args, cli));
         if (args.has("lambda-port")) {
             builder.lambdaPort(args.integer("lambda-port", 0, 65_535, null));
         }
@@ -164,7 +164,7 @@ final class ServerCommands {
         Controller controller = tuneController(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(controller::close));
         cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
-        cli.out().println(lambdaNote(args.value("host", "0.0.0.0"), controller, tls));
+        cli.out().println(lambdaNote(args, cli, args.value("host", "0.0.0.0"), controller, tls));
         controller.metricsAddress().ifPresent(a -> cli.out().println(metricsNote(List.of(metricsUrl(a)))));
         cli.out().println(tokenNote(cli));
         if (tls != null) {
@@ -234,19 +234,27 @@ final class ServerCommands {
                 .value("async-retry-delay", "S", "seconds before the first retry, 1..3600 (default 60, as Lambda)")
                 .value("async-max-age", "S", "an event older than S seconds is dead-lettered, 60..21600 (default 21600)")
                 .value("lambda-port", "P", "Lambda's HTTP API, for the AWS SDKs and CLI (default: the gRPC port + 1; 0 for a free one)")
-                .value("lambda-credentials", "FILE", "lines of ACCESS_KEY_ID SECRET: require SigV4 signed with those keys"
-                        + " (default: any credentials)")
+                .value("lambda-credentials", "FILE", "lines of ACCESS_KEY_ID SECRET: require SigV4 signed with those keys;"
+                        + " none: take any request, signed or not (default: a key made in ~/.floe/lambda-credentials and written"
+                        + " as the AWS profile floe)")
                 .value("lambda-idle-timeout", "S", "close an HTTP connection with no request after S seconds (default 60)")
                 .value("lambda-read-timeout", "S", "408 for a request not whole within S seconds (default 30)")
-                .value("lambda-max-connections", "N", "close new HTTP connections past N (default 2000)");
+                .value("lambda-max-connections", "N", "HTTP connections open at most (default 2000)")
+                .value("lambda-max-connections-per-address", "N", "HTTP connections open at most from one client address"
+                        + " (default a quarter of --lambda-max-connections)");
     }
 
     private static Controller.Builder tuneController(Controller.Builder builder, Args args) {
         ConnectionLimits connections = ConnectionLimits.DEFAULT;
-        builder.lambdaConnections(new ConnectionLimits(
+        ConnectionLimits limits = new ConnectionLimits(
                 Duration.ofSeconds(args.integer("lambda-idle-timeout", 1, 86_400, (int) connections.idleTimeout().toSeconds())),
                 Duration.ofSeconds(args.integer("lambda-read-timeout", 1, 3_600, (int) connections.readTimeout().toSeconds())),
-                args.integer("lambda-max-connections", 1, 1_000_000, connections.maxConnections())));
+                args.integer("lambda-max-connections", 1, 1_000_000, connections.maxConnections()));
+        if (args.has("lambda-max-connections-per-address")) {
+            limits = limits.withMaxConnectionsPerAddress(args.integer("lambda-max-connections-per-address", 1,
+                    limits.maxConnections(), null));
+        }
+        builder.lambdaConnections(limits);
         Admission.Limits defaults = Admission.Limits.DEFAULT;
         return builder.admission(new Admission.Limits(
                 args.integer("concurrency", 1, 1_000_000, defaults.concurrency()),
@@ -254,14 +262,19 @@ final class ServerCommands {
                 Duration.ofMillis(args.integer("queue-wait", 0, 900_000, (int) defaults.maxWait().toMillis()))));
     }
 
-    /** --lambda-credentials FILE, else any credentials. */
-    private static LambdaCredentials lambdaCredentials(Args args) {
-        if (!args.has("lambda-credentials")) {
+    /**
+     * --lambda-credentials FILE (keys an operator wrote), or {@code none} (any request, signed or not);
+     * by default the user's own key in {@code ~/.floe/lambda-credentials}, made on the first start
+     * (0600), which {@link #lambdaNote} also writes as the AWS profile {@value AwsProfile#NAME}.
+     */
+    private static LambdaCredentials lambdaCredentials(Args args, Cli cli) {
+        String given = args.value("lambda-credentials", null);
+        if (NO_CREDENTIALS.equals(given)) {
             return LambdaCredentials.anyone();
         }
-        Path file = Path.of(args.value("lambda-credentials", null));
+        Path file = given == null ? defaultLambdaCredentials(cli) : Path.of(given);
         try {
-            return LambdaCredentials.read(file);
+            return given == null ? LambdaCredentials.readOrCreate(file) : LambdaCredentials.read(file);
         } catch (java.io.IOException e) {
             throw new UsageException("--lambda-credentials: cannot read " + file + " (" + e.getMessage() + ")");
         } catch (IllegalArgumentException e) {
@@ -269,14 +282,38 @@ final class ServerCommands {
         }
     }
 
-    /** Where the AWS SDKs and CLI reach the Lambda API, how they trust it (with TLS: the cluster's CA), and how they must sign. */
-    private static String lambdaNote(String host, Controller controller, ClusterTls tls) {
+    /** {@code --lambda-credentials none}: the Lambda API takes any request. */
+    static final String NO_CREDENTIALS = "none";
+
+    static Path defaultLambdaCredentials(Cli cli) {
+        return cli.defaultTokenFile().resolveSibling(Controller.LAMBDA_CREDENTIALS_FILE);
+    }
+
+    /**
+     * Where the AWS SDKs and CLI reach the Lambda API, how they trust it (with TLS: the cluster's CA), and
+     * how they sign: with the default key, written first as the AWS profile floe; with --lambda-credentials,
+     * a key from that file; with none, anything.
+     */
+    private static String lambdaNote(Args args, Cli cli, String host, Controller controller, ClusterTls tls) throws java.io.IOException {
         String shown = host.equals("0.0.0.0") ? "127.0.0.1" : host;
         String scheme = controller.lambdaScheme();
-        return "Lambda API on " + scheme + "://" + host + ":" + controller.lambdaPort() + " (e.g. aws lambda list-functions --endpoint-url "
-                + scheme + "://" + shown + ":" + controller.lambdaPort() + (tls != null ? " --ca-bundle " + tls.source() : "") + "; "
-                + (controller.lambdaCredentials().required()
-                ? "requests must be signed with a key from --lambda-credentials)" : "any credentials are accepted)");
+        String endpoint = scheme + "://" + shown + ":" + controller.lambdaPort();
+        String caBundle = tls != null ? " --ca-bundle " + tls.source() : "";
+        String listen = "Lambda API on " + scheme + "://" + host + ":" + controller.lambdaPort();
+        if (!controller.lambdaCredentials().required()) {
+            return listen + " (e.g. aws lambda list-functions --endpoint-url " + endpoint + caBundle + "); any request is"
+                    + " accepted, signed or not: a function's code can read and change every function (--lambda-credentials none)";
+        }
+        if (args.has("lambda-credentials")) {
+            return listen + " (e.g. aws lambda list-functions --endpoint-url " + endpoint + caBundle + "); requests must be"
+                    + " signed with a key from " + args.value("lambda-credentials", null);
+        }
+        Path home = Path.of(cli.env().getOrDefault("HOME", "."));
+        Path ca = tls != null ? Path.of(tls.source()) : null;
+        AwsProfile.write(home, controller.lambdaCredentials().first().orElseThrow(), java.net.URI.create(endpoint), ca);
+        return listen + " (e.g. aws lambda list-functions --profile " + AwsProfile.NAME + " --endpoint-url " + endpoint
+                + "); requests must be signed with the key in " + defaultLambdaCredentials(cli) + ", which the AWS profile "
+                + AwsProfile.NAME + " in " + home.resolve(".aws") + " has (AWS_PROFILE=" + AwsProfile.NAME + " for the SDKs)";
     }
 
     /**

@@ -28,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Seeded fuzzing of the package unpacker with hostile zips: random trees of files, directories and
  * links with nasty names and targets, then byte-level mutations of the archive. Whatever the input,
  * the unpacker returns or throws an {@link IOException} with a message (nothing else escapes), within
- * a deadline, writes nothing outside its target, and leaves no link there that resolves outside it.
+ * a deadline, writes nothing outside its target, and leaves no link there that resolves outside it; and
+ * the controller's upload check, which runs the same rules writing nothing, accepts exactly the packages
+ * the unpacker unpacks.
  * {@code -Dfloe.fuzz.cases=N} runs more cases; {@code -Dfloe.fuzz.seed=S} replays a run.
  */
 class PackageUnpackerFuzzTest {
@@ -69,6 +71,17 @@ class PackageUnpackerFuzzTest {
                 }
             }, what + ": the unpacker hung");
 
+            // What the controller accepts at upload (the same rules, nothing written) is what a worker can unpack.
+            IOException uploadCheck = null;
+            try {
+                new dev.floe.common.code.PackageReader(new dev.floe.common.code.PackageReader.Limits(1L << 20, 200))
+                        .read(zip, new dev.floe.common.code.PackageReader.Visitor() {});
+            } catch (IOException e) {
+                uploadCheck = e;
+            }
+            assertEquals(uploadCheck == null, failure == null, what + ": the upload check " + (uploadCheck == null ? "accepted"
+                    : "refused (" + uploadCheck.getMessage() + ")") + ", the worker " + (failure == null ? "unpacked it"
+                    : "refused (" + failure.getMessage() + ")"));
             if (failure == null) {
                 unpacked++;
                 assertEveryLinkResolvesInside(target.toRealPath(), what);
