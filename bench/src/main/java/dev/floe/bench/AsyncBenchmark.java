@@ -38,7 +38,9 @@ final class AsyncBenchmark {
         return FloeCommand.named("bench-async").section(FloeCommand.Section.TOOLS)
                 .synopsis("bench-async [--events N] [--singles N]")
                 .summary("how fast asynchronous invocations are durably accepted, beside bare SQLite")
-                .options(new Args.Spec().value("events", "N", "events queued in batches, 1000..10000000 (default 20000)").value("singles", "N", "events queued one call each, 100..1000000 (default 2000)"))
+                .options(new Args.Spec()
+                        .value("events", "N", "events queued in batches, 1000..10000000 (default 20000)")
+                        .value("singles", "N", "events queued one call each, 100..1000000 (default 2000)"))
                 .runs(AsyncBenchmark::run).build();
     }
 

@@ -47,7 +47,11 @@ final class Benchmark {
                 .description("""
                         Starts a fleet of one worker in this process and times invocations of examples/echo-python through the
                         controller and directly, then the same work done by a bare gRPC relay and worker; prints p50 and p99 of each.""")
-                .options(new Args.Spec().value("warm", "N", "warm invocations per measure, 10..1000000 (default 2000)").value("cold", "N", "cold starts, 2..10000 (default 20)").value("endpoint", "HOST:PORT", "ignored: the benchmark runs a fleet of its own").flag("tls", "the fleet's gRPC over mutual TLS"))
+                .options(new Args.Spec()
+                        .value("warm", "N", "warm invocations per measure, 10..1000000 (default 2000)")
+                        .value("cold", "N", "cold starts, 2..10000 (default 20)")
+                        .value("endpoint", "HOST:PORT", "ignored: the benchmark runs a fleet of its own")
+                        .flag("tls", "the fleet's gRPC over mutual TLS"))
                 .runs(Benchmark::run).build();
     }
 

@@ -52,7 +52,15 @@ final class FleetBenchmark {
         return FloeCommand.named("bench-fleet").section(FloeCommand.Section.TOOLS)
                 .synopsis("bench-fleet [--workers N] [--worker-memory MB] [--functions N] [--clients N] [--invocations N] [--work-ms MS] [--policy P]...")
                 .summary("worker processes under many functions, per placement policy: how many invocations stay warm")
-                .options(new Args.Spec().value("workers", "N", "worker processes, 1..16 (default 3)").value("worker-memory", "MB", "each worker's memory (default 1024)").value("functions", "N", "functions of 128 MB with Zipf popularity (default 48)").value("clients", "N", "concurrent callers (default 8)").value("invocations", "N", "invocations per policy (default 3000)").value("work-ms", "MS", "each invocation's work (default 10)").value("seed", "N", "the random seed (default 42)").repeated("policy", "P", "a placement policy to measure (default: all)"))
+                .options(new Args.Spec()
+                        .value("workers", "N", "worker processes, 1..16 (default 3)")
+                        .value("worker-memory", "MB", "each worker's memory (default 1024)")
+                        .value("functions", "N", "functions of 128 MB with Zipf popularity (default 48)")
+                        .value("clients", "N", "concurrent callers (default 8)")
+                        .value("invocations", "N", "invocations per policy (default 3000)")
+                        .value("work-ms", "MS", "each invocation's work (default 10)")
+                        .value("seed", "N", "the random seed (default 42)")
+                        .repeated("policy", "P", "a placement policy to measure (default: all)"))
                 .runs(FleetBenchmark::run).build();
     }
 

@@ -35,7 +35,9 @@ final class LambdaApiBenchmark {
         return FloeCommand.named("bench-lambda").section(FloeCommand.Section.TOOLS)
                 .synopsis("bench-lambda [--warm N]")
                 .summary("a warm Invoke through Lambda's HTTP API beside the gRPC one")
-                .options(new Args.Spec().value("warm", "N", "warm invocations, 10..1000000 (default 2000)").value("endpoint", "HOST:PORT", "ignored: the benchmark runs a fleet of its own"))
+                .options(new Args.Spec()
+                        .value("warm", "N", "warm invocations, 10..1000000 (default 2000)")
+                        .value("endpoint", "HOST:PORT", "ignored: the benchmark runs a fleet of its own"))
                 .runs(LambdaApiBenchmark::run).build();
     }
 

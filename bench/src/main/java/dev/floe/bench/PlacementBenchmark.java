@@ -31,7 +31,10 @@ public final class PlacementBenchmark {
         return FloeCommand.named("bench-placement").section(FloeCommand.Section.TOOLS)
                 .synopsis("bench-placement [--workers N] [--environments E]")
                 .summary("one placement decision's time per policy beside a HashMap lookup")
-                .options(new Args.Spec().value("workers", "N", "workers in the fleet snapshot, 2..100000 (default 1000)").value("environments", "E", "warm environments, 1..10000000 (default 100000)").value("decisions", "N", "decisions timed per policy, 1000..10000000 (default 200000)"))
+                .options(new Args.Spec()
+                        .value("workers", "N", "workers in the fleet snapshot, 2..100000 (default 1000)")
+                        .value("environments", "E", "warm environments, 1..10000000 (default 100000)")
+                        .value("decisions", "N", "decisions timed per policy, 1000..10000000 (default 200000)"))
                 .runs(PlacementBenchmark::run).build();
     }
 

@@ -48,7 +48,9 @@ final class RuntimeBenchmark {
         return FloeCommand.named("bench-runtimes").section(FloeCommand.Section.TOOLS)
                 .synopsis("bench-runtimes [--warm N] [--cold N]")
                 .summary("each managed runtime's cold and warm starts beside its floors")
-                .options(new Args.Spec().value("warm", "N", "warm invocations per runtime, 10..100000 (default 200)").value("cold", "N", "cold starts per runtime, 2..1000 (default 5)"))
+                .options(new Args.Spec()
+                        .value("warm", "N", "warm invocations per runtime, 10..100000 (default 200)")
+                        .value("cold", "N", "cold starts per runtime, 2..1000 (default 5)"))
                 .runs(RuntimeBenchmark::run).build();
     }
 

@@ -41,7 +41,10 @@ final class StreamBenchmark {
         return FloeCommand.named("bench-stream").section(FloeCommand.Section.TOOLS)
                 .synopsis("bench-stream [--rounds N] [--mb M]")
                 .summary("a streamed response's throughput beside a bare gRPC stream")
-                .options(new Args.Spec().value("rounds", "N", "rounds, 1..1000 (default 10)").value("mb", "M", "megabytes per response, 1..20 (default 16)").value("endpoint", "HOST:PORT", "ignored: the benchmark runs a fleet of its own"))
+                .options(new Args.Spec()
+                        .value("rounds", "N", "rounds, 1..1000 (default 10)")
+                        .value("mb", "M", "megabytes per response, 1..20 (default 16)")
+                        .value("endpoint", "HOST:PORT", "ignored: the benchmark runs a fleet of its own"))
                 .runs(StreamBenchmark::run).build();
     }
 

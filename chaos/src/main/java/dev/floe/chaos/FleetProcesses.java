@@ -9,7 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The chaos fleet's controller and workers, each a {@code floe controller} or {@code floe worker} JVM
- * of its own (the harness's own Java and class path), the workers inside their namespaces. A node can
+ * of its own, the workers inside their namespaces: started with the release's {@code bin/floe} when the
+ * harness runs from a release (its launcher sets {@code floe.home}), else with the harness's own Java and
+ * class path. A node can
  * be killed with SIGKILL and started again on the same data, as an operator's supervisor would.
  * {@link #close()} stops every node with SIGTERM (so workers remove their environments), and with
  * SIGKILL whatever does not stop in time.
@@ -69,6 +71,12 @@ final class FleetProcesses implements AutoCloseable {
 
     private static List<String> floe(String... args) {
         List<String> command = new ArrayList<>();
+        String home = System.getProperty("floe.home");
+        if (home != null && Files.isExecutable(Path.of(home, "bin", "floe"))) {
+            command.add(Path.of(home, "bin", "floe").toString());
+            command.addAll(List.of(args));
+            return command;
+        }
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(JVM_FLAGS);
         command.add("-cp");

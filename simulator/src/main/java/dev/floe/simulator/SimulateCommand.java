@@ -34,7 +34,14 @@ public final class SimulateCommand {
                 .description("""
                         Runs the controller's placement policies and the workers' keep-alive policies (the same classes) on simulated
                         workers in simulated time, and prints cold starts and idle memory for each combination.""")
-                .options(new Args.Spec().value("trace", "PATH_PREFIX", "the sample's files PATH_PREFIX_inv.csv, _run.csv and _mem.csv (e.g. ../shared/workloads/azure2019/100)").value("workers", "N", "simulated workers, 1..100000 (default 10)").value("worker-memory", "MB", "each worker's memory (default 8192)").repeated("policy", "P", "a placement policy (default: all)").repeated("keep-alive", "K", "a keep-alive policy, fixed[:D] or greedy-dual[:D] (default: several)").value("seed", "N", "the random seed (default 1)").flag("json", "print the results as JSON"))
+                .options(new Args.Spec()
+                        .value("trace", "PATH_PREFIX", "the sample's files PATH_PREFIX_inv.csv, _run.csv and _mem.csv (e.g. ../shared/workloads/azure2019/100)")
+                        .value("workers", "N", "simulated workers, 1..100000 (default 10)")
+                        .value("worker-memory", "MB", "each worker's memory (default 8192)")
+                        .repeated("policy", "P", "a placement policy (default: all)")
+                        .repeated("keep-alive", "K", "a keep-alive policy, fixed[:D] or greedy-dual[:D] (default: several)")
+                        .value("seed", "N", "the random seed (default 1)")
+                        .flag("json", "print the results as JSON"))
                 .runs(SimulateCommand::run).build();
     }
 

@@ -118,27 +118,13 @@ public final class Cli {
         if (argv[0].equals("--version")) {
             return run(concat(new String[] {"version"}));
         }
-        CommandLine tree = CommandLines.tree(commands);
         try {
-            CommandLine.ParseResult parsed;
-            try {
-                parsed = tree.parseArgs(argv);
-            } catch (CommandLine.ParameterException e) {
-                throw mistake(e);
-            }
-            while (parsed.hasSubcommand()) {
-                parsed = parsed.subcommand();
-            }
-            FloeCommand command = (FloeCommand) parsed.commandSpec().userObject();
-            String path = path(parsed.commandSpec());
+            CommandLine.ParseResult parsed = leaf(argv);
             if (parsed.isUsageHelpRequested()) {
                 out.print(CommandLines.usage(parsed.commandSpec().commandLine()));
                 return 0;
             }
-            if (command.action() == null) {
-                throw new UsageException("'" + path + "' needs a subcommand (expected one of: " + names(command.subcommands()) + ")");
-            }
-            return command.action().run(Args.of(path, parsed), this);
+            return runnable(parsed).action().run(Args.of(path(parsed.commandSpec()), parsed), this);
         } catch (UsageException e) {
             err.println("floe: " + e.getMessage());
             return 2;
@@ -155,6 +141,42 @@ public final class Cli {
             err.println("floe: " + e);
             return 1;
         }
+    }
+
+    /**
+     * Parses {@code argv} as {@link #run} does, and runs nothing: the command it names ({@code fn create}),
+     * or a {@link UsageException} that says what is wrong. The deploy kits' tests check their command lines with it.
+     */
+    public String parse(String... argv) {
+        CommandLine.ParseResult parsed = leaf(argv);
+        runnable(parsed);
+        return path(parsed.commandSpec());
+    }
+
+    /** What picocli makes of {@code argv}, for the deepest command it names. */
+    private CommandLine.ParseResult leaf(String... argv) {
+        CommandLine.ParseResult parsed;
+        try {
+            parsed = CommandLines.tree(commands).parseArgs(argv);
+        } catch (CommandLine.ParameterException e) {
+            throw mistake(e);
+        }
+        while (parsed.hasSubcommand()) {
+            parsed = parsed.subcommand();
+        }
+        return parsed;
+    }
+
+    /** The command {@code parsed} names, if it runs something; a group of subcommands alone does not. */
+    private FloeCommand runnable(CommandLine.ParseResult parsed) {
+        if (!(parsed.commandSpec().userObject() instanceof FloeCommand command)) {
+            throw new UsageException("no command (expected one of: " + names(commands) + "; see floe help)");
+        }
+        if (command.action() == null) {
+            throw new UsageException("'" + path(parsed.commandSpec()) + "' needs a subcommand (expected one of: "
+                    + names(command.subcommands()) + ")");
+        }
+        return command;
     }
 
     /** A command line picocli refused, in floe's words: which command or option, and what was expected. */

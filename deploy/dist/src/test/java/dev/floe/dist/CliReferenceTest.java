@@ -40,6 +40,15 @@ class CliReferenceTest {
         }
     }
 
+    @Test
+    void theCompletionScriptCompletesCommandsSubcommandsAndOptions() {
+        String script = run("completion");
+        assertTrue(script.contains("complete -F _complete_floe"), script.lines().limit(20).toList().toString());
+        for (String word : List.of("invoke", "bench-fleet", "create", "revisions", "--payload-file", "--tls-dir", "--keep-alive")) {
+            assertTrue(script.contains(word), word + " in the completion script");
+        }
+    }
+
     private static void assertDescribed(FloeCommand command, String path) {
         for (FloeCommand sub : command.subcommands()) {
             assertDescribed(sub, path + " " + sub.name());

@@ -22,8 +22,7 @@ public final class BuildInfo {
 
     private static String value(String name) {
         String value = PROPERTIES.getProperty(name, "");
-        // Unset when the build ran outside a git checkout: the placeholder stays as it was.
-        return value.isBlank() || value.startsWith("${") ? "unknown" : value;
+        return value.isBlank() ? "unknown" : value;
     }
 
     private static Properties load() {
