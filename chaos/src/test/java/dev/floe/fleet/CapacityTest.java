@@ -21,7 +21,7 @@ class CapacityTest {
     @Test
     void aFullFleetThrottlesAndTheBusyInvocationsComplete() throws Exception {
         try (FleetFixture fleet = new FleetFixture(2, 128, UnaryOperator.identity())) {
-            fleet.createProbe("busy", FunctionConfig.newBuilder());
+            fleet.createProbe("busy", FunctionConfig.newBuilder().setTimeoutSeconds(30));
             // The busy invocations outlast the controller's wait for room (1 s) by far, so the third is
             // throttled however late a loaded machine sees both workers busy.
             String longSleep = "{\"op\":\"sleep\",\"seconds\":5}";
