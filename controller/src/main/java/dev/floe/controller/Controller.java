@@ -17,6 +17,7 @@ import dev.floe.controller.gateway.GrpcWorkerGateway;
 import dev.floe.controller.grpc.FleetGrpcService;
 import dev.floe.controller.grpc.FunctionsGrpcService;
 import dev.floe.controller.grpc.InvocationsGrpcService;
+import dev.floe.controller.grpc.ServingHealth;
 import dev.floe.controller.grpc.WorkerCertificateCheck;
 import dev.floe.controller.grpc.WorkerIdentity;
 import dev.floe.controller.grpc.WorkerLinkGrpcService;
@@ -37,6 +38,8 @@ import dev.floe.controller.registry.FleetView;
 import dev.floe.controller.registry.RoomSignal;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.Gauge;
@@ -49,6 +52,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -118,6 +122,7 @@ public final class Controller implements AutoCloseable {
     private ScheduledFuture<?> sweep;
     private ScheduledFuture<?> provisioning;
     private volatile ClusterToken token;
+    private ServingHealth health;
 
     private Controller(Builder b) {
         this.requestedPort = b.port;
@@ -193,6 +198,8 @@ public final class Controller implements AutoCloseable {
                         .description("Workers connected to the controller").register(meters);
                 Gauge.builder("floe.controller.queued", admission, Admission::waiting)
                         .description("Invocations waiting for a concurrency slot or for room in the fleet").register(meters);
+                health = new ServingHealth(view::size);
+                fleet.subscribe(health);
                 NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, requestedPort));
                 if (tls != null) {
                     // Clients may come without a certificate; WorkerCertificateCheck requires one of workers.
@@ -217,7 +224,10 @@ public final class Controller implements AutoCloseable {
                         .addService(new FleetGrpcService(fleet, handlers))
                         .addService(new WorkerLinkGrpcService(fleet, catalog.code(), heartbeatInterval,
                                 tls != null ? WorkerIdentity.certificates(tls.certificate()) : WorkerIdentity.plaintext()))
-                        .intercept(token.check())
+                        .addService(health.service())
+                        // For grpcurl-style clients; behind the token like every service but health.
+                        .addService(ProtoReflectionServiceV1.newInstance())
+                        .intercept(token.checkExcept(Set.of(HealthGrpc.SERVICE_NAME)))
                         .build()
                         .start();
                 serving = true;
@@ -391,6 +401,9 @@ public final class Controller implements AutoCloseable {
         }
         if (provisioning != null) {
             provisioning.cancel(false);
+        }
+        if (health != null) {
+            health.stopping();
         }
         if (server != null) {
             server.shutdown();

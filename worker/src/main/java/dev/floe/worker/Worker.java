@@ -19,6 +19,7 @@ import dev.floe.worker.environment.EnvironmentView;
 import dev.floe.worker.environment.KeepAlivePolicy;
 import dev.floe.worker.environment.WorkerMetrics;
 import dev.floe.worker.grpc.ControllerCertificateCheck;
+import dev.floe.worker.grpc.LinkHealth;
 import dev.floe.worker.grpc.WorkerInvokerGrpcService;
 import dev.floe.worker.link.ControllerCodeSource;
 import dev.floe.worker.link.ControllerLink;
@@ -26,6 +27,8 @@ import dev.floe.worker.runtimeapi.RuntimeApiServer;
 import dev.floe.worker.sandbox.Sandbox;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -71,6 +74,7 @@ public final class Worker implements AutoCloseable {
     private EnvironmentPool pool;
     private Server server;
     private volatile ControllerLink link;
+    private LinkHealth health;
     private WorkerMetrics metrics;
     private String address;
     private boolean closed;
@@ -127,6 +131,10 @@ public final class Worker implements AutoCloseable {
             String advertised = advertisedHost();
             // By default only the interface facing the controller: the one address the worker must be reachable at.
             String listen = config.listenHost != null ? config.listenHost : advertised;
+            LinkHealth linkHealth = health = new LinkHealth(() -> {
+                ControllerLink current = link;
+                return current != null && current.connected();
+            });
             NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(new InetSocketAddress(listen, config.port));
             if (config.tls != null) {
                 // Only the controller calls a worker: a peer without a certificate from the cluster's CA fails the handshake.
@@ -143,8 +151,11 @@ public final class Worker implements AutoCloseable {
                     // A connection that never finishes the HTTP/2 preface is dropped after 10 s, not grpc's 120 s.
                     .handshakeTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
                     .addService(new WorkerInvokerGrpcService(pool, config.id, metrics.registry()))
+                    .addService(linkHealth.service())
+                    .addService(ProtoReflectionServiceV1.newInstance())
                     // Only the controller may invoke: anything else reaching this port, a function included, is refused.
-                    .intercept(config.token.check())
+                    // Health alone is open, for balancers and probes that know no token.
+                    .intercept(config.token.checkExcept(java.util.Set.of(HealthGrpc.SERVICE_NAME)))
                     .build().start();
             address = advertised + ":" + server.getPort();
             var info = sandbox.info();
@@ -154,6 +165,7 @@ public final class Worker implements AutoCloseable {
                     pool, pool::memoryReservedMb);
             linkRef[0] = link;
             link.start();
+            loops.next().scheduleWithFixedDelay(linkHealth::refresh, 0, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
             if (export != null) {
                 metricsServer = export.serve(config.metrics, loops, this::health);
             }
@@ -215,6 +227,9 @@ public final class Worker implements AutoCloseable {
             return;
         }
         closed = true;
+        if (health != null) {
+            health.stopping();
+        }
         Lifecycles.closeQuietly(link);
         Lifecycles.shutdown(server, Duration.ofSeconds(5));
         Lifecycles.closeQuietly(pool);
