@@ -36,6 +36,7 @@ import dev.floe.controller.placement.Placement;
 import dev.floe.controller.provision.Provisioner;
 import dev.floe.controller.registry.FleetView;
 import dev.floe.controller.registry.RoomSignal;
+import dev.floe.proto.AsyncInvocation;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthGrpc;
@@ -52,10 +53,12 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The controller: serves {@code Functions}, {@code Invocations}, {@code Fleet} and the internal
@@ -123,6 +126,8 @@ public final class Controller implements AutoCloseable {
     private ScheduledFuture<?> provisioning;
     private volatile ClusterToken token;
     private ServingHealth health;
+    private final List<ScheduledFuture<?>> asyncDepth = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static final int ASYNC_DEPTH_EVERY_S = 2;
 
     private Controller(Builder b) {
         this.requestedPort = b.port;
@@ -198,6 +203,21 @@ public final class Controller implements AutoCloseable {
                         .description("Workers connected to the controller").register(meters);
                 Gauge.builder("floe.controller.queued", admission, Admission::waiting)
                         .description("Invocations waiting for a concurrency slot or for room in the fleet").register(meters);
+                AsyncQueue queue = async;
+                for (AsyncInvocation.Status status : List.of(AsyncInvocation.Status.QUEUED, AsyncInvocation.Status.RUNNING)) {
+                    // Counted in the store off the event loop, every few seconds: a scrape must not wait on the database.
+                    AtomicLong depth = new AtomicLong();
+                    Gauge.builder("floe.async.invocations", depth, AtomicLong::get).tag("status", status.name().toLowerCase(java.util.Locale.ROOT))
+                            .description("Asynchronous invocations waiting to run (queued) or running").register(meters);
+                    ExecutorService counting = handlers;
+                    asyncDepth.add(loops.next().scheduleWithFixedDelay(() -> {
+                        try {
+                            counting.execute(() -> depth.set(queue.count(status)));
+                        } catch (RuntimeException stopping) {
+                            // The controller is stopping: nothing more to count.
+                        }
+                    }, 0, ASYNC_DEPTH_EVERY_S, TimeUnit.SECONDS));
+                }
                 health = new ServingHealth(view::size);
                 fleet.subscribe(health);
                 NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, requestedPort));
@@ -402,6 +422,7 @@ public final class Controller implements AutoCloseable {
         if (provisioning != null) {
             provisioning.cancel(false);
         }
+        asyncDepth.forEach(f -> f.cancel(false));
         if (health != null) {
             health.stopping();
         }

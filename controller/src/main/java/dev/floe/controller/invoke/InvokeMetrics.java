@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * The controller's invocation meters: {@code floe.controller.invocations} by outcome ({@code success},
- * {@code function_error}, or the Floe error type), {@code floe.controller.placements} by decision
+ * {@code function_error}, or the Floe error type) and function, {@code floe.controller.placements} by decision
  * ({@code warm}, {@code busy_handoff}, {@code cold}, {@code none}), and {@code floe.controller.invoke.latency},
  * the time from request to answer as the controller sees it, by outcome, and {@code floe.controller.streams.waiting},
  * the streamed responses paused because their caller has not read the last piece.
@@ -109,10 +109,11 @@ public final class InvokeMetrics {
         return Timer.start(registry);
     }
 
-    void finished(Timer.Sample sample, String outcome) {
-        Counter.builder(INVOCATIONS).tag("outcome", outcome).description("Invocations, by outcome")
+    /** {@code function}: the function's name, "" when the call named none that exists. */
+    void finished(Timer.Sample sample, String outcome, String function) {
+        Counter.builder(INVOCATIONS).tag("outcome", outcome).tag("function", function).description("Invocations, by outcome and function")
                 .register(registry).increment();
-        sample.stop(Timer.builder(LATENCY).tag("outcome", outcome)
+        sample.stop(Timer.builder(LATENCY).tag("outcome", outcome).publishPercentiles(0.5, 0.99)
                 .description("From the invocation's arrival to its answer").register(registry));
     }
 }

@@ -83,6 +83,7 @@ public final class Invoker {
             // The revision the qualifier names, chosen now: placement, warm affinity and retries all
             // follow its revision_id, so each revision keeps its own environments.
             Function function = functions.resolve(call.function(), call.qualifier());
+            result.function = function.getName();
             if (call.payload().size() > FunctionLimits.PAYLOAD_MAX_BYTES) {
                 throw new FloeException(ErrorType.REQUEST_TOO_LARGE, "payload: " + call.payload().size()
                         + " bytes (expected: at most " + FunctionLimits.PAYLOAD_MAX_BYTES + ")");
@@ -128,6 +129,8 @@ public final class Invoker {
     private final class Outcome extends CompletableFuture<InvokeResponse> {
         private final Timer.Sample sample;
         private final AtomicBoolean finished = new AtomicBoolean();
+        /** The function's name once resolved: a name that names no function does not become a series. */
+        private volatile String function = "";
 
         Outcome(Timer.Sample sample) {
             this.sample = sample;
@@ -153,7 +156,7 @@ public final class Invoker {
             if (!finished.compareAndSet(false, true)) {
                 return false;
             }
-            metrics.finished(sample, outcome);
+            metrics.finished(sample, outcome, function);
             return true;
         }
     }
