@@ -36,6 +36,7 @@ import dev.floe.controller.placement.Placement;
 import dev.floe.controller.provision.Provisioner;
 import dev.floe.controller.registry.FleetView;
 import dev.floe.controller.registry.RoomSignal;
+import dev.floe.controller.web.WebView;
 import dev.floe.proto.AsyncInvocation;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -84,6 +85,8 @@ public final class Controller implements AutoCloseable {
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
     /** Where a controller built without Lambda API keys keeps the ones it makes, in its data directory. */
     public static final String LAMBDA_CREDENTIALS_FILE = "lambda-credentials";
+    /** The read-only token that opens the web view, in the data directory; made on first start with a web view. */
+    public static final String WEB_TOKEN_FILE = "web-token";
 
     private final int requestedPort;
     private final String bindHost;
@@ -101,6 +104,9 @@ public final class Controller implements AutoCloseable {
     private volatile LambdaCredentials lambdaCredentials;
     private final ConnectionLimits lambdaConnections;
     private final HostPort requestedMetrics;
+    private final HostPort requestedWeb;
+    private WebView webView;
+    private volatile ClusterToken webToken;
     /** Null without a metrics address. */
     private final MeterExport export;
     /** Null: plaintext. */
@@ -137,6 +143,7 @@ public final class Controller implements AutoCloseable {
         this.placement = b.placement;
         this.heartbeatInterval = b.heartbeatInterval;
         this.requestedMetrics = b.metrics;
+        this.requestedWeb = b.web;
         this.export = b.metrics != null ? MeterExport.create(b.meterRegistry) : null;
         this.meters = export != null ? export.registry() : b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
         this.clock = b.clock;
@@ -186,7 +193,15 @@ public final class Controller implements AutoCloseable {
                 if (lambdaCredentials == null) {
                     lambdaCredentials = LambdaCredentials.readOrCreate(dataDir.resolve(LAMBDA_CREDENTIALS_FILE));
                 }
-                invoker = new Invoker(catalog, fleet, placement, workers, new InvokeMetrics(meters), admission);
+                InvokeMetrics invokeMetrics = new InvokeMetrics(meters);
+                WebView.FleetBoardFeed board = null;
+                if (requestedWeb != null) {
+                    board = new WebView.FleetBoardFeed(clock);
+                    fleet.subscribe(board.fleet(), true);
+                    invokeMetrics.listen(board.invocations());
+                    webToken = ClusterToken.readOrCreate(dataDir.resolve(WEB_TOKEN_FILE));
+                }
+                invoker = new Invoker(catalog, fleet, placement, workers, invokeMetrics, admission);
                 FunctionCatalog functions = catalog;
                 Invoker run = invoker;
                 async = AsyncQueue.builder()
@@ -256,6 +271,9 @@ public final class Controller implements AutoCloseable {
                 lambdaServer = LambdaApiServer.start(bindHost, requestedLambdaPort, loops, handlers,
                         new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock), lambdaConnections,
                         tls != null ? tls.httpsServerContext() : null, dataDir.resolve("uploads"));
+                if (board != null) {
+                    webView = WebView.start(requestedWeb, loops, board, List.of(token, webToken));
+                }
                 if (export != null) {
                     metricsServer = export.serve(requestedMetrics, loops,
                             () -> serving ? Health.OK : Health.down("the controller is stopping"));
@@ -277,6 +295,10 @@ public final class Controller implements AutoCloseable {
                                 : " (any credentials)"));
                 if (metricsServer != null) {
                     LOG.log(System.Logger.Level.INFO, "metrics on " + metricsServer.url() + " (and /healthz)");
+                }
+                if (webView != null) {
+                    LOG.log(System.Logger.Level.INFO, "web view on " + webView.url() + " (open it with ?token= the cluster token or"
+                            + " the read-only one in " + dataDir.resolve(WEB_TOKEN_FILE) + ")");
                 }
                 return this;
             } catch (IOException | RuntimeException e) {
@@ -398,6 +420,18 @@ public final class Controller implements AutoCloseable {
         }
     }
 
+    /** Where the web view is served (the real port when asked for 0); empty without. */
+    public java.util.Optional<HostPort> webAddress() {
+        synchronized (lifecycle) {
+            return java.util.Optional.ofNullable(webView).map(WebView::address);
+        }
+    }
+
+    /** The read-only token that opens the web view (and nothing else); empty without a web view. */
+    public java.util.Optional<ClusterToken> webToken() {
+        return java.util.Optional.ofNullable(webToken);
+    }
+
     /** Stops serving, ends every worker's link, and stops every thread. Idempotent. */
     @Override
     public void close() {
@@ -434,6 +468,7 @@ public final class Controller implements AutoCloseable {
             async.stopDispatching();
         }
         Lifecycles.closeQuietly(lambdaServer);
+        Lifecycles.closeQuietly(webView);
         Lifecycles.closeQuietly(asyncInvocations);
         // The workers' links are long-lived calls: ending them lets the server finish; their
         // channels shut down gracefully, so invocations in flight still get their answers.
@@ -475,6 +510,7 @@ public final class Controller implements AutoCloseable {
         private LambdaCredentials lambdaCredentials;
         private ConnectionLimits lambdaConnections = ConnectionLimits.DEFAULT;
         private HostPort metrics;
+        private HostPort web;
         private ClusterTls tls;
 
         private Builder() {}
@@ -592,6 +628,15 @@ public final class Controller implements AutoCloseable {
          */
         public Builder metrics(HostPort metrics) {
             this.metrics = Check.notNull("metrics", metrics);
+            return this;
+        }
+
+        /**
+         * Serves the web view of the fleet on {@code http://ADDRESS/}; port 0 picks a free one. Default: none.
+         * It requires the cluster token or the read-only web token kept in {@code <dataDir>/web-token}.
+         */
+        public Builder web(HostPort web) {
+            this.web = Check.notNull("web", web);
             return this;
         }
 

@@ -24,6 +24,7 @@ public final class InvokeMetrics {
     private final MeterRegistry registry;
     private final Map<Placement.Kind, Counter> placements = new EnumMap<>(Placement.Kind.class);
     private final Counter noPlacement;
+    private final java.util.List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Streamed responses whose caller has not taken the last piece yet: the controller asks their workers for nothing. */
     private final java.util.concurrent.atomic.AtomicInteger streamsWaiting = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -97,8 +98,24 @@ public final class InvokeMetrics {
                 .description("Placement decisions, by the rule that chose the worker").register(registry);
     }
 
-    void placed(Placement.Kind kind) {
-        placements.get(kind).increment();
+    /** Hears of every placement and every answer, after the meters: the web view's activity comes from here. */
+    public interface Listener {
+        default void placed(String function, Placement.Decision decision) {}
+
+        /** {@code function}: "" when the call named none that exists; {@code nanos}: from arrival to answer. */
+        default void finished(String function, String outcome, long nanos) {}
+    }
+
+    /** Adds a listener; it must be quick and must not block. */
+    public void listen(Listener listener) {
+        listeners.add(listener);
+    }
+
+    void placed(Placement.Decision decision, String function) {
+        placements.get(decision.kind()).increment();
+        for (Listener l : listeners) {
+            l.placed(function, decision);
+        }
     }
 
     void notPlaced() {
@@ -113,7 +130,10 @@ public final class InvokeMetrics {
     void finished(Timer.Sample sample, String outcome, String function) {
         Counter.builder(INVOCATIONS).tag("outcome", outcome).tag("function", function).description("Invocations, by outcome and function")
                 .register(registry).increment();
-        sample.stop(Timer.builder(LATENCY).tag("outcome", outcome).publishPercentiles(0.5, 0.99)
+        long nanos = sample.stop(Timer.builder(LATENCY).tag("outcome", outcome).publishPercentiles(0.5, 0.99)
                 .description("From the invocation's arrival to its answer").register(registry));
+        for (Listener l : listeners) {
+            l.finished(function, outcome, nanos);
+        }
     }
 }

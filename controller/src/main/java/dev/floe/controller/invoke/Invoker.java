@@ -277,7 +277,7 @@ public final class Invoker {
                 }
                 return;
             }
-            metrics.placed(placed.get().decision().kind());
+            metrics.placed(placed.get().decision(), function.getName());
             tried.add(workerId);
             WorkerInvokeRequest sent = placed.get().decision().kind() == Placement.Kind.WARM
                     ? request.toBuilder().setWarmOnly(true).build() : request;

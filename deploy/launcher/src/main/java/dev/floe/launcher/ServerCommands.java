@@ -129,6 +129,7 @@ final class ServerCommands {
             }
             cli.out().println(metricsNote(endpoints));
         }
+        fleet.controller().webAddress().ifPresent(a -> cli.out().println(webNote(a, data.resolve("controller"))));
         cli.out().println(tokenNote(cli));
         if (tls != null) {
             cli.out().println(tlsNote(args, tls));
@@ -166,6 +167,7 @@ final class ServerCommands {
         cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
         cli.out().println(lambdaNote(args, cli, args.value("host", "0.0.0.0"), controller, tls));
         controller.metricsAddress().ifPresent(a -> cli.out().println(metricsNote(List.of(metricsUrl(a)))));
+        controller.webAddress().ifPresent(a -> cli.out().println(webNote(a, data)));
         cli.out().println(tokenNote(cli));
         if (tls != null) {
             cli.out().println(tlsNote(args, tls));
@@ -241,7 +243,10 @@ final class ServerCommands {
                 .value("lambda-read-timeout", "S", "408 for a request not whole within S seconds (default 30)")
                 .value("lambda-max-connections", "N", "HTTP connections open at most (default 2000)")
                 .value("lambda-max-connections-per-address", "N", "HTTP connections open at most from one client address"
-                        + " (default a quarter of --lambda-max-connections)");
+                        + " (default a quarter of --lambda-max-connections)")
+                .value("web-port", "P", "the web view of the fleet over HTTP on P, opened with the cluster token or the read-only"
+                        + " one in DATA/web-token (0: a free port; default none)")
+                .value("web-host", "H", "the web view's address (default 127.0.0.1)");
     }
 
     private static Controller.Builder tuneController(Controller.Builder builder, Args args) {
@@ -255,6 +260,15 @@ final class ServerCommands {
                     limits.maxConnections(), null));
         }
         builder.lambdaConnections(limits);
+        if (args.has("web-port")) {
+            String host = args.value("web-host", "127.0.0.1");
+            if (host.isBlank()) {
+                throw new UsageException("--web-host: empty (expected: an address of this machine, e.g. 127.0.0.1 or 0.0.0.0)");
+            }
+            builder.web(new HostPort(host, args.integer("web-port", 0, 65_535, null)));
+        } else if (args.has("web-host")) {
+            throw new UsageException("--web-host: given without --web-port (expected: --web-port P too, 0 for a free port)");
+        }
         Admission.Limits defaults = Admission.Limits.DEFAULT;
         return builder.admission(new Admission.Limits(
                 args.integer("concurrency", 1, 1_000_000, defaults.concurrency()),
@@ -333,6 +347,12 @@ final class ServerCommands {
             throw new UsageException("--metrics-host: empty (expected: an address of this machine, e.g. 127.0.0.1 or 0.0.0.0)");
         }
         return new HostPort(host, port);
+    }
+
+    /** Where a browser opens the web view, and with what: never the token itself, which must not end up in a log. */
+    private static String webNote(HostPort address, Path controllerData) {
+        return "Web view on http://" + address + "/ (open it once with ?token=TOKEN: the cluster token, or the read-only one in "
+                + controllerData.resolve(Controller.WEB_TOKEN_FILE) + ")";
     }
 
     private static String metricsUrl(HostPort address) {
