@@ -45,7 +45,9 @@ final class ServerCommands {
                                         + " workers within 80% of the machine)")))
                                 .value("metrics-port", "P", "Prometheus metrics and /healthz over HTTP on P, workers on P+1, P+2..."
                                         + " (0: free ports; default none)")
-                                .value("metrics-host", "H", "the metrics endpoints' address (default 127.0.0.1)")))
+                                .value("metrics-host", "H", "the metrics endpoints' address (default 127.0.0.1)")
+                                .value("log-format", "F", "text (default) or json: one JSON object per line with time, level, logger,"
+                                        + " message and the ids in play")))
                         .runs(ServerCommands::up).build(),
                 FloeCommand.named("controller").section(FloeCommand.Section.FLEET)
                         .synopsis("controller [--port P] [--host H] [--data DIR] [--heartbeat-timeout MS]")
@@ -56,7 +58,9 @@ final class ServerCommands {
                                 .value("data", "DIR", "where functions and code are kept (default ~/.floe/controller)")
                                 .value("heartbeat-timeout", "MS", "a worker silent for MS leaves the fleet, 100..600000 (default 5000)"))
                                 .value("metrics-port", "P", "Prometheus metrics and /healthz over HTTP on P (0: a free port; default none)")
-                                .value("metrics-host", "H", "the metrics endpoint's address (default 127.0.0.1)")))
+                                .value("metrics-host", "H", "the metrics endpoint's address (default 127.0.0.1)")
+                                .value("log-format", "F", "text (default) or json: one JSON object per line with time, level, logger,"
+                                        + " message and the ids in play")))
                         .runs(ServerCommands::controller).build(),
                 FloeCommand.named("worker").section(FloeCommand.Section.FLEET)
                         .synopsis("worker --controller HOST:PORT [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST]"
@@ -72,12 +76,15 @@ final class ServerCommands {
                                 .value("listen", "HOST", "the address to listen on (default: the one facing the controller)")
                                 .value("advertise", "HOST", "the address the controller calls (default: the one facing it)"))
                                 .value("metrics-port", "P", "Prometheus metrics and /healthz over HTTP on P (0: a free port; default none)")
-                                .value("metrics-host", "H", "the metrics endpoint's address (default 127.0.0.1)")))
+                                .value("metrics-host", "H", "the metrics endpoint's address (default 127.0.0.1)")
+                                .value("log-format", "F", "text (default) or json: one JSON object per line with time, level, logger,"
+                                        + " message and the ids in play")))
                         .runs(ServerCommands::worker).build());
     }
 
     static int up(Args args, Cli cli) throws Exception {
         args.positional(0, "no arguments");
+        logFormat(args);
         int workers = args.integer("workers", 1, 64, 2);
         tune(Worker.builder(), args); // checks the worker options before anything starts
         Path data = dataDir(args, cli, "");
@@ -141,6 +148,7 @@ final class ServerCommands {
 
     static int controller(Args args, Cli cli) throws Exception {
         args.positional(0, "no arguments");
+        logFormat(args);
         Path data = dataDir(args, cli, "controller");
         Controller.Builder builder = Controller.builder()
                 .port(args.integer("port", 0, 65_535, 7070))
@@ -178,6 +186,7 @@ final class ServerCommands {
 
     static int worker(Args args, Cli cli) throws Exception {
         args.positional(0, "no arguments");
+        logFormat(args);
         HostPort controller;
         try {
             controller = HostPort.parse(args.required("controller", "HOST:PORT (the controller's address)"));
@@ -216,6 +225,7 @@ final class ServerCommands {
         }
         Worker worker = tune(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(worker::close));
+        JsonLogFormatter.processWorker(worker.id());
         cli.out().println("Floe worker " + worker.id() + " on " + worker.address() + ", controller " + controller);
         worker.metricsAddress().ifPresent(a -> cli.out().println(metricsNote(List.of(metricsUrl(a)))));
         Thread.currentThread().join();
@@ -347,6 +357,15 @@ final class ServerCommands {
             throw new UsageException("--metrics-host: empty (expected: an address of this machine, e.g. 127.0.0.1 or 0.0.0.0)");
         }
         return new HostPort(host, port);
+    }
+
+    /** --log-format: text (the default) or json, which {@link Floe#main} has already set up from the raw arguments. */
+    static String logFormat(Args args) {
+        String format = args.value("log-format", "text");
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new UsageException("--log-format: " + format + " (expected: text or json)");
+        }
+        return format;
     }
 
     /** Where a browser opens the web view, and with what: never the token itself, which must not end up in a log. */
