@@ -3,6 +3,7 @@ package dev.floe.chaos;
 import dev.floe.client.cli.Args;
 import dev.floe.client.cli.Cli;
 import dev.floe.client.cli.FloeCommand;
+import dev.floe.client.cli.Progress;
 import dev.floe.common.FileTrees;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ public final class ChaosCommand {
         args.positional(0, "no arguments");
         Path data = args.has("data") ? Path.of(args.value("data", null))
                 : Files.createTempDirectory(Path.of(System.getProperty("user.dir")), "floe-chaos-");
-        ChaosRun run = ChaosRun.builder()
+        ChaosRun.Builder run = ChaosRun.builder()
                 .workers(args.integer("workers", 2, 16, 2))
                 .rounds(args.integer("rounds", 1, 10_000, 1))
                 .callers(args.integer("callers", 1, 256, 4))
@@ -51,9 +52,11 @@ public final class ChaosCommand {
                 .settle(Duration.ofSeconds(args.integer("settle", 1, 600, 3)))
                 .namespaces(!args.flag("no-netns"))
                 .dataDir(data)
-                .out(cli.out())
-                .build();
-        ChaosReport report = run.run();
+                .out(cli.out());
+        ChaosReport report;
+        try (Progress progress = Progress.start(cli.err(), "chaos: starting the fleet")) {
+            report = run.progress(progress).build().run();
+        }
         report.print(cli.out());
         if (!args.flag("keep") && report.passed()) {
             FileTrees.delete(data);

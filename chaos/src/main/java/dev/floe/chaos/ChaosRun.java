@@ -1,6 +1,7 @@
 package dev.floe.chaos;
 
 import dev.floe.client.FloeClient;
+import dev.floe.client.cli.Progress;
 import dev.floe.common.Check;
 import dev.floe.common.ClusterToken;
 import dev.floe.common.CodePackages;
@@ -98,8 +99,10 @@ public final class ChaosRun {
                     load.start(endpoint, token, FUNCTION, sequences::incrementAndGet);
                 }
                 for (int round = 0; round < b.rounds; round++) {
+                    b.progress.what("chaos: rounds of faults played").at(round, b.rounds);
                     playRound(round, fleet, net, client, duplicates);
                 }
+                b.progress.what("chaos: the load runs on an undisturbed fleet").at(-1, -1);
                 pause(b.settle); // the load runs on an undisturbed fleet once more before it stops
             } finally {
                 // on a failure half-way too: no caller may keep calling a fleet that is being torn down
@@ -223,7 +226,7 @@ public final class ChaosRun {
     private void act(String what) {
         String line = String.format("%7.1fs  %s", (System.nanoTime() - startNanos) / 1e9, what);
         actions.add(line);
-        b.out.println(line);
+        b.progress.println(b.out, line);
     }
 
     private static void await(Duration timeout, String what, BooleanSupplier condition) {
@@ -255,6 +258,7 @@ public final class ChaosRun {
     public static final class Builder {
         private int workers = 2;
         private int rounds = 1;
+        private Progress progress = Progress.start(System.err, "", false);
         private boolean namespaces = true;
         private Path dataDir;
         private PrintStream out = System.out;
@@ -266,6 +270,12 @@ public final class ChaosRun {
 
         public Builder workers(int workers) {
             this.workers = Check.range("workers", workers, 2, 16);
+            return this;
+        }
+
+        /** Where to show how far the run is (a line on a terminal); default nowhere. */
+        public Builder progress(Progress progress) {
+            this.progress = Check.notNull("progress", progress);
             return this;
         }
 
