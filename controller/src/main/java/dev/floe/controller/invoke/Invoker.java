@@ -182,6 +182,13 @@ public final class Invoker {
         private boolean waited;
         /** How many workers answered that the warm environment placed on was gone. */
         private int gone;
+        /**
+         * The workers that answered that the warm environment placed on was gone, not yet asked again
+         * without it. Such a worker is busy, not unreachable: when no other worker is left to try, the
+         * invocation goes back to it as a plain one, which takes an environment as one frees up there or
+         * starts a new one, or is refused as full and waits for room.
+         */
+        private final Set<String> goneOn = new LinkedHashSet<>();
         /** Where a streamed response goes, read to its end even once its caller is gone; null for a whole answer. */
         private final ChunkDrain drain;
         private final ChunkSink chunks;
@@ -243,6 +250,9 @@ public final class Invoker {
                 return;
             }
             if (tried.size() >= maxAttempts) {
+                if (againWithoutWarm()) {
+                    return;
+                }
                 if (!full.isEmpty()) {
                     waitForRoom(fleetFull());
                     return;
@@ -257,6 +267,9 @@ public final class Invoker {
             Optional<FleetView.Placed> placed = fleet.place(placement,
                     new PlacementRequest(revisionId, function.getName(), memoryMb, tried));
             if (placed.isEmpty()) {
+                if (againWithoutWarm()) {
+                    return;
+                }
                 FloeException refusal = tried.isEmpty() ? noRoom(fleet.snapshot(revisionId)) : fleetFull();
                 if (refusal.retryAfter().isPresent()) {
                     waitForRoom(refusal);
@@ -266,18 +279,31 @@ public final class Invoker {
                 }
                 return;
             }
-            String workerId = placed.get().decision().workerId();
-            WarmPromise promise = placed.get().promise();
+            send(placed.get().decision().workerId(), placed.get().decision().kind(), placed.get().promise());
+        }
+
+        /** Sends the invocation, not bound to a warm environment, to a worker that said its warm one was gone. */
+        private boolean againWithoutWarm() {
+            var first = goneOn.iterator();
+            if (!first.hasNext()) {
+                return false;
+            }
+            String workerId = first.next();
+            first.remove();
+            send(workerId, Placement.Kind.COLD, null);
+            return true;
+        }
+
+        private void send(String workerId, Placement.Kind kind, WarmPromise promise) {
             if (!startCall()) {
                 if (promise != null) {
                     promise.release();
                 }
                 return;
             }
-            metrics.placed(placed.get().decision().kind());
+            metrics.placed(kind);
             tried.add(workerId);
-            WorkerInvokeRequest sent = placed.get().decision().kind() == Placement.Kind.WARM
-                    ? request.toBuilder().setWarmOnly(true).build() : request;
+            WorkerInvokeRequest sent = kind == Placement.Kind.WARM ? request.toBuilder().setWarmOnly(true).build() : request;
             CompletableFuture<InvokeResponse> attempt = chunks == null ? workers.invoke(workerId, sent, workerDeadline)
                     : workers.invokeStream(workerId, sent, workerDeadline, chunks);
             attempt.whenComplete((response, failure) -> {
@@ -292,12 +318,14 @@ public final class Invoker {
                 WorkerCallException ended = WorkerCallException.from(failure);
                 switch (ended.outcome()) {
                     case GONE -> {
-                        // Its view may still show the environment until its report arrives: the worker stays excluded.
+                        // Its view may still show the environment until its report arrives: the worker stays
+                        // excluded from placement, and is asked again without the environment if no other is left.
                         if (++gone > MAX_GONE) {
                             result.completeExceptionally(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "invocation "
                                     + request.getRequestId() + " of " + function.getName() + " was placed " + gone
                                     + " times on warm environments that were gone by the time it arrived; retry"));
                         } else {
+                            goneOn.add(workerId);
                             next();
                         }
                     }
