@@ -38,6 +38,8 @@ import java.util.Set;
 final class ThroughputBenchmark {
     private static final byte[] EVENT = "{\"hello\":\"floe\"}".getBytes(StandardCharsets.UTF_8);
     private static final int FUNCTION_MB = 128;
+    /** Warm-up rounds at most per step: a step still starting environments after them is measured as it is. */
+    private static final int MAX_WARMUP_ROUNDS = 10;
 
     private ThroughputBenchmark() {}
 
@@ -119,10 +121,16 @@ final class ThroughputBenchmark {
     }
 
     private static Step step(LoadPlan plan, LoadTarget target, java.util.function.LongPredicate runtime) throws InterruptedException {
-        // The load's warm-up is not measured, its CPU neither: a warm-up of its own first, then the sampled run.
+        // Warm throughput: warm-up rounds, neither timed nor sampled, until one starts no environment (each
+        // concurrent invocation of a function needs an environment of its own; the floor's are all started).
         if (!plan.warmup().isZero()) {
-            Load.run(new LoadPlan(plan.functions(), plan.zipf(), plan.payloads(), plan.callers(), 0, Duration.ZERO, plan.warmup()),
-                    target, p -> { });
+            for (int round = 0; round < MAX_WARMUP_ROUNDS; round++) {
+                LoadReport warm = Load.run(new LoadPlan(plan.functions(), plan.zipf(), plan.payloads(), plan.callers(), 0,
+                        Duration.ZERO, plan.warmup()), target, p -> { });
+                if (warm.coldStarts() == null || warm.coldStarts() == 0) {
+                    break;
+                }
+            }
         }
         LoadPlan measured = new LoadPlan(plan.functions(), plan.zipf(), plan.payloads(), plan.callers(), 0, Duration.ZERO, plan.duration());
         Map<String, Double> threadsBefore = ProcessCpu.threads(ThroughputBenchmark::group);
@@ -189,8 +197,12 @@ final class ThroughputBenchmark {
         out.printf(Locale.ROOT, format, "FUNCS", "CALLERS", "FLOE/s", "FLOOR/s", "RATIO", "p50", "p99", "p99.9",
                 "FLR p50", "FLR p99", "p99.9", "COLD", "ERRORS", "");
         for (String[] r : rows) {
-            out.printf(Locale.ROOT, format, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
-                    r[13]);
+            out.printf(Locale.ROOT, format, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], "");
+        }
+        for (String[] r : rows) {
+            if (!r[13].isEmpty()) {
+                out.printf(Locale.ROOT, "errors at %s function(s), %s callers: %s%n", r[0], r[1], r[13]);
+            }
         }
         out.println();
         out.println("CPU per invocation (µs): Floe by controller threads, worker threads, runtimes, shared JVM (GC, JIT, virtual-thread");
@@ -203,7 +215,10 @@ final class ThroughputBenchmark {
     }
 
     private static String errors(LoadReport report) {
-        return report.errors().isEmpty() ? "" : new java.util.TreeMap<>(report.errors()).toString();
+        StringBuilder b = new StringBuilder();
+        new java.util.TreeMap<>(report.errors()).forEach((type, n) -> b.append(b.isEmpty() ? "" : "; ").append(n).append(' ')
+                .append(type).append(report.examples().containsKey(type) ? " (e.g. " + report.examples().get(type) + ")" : ""));
+        return b.toString();
     }
 
     private static String num(double v, int decimals) {

@@ -39,7 +39,8 @@ public final class GrpcTarget implements LoadTarget {
 
             @Override
             public void onFailure(Throwable t) {
-                outcome.complete(Outcome.refused(FloeException.fromThrowable(t).type().wireName()));
+                FloeException refusal = FloeException.fromThrowable(t);
+                outcome.complete(Outcome.refused(refusal.type().wireName(), refusal.getMessage()));
             }
         }, MoreExecutors.directExecutor());
         return outcome;

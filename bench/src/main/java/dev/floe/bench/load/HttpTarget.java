@@ -40,12 +40,14 @@ public final class HttpTarget implements LoadTarget {
         }
         return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).handle((response, failure) -> {
             if (failure != null) {
-                return Outcome.refused("ConnectionError");
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                return Outcome.refused("ConnectionError", String.valueOf(cause));
             }
             if (response.statusCode() == 200) {
                 return new Outcome(null, response.headers().firstValue("X-Amz-Function-Error").orElse(null), null);
             }
-            return Outcome.refused(errorType(response));
+            return Outcome.refused(errorType(response), new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
         });
     }
 

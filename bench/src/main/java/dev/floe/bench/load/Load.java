@@ -44,6 +44,8 @@ public final class Load {
     private final LongAdder answers = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> functionErrors = new ConcurrentHashMap<>();
+    /** The first message of each type of refusal. */
+    private final Map<String, String> examples = new ConcurrentHashMap<>();
     private volatile long lastAnswer;
     private long measureFrom;
 
@@ -83,7 +85,7 @@ public final class Load {
         }
         double seconds = Math.max(lastAnswer - measureFrom, plan.duration().toNanos()) / 1e9;
         return new LoadReport(plan, target.name(), seconds, ran.sum(), total.copy(),
-                target.name().equals("grpc") ? cold.sum() : null, sums(functionErrors), sums(errors));
+                target.name().equals("grpc") ? cold.sum() : null, sums(functionErrors), sums(errors), Map.copyOf(examples));
     }
 
     private void closedLoop(long end) throws InterruptedException {
@@ -141,6 +143,9 @@ public final class Load {
         if (intended >= measureFrom) {
             if (outcome.error() != null) {
                 count(errors, outcome.error(), 1);
+                if (outcome.message() != null) {
+                    examples.putIfAbsent(outcome.error(), outcome.message());
+                }
                 errorCount.increment();
             } else {
                 recorder.recordValue(Math.max(0, now - intended));

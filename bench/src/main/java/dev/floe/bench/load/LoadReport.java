@@ -14,12 +14,14 @@ import org.HdrHistogram.Histogram;
  * a refusal is counted, not timed.
  *
  * @param coldStarts null when the target does not say (Lambda's HTTP API)
+ * @param examples the first message of each type of refusal
  */
 public record LoadReport(LoadPlan plan, String target, double seconds, long ran, Histogram latencyNanos, Long coldStarts,
-                         Map<String, Long> functionErrors, Map<String, Long> errors) {
+                         Map<String, Long> functionErrors, Map<String, Long> errors, Map<String, String> examples) {
     public LoadReport {
         functionErrors = Map.copyOf(functionErrors);
         errors = Map.copyOf(errors);
+        examples = Map.copyOf(examples);
     }
 
     /** Invocations that ran, per second of the measured time. */
@@ -50,6 +52,7 @@ public record LoadReport(LoadPlan plan, String target, double seconds, long ran,
             out.println("function errors  " + new TreeMap<>(functionErrors));
         }
         out.println("errors       " + (errors.isEmpty() ? "none" : new TreeMap<>(errors).toString()));
+        new TreeMap<>(examples).forEach((type, message) -> out.println("  " + type + ", e.g.: " + message));
     }
 
     public String json() {
@@ -85,6 +88,9 @@ public record LoadReport(LoadPlan plan, String target, double seconds, long ran,
         JsonObject errs = new JsonObject();
         new TreeMap<>(errors).forEach(errs::addProperty);
         o.add("errors", errs);
+        JsonObject eg = new JsonObject();
+        new TreeMap<>(examples).forEach(eg::addProperty);
+        o.add("errorExamples", eg);
         return new GsonBuilder().setPrettyPrinting().create().toJson(o);
     }
 

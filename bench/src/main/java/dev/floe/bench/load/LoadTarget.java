@@ -23,10 +23,15 @@ public interface LoadTarget extends AutoCloseable {
      *     ({@code TooManyRequestsException}, {@code ServiceException}, ...)
      * @param functionError the function's error ({@code Unhandled}, {@code Handled}) when it ran and failed, else null
      * @param cold whether it started a new environment; null when the API does not say (Lambda's HTTP API)
+     * @param message with an error, what the refusal said
      */
-    record Outcome(String error, String functionError, Boolean cold) {
-        static Outcome refused(String error) {
-            return new Outcome(error, null, null);
+    record Outcome(String error, String functionError, Boolean cold, String message) {
+        Outcome(String error, String functionError, Boolean cold) {
+            this(error, functionError, cold, null);
+        }
+
+        static Outcome refused(String error, String message) {
+            return new Outcome(error, null, null, message);
         }
     }
 }
