@@ -167,6 +167,8 @@ public final class Invoker {
     private final class Attempts {
         private final Function function;
         private final WorkerInvokeRequest request;
+        /** {@link #request} with warm_only set, once placed warm. */
+        private WorkerInvokeRequest warmRequest;
         /** The worker call's: as long as the function may run. */
         private final Deadline workerDeadline;
         /** The caller's, or the worker call's if earlier: waiting for room ends there. */
@@ -303,7 +305,7 @@ public final class Invoker {
             }
             metrics.placed(kind);
             tried.add(workerId);
-            WorkerInvokeRequest sent = kind == Placement.Kind.WARM ? request.toBuilder().setWarmOnly(true).build() : request;
+            WorkerInvokeRequest sent = kind == Placement.Kind.WARM ? warmOnly() : request;
             CompletableFuture<InvokeResponse> attempt = chunks == null ? workers.invoke(workerId, sent, workerDeadline)
                     : workers.invokeStream(workerId, sent, workerDeadline, chunks);
             attempt.whenComplete((response, failure) -> {
@@ -366,7 +368,19 @@ public final class Invoker {
             });
         }
 
+        /** The request bound to a warm environment, made once however many times it is placed warm. */
+        private WorkerInvokeRequest warmOnly() {
+            if (warmRequest == null) {
+                warmRequest = request.toBuilder().setWarmOnly(true).build();
+            }
+            return warmRequest;
+        }
+
         private InvokeResponse completed(InvokeResponse response, String workerId) {
+            if (!response.getWorkerId().isEmpty() && !response.getFunction().isEmpty() && response.getRevision() != 0
+                    && !response.getRequestId().isEmpty()) {
+                return response; // as workers answer: no copy
+            }
             InvokeResponse.Builder b = response.toBuilder();
             if (b.getWorkerId().isEmpty()) {
                 b.setWorkerId(workerId);
