@@ -20,20 +20,44 @@ final class ProcessCpu {
 
     private ProcessCpu() {}
 
-    /** Milliseconds of CPU (user + system) of this JVM's threads, summed by {@code group} of each thread's name. */
-    static Map<String, Double> threads(Function<String, String> group) {
-        Map<String, Double> ms = new HashMap<>();
+    /** One sample of this JVM: CPU ms of each live thread (by id) and its group, and of the whole process. */
+    record Sample(Map<Long, Double> threadMs, Map<Long, String> groups, double processMs) {
+        /**
+         * CPU ms spent between {@code before} and this sample, by group. Threads that ended meanwhile took
+         * their time with them; the process's total still holds it, so what no live thread accounts for is
+         * put in {@code rest}.
+         */
+        Map<String, Double> since(Sample before, String rest) {
+            Map<String, Double> ms = new HashMap<>();
+            double grouped = 0;
+            for (var e : threadMs.entrySet()) {
+                double d = e.getValue() - before.threadMs.getOrDefault(e.getKey(), 0.0);
+                ms.merge(groups.get(e.getKey()), d, Double::sum);
+                grouped += d;
+            }
+            ms.merge(rest, Math.max(0, processMs - before.processMs - grouped), Double::sum);
+            return ms;
+        }
+    }
+
+    /** This JVM's threads, each in the {@code group} of its name, and the process's total. */
+    static Sample threads(Function<String, String> group) {
+        Map<Long, Double> ms = new HashMap<>();
+        Map<Long, String> groups = new HashMap<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 long[] t = read(task.resolve("stat"));
                 if (t != null) {
-                    ms.merge(group.apply(comm(task)), t[0] * MS_PER_TICK, Double::sum);
+                    long tid = Long.parseLong(task.getFileName().toString());
+                    ms.put(tid, t[0] * MS_PER_TICK);
+                    groups.put(tid, group.apply(comm(task)));
                 }
             }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return ms;
+        long[] process = read(Path.of("/proc/self/stat"));
+        return new Sample(ms, groups, process == null ? 0 : process[0] * MS_PER_TICK);
     }
 
     /** Milliseconds of CPU of each process still alive, by id. */

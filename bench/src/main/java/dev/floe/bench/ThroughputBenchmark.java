@@ -133,29 +133,24 @@ final class ThroughputBenchmark {
             }
         }
         LoadPlan measured = new LoadPlan(plan.functions(), plan.zipf(), plan.payloads(), plan.callers(), 0, Duration.ZERO, plan.duration());
-        Map<String, Double> threadsBefore = ProcessCpu.threads(ThroughputBenchmark::group);
+        ProcessCpu.Sample threadsBefore = ProcessCpu.threads(ThroughputBenchmark::group);
         Map<Long, Double> runtimesBefore = ProcessCpu.processes(runtimes(runtime));
         LoadReport report = Load.run(measured, target, p -> { });
-        Map<String, Double> threadsAfter = ProcessCpu.threads(ThroughputBenchmark::group);
+        Map<String, Double> jvm = ProcessCpu.threads(ThroughputBenchmark::group).since(threadsBefore, "shared");
         Map<Long, Double> runtimesAfter = ProcessCpu.processes(runtimes(runtime));
-        return new Step(report, delta(threadsBefore, threadsAfter, "controller"), delta(threadsBefore, threadsAfter, "worker"),
-                ProcessCpu.delta(runtimesBefore, runtimesAfter),
-                delta(threadsBefore, threadsAfter, "shared") + delta(threadsBefore, threadsAfter, "floor"));
+        return new Step(report, jvm.getOrDefault("controller", 0.0), jvm.getOrDefault("worker", 0.0),
+                ProcessCpu.delta(runtimesBefore, runtimesAfter), jvm.getOrDefault("shared", 0.0) + jvm.getOrDefault("floor", 0.0));
     }
 
     private static List<Long> runtimes(java.util.function.LongPredicate which) {
         return ProcessHandle.current().descendants().mapToLong(ProcessHandle::pid).filter(which).boxed().toList();
     }
 
-    private static double delta(Map<String, Double> before, Map<String, Double> after, String group) {
-        return after.getOrDefault(group, 0.0) - before.getOrDefault(group, 0.0);
-    }
-
     /**
      * Who a thread works for, by its name. The floor's threads are its relay and worker; "shared" is the
      * rest of the JVM: garbage collection, the JIT, and the virtual threads' carriers, which run the
-     * controller's handlers, the worker's I/O and the load's callers alike. The load's own gRPC client
-     * ("floe-client") is left out.
+     * controller's handlers, the worker's I/O and the load's callers alike, with threads that ended during
+     * the measure. The load's own gRPC client ("floe-client") is left out.
      */
     static String group(String thread) {
         if (thread.startsWith("floe-controller")) {
