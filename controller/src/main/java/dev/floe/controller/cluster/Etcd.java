@@ -148,6 +148,12 @@ public final class Etcd implements AutoCloseable {
             return this;
         }
 
+        /** As {@link #unchangedSince}, for a key named in full (another prefix's: a fence). */
+        public Transaction unchangedSinceAt(ByteSequence fullKey, long modRevision) {
+            conditions.add(new Cmp(fullKey, Cmp.Op.EQUAL, CmpTarget.modRevision(modRevision)));
+            return this;
+        }
+
         /** Holds while the key has this value: a fencing token checked in the same transaction as the write. */
         public Transaction valueIs(String key, String value) {
             conditions.add(new Cmp(key(key), Cmp.Op.EQUAL, CmpTarget.value(bytes(value))));
@@ -165,6 +171,10 @@ public final class Etcd implements AutoCloseable {
 
         /** A put that vanishes with the lease (a member's or a claimer's). */
         public Transaction putLeased(String key, String value, long leaseId) {
+            return putLeased(key, value.getBytes(StandardCharsets.UTF_8), leaseId);
+        }
+
+        public Transaction putLeased(String key, byte[] value, long leaseId) {
             writes.add(Op.put(key(key), bytes(value), PutOption.builder().withLeaseId(leaseId).build()));
             return this;
         }
