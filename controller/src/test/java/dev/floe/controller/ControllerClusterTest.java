@@ -41,9 +41,12 @@ class ControllerClusterTest {
 
     @AfterEach
     void stop() {
-        controllers.forEach(ControllerFixture::closeWhileOthersRun);
-        if (etcd != null) {
-            etcd.close();
+        try {
+            controllers.forEach(ControllerFixture::closeWhileOthersRun);
+        } finally {
+            if (etcd != null) {
+                etcd.close();
+            }
         }
         Threads.assertNoneLeft("floe-controller-", "test-worker-", "test-client-", "vert.x-");
     }
