@@ -258,7 +258,7 @@ public final class Controller implements AutoCloseable {
                 if (cluster != null) {
                     String host = advertiseHost != null ? advertiseHost : advertised(bindHost);
                     cluster.announce(new HostPort(host, server.getPort()), new HostPort(host, lambdaServer.port()), invoker,
-                            this::openPeerChannel, loops, handlers, () -> catalog.refresh()
+                            catalog.code(), this::openPeerChannel, loops, handlers, () -> catalog.refresh()
                                     .forEach(f -> admission.reserve(f.getName(), f.getConcurrency())));
                 }
                 if (export != null) {

@@ -17,7 +17,9 @@ import dev.floe.proto.ListControllersResponse;
 import dev.floe.testing.Await;
 import dev.floe.testing.EtcdProcess;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -94,6 +96,15 @@ class ControllerClusterTest {
 
         List<String> names = List.of("alpha", "beta", "gamma", "delta", "epsilon", "zeta");
         names.forEach(n -> a.create(n, 128));
+        String sha = a.functions().getFunction(dev.floe.proto.GetFunctionRequest.newBuilder().setName("alpha").build()).getCodeSha256();
+        long holders = Stream.of("c1", "c2", "c3").filter(id -> Files.exists(dir.resolve(id).resolve("code").resolve(sha + ".zip"))).count();
+        assertTrue(holders >= 2, "the code package is on two controllers before the create returned: " + holders);
+        for (ControllerFixture f : controllers) {
+            var chunks = f.link().fetchCode(dev.floe.proto.FetchCodeRequest.newBuilder().setSha256(sha).build());
+            assertTrue(chunks.hasNext(), "every controller sends the package, fetching it from a holder if need be");
+            chunks.forEachRemaining(chunk -> { });
+        }
+        assertEquals(3, Stream.of("c1", "c2", "c3").filter(id -> Files.exists(dir.resolve(id).resolve("code").resolve(sha + ".zip"))).count());
         Set<String> placedOn = new HashSet<>();
         for (String n : names) {
             String worker = runsOn(a, n);

@@ -4,6 +4,7 @@ import dev.floe.common.ClusterToken;
 import dev.floe.common.HostPort;
 import dev.floe.controller.async.AsyncStore;
 import dev.floe.controller.async.EtcdAsyncStore;
+import dev.floe.controller.function.CodeStore;
 import dev.floe.controller.function.EtcdFunctionStore;
 import dev.floe.controller.function.FunctionStore;
 import dev.floe.controller.invoke.Invoker;
@@ -36,6 +37,8 @@ public final class ControllerCluster implements AutoCloseable {
     private final Membership membership;
     private final Shards shards;
     private volatile OwnerForwarding forwarding;
+    private volatile CodeCopies codeCopies;
+    private PeerChannels peers;
     private ScheduledFuture<?> balancing;
 
     private ControllerCluster(Etcd etcd, Membership membership) {
@@ -79,10 +82,13 @@ public final class ControllerCluster implements AutoCloseable {
      * Writes this member (its addresses) and starts taking shards: at once, then every
      * {@link #BALANCE_EVERY}, calling {@code refreshed} after each read so the catalog follows the others' writes.
      */
-    public void announce(HostPort grpc, HostPort http, Invoker invoker, Function<HostPort, ManagedChannel> peers,
+    public void announce(HostPort grpc, HostPort http, Invoker invoker, CodeStore code, Function<HostPort, ManagedChannel> open,
             ScheduledExecutorService timer, ExecutorService work, Runnable refreshed) {
+        peers = new PeerChannels(open);
         membership.announce(ControllerMember.newBuilder().setId(membership.id()).setGrpcAddress(grpc.toString())
                 .setHttpAddress(http == null ? "" : http.toString()).setStartedMs(System.currentTimeMillis()).build());
+        codeCopies = new CodeCopies(membership, code, peers);
+        code.remote(codeCopies);
         forwarding = new OwnerForwarding(shards, membership, invoker, peers);
         invoker.forwarding(forwarding);
         balance(refreshed);
@@ -99,6 +105,11 @@ public final class ControllerCluster implements AutoCloseable {
             // etcd away (no majority): placement of known functions goes on; the next pass tries again.
             LOG.log(System.Logger.Level.WARNING, "could not read the cluster from etcd: " + e.getMessage());
         }
+    }
+
+    /** Null until announced. */
+    public CodeCopies codeCopies() {
+        return codeCopies;
     }
 
     public Membership membership() {
@@ -119,8 +130,8 @@ public final class ControllerCluster implements AutoCloseable {
         if (balancing != null) {
             balancing.cancel(false);
         }
-        if (forwarding != null) {
-            forwarding.close();
+        if (peers != null) {
+            peers.close();
         }
         membership.close();
         etcd.close();

@@ -21,6 +21,19 @@ public final class ControllersGrpcService extends ControllersGrpc.ControllersImp
     }
 
     @Override
+    public void copyCode(dev.floe.proto.CopyCodeRequest request, StreamObserver<dev.floe.proto.CopyCodeResponse> responses) {
+        Replies.unary(responses, () -> {
+            ControllerCluster c = cluster.get();
+            if (c == null || c.codeCopies() == null) {
+                throw new dev.floe.common.FloeException(dev.floe.common.ErrorType.INVALID_PARAMETER,
+                        "this controller is in no cluster (expected: a controller started with --etcd)");
+            }
+            c.codeCopies().fetchFrom(request.getFrom(), request.getSha256().toLowerCase(java.util.Locale.ROOT));
+            return dev.floe.proto.CopyCodeResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
     public void listControllers(ListControllersRequest request, StreamObserver<ListControllersResponse> responses) {
         Replies.unary(responses, () -> {
             ControllerCluster c = cluster.get();

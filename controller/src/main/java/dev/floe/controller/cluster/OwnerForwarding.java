@@ -5,7 +5,6 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
-import dev.floe.common.HostPort;
 import dev.floe.controller.invoke.Forwarding;
 import dev.floe.controller.invoke.InvokeCall;
 import dev.floe.controller.invoke.Invoker;
@@ -27,11 +26,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 
 /**
  * Forwards a synchronous call to its function's owner over the owner's {@code Invocations} service,
@@ -39,7 +34,7 @@ import java.util.function.Function;
  * meanwhile: one hop, never a loop). Where the owner cannot be reached before it got the call (its
  * connection refused: it died, and its shards have not moved yet), the call is placed here.
  */
-public final class OwnerForwarding implements Forwarding, AutoCloseable {
+public final class OwnerForwarding implements Forwarding {
     static final Metadata.Key<String> FORWARDED_BY = Metadata.Key.of("floe-forwarded-by", Metadata.ASCII_STRING_MARSHALLER);
     /** Set on a server call that another controller forwarded. */
     public static final Context.Key<String> FORWARDED = Context.key("floe-forwarded-by");
@@ -47,14 +42,13 @@ public final class OwnerForwarding implements Forwarding, AutoCloseable {
     private final Shards shards;
     private final Membership membership;
     private final Invoker invoker;
-    private final Function<HostPort, ManagedChannel> open;
-    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final PeerChannels peers;
 
-    public OwnerForwarding(Shards shards, Membership membership, Invoker invoker, Function<HostPort, ManagedChannel> open) {
+    public OwnerForwarding(Shards shards, Membership membership, Invoker invoker, PeerChannels peers) {
         this.shards = shards;
         this.membership = membership;
         this.invoker = invoker;
-        this.open = open;
+        this.peers = peers;
     }
 
     /** Reads the mark of a forwarded call into {@link #FORWARDED}. */
@@ -79,7 +73,7 @@ public final class OwnerForwarding implements Forwarding, AutoCloseable {
         if (member == null) {
             return null;
         }
-        ManagedChannel channel = channels.computeIfAbsent(member.getGrpcAddress(), a -> open.apply(HostPort.parse(a)));
+        ManagedChannel channel = peers.to(member.getGrpcAddress());
         String self = membership.id();
         InvocationsGrpc.InvocationsFutureStub stub = InvocationsGrpc.newFutureStub(channel).withInterceptors(new ClientInterceptor() {
             @Override
@@ -145,11 +139,5 @@ public final class OwnerForwarding implements Forwarding, AutoCloseable {
             }
         }
         return false;
-    }
-
-    @Override
-    public void close() {
-        channels.values().forEach(c -> dev.floe.common.Lifecycles.shutdown(c, Duration.ofSeconds(2)));
-        channels.clear();
     }
 }

@@ -193,6 +193,7 @@ public final class FunctionCatalog implements AutoCloseable {
             }
             Function first = revision(name, 1, checked, staged.sha256(), staged.size());
             staged.commit();
+            code.committed(staged.sha256());
             store.create(first);
             aliases.put(name, new ConcurrentHashMap<>());
             older.put(name, new ConcurrentHashMap<>());
@@ -239,6 +240,7 @@ public final class FunctionCatalog implements AutoCloseable {
             next = revision(name, previous.getRevision() + 1, config, sha, size);
             if (staged != null) {
                 staged.commit();
+                code.committed(staged.sha256());
             }
             store.append(next);
             // The concurrency settings are the function's: the new revision carries them on.
