@@ -258,8 +258,11 @@ public final class Controller implements AutoCloseable {
                 if (cluster != null) {
                     String host = advertiseHost != null ? advertiseHost : advertised(bindHost);
                     cluster.announce(new HostPort(host, server.getPort()), new HostPort(host, lambdaServer.port()), invoker,
-                            catalog.code(), this::openPeerChannel, loops, handlers, () -> catalog.refresh()
-                                    .forEach(f -> admission.reserve(f.getName(), f.getConcurrency())));
+                            catalog.code(), this::openPeerChannel, loops, handlers, () -> {
+                                catalog.refresh().forEach(f -> admission.reserve(f.getName(), f.getConcurrency()));
+                                admission.shareAmong(cluster.membership().live().size());
+                            });
+                    provisioner.owns(cluster.shards()::owns);
                 }
                 if (export != null) {
                     metricsServer = export.serve(requestedMetrics, loops,
