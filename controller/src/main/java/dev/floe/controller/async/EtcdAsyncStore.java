@@ -277,6 +277,9 @@ public final class EtcdAsyncStore implements AsyncStore {
         for (KeyValue kv : etcd.range(CLAIMERS)) {
             live.add(etcd.name(kv).substring(CLAIMERS.length()));
         }
+        if (!live.contains(claimer)) {
+            return; // this claimer's own lease ended (a pause past it): it is the orphan, not the judge
+        }
         // A claimer's key vanishes with its lease: a RUNNING invocation whose claimer has none is an orphan.
         int requeued = 0;
         for (KeyValue st : etcd.range(STATUS + Status.RUNNING_VALUE + "/")) {
