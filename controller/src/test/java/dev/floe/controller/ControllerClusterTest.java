@@ -137,4 +137,29 @@ class ControllerClusterTest {
                     == AsyncInvocation.Status.SUCCEEDED);
         }
     }
+
+    @Test
+    void withoutEtcdsMajorityWritesFailFastAndKnownFunctionsStillRun() throws Exception {
+        etcd = EtcdProcess.start();
+        ControllerFixture only = controller("solo", etcd.endpoints());
+        Await.until(Duration.ofSeconds(20), "the controller holding the 64 shards", () -> settled(only, Set.of("solo")));
+        only.create("known", 128);
+        String worker = runsOn(only, "known");
+
+        // A one-member etcd stopped is an etcd without its majority.
+        new ProcessBuilder("kill", "-STOP", Long.toString(etcd.pid())).start().waitFor();
+        try {
+            long started = System.nanoTime();
+            io.grpc.StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+                    () -> only.create("unborn", 128));
+            long tookMs = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            dev.floe.common.FloeException e = dev.floe.common.FloeException.fromThrowable(refused);
+            assertEquals(dev.floe.common.ErrorType.SERVICE_UNAVAILABLE, e.type(), e.getMessage());
+            assertTrue(e.getMessage().contains("etcd"), "the error says what is missing: " + e.getMessage());
+            assertTrue(tookMs < 15_000, "a write fails fast, not at the caller's deadline: " + tookMs + " ms");
+            assertEquals(worker, runsOn(only, "known"), "a known function's invocations go on");
+        } finally {
+            new ProcessBuilder("kill", "-CONT", Long.toString(etcd.pid())).start().waitFor();
+        }
+    }
 }
