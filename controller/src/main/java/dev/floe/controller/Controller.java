@@ -469,6 +469,9 @@ public final class Controller implements AutoCloseable {
         if (workers != null) {
             workers.close(SHUTDOWN_GRACE);
         }
+        if (cluster != null) {
+            cluster.quiesce();
+        }
         Lifecycles.shutdown(server, SHUTDOWN_GRACE);
         // After the server, so no call queues into a closed store; attempts still running are queued again on the next start.
         Lifecycles.closeQuietly(async);

@@ -124,15 +124,20 @@ public final class ControllerCluster implements AutoCloseable {
         return etcd;
     }
 
-    /** Leaves the cluster: its lease revoked, its shards go to the others at once. */
-    @Override
-    public void close() {
+    /** Stops reading the cluster and closes the channels to other controllers (before the threads they run on stop). Idempotent. */
+    public synchronized void quiesce() {
         if (balancing != null) {
             balancing.cancel(false);
         }
         if (peers != null) {
             peers.close();
         }
+    }
+
+    /** Leaves the cluster: its lease revoked, its shards go to the others at once. */
+    @Override
+    public void close() {
+        quiesce();
         membership.close();
         etcd.close();
     }
