@@ -48,6 +48,11 @@ public final class EtcdProcess implements AutoCloseable {
     }
 
     public static EtcdProcess start() {
+        return start(1024);
+    }
+
+    /** With etcd's limit on operations per transaction at {@code maxTxnOps} (etcd's own default is 128). */
+    public static EtcdProcess start(int maxTxnOps) {
         Path dir = TestDirs.create(MARKER);
         try {
             int client = freePort();
@@ -61,7 +66,7 @@ public final class EtcdProcess implements AutoCloseable {
                     "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer,
                     "--initial-cluster", MARKER + "=http://127.0.0.1:" + peer,
                     // Floe's batches of asynchronous invocations: many keys in one transaction.
-                    "--max-txn-ops", "1024",
+                    "--max-txn-ops", Integer.toString(maxTxnOps),
                     // Tests fsync little; speed over durability on a shared test machine.
                     "--unsafe-no-fsync",
                     "--log-level", "warn")

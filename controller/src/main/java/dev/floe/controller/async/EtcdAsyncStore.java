@@ -45,8 +45,13 @@ public final class EtcdAsyncStore implements AsyncStore {
     private static final String OPEN = "open/";
     private static final String DEAD = "dead/";
     private static final String STATUS = "status/";
-    /** Writes of one transaction: etcd's --max-txn-ops is 128 by default. */
-    private static final int OPS_PER_TXN = 120;
+    /**
+     * Writes of one transaction: as many as an etcd started with {@code --max-txn-ops 1024} takes (docs/CLUSTER.md),
+     * falling back to {@link #DEFAULT_OPS_PER_TXN} when etcd refuses that many (its default limit is 128).
+     */
+    private static final int OPS_PER_TXN = 1000;
+    private static final int DEFAULT_OPS_PER_TXN = 120;
+    private volatile int opsPerTxn = OPS_PER_TXN;
     /** Bytes of payload in one transaction, under etcd's 1.5 MiB request limit by default. */
     private static final int BYTES_PER_TXN = 1024 * 1024;
     private static final long SWEEP_EVERY_MS = 1_000;
@@ -82,6 +87,20 @@ public final class EtcdAsyncStore implements AsyncStore {
 
     @Override
     public List<String> insert(String function, String qualifier, List<ByteString> payloads, long nowMs) {
+        try {
+            return insertIn(function, qualifier, payloads, nowMs, opsPerTxn);
+        } catch (FloeException e) {
+            if (opsPerTxn == DEFAULT_OPS_PER_TXN || e.getMessage() == null || !e.getMessage().contains("too many operations")) {
+                throw e;
+            }
+            LOG.log(System.Logger.Level.WARNING, "etcd takes fewer than " + opsPerTxn + " operations per transaction; writing "
+                    + DEFAULT_OPS_PER_TXN + " at a time (start etcd with --max-txn-ops 1024 for faster batches)");
+            opsPerTxn = DEFAULT_OPS_PER_TXN;
+            return insertIn(function, qualifier, payloads, nowMs, DEFAULT_OPS_PER_TXN);
+        }
+    }
+
+    private List<String> insertIn(String function, String qualifier, List<ByteString> payloads, long nowMs, int maxOps) {
         List<String> ids = new ArrayList<>(payloads.size());
         List<String> written = new ArrayList<>();
         Etcd.Transaction txn = etcd.transaction();
@@ -91,7 +110,7 @@ public final class EtcdAsyncStore implements AsyncStore {
             for (int i = 0; i < payloads.size(); i++) {
                 String id = UUID.randomUUID().toString();
                 ByteString payload = payloads.get(i);
-                if (ops > 0 && (ops + 4 > OPS_PER_TXN || bytes + payload.size() > BYTES_PER_TXN)) {
+                if (ops > 0 && (ops + 4 > maxOps || bytes + payload.size() > BYTES_PER_TXN)) {
                     txn.commit("accepting " + payloads.size() + " asynchronous invocation(s) of " + function);
                     written.addAll(ids.subList(written.size(), ids.size()));
                     txn = etcd.transaction();

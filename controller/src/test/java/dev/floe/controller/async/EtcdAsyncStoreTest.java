@@ -41,6 +41,19 @@ class EtcdAsyncStoreTest extends AsyncStoreContract {
         return EtcdAsyncStore.open(connection, lease, function -> true, Fence.NONE);
     }
 
+    @org.junit.jupiter.api.Test
+    void aBatchBiggerThanEtcdsDefaultTransactionIsAcceptedWholeInSeveral() {
+        try (EtcdProcess plain = EtcdProcess.start(128); Etcd connection = Etcd.connect(plain.endpoints(), prefix)) {
+            long lease = Etcd.await(connection.client().getLeaseClient().grant(30), "granting a lease").getID();
+            AsyncStore s = track(EtcdAsyncStore.open(connection, lease, function -> true, Fence.NONE));
+            List<String> ids = s.insert("fn", "", java.util.Collections.nCopies(200, com.google.protobuf.ByteString.copyFromUtf8("e")), T0);
+
+            org.junit.jupiter.api.Assertions.assertEquals(200, ids.size());
+            org.junit.jupiter.api.Assertions.assertEquals(200, s.count(dev.floe.proto.AsyncInvocation.Status.QUEUED));
+            s.close();
+        }
+    }
+
     @Override
     protected AsyncStore openStore() {
         return claimer();
