@@ -13,13 +13,23 @@ import java.util.List;
  * fails over without a restart. Calls in flight on a controller that died fail (ServiceUnavailable);
  * the next call goes to another.
  */
-final class EndpointList extends NameResolver.Factory {
+public final class EndpointList extends NameResolver.Factory {
     static final String SCHEME = "floe-endpoints";
 
     private final List<HostPort> endpoints;
 
     EndpointList(List<HostPort> endpoints) {
         this.endpoints = List.copyOf(endpoints);
+    }
+
+    /** A channel builder over {@code endpoints}: the address itself for one, pick-first over the list for several. */
+    @SuppressWarnings("deprecation") // nameResolverFactory: the one way to give a channel its own resolver without a registry
+    public static io.grpc.netty.NettyChannelBuilder channel(List<HostPort> endpoints) {
+        if (endpoints.size() == 1) {
+            return io.grpc.netty.NettyChannelBuilder.forAddress(endpoints.getFirst().host(), endpoints.getFirst().port());
+        }
+        EndpointList list = new EndpointList(endpoints);
+        return io.grpc.netty.NettyChannelBuilder.forTarget(list.target()).nameResolverFactory(list);
     }
 
     /** The target naming these endpoints; its authority (TLS's expected name) is the first's host. */

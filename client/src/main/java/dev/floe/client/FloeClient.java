@@ -59,13 +59,7 @@ public final class FloeClient implements AutoCloseable {
     private FloeClient(List<HostPort> endpoints, ClusterToken token, ClusterTls tls) {
         this.endpoints = List.copyOf(endpoints);
         this.loops = EventLoops.group("floe-client", 1);
-        NettyChannelBuilder builder;
-        if (endpoints.size() == 1) {
-            builder = NettyChannelBuilder.forAddress(endpoints.getFirst().host(), endpoints.getFirst().port());
-        } else {
-            EndpointList list = new EndpointList(endpoints);
-            builder = NettyChannelBuilder.forTarget(list.target()).nameResolverFactory(list);
-        }
+        NettyChannelBuilder builder = EndpointList.channel(endpoints);
         if (tls != null) {
             builder.sslContext(tls.clientContext(CertificateRole.CONTROLLER));
         } else {
