@@ -216,7 +216,8 @@ public final class Worker implements AutoCloseable {
     private Health health() {
         ControllerLinks current = links;
         return current != null && current.connected() ? Health.OK
-                : Health.down("worker " + config.id + " is not connected to any controller of " + config.controllers);
+                : Health.down("worker " + config.id + " is not connected to the controller at " + (config.controllers.size() == 1
+                        ? config.controllers.getFirst().toString() : "any of " + config.controllers));
     }
 
     /** Ends the link, stops serving, retires every environment and removes its cgroups. Idempotent. */
