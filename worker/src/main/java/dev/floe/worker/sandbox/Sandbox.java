@@ -87,6 +87,7 @@ public final class Sandbox implements AutoCloseable {
     private final Path tmpDirs;
     private final java.util.concurrent.ScheduledExecutorService formatter;
     private final TmpImagePool tmpImages;
+    private final OutputPump outputs;
 
     private Sandbox(Path unifiedBase, Path v1FreezerBase, Path v1MemoryBase, Path v1PidsBase, Cell.MemoryControl memory,
                     FreezeDriver freezeDriver, TmpVolume.Kind tmpKind, int pidsMax, List<String> launcher, String workerId,
@@ -112,6 +113,7 @@ public final class Sandbox implements AutoCloseable {
         // A root worker runs every environment as a user of its own, whatever its /tmp.
         this.users = isRoot() ? UserIds.PROCESS : null;
         this.tmpDirs = tmpKind == TmpVolume.Kind.TMPDIR ? traversableDirectory(dataDir.resolve("tmpdirs")) : null;
+        this.outputs = new OutputPump(workerId);
     }
 
     /**
@@ -238,6 +240,11 @@ public final class Sandbox implements AutoCloseable {
         return freezeDriver;
     }
 
+    /** Carries the runtimes' output to their logs: one pipe each, read as it arrives. */
+    public OutputPump outputs() {
+        return outputs;
+    }
+
     /** Creates the environment's cgroups with its memory and process limits. Blocking: call off the event loop. */
     public Cell createCell(String envId, int memoryMb) throws IOException {
         Path unified = makeCgroup(unifiedBase, envId);
@@ -294,13 +301,14 @@ public final class Sandbox implements AutoCloseable {
      * Starts {@code command} as the runtime of the cell: the launcher joins the cgroups, mounts the
      * /tmp, the code at {@link #taskRoot} and a managed runtime's files ({@code runtime}, may be null)
      * at {@link #runtimeRoot} read-only, becomes the environment's user, then execs the
-     * command, so the returned process is the runtime itself. Output goes, appended, to {@code log}.
+     * command, so the returned process is the runtime itself. Its stdout and stderr go to {@code output}
+     * (an {@link OutputPump.Output}'s pipe); {@code envDir} is the environment's own directory.
      */
     public Process launch(Cell cell, TmpVolume tmp, Path code, Path runtime, List<String> command,
-                          Map<String, String> environment, Path log) throws IOException {
+                          Map<String, String> environment, Path envDir, Redirect output) throws IOException {
         Map<String, String> runtimeEnvironment = new java.util.LinkedHashMap<>(environment);
         runtimeEnvironment.putAll(tmp.environment());
-        Path environmentFile = log.resolveSibling("environment");
+        Path environmentFile = envDir.resolve("environment");
         List<String> argv = new ArrayList<>(launcher);
         argv.add(cell.procsFiles().stream().map(Path::toString).collect(Collectors.joining(":")));
         argv.addAll(tmp.launcherArguments());
@@ -315,7 +323,7 @@ public final class Sandbox implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(code.toFile())
                 .redirectInput(Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(Redirect.appendTo(log.toFile()))
+                .redirectOutput(output)
                 .redirectErrorStream(true);
         builder.environment().clear();
         if (nativeLauncher) {
@@ -341,6 +349,7 @@ public final class Sandbox implements AutoCloseable {
     /** Removes the worker's cgroups; environments must be retired first. */
     @Override
     public void close() {
+        outputs.close();
         spawner.shutdown();
         try {
             tmpImages.close();

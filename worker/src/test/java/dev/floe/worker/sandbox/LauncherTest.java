@@ -49,7 +49,8 @@ class LauncherTest {
                         + " cat /proc/self/cgroup;"
                         + " touch /var/tmp/t /dev/shm/s && echo shared=$(ls /tmp | tr '\\n' ' ')";
                 Process process = sandbox.launch(cell, tmp, root, null, List.of("/bin/sh", "-c", script),
-                        Map.of("PATH", "/usr/bin:/bin", "SECRET", "only-for-the-runtime"), out);
+                        Map.of("PATH", "/usr/bin:/bin", "SECRET", "only-for-the-runtime"), out.getParent(),
+                        java.lang.ProcessBuilder.Redirect.appendTo(out.toFile()));
                 assertTrue(process.waitFor(30, TimeUnit.SECONDS));
                 String output = Files.readString(out);
                 assertEquals(0, process.exitValue(), output);
