@@ -23,7 +23,9 @@
  *   CODE        the unpacked code; with a mount namespace it is mounted read-only at TASK_ROOT
  *   RUNTIME     a managed runtime's files, mounted read-only at /var/runtime ("" for none)
  *   UID         the user (and group) to run as; 0 keeps the launcher's
- *   ENV_FILE    NUL-separated NAME=VALUE entries, the runtime's whole environment
+ *   ENV_FILE    the runtime's whole environment: "floe-env/1\n", then per variable the lengths of its name
+ *               and value (4 bytes each, big-endian), the name, the value; names are letters, digits
+ *               and underscores, values hold no NUL
  *
  * A failure is one line on stderr (the environment's log) and exit status 126.
  */
@@ -34,6 +36,7 @@
 #include <linux/loop.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +50,13 @@
 
 /* Lambda's limit on open files; the runtime's variables fit well within the environment file's. */
 #define MAX_OPEN_FILES 1024
+/* The environment file's bounds, the same as the worker's (Sandbox's EnvironmentFile). */
 #define MAX_ENVIRONMENT_BYTES (256 * 1024)
 #define MAX_ENVIRONMENT_ENTRIES 1024
+#define MAX_NAME_BYTES 255
+/* One NAME=VALUE with its NUL: the kernel's limit on a single string passed to execve (MAX_ARG_STRLEN). */
+#define MAX_ENTRY_BYTES (128 * 1024)
+#define ENVIRONMENT_MAGIC_TEXT "\"floe-env/1\""
 /* Where a managed runtime's files appear, as in Lambda (LAMBDA_RUNTIME_DIR). */
 #define RUNTIME_ROOT "/var/runtime"
 
@@ -57,16 +65,50 @@ static void fail(const char *step, const char *subject) {
     exit(126);
 }
 
-/* Reads the runtime's environment and removes its file; returns a NULL-terminated envp. */
+/* The environment file's first line, then records of two big-endian 4-byte lengths, a name and a value. */
+#define ENVIRONMENT_MAGIC "floe-env/1\n"
+
+/* A variable the file holds, or the launcher cannot make sense of: one line on stderr, exit 126. */
+static void refuse(const char *file, size_t record, const char *what) {
+    fprintf(stderr, "floe-env-launch: %s, record %zu: %s\n", file, record, what);
+    exit(126);
+}
+
+static uint32_t big_endian(const unsigned char *at) {
+    return (uint32_t) at[0] << 24 | (uint32_t) at[1] << 16 | (uint32_t) at[2] << 8 | (uint32_t) at[3];
+}
+
+/* Letters, digits and underscores, not starting with a digit: what a shell, and every runtime, reads as a name. */
+static int valid_name(const unsigned char *name, size_t length) {
+    if (length == 0 || length > MAX_NAME_BYTES || (name[0] >= '0' && name[0] <= '9')) {
+        return 0;
+    }
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * Reads the runtime's environment and removes its file; returns a NULL-terminated envp. The file
+ * gives every name and value with its length, so no byte of a value can end it or begin another
+ * variable; each record is checked again here (the worker checked it when writing), and anything
+ * off (a bad name, a NUL in a value, a name twice, a record cut short, too much) refuses the start.
+ */
 static char **read_environment(const char *file) {
-    static char buffer[MAX_ENVIRONMENT_BYTES + 1];
+    static unsigned char buffer[MAX_ENVIRONMENT_BYTES + 1];
+    /* Each record becomes NAME=VALUE and a NUL: at most 2 bytes more than its 8-byte header took. */
+    static char strings[MAX_ENVIRONMENT_BYTES];
     static char *entries[MAX_ENVIRONMENT_ENTRIES + 1];
     int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         fail("opening", file);
     }
     size_t length = 0;
-    for (ssize_t n; (n = read(fd, buffer + length, MAX_ENVIRONMENT_BYTES - length)) != 0;) {
+    for (ssize_t n; (n = read(fd, buffer + length, sizeof buffer - length)) != 0;) {
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -74,25 +116,56 @@ static char **read_environment(const char *file) {
             fail("reading", file);
         }
         length += (size_t) n;
-        if (length == MAX_ENVIRONMENT_BYTES) {
+        if (length > MAX_ENVIRONMENT_BYTES) {
             errno = EFBIG;
             fail("reading", file);
         }
     }
     close(fd);
     unlink(file);
-    buffer[length] = '\0';
+    size_t magic = strlen(ENVIRONMENT_MAGIC);
+    if (length < magic || memcmp(buffer, ENVIRONMENT_MAGIC, magic) != 0) {
+        refuse(file, 0, "not a Floe environment file (expected: " ENVIRONMENT_MAGIC_TEXT " first)");
+    }
     size_t count = 0;
-    for (size_t start = 0; start < length;) {
-        size_t end = start + strlen(buffer + start);
-        if (end > start) {
-            if (count == MAX_ENVIRONMENT_ENTRIES) {
-                errno = E2BIG;
-                fail("reading", file);
-            }
-            entries[count++] = buffer + start;
+    size_t used = 0;
+    for (size_t at = magic; at < length; count++) {
+        if (count == MAX_ENVIRONMENT_ENTRIES) {
+            refuse(file, count, "too many variables");
         }
-        start = end + 1;
+        if (length - at < 8) {
+            refuse(file, count, "cut short in its lengths");
+        }
+        size_t name_length = big_endian(buffer + at);
+        size_t value_length = big_endian(buffer + at + 4);
+        at += 8;
+        if (name_length > length - at || value_length > length - at - name_length) {
+            refuse(file, count, "cut short in its name or value");
+        }
+        const unsigned char *name = buffer + at;
+        const unsigned char *value = name + name_length;
+        at += name_length + value_length;
+        if (!valid_name(name, name_length)) {
+            refuse(file, count, "a name that is not letters, digits and underscores, or too long");
+        }
+        if (memchr(value, '\0', value_length) != NULL) {
+            refuse(file, count, "a NUL inside a value");
+        }
+        if (name_length + 1 + value_length + 1 > MAX_ENTRY_BYTES) {
+            refuse(file, count, "NAME=VALUE longer than the kernel passes to a program");
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (strncmp(entries[i], (const char *) name, name_length) == 0 && entries[i][name_length] == '=') {
+                refuse(file, count, "a name given twice");
+            }
+        }
+        char *entry = strings + used;
+        memcpy(entry, name, name_length);
+        entry[name_length] = '=';
+        memcpy(entry + name_length + 1, value, value_length);
+        entry[name_length + 1 + value_length] = '\0';
+        used += name_length + value_length + 2;
+        entries[count] = entry;
     }
     entries[count] = NULL;
     return entries;

@@ -332,6 +332,7 @@ public final class Sandbox implements AutoCloseable {
             writeEnvironment(environmentFile, runtimeEnvironment);
         } else {
             // Only for a worker that is not root: nothing runs with more privilege than the function.
+            writeEnvironment(null, runtimeEnvironment);
             builder.environment().putAll(runtimeEnvironment);
         }
         try {
@@ -496,13 +497,20 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** NUL-separated NAME=VALUE entries, readable by the worker alone; the launcher removes the file. */
+    /**
+     * The runtime's variables for the native launcher ({@link EnvironmentFile}), or, with {@code file}
+     * null, only checked the same way; a variable no launcher can carry whole refuses the start.
+     */
     private static void writeEnvironment(Path file, Map<String, String> environment) throws IOException {
-        StringBuilder entries = new StringBuilder();
-        environment.forEach((name, value) -> entries.append(name).append('=').append(value).append('\0'));
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, entries, java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            if (file == null) {
+                EnvironmentFile.encode(environment);
+            } else {
+                EnvironmentFile.write(file, environment);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IOException("cannot start the runtime with its variables: " + e.getMessage(), e);
+        }
     }
 
     /** A directory others may pass through but not list: for the environments' own directories inside it. */

@@ -19,16 +19,19 @@ if [ "$tmp_kind" != none ] || [ "$uid" != 0 ] || [ "$env_file" != - ]; then
   exit 126
 fi
 
-if [ -n "$procs" ]; then
-  old_ifs=$IFS
-  IFS=:
-  for f in $procs; do
-    echo $$ > "$f"
-  done
-  IFS=$old_ifs
-fi
+# The function's variables are this script's environment, so nothing below splits words or reads a
+# variable it did not set (IFS, CDPATH and the like reach the runtime untouched, and steer nothing here).
+rest=$procs
+while [ -n "$rest" ]; do
+  f=${rest%%:*}
+  case $rest in
+    *:*) rest=${rest#*:} ;;
+    *) rest= ;;
+  esac
+  [ -z "$f" ] || echo "$$" > "$f"
+done
 
 # Lambda's limit on open files, as the native launcher sets it.
 ulimit -n 1024 2>/dev/null || true
-cd "$task_root"
+cd -P -- "$task_root" >/dev/null
 exec /usr/bin/setsid "$@"

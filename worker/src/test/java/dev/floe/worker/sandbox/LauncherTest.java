@@ -97,17 +97,24 @@ class LauncherTest {
         try (var in = Sandbox.class.getResourceAsStream("floe-env-launch.sh")) {
             Files.copy(in, script);
         }
-        ProcessBuilder builder = new ProcessBuilder("/bin/sh", script.toString(), "", "none", "-", "0", dir.toString(),
+        // Files standing in for cgroup.procs: the script writes its pid to each.
+        String procs = dir.resolve("procs-a") + ":" + dir.resolve("procs-b");
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", script.toString(), procs, "none", "-", "0", dir.toString(),
                 dir.toString(), "", "0", "-", "--", "/bin/sh", "-c", "echo pid=$$ sid=$(ps -o sid= -p $$ | tr -d ' ') var=$GREETING cwd=$(pwd) nofile=$(ulimit -n)")
                 .redirectErrorStream(true);
         builder.environment().clear();
-        builder.environment().putAll(Map.of("PATH", "/usr/bin:/bin", "GREETING", "hi"));
+        // The function's variables are the script's environment: ones that steer a shell steer nothing in it.
+        builder.environment().putAll(Map.of("PATH", "/usr/bin:/bin", "GREETING", "hi", "IFS", "0123456789:/",
+                "CDPATH", "/nonexistent", "ENV", "/nonexistent"));
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());
         assertTrue(process.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, process.exitValue(), output);
         assertTrue(output.contains("pid=" + process.pid() + " sid=" + process.pid()), "its own session, same pid: " + output);
         assertTrue(output.contains("var=hi cwd=" + dir + " nofile=1024"), output);
+        for (String file : procs.split(":")) {
+            assertEquals(Long.toString(process.pid()), Files.readString(Path.of(file)).strip(), "joined " + file);
+        }
 
         Process refused = new ProcessBuilder("/bin/sh", script.toString(), "", "disk", "img", "512", dir.toString(),
                 "/var/task", "", "1234", "-", "--", "/bin/true").redirectErrorStream(true).start();
