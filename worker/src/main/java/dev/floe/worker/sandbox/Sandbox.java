@@ -43,14 +43,34 @@ public final class Sandbox implements AutoCloseable {
      */
     public enum LauncherChoice { AUTO, NATIVE, SCRIPT }
 
-    /** What a worker asks of its sandbox; {@code pidsMax} is Lambda's limit of 1,024 processes and threads. */
-    public record Options(FreezerChoice freezer, TmpChoice tmp, boolean memoryLimits, int pidsMax, LauncherChoice launcher) {
+    /**
+     * What a worker asks of its sandbox; {@code pidsMax} is Lambda's limit of 1,024 processes and threads.
+     *
+     * @param writable directories of the machine every function may write, at their own paths (where
+     *     environments have a mount namespace, the rest of the machine is read-only to them); none by
+     *     default, as in Lambda, where only /tmp is writable
+     */
+    public record Options(FreezerChoice freezer, TmpChoice tmp, boolean memoryLimits, int pidsMax, LauncherChoice launcher,
+                          List<Path> writable) {
+        public Options {
+            writable = List.copyOf(writable);
+        }
+
+        public Options(FreezerChoice freezer, TmpChoice tmp, boolean memoryLimits, int pidsMax, LauncherChoice launcher) {
+            this(freezer, tmp, memoryLimits, pidsMax, launcher, List.of());
+        }
+
         public Options(FreezerChoice freezer, TmpChoice tmp, boolean memoryLimits, int pidsMax) {
             this(freezer, tmp, memoryLimits, pidsMax, LauncherChoice.AUTO);
         }
 
         public static Options defaults() {
             return new Options(FreezerChoice.AUTO, TmpChoice.AUTO, true, 1024, LauncherChoice.AUTO);
+        }
+
+        /** These options with {@code dirs} writable by every function. */
+        public Options withWritable(List<Path> dirs) {
+            return new Options(freezer, tmp, memoryLimits, pidsMax, launcher, dirs);
         }
     }
 
@@ -69,6 +89,13 @@ public final class Sandbox implements AutoCloseable {
     public static final Path TASK_ROOT = Path.of("/var/task");
     /** The mount point of a managed runtime's files, as in Lambda; empty on the machine itself. */
     public static final Path RUNTIME_ROOT = Path.of("/var/runtime");
+    /**
+     * The mount point of an interpreter's installation kept where the environment's private mounts
+     * would hide it (a release unpacked under /tmp), as Lambda's /var/lang; empty on the machine itself.
+     */
+    public static final Path LANG_ROOT = Path.of("/var/lang");
+    /** Where an environment has its own /tmp: the machine's files under these are out of its sight. */
+    private static final List<Path> PRIVATE_PLACES = List.of(Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/dev/shm"));
 
     private final Path unifiedBase;
     private final Path v1FreezerBase;
@@ -88,6 +115,8 @@ public final class Sandbox implements AutoCloseable {
     private final java.util.concurrent.ScheduledExecutorService formatter;
     private final TmpImagePool tmpImages;
     private final OutputPump outputs;
+    /** Directories every function may write; the launcher's flags for them, empty without a mount namespace. */
+    private final List<String> writableFlags;
 
     private Sandbox(Path unifiedBase, Path v1FreezerBase, Path v1MemoryBase, Path v1PidsBase, Cell.MemoryControl memory,
                     FreezeDriver freezeDriver, TmpVolume.Kind tmpKind, int pidsMax, List<String> launcher, String workerId,
@@ -114,6 +143,7 @@ public final class Sandbox implements AutoCloseable {
         this.users = isRoot() ? UserIds.PROCESS : null;
         this.tmpDirs = tmpKind == TmpVolume.Kind.TMPDIR ? traversableDirectory(dataDir.resolve("tmpdirs")) : null;
         this.outputs = new OutputPump(workerId);
+        this.writableFlags = new ArrayList<>();
     }
 
     /**
@@ -187,7 +217,9 @@ public final class Sandbox implements AutoCloseable {
             // The mount point of every environment's code; empty on the machine itself.
             Files.createDirectories(TASK_ROOT);
             Files.createDirectories(RUNTIME_ROOT);
+            Files.createDirectories(LANG_ROOT);
         }
+        List<Path> writable = checkWritable(options.writable());
         if (tmp != TmpVolume.Kind.TMPDIR && underTmp(dataDir)) {
             // A private /tmp mounted in the environment would hide the worker's data there, code included.
             if (options.tmp() != TmpChoice.AUTO) {
@@ -200,6 +232,12 @@ public final class Sandbox implements AutoCloseable {
         }
         Sandbox sandbox = new Sandbox(unified, v1Freezer, v1Memory, v1Pids, memory, driver, tmp,
                 unifiedPids || v1Pids != null ? options.pidsMax() : 0, launcher, workerId, dataDir);
+        if (tmp != TmpVolume.Kind.TMPDIR) {
+            for (Path dir : writable) {
+                sandbox.writableFlags.add("--writable");
+                sandbox.writableFlags.add(dir.toString());
+            }
+        }
         sandbox.removeLeftovers();
         if (tmp == TmpVolume.Kind.DISK) {
             sandbox.tmpImages.refill(dev.floe.common.FunctionLimits.TMP_DEFAULT_MB);
@@ -310,6 +348,16 @@ public final class Sandbox implements AutoCloseable {
         runtimeEnvironment.putAll(tmp.environment());
         Path environmentFile = envDir.resolve("environment");
         List<String> argv = new ArrayList<>(launcher);
+        argv.addAll(writableFlags);
+        Path lang = tmpKind == TmpVolume.Kind.TMPDIR ? null : hiddenInstallation(Path.of(command.getFirst()));
+        if (lang != null) {
+            // Its private /tmp would hide the interpreter: it runs from /var/lang instead.
+            argv.add("--lang");
+            argv.add(lang.toString());
+            List<String> moved = new ArrayList<>(command);
+            moved.set(0, LANG_ROOT.resolve(lang.relativize(Path.of(command.getFirst()).toRealPath())).toString());
+            command = moved;
+        }
         argv.add(cell.procsFiles().stream().map(Path::toString).collect(Collectors.joining(":")));
         argv.addAll(tmp.launcherArguments());
         argv.add(code.toString());
@@ -345,6 +393,42 @@ public final class Sandbox implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while launching " + cell.id(), e);
         }
+    }
+
+    /**
+     * The installation {@code program} belongs to (the directory above its {@code bin}, else its own
+     * directory) when the environment's private mounts would hide it; null when it stays in sight.
+     */
+    private static Path hiddenInstallation(Path program) {
+        Path real;
+        try {
+            real = program.toRealPath();
+        } catch (IOException e) {
+            return null; // the launcher says it cannot start it
+        }
+        if (PRIVATE_PLACES.stream().noneMatch(real::startsWith)) {
+            return null;
+        }
+        Path dir = real.getParent();
+        return dir.getFileName() != null && dir.getFileName().toString().equals("bin") && dir.getParent().getNameCount() > 1
+                ? dir.getParent() : dir;
+    }
+
+    /** The writable directories, real and checked: existing directories outside the places an environment has its own. */
+    private static List<Path> checkWritable(List<Path> dirs) throws IOException {
+        List<Path> checked = new ArrayList<>();
+        for (Path dir : dirs) {
+            if (!dir.isAbsolute() || !Files.isDirectory(dir)) {
+                throw new IOException("writable: " + dir + " (expected: an absolute path to an existing directory)");
+            }
+            Path real = dir.toRealPath();
+            if (real.getNameCount() == 0 || PRIVATE_PLACES.stream().anyMatch(real::startsWith)) {
+                throw new IOException("writable: " + dir + " (expected: a directory outside /, /tmp, /var/tmp and /dev/shm,"
+                        + " which environments have of their own)");
+            }
+            checked.add(real);
+        }
+        return checked;
     }
 
     /** Removes the worker's cgroups; environments must be retired first. */

@@ -124,6 +124,51 @@ class LauncherTest {
         TestDirs.delete(dir);
     }
 
+    /**
+     * A release unpacked under /tmp keeps its interpreter (java) there, which the environment's own /tmp
+     * would hide: the launcher shows it at /var/lang instead, and the program starts.
+     */
+    @org.junit.jupiter.api.Test
+    void anInterpreterKeptUnderTheMachinesTmpStillStarts() throws Exception {
+        Path data = TestDirs.create("launcher-lang");
+        Path release = Files.createTempDirectory(Path.of("/tmp"), "floe-release-");
+        Sandbox sandbox;
+        try {
+            sandbox = Sandbox.open("launcher-lang", data, Sandbox.Options.defaults());
+        } catch (IOException unavailable) {
+            TestDirs.delete(data);
+            Assumptions.abort("no sandbox here: " + unavailable.getMessage());
+            return;
+        }
+        try {
+            Assumptions.assumeFalse(sandbox.info().tmp().equals("tmpdir"), "environments here have no /tmp of their own");
+            Path bin = Files.createDirectories(release.resolve("runtime/bin"));
+            Path echo = bin.resolve("echo");
+            Files.copy(Path.of("/bin/echo"), echo);
+            Path root = Files.createDirectories(data.resolve("root"));
+            Path envDir = Files.createDirectories(data.resolve("env"));
+            Path out = envDir.resolve("out");
+            Cell cell = sandbox.createCell("e1", 128);
+            try (TmpVolume tmp = sandbox.createTmp(cell, envDir, 512)) {
+                Process process = sandbox.launch(cell, tmp, root, null, List.of(echo.toString(), "started"), Map.of("PATH", "/usr/bin:/bin"),
+                        envDir, java.lang.ProcessBuilder.Redirect.appendTo(out.toFile()));
+                assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+                String output = Files.readString(out);
+                assertEquals(0, process.exitValue(), output);
+                assertEquals("started", output.strip());
+            } finally {
+                cell.killAll();
+                cell.close();
+            }
+        } finally {
+            sandbox.close();
+            TestDirs.delete(data);
+            try (var files = Files.walk(release)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     private static Path envDirFile(Path log) {
         return log.resolveSibling("environment");
     }
