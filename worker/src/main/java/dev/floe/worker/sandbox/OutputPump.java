@@ -129,7 +129,12 @@ public final class OutputPump implements AutoCloseable {
                 n = 0;
             }
             if (n > 0) {
-                sink.write(buffer.asSlice(0, n).asByteBuffer());
+                try {
+                    sink.write(buffer.asSlice(0, n).asByteBuffer());
+                } catch (RuntimeException e) {
+                    // One log's failure must not stop the pump every runtime's output depends on.
+                    LOG.log(System.Logger.Level.WARNING, "a log refused a runtime's output: " + e);
+                }
             }
             return n;
         }
