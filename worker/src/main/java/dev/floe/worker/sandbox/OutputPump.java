@@ -24,13 +24,17 @@ import java.util.Set;
  */
 public final class OutputPump implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(OutputPump.class.getName());
-    /** One read: a pipe's default capacity, so one read usually empties it. */
+    /** One read, into each output's own buffer (native memory, one per environment). */
     private static final int CHUNK_BYTES = 64 * 1024;
+    /** A runtime's pipe: room for bursts while the thread serves other pipes (the kernel's default is 64 KB). */
+    private static final int PIPE_BYTES = 1024 * 1024;
+    /** Chunks read from one ready pipe before the next is served: with each wake-up costing a poll, a few at once. */
+    private static final int CHUNKS_PER_ROUND = 16;
     /**
      * The most {@link Output#drain} reads at once: what a runtime wrote before its last request is in
      * the pipe (at most its capacity); a process writing without end must not hold the caller.
      */
-    private static final int DRAIN_BYTES = 1024 * 1024;
+    private static final int DRAIN_BYTES = 2 * 1024 * 1024;
 
     /** Where a runtime's output goes; called on the pump's thread or a draining caller's, one call at a time. */
     public interface Sink {
@@ -60,6 +64,7 @@ public final class OutputPump implements AutoCloseable {
     /** A new pipe whose bytes go to {@code sink}. */
     public Output open(Sink sink) throws IOException {
         int[] ends = Pipes.open();
+        Pipes.resize(ends[0], PIPE_BYTES);
         Output output = new Output(ends[0], ends[1], sink);
         synchronized (watched) {
             if (closed) {
@@ -201,11 +206,18 @@ public final class OutputPump implements AutoCloseable {
                 for (int i = 0; i < now.size(); i++) {
                     if (pollfds.get(ValueLayout.JAVA_SHORT, 8L * (i + 1) + 6) != 0) {
                         Output output = now.get(i);
-                        // One chunk per ready pipe per round: a flooding runtime does not starve the others.
-                        if (output.readOnce() == 0) {
-                            // No writer left (or closed): nothing more will come.
-                            synchronized (watched) {
-                                watched.remove(output);
+                        // A bounded share per ready pipe per round: a flooding runtime does not starve the others.
+                        for (int chunk = 0; chunk < CHUNKS_PER_ROUND; chunk++) {
+                            long n = output.readOnce();
+                            if (n == 0) {
+                                // No writer left (or closed): nothing more will come.
+                                synchronized (watched) {
+                                    watched.remove(output);
+                                }
+                                break;
+                            }
+                            if (n < CHUNK_BYTES) {
+                                break;
                             }
                         }
                     }

@@ -29,6 +29,7 @@ final class Pipes {
     private static final int O_CLOEXEC = 0x80000;
     private static final int F_GETFL = 3;
     private static final int F_SETFL = 4;
+    private static final int F_SETPIPE_SZ = 1031;
 
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -72,6 +73,18 @@ final class Pipes {
             return ends;
         } catch (IOException | RuntimeException | Error e) {
             throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Asks for a pipe of {@code bytes}: a writer then runs longer between the reader's turns. Best
+     * effort: an unprivileged user's pipes beyond the kernel's share keep their size.
+     */
+    static void resize(int fd, int bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            int ignored = (int) FCNTL.invokeExact(arena.allocate(CALL_STATE), fd, F_SETPIPE_SZ, bytes);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }

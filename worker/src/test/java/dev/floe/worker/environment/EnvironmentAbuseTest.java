@@ -119,8 +119,8 @@ class EnvironmentAbuseTest {
         String text = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
         long written = ((Number) fixture.json(flooded).get("written")).longValue();
         long dropped = (long) fixture.metrics.registry().get("floe.worker.log.dropped").counter().count();
-        System.out.printf("log cap: written %d MB, kept %d MB (cap %d MB), peak file %d bytes, dropped %d MB%n",
-                written >> 20, Files.size(log) >> 20, EnvironmentLog.MAX_BYTES >> 20, peak, dropped >> 20);
+        System.out.printf("log cap: written %d MB in %.0f ms, kept %d MB (cap %d MB), peak file %d bytes, dropped %d MB%n",
+                written >> 20, flooded.durationMs(), Files.size(log) >> 20, EnvironmentLog.MAX_BYTES >> 20, peak, dropped >> 20);
 
         assertEquals("", flooded.functionError(), PoolFixture.body(flooded));
         assertEquals(first, flooded.environmentId());
