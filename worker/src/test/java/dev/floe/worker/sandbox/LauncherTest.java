@@ -85,8 +85,8 @@ class LauncherTest {
             }
         } finally {
             sandbox.close();
+            TestDirs.delete(data);
         }
-        TestDirs.delete(data);
     }
 
     /** The script, for workers that are not root: it joins nothing it may not, starts a session, and passes the environment through. */
