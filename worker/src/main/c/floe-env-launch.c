@@ -370,7 +370,8 @@ static void machine_read_only(void) {
     if (syscall(SYS_mount_setattr, AT_FDCWD, "/", FLOE_AT_RECURSIVE, &attr, sizeof attr) == 0) {
         return;
     }
-    if (errno != ENOSYS) {
+    /* ENOSYS: a kernel before 5.12, or a seccomp filter that does not know the call; EPERM: one that refuses it. */
+    if (errno != ENOSYS && errno != EPERM) {
         fail("making read-only", "the machine's filesystem");
     }
     each_mount_read_only();
