@@ -103,7 +103,8 @@ class ControllerClusterFleetTest {
                     Await.until(WAIT, "the two left holding the 64 shards", () -> settled(through, rest));
                     long movedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
                     System.out.printf("controller cluster: the killed owner's shards moved in %d ms (lease %d s)%n", movedMs, LEASE_S);
-                    assertTrue(movedMs <= (LEASE_S + 2) * 1000L, "moved within the lease (and a balance pass): " + movedMs + " ms");
+                    // The lease, etcd noticing its end (it checks about every 0.5 s) and a balance pass (0.5 s), with room for a loaded machine.
+                    assertTrue(movedMs <= (LEASE_S + 3) * 1000L, "moved within the lease and a balance pass: " + movedMs + " ms");
                     queue(through, "after", keyOf, record);
 
                     InvokeResponse warm = through.invoke("recorder", "{\"op\":\"count\"}".getBytes(StandardCharsets.UTF_8), false);
