@@ -1,21 +1,38 @@
 /*
- * floe-env-launch: starts one Floe execution environment, then becomes its runtime, in one process
- * (on a small machine each exec of a helper program costs milliseconds, and a cold start runs this).
+ * floe-env-launch: starts one Floe execution environment and stays beside it, so that nothing of the
+ * environment outlives the worker (on a small machine each exec of a helper program costs
+ * milliseconds, and a cold start runs this, so it is one program making the system calls).
+ *
+ * With private mounts (a worker running as root) there are three processes:
+ *   - the launcher the worker spawned stays outside the environment, as root, holding nothing of it:
+ *     it dies with the worker (parent-death signal) and otherwise waits for the environment and
+ *     exits with its runtime's status;
+ *   - its child is pid 1 of a new PID namespace (the environment's init, as the environment's user):
+ *     it dies with the launcher (parent-death signal), and when it dies the kernel kills every
+ *     process of the namespace, whatever they did to escape (new sessions, double forks, daemons);
+ *     it reaps orphans and ends when the runtime ends;
+ *   - the runtime, pid 2 there.
+ * So the worker ending in any way (SIGKILL, OOM kill, crash) kills every process of every
+ * environment within the kernel's signal delivery; with the last process the mount namespace goes,
+ * and with it the /tmp mount and its loop device (which detaches itself on last close).
  *
  *   1. reads the runtime's environment variables from ENV_FILE and removes the file: the launcher
  *      itself runs as root with a fixed environment, so nothing of the function's (LD_PRELOAD, PATH...)
  *      can touch it, and the variables never appear on a command line other users can read;
- *   2. joins the environment's cgroups, so every process it ever forks is held, frozen and killed
- *      with it;
- *   3. starts a new session, so its process group is its own and a terminal's signals miss it;
+ *   2. starts a new session, so its process group is its own and a terminal's signals miss it;
+ *   3. joins the environment's cgroups (the init does, the launcher stays out: a frozen launcher could
+ *      not die with the worker), so every process it ever forks is held, frozen and killed with it,
+ *      and enters a cgroup namespace, so it sees its own cgroup as the root;
  *   4. in private mount and IPC namespaces, mounts its private /tmp (a loop-mounted ext4 image, or a
  *      tmpfs) also at /var/tmp and /dev/shm, the function's code read-only at TASK_ROOT, a managed
- *      runtime's files read-only at /var/runtime, bash as /bin/sh (as on Amazon Linux), and a /proc
- *      that shows only the environment's own processes;
+ *      runtime's files read-only at /var/runtime, bash as /bin/sh (as on Amazon Linux), a /proc of
+ *      its PID namespace (only the environment's own processes), and its own cgroups, read-only, over
+ *      the cgroup hierarchies they belong to (other environments' cgroups cannot be listed);
  *   5. limits its open files to Lambda's 1,024 and becomes the environment's own unprivileged user: no
  *      groups, no capabilities, no way to gain any;
- *   6. asks the kernel to kill it if the worker dies (parent-death signal), and execs the runtime,
- *      which keeps the pid the worker spawned.
+ *   6. asks the kernel to kill it if the worker dies (parent-death signal), and starts the runtime.
+ * Without private mounts (TMP_KIND none) there is no namespace: the launcher joins the cgroups and
+ * execs the runtime, which keeps the pid the worker spawned and dies with it (but not its children).
  *
  * usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT RUNTIME UID ENV_FILE -- COMMAND [ARG]...
  *   PROCS       colon-separated cgroup.procs files to join ("" for none)
@@ -32,6 +49,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/loop.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +61,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Lambda's limit on open files; the runtime's variables fit well within the environment file's. */
@@ -98,15 +117,98 @@ static char **read_environment(const char *file) {
     return entries;
 }
 
-static void join_cgroups(char *procs) {
-    char pid[24];
-    int length = snprintf(pid, sizeof pid, "%d", (int) getpid());
+static void bind_read_only(const char *source, const char *place, const char *what);
+
+#define MAX_CGROUPS 8
+static char *cgroup_files[MAX_CGROUPS + 1];
+
+/* Splits PROCS into cgroup_files. */
+static void split_cgroups(char *procs) {
+    size_t count = 0;
     for (char *file = strtok(procs, ":"); file != NULL; file = strtok(NULL, ":")) {
-        int fd = open(file, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, pid, (size_t) length) != length) {
-            fail("joining cgroup", file);
+        if (count == MAX_CGROUPS) {
+            errno = E2BIG;
+            fail("reading", "the cgroups to join");
+        }
+        cgroup_files[count++] = file;
+    }
+    cgroup_files[count] = NULL;
+}
+
+/* Moves the calling process into the cgroups; "0" names the writer in any PID namespace. */
+static void join_cgroups(void) {
+    for (char **file = cgroup_files; *file != NULL; file++) {
+        int fd = open(*file, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1) {
+            fail("joining cgroup", *file);
         }
         close(fd);
+    }
+}
+
+/*
+ * Where the cgroup hierarchy holding DIR is mounted (the longest cgroup mount point that is a
+ * prefix of DIR), from /proc/self/mountinfo; 0 when none is.
+ */
+static int cgroup_mount_point(const char *dir, char *point, size_t size) {
+    FILE *mounts = fopen("/proc/self/mountinfo", "re");
+    if (mounts == NULL) {
+        fail("opening", "/proc/self/mountinfo");
+    }
+    char line[4096];
+    size_t best = 0;
+    while (fgets(line, sizeof line, mounts) != NULL) {
+        /* id parent major:minor root mount-point options... - fstype source super-options */
+        char *fields[5];
+        char *cursor = line;
+        int n = 0;
+        for (; n < 5; n++) {
+            fields[n] = strsep(&cursor, " ");
+            if (fields[n] == NULL) {
+                break;
+            }
+        }
+        char *separator = cursor == NULL ? NULL : strstr(cursor, " - ");
+        if (n < 5 || separator == NULL) {
+            continue;
+        }
+        char *type = separator + 3;
+        if (strncmp(type, "cgroup ", 7) != 0 && strncmp(type, "cgroup2 ", 8) != 0) {
+            continue;
+        }
+        const char *at = fields[4];
+        size_t length = strlen(at);
+        if (strchr(at, '\\') != NULL || length <= best || length >= size) {
+            continue; /* escaped characters: not a place Floe's cgroups are */
+        }
+        if (strncmp(dir, at, length) == 0 && (dir[length] == '/' || dir[length] == '\0')) {
+            memcpy(point, at, length + 1);
+            best = length;
+        }
+    }
+    fclose(mounts);
+    return best > 0;
+}
+
+/*
+ * Shows the environment only its own cgroups: each of its cgroup directories is bound read-only over
+ * the mount point of its hierarchy, so /sys/fs/cgroup/... lists its own limits and counters (where
+ * runtimes look for them) and nothing of other environments or of the machine.
+ */
+static void own_cgroups_only(void) {
+    for (char **file = cgroup_files; *file != NULL; file++) {
+        char dir[4096];
+        char point[4096];
+        snprintf(dir, sizeof dir, "%s", *file);
+        char *slash = strrchr(dir, '/');
+        if (slash == NULL) {
+            continue;
+        }
+        *slash = '\0';
+        if (!cgroup_mount_point(dir, point, sizeof point) || strcmp(dir, point) == 0) {
+            continue;
+        }
+        bind_read_only(dir, point, "binding its cgroup at");
     }
 }
 
@@ -212,8 +314,8 @@ static void bash_as_sh(void) {
 
 static void private_mounts(const char *kind, const char *source, const char *megabytes, const char *code,
                            const char *root, const char *runtime) {
-    if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0) {
-        fail("creating", "mount and IPC namespaces");
+    if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWCGROUP) < 0) {
+        fail("creating", "mount, IPC and cgroup namespaces");
     }
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
         fail("making mounts private in", "the namespace");
@@ -244,8 +346,9 @@ static void private_mounts(const char *kind, const char *source, const char *meg
     also_at("/var/tmp");
     also_at("/dev/shm");
     bash_as_sh();
-    /* A /proc of its own: the same processes, but each user sees only its own (no other cmdlines, mounts). */
-    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0) {
+    own_cgroups_only();
+    /* The /proc of its PID namespace: only the environment's own processes (no others' cmdlines, mounts). */
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
         fail("mounting", "/proc");
     }
 }
@@ -288,6 +391,65 @@ static void limit_open_files(void) {
     }
 }
 
+/* Sets the parent-death signal and makes sure the parent was still alive once it was set. */
+static void die_with_parent(pid_t parent, int alive) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+        fail("setting", "the parent-death signal");
+    }
+    if (alive >= 0) {
+        /* In a new PID namespace getppid() says 0: the launcher's end of the pipe closes when it dies. */
+        struct pollfd check = {.fd = alive, .events = POLLIN};
+        if (poll(&check, 1, 0) != 0) {
+            _exit(126);
+        }
+        close(alive);
+    } else if (getppid() != parent) {
+        _exit(126); /* the worker died before the signal was set */
+    }
+}
+
+/* Waits for PID, retrying on signals; returns its status in the form a shell gives (128 + signal). */
+static int status_of(pid_t pid) {
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            return 126;
+        }
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * The environment's init, pid 1 of its PID namespace: starts the runtime, reaps every orphan, and
+ * ends with the runtime's status (the kernel then kills whatever the runtime left running).
+ */
+static void init(char **command, char **environment, const char *root) {
+    pid_t runtime = fork();
+    if (runtime < 0) {
+        fail("starting", command[0]);
+    }
+    if (runtime == 0) {
+        if (chdir(root) < 0) {
+            fail("entering", root);
+        }
+        execve(command[0], command, environment);
+        fail("starting", command[0]);
+    }
+    while (1) {
+        int status;
+        pid_t ended = wait(&status);
+        if (ended < 0 && errno == EINTR) {
+            continue;
+        }
+        if (ended < 0) {
+            _exit(126);
+        }
+        if (ended == runtime) {
+            _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc < 12 || strcmp(argv[10], "--") != 0) {
         fprintf(stderr, "usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT RUNTIME UID ENV_FILE"
@@ -306,28 +468,47 @@ int main(int argc, char **argv) {
     char **command = argv + 11;
     pid_t parent = getppid();
 
-    if (procs[0] != '\0') {
-        join_cgroups(procs);
-    }
+    split_cgroups(procs);
     if (setsid() < 0) {
         fail("starting", "a session");
     }
-    if (strcmp(kind, "disk") == 0 || strcmp(kind, "tmpfs") == 0) {
+    if (strcmp(kind, "disk") != 0 && strcmp(kind, "tmpfs") != 0) {
+        /* No namespaces: the launcher becomes the runtime. */
+        join_cgroups();
+        limit_open_files();
+        become(user);
+        /* After become(): the kernel clears the parent-death signal when the credentials change. */
+        die_with_parent(parent, -1);
+        if (chdir(root) < 0) {
+            fail("entering", root);
+        }
+        execve(command[0], command, environment);
+        fail("starting", command[0]);
+    }
+
+    /* The launcher keeps its credentials: the signal set now stays. */
+    die_with_parent(parent, -1);
+    int alive[2];
+    if (pipe2(alive, O_CLOEXEC) < 0) {
+        fail("creating", "a pipe");
+    }
+    if (unshare(CLONE_NEWPID) < 0) {
+        fail("creating", "a PID namespace");
+    }
+    pid_t environment_init = fork();
+    if (environment_init < 0) {
+        fail("starting", "the environment's init");
+    }
+    if (environment_init == 0) {
+        close(alive[1]);
+        join_cgroups();
         private_mounts(kind, source, megabytes, code, root, runtime);
+        limit_open_files();
+        become(user);
+        die_with_parent(0, alive[0]);
+        init(command, environment, root);
     }
-    limit_open_files();
-    become(user);
-    /* After become(): the kernel clears the parent-death signal when the credentials change. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
-        fail("setting", "the parent-death signal");
-    }
-    if (getppid() != parent) {
-        return 126; /* the worker died before the signal was set */
-    }
-    if (chdir(root) < 0) {
-        fail("entering", root);
-    }
-    execve(command[0], command, environment);
-    fail("starting", command[0]);
-    return 126;
+    close(alive[0]);
+    /* Signals for the environment reach it through its cgroups; the launcher only reports how it ended. */
+    return status_of(environment_init);
 }

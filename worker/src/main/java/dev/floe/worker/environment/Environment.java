@@ -110,7 +110,7 @@ public final class Environment implements RuntimeEndpoint {
 
     EnvironmentView snapshot() {
         return new EnvironmentView(id, function.getName(), function.getRevision(), function.getRevisionId(),
-                state, cell == null ? 0 : cell.pid(), memoryMb(), since, lastUsed, invocations, retireReason, provisioned);
+                state, cell == null ? 0 : cell.runtimePid(), memoryMb(), since, lastUsed, invocations, retireReason, provisioned);
     }
 
     boolean provisioned() {
@@ -642,6 +642,9 @@ public final class Environment implements RuntimeEndpoint {
             if (c != null) {
                 c.killAll();
                 if (p != null) {
+                    // The launcher is outside the cgroups; killing it also kills the environment's PID
+                    // namespace (its init dies with it), and it must end even if a signal freezer stopped it.
+                    p.destroyForcibly();
                     try {
                         p.onExit().get(5, TimeUnit.SECONDS);
                     } catch (Exception timeout) {

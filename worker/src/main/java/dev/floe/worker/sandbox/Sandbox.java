@@ -291,10 +291,13 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * Starts {@code command} as the runtime of the cell: the launcher joins the cgroups, mounts the
-     * /tmp, the code at {@link #taskRoot} and a managed runtime's files ({@code runtime}, may be null)
-     * at {@link #runtimeRoot} read-only, becomes the environment's user, then execs the
-     * command, so the returned process is the runtime itself. Output goes, appended, to {@code log}.
+     * Starts {@code command} as the runtime of the cell. With private mounts, the returned process is
+     * the launcher, which dies with the worker and exits with the runtime's status; its child, the
+     * environment's init, is pid 1 of a new PID namespace and joins the cgroups, mounts the /tmp, the
+     * code at {@link #taskRoot} and a managed runtime's files ({@code runtime}, may be null) at
+     * {@link #runtimeRoot} read-only, becomes the environment's user, and starts the command; when
+     * the init dies the kernel kills the whole namespace. Without private mounts the launcher execs
+     * the command itself. Output goes, appended, to {@code log}. See floe-env-launch.c.
      */
     public Process launch(Cell cell, TmpVolume tmp, Path code, Path runtime, List<String> command,
                           Map<String, String> environment, Path log) throws IOException {
@@ -328,7 +331,7 @@ public final class Sandbox implements AutoCloseable {
         }
         try {
             Process process = spawner.submit(builder::start).get();
-            cell.started(process.pid());
+            cell.started(process.pid(), nativeLauncher && tmpKind != TmpVolume.Kind.TMPDIR);
             return process;
         } catch (ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
