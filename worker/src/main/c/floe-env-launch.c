@@ -408,17 +408,6 @@ static void die_with_parent(pid_t parent, int alive) {
     }
 }
 
-/* Waits for PID, retrying on signals; returns its status in the form a shell gives (128 + signal). */
-static int status_of(pid_t pid) {
-    int status;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            return 126;
-        }
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /*
  * The environment's init, pid 1 of its PID namespace: starts the runtime, reaps every orphan, and
  * ends with the runtime's status (the kernel then kills whatever the runtime left running).
@@ -448,6 +437,100 @@ static void init(char **command, char **environment, const char *root) {
             _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
         }
     }
+}
+
+/* Set by the parent-death signal (SIGUSR1) or a request to stop (SIGTERM, SIGINT, SIGHUP). */
+static volatile sig_atomic_t stop_requested;
+static volatile pid_t environment_init;
+/* Each cgroup's directory; the signal handler may only use what is ready before it runs. */
+static char cgroup_dirs[MAX_CGROUPS][4096];
+static char kill_files[MAX_CGROUPS][4096];
+static char thaw_files[MAX_CGROUPS][4096];
+
+static void write_control(const char *path, const char *value) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (write(fd, value, strlen(value)) < 0) {
+            /* nothing more to do here: the next worker's sweep removes what is left */
+        }
+        close(fd);
+    }
+}
+
+/*
+ * Kills the environment: its init (the kernel then kills its PID namespace), every member of its
+ * cgroups through cgroup.kill, and thaws a v1 freezer, whose frozen tasks die only once thawed.
+ * Only async-signal-safe calls: it runs in the signal handler.
+ */
+static void kill_environment(void) {
+    if (environment_init > 0) {
+        kill(environment_init, SIGKILL);
+    }
+    for (int i = 0; cgroup_files[i] != NULL; i++) {
+        write_control(kill_files[i], "1");
+        write_control(thaw_files[i], "THAWED");
+    }
+}
+
+static void request_stop(int signal) {
+    (void) signal;
+    int saved = errno;
+    stop_requested = 1;
+    kill_environment();
+    errno = saved;
+}
+
+static void prepare_tear_down(void) {
+    for (int i = 0; cgroup_files[i] != NULL; i++) {
+        snprintf(cgroup_dirs[i], sizeof cgroup_dirs[i], "%s", cgroup_files[i]);
+        char *slash = strrchr(cgroup_dirs[i], '/');
+        if (slash != NULL) {
+            *slash = '\0';
+        }
+        snprintf(kill_files[i], sizeof kill_files[i], "%s/cgroup.kill", cgroup_dirs[i]);
+        snprintf(thaw_files[i], sizeof thaw_files[i], "%s/freezer.state", cgroup_dirs[i]);
+    }
+}
+
+/* Whether the cgroup whose cgroup.procs is FILE has no process left (or is gone). */
+static int cgroup_empty(const char *file) {
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 1;
+    }
+    char byte;
+    ssize_t n = read(fd, &byte, 1);
+    close(fd);
+    return n <= 0;
+}
+
+/*
+ * The worker is gone (or everything was asked to stop) and the environment was killed: waits for
+ * its cgroups to empty and removes them; with the worker dead, also the worker's cgroup subtree
+ * once its last environment is gone. Nothing then remains of the environment: its mounts went with
+ * its mount namespace, its loop device with its mount.
+ */
+static int tear_down(pid_t parent) {
+    kill_environment();
+    int worker_gone = getppid() != parent;
+    for (int i = 0; cgroup_files[i] != NULL; i++) {
+        for (int wait = 0; wait < 300 && !cgroup_empty(cgroup_files[i]); wait++) {
+            usleep(10000);
+        }
+        char *dir = cgroup_dirs[i];
+        rmdir(dir);
+        if (worker_gone) {
+            /* <own>/floe/<worker>/<environment>: the last environment out removes its worker's and floe's directories */
+            char *slash;
+            for (int up = 0; up < 2 && (slash = strrchr(dir, '/')) != NULL; up++) {
+                *slash = '\0';
+                if (rmdir(dir) < 0) {
+                    break;
+                }
+            }
+        }
+    }
+    return 128 + SIGKILL;
 }
 
 int main(int argc, char **argv) {
@@ -486,8 +569,25 @@ int main(int argc, char **argv) {
         fail("starting", command[0]);
     }
 
-    /* The launcher keeps its credentials: the signal set now stays. */
-    die_with_parent(parent, -1);
+    /*
+     * The launcher keeps its credentials, so the parent-death signal set now stays. It is caught: the
+     * launcher then tears the environment down and removes its cgroups (if the launcher itself is
+     * killed, its init still dies with it, and the cgroups wait for the next worker's sweep).
+     */
+    struct sigaction stop;
+    memset(&stop, 0, sizeof stop);
+    stop.sa_handler = request_stop;
+    sigemptyset(&stop.sa_mask);
+    sigaction(SIGUSR1, &stop, NULL);
+    sigaction(SIGTERM, &stop, NULL);
+    sigaction(SIGINT, &stop, NULL);
+    sigaction(SIGHUP, &stop, NULL);
+    if (prctl(PR_SET_PDEATHSIG, SIGUSR1) < 0) {
+        fail("setting", "the parent-death signal");
+    }
+    if (getppid() != parent) {
+        return 126; /* the worker died before the signal was set */
+    }
     int alive[2];
     if (pipe2(alive, O_CLOEXEC) < 0) {
         fail("creating", "a pipe");
@@ -495,11 +595,17 @@ int main(int argc, char **argv) {
     if (unshare(CLONE_NEWPID) < 0) {
         fail("creating", "a PID namespace");
     }
-    pid_t environment_init = fork();
-    if (environment_init < 0) {
+    prepare_tear_down();
+    pid_t init_pid = fork();
+    if (init_pid < 0) {
         fail("starting", "the environment's init");
     }
-    if (environment_init == 0) {
+    if (init_pid == 0) {
+        /* As pid 1 it ignores what its namespace sends it unless it handles it: it handles nothing. */
+        signal(SIGUSR1, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
         close(alive[1]);
         join_cgroups();
         private_mounts(kind, source, megabytes, code, root, runtime);
@@ -509,6 +615,23 @@ int main(int argc, char **argv) {
         init(command, environment, root);
     }
     close(alive[0]);
-    /* Signals for the environment reach it through its cgroups; the launcher only reports how it ended. */
-    return status_of(environment_init);
+    environment_init = init_pid;
+    if (stop_requested) {
+        kill_environment();
+    }
+    /* Signals for the environment reach it through its cgroups; the launcher reports how it ended. */
+    while (1) {
+        int status;
+        pid_t ended = waitpid(init_pid, &status, 0);
+        if (ended < 0 && errno == EINTR) {
+            continue;
+        }
+        if (stop_requested) {
+            return tear_down(parent);
+        }
+        if (ended == init_pid) {
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        return 126;
+    }
 }

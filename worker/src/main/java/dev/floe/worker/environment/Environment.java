@@ -637,7 +637,7 @@ public final class Environment implements RuntimeEndpoint {
         if (e != null) {
             e.close();
         }
-        pool.cleanupStarted();
+        pool.cleanupStarted(this);
         CompletableFuture.runAsync(() -> {
             if (c != null) {
                 c.killAll();

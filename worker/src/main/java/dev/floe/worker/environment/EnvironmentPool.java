@@ -69,6 +69,9 @@ public final class EnvironmentPool implements AutoCloseable {
     private int cleaningUp;
     private boolean closed;
     private final ScheduledFuture<?> sweeper;
+    private final StrayAudit audit;
+    /** Environments whose clean-up runs, by id (a clean-up may run more than once as late resources arrive). */
+    private final Map<String, Integer> cleaning = new HashMap<>();
 
     private EnvironmentPool(Builder b) {
         this.host = b.host;
@@ -80,6 +83,21 @@ public final class EnvironmentPool implements AutoCloseable {
         this.handoffWaitNanos = b.handoffWait.toNanos();
         long sweepNanos = b.sweepInterval.toNanos();
         this.sweeper = loops.next().scheduleAtFixedRate(this::sweep, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
+        this.audit = new StrayAudit(host, loops, b.auditInterval, this::knownIds);
+    }
+
+    /** The environments that may own cgroups: live ones and those being cleaned up. */
+    private Set<String> knownIds() {
+        synchronized (lock) {
+            Set<String> ids = new HashSet<>(live.keySet());
+            ids.addAll(cleaning.keySet());
+            return ids;
+        }
+    }
+
+    /** Audits the worker's cgroups now (see {@link StrayAudit}); returns how many strays were removed. */
+    int auditStrays() {
+        return audit.auditNow();
     }
 
     public static Builder builder() {
@@ -410,9 +428,10 @@ public final class EnvironmentPool implements AutoCloseable {
         return held;
     }
 
-    void cleanupStarted() {
+    void cleanupStarted(Environment env) {
         synchronized (lock) {
             cleaningUp++;
+            cleaning.merge(env.id(), 1, Integer::sum);
         }
     }
 
@@ -421,6 +440,7 @@ public final class EnvironmentPool implements AutoCloseable {
         Path expired = null;
         synchronized (lock) {
             cleaningUp--;
+            cleaning.computeIfPresent(env.id(), (id, count) -> count == 1 ? null : count - 1);
             if (dir != null) {
                 retiredDirs.addLast(dir);
                 if (retiredDirs.size() > retainedLogs) {
@@ -549,6 +569,7 @@ public final class EnvironmentPool implements AutoCloseable {
             all = new ArrayList<>(live.values());
         }
         sweeper.cancel(false);
+        audit.close();
         all.forEach(env -> env.retire("shutdown"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         synchronized (lock) {
@@ -585,6 +606,7 @@ public final class EnvironmentPool implements AutoCloseable {
         private KeepAlivePolicy keepAlive = KeepAlivePolicy.idleTimeout(Duration.ofMinutes(10));
         private Listener listener = view -> { };
         private Duration sweepInterval = Duration.ofSeconds(1);
+        private Duration auditInterval = Duration.ofSeconds(30);
         private int retainedLogs = 256;
         private Duration handoffWait = Duration.ofMillis(100);
 
@@ -616,6 +638,12 @@ public final class EnvironmentPool implements AutoCloseable {
         }
 
         /** How often idle environments are checked against the keep-alive policy. */
+        /** How often the worker's cgroups are compared with its environments (see {@link StrayAudit}); 30 s by default. */
+        public Builder auditInterval(Duration auditInterval) {
+            this.auditInterval = Check.positive("auditInterval", auditInterval);
+            return this;
+        }
+
         public Builder sweepInterval(Duration sweepInterval) {
             this.sweepInterval = Check.positive("sweepInterval", sweepInterval);
             return this;

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -87,6 +88,8 @@ public final class Sandbox implements AutoCloseable {
     private final Path tmpDirs;
     private final java.util.concurrent.ScheduledExecutorService formatter;
     private final TmpImagePool tmpImages;
+    /** The worker's entry in the machine's registry of live workers, held until it closes. */
+    private WorkerRegistry.Lease lease;
 
     private Sandbox(Path unifiedBase, Path v1FreezerBase, Path v1MemoryBase, Path v1PidsBase, Cell.MemoryControl memory,
                     FreezeDriver freezeDriver, TmpVolume.Kind tmpKind, int pidsMax, List<String> launcher, String workerId,
@@ -119,7 +122,70 @@ public final class Sandbox implements AutoCloseable {
      * what is missing when an explicitly chosen mechanism is unavailable.
      */
     public static Sandbox open(String workerId, Path dataDir, Options options) throws IOException {
+        return open(workerId, dataDir, options, WorkerRegistry.forThisUser());
+    }
+
+    /**
+     * As {@link #open(String, Path, Options)}, registered in {@code registry}: first removes what dead
+     * workers of the registry left (see {@link Leftovers}), a previous run of this one included.
+     */
+    public static Sandbox open(String workerId, Path dataDir, Options options, WorkerRegistry registry) throws IOException {
         CgroupMounts mounts = CgroupMounts.detect();
+        Path data = dataDir.toAbsolutePath().normalize();
+        WorkerRegistry.Lease lease = registry.register(cgroupName(workerId, dataDir));
+        try {
+            if (lease.previous() != null) {
+                Leftovers.remove(lease.previous(), Set.of());
+            }
+            // Only what entries list: a subtree without one may be a running worker of an older Floe.
+            Leftovers.removeDead(registry, List.of());
+            for (Path live : Leftovers.liveDataDirs(registry)) {
+                if (live.equals(data)) {
+                    throw new IOException("the data directory " + data + " is used by another worker that is running");
+                }
+            }
+            Leftovers.removeEnvironmentDirs(data);
+            Sandbox sandbox = open(workerId, dataDir, options, mounts);
+            sandbox.lease = lease;
+            lease.record(new WorkerRegistry.Entry(cgroupName(workerId, dataDir), sandbox.bases(), data));
+            return sandbox;
+        } catch (IOException | RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Removes what workers no longer running on this machine left (processes, cgroups, loop devices,
+     * environments' files), whatever their ids and data directories; live workers' are untouched.
+     * Also removes empty cgroups of worker subtrees no registry entry names, under this process's
+     * own cgroups. Returns how many environments were removed.
+     */
+    public static int removeLeftoversOfDeadWorkers() {
+        return Leftovers.removeDead(WorkerRegistry.forThisUser(), floeDirs(CgroupMounts.detect()));
+    }
+
+    /** The {@code floe} directories under this process's cgroups, where workers' subtrees are. */
+    private static List<Path> floeDirs(CgroupMounts mounts) {
+        List<Path> dirs = new ArrayList<>();
+        mounts.unifiedOwn().ifPresent(own -> dirs.add(own.resolve("floe")));
+        for (String controller : List.of("freezer", "memory", "pids")) {
+            mounts.v1Own(controller).ifPresent(own -> dirs.add(own.resolve("floe")));
+        }
+        return dirs;
+    }
+
+    private List<Path> bases() {
+        List<Path> bases = new ArrayList<>();
+        for (Path base : new Path[] {v1FreezerBase, unifiedBase, v1MemoryBase, v1PidsBase}) {
+            if (base != null) {
+                bases.add(base);
+            }
+        }
+        return bases;
+    }
+
+    private static Sandbox open(String workerId, Path dataDir, Options options, CgroupMounts mounts) throws IOException {
         String leaf = "floe/" + cgroupName(workerId, dataDir);
         Path unified = mounts.unifiedOwn().map(own -> tryBase(own, leaf)).orElse(null);
         if (unified != null && !Files.exists(unified.resolve("cgroup.freeze"))) {
@@ -341,6 +407,31 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    /** The ids of the environments that have cgroups under this worker's, in any hierarchy. Blocking. */
+    public Set<String> cellIds() {
+        Set<String> ids = new java.util.TreeSet<>();
+        for (Path base : bases()) {
+            try (Stream<Path> children = Files.list(base)) {
+                children.filter(Files::isDirectory).forEach(child -> ids.add(child.getFileName().toString()));
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot list " + base + ": " + e.getMessage());
+            }
+        }
+        return ids;
+    }
+
+    /** Kills every process in the cgroups of environment {@code envId} and removes them. Blocking. */
+    public void removeCell(String envId) {
+        Cell stray = new Cell(envId, child(unifiedBase, envId), child(v1FreezerBase, envId), child(v1MemoryBase, envId),
+                child(v1PidsBase, envId), Cell.MemoryControl.NONE);
+        stray.killAll();
+        stray.close();
+    }
+
+    private static Path child(Path base, String name) {
+        return base == null || !Files.isDirectory(base.resolve(name)) ? null : base.resolve(name);
+    }
+
     /** Removes the worker's cgroups; environments must be retired first. */
     @Override
     public void close() {
@@ -360,6 +451,10 @@ public final class Sandbox implements AutoCloseable {
             if (base != null) {
                 removeBase(base);
             }
+        }
+        if (lease != null) {
+            lease.close();
+            lease = null;
         }
     }
 
@@ -521,7 +616,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Whether this process may switch users: only root may run environments as users of their own. */
-    private static boolean isRoot() {
+    static boolean isRoot() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Uid:")) {
