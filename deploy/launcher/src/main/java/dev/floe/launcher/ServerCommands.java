@@ -60,7 +60,7 @@ final class ServerCommands {
                         .runs(ServerCommands::controller).build(),
                 FloeCommand.named("worker").section(FloeCommand.Section.FLEET)
                         .synopsis("worker --controller HOST:PORT [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST]"
-                                + " [--advertise HOST] | worker --cleanup")
+                                + " [--advertise HOST] [--cleanup]")
                         .summary("a worker alone, for another machine, until SIGINT/SIGTERM; it retires every environment on exit")
                         .options(Cli.connectionOptions(workerTuning(new Args.Spec()
                                 .value("controller", "HOST:PORT", "the controller's address (required)")

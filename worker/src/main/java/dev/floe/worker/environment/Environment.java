@@ -620,6 +620,12 @@ public final class Environment implements RuntimeEndpoint {
      */
     private void cleanUp() {
         if (launching) {
+            // What already runs in the cell dies now (the launch then ends, and the rest is released
+            // when it does); the stray audit catches a launch that never ends.
+            Cell c = cell;
+            if (c != null) {
+                CompletableFuture.runAsync(c::killAll, host.blocking());
+            }
             return;
         }
         Cell c = cell;

@@ -24,9 +24,9 @@ import java.util.stream.Stream;
  * which memory limit, which kind of /tmp. It creates a {@link Cell} and a {@link TmpVolume} per
  * environment and launches runtimes into them. Its cgroups live under
  * {@code <worker's own cgroup>/floe/<worker id>-<hash of its data directory>/<environment id>} in each
- * hierarchy it uses: unique to one worker even if two fleets on a machine reuse worker ids. Leftovers of
- * a previous run of the same worker on the same data (one that was killed) are killed and removed
- * when it opens.
+ * hierarchy it uses: unique to one worker even if two fleets on a machine reuse worker ids. The worker
+ * registers in the machine's {@link WorkerRegistry} when it opens, after removing what dead workers
+ * left there (see {@link Leftovers}), whatever their ids and data directories.
  */
 public final class Sandbox implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Sandbox.class.getName());

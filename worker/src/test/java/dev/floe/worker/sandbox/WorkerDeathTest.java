@@ -59,18 +59,25 @@ class WorkerDeathTest {
         assertTrue(running >= 3 * 4, "each environment's init, runtime and two background processes: " + running);
         assertEquals(3, loopDevicesUnder(data).size(), "each environment's /tmp image on a loop device");
 
+        long[] processesGone = {0};
         worker.destroyForcibly();
         long killed = System.nanoTime();
         worker.onExit().join();
         try {
             Await.until(Duration.ofSeconds(2), "no process, loop device or cgroup of the killed worker's environments",
-                    () -> Processes.mentioning(marker).isEmpty() && loopDevicesUnder(data).isEmpty() && cgroupsNamed(marker).isEmpty());
+                    () -> {
+                        boolean none = Processes.mentioning(marker).isEmpty();
+                        if (none && processesGone[0] == 0) {
+                            processesGone[0] = System.nanoTime();
+                        }
+                        return none && loopDevicesUnder(data).isEmpty() && cgroupsNamed(marker).isEmpty();
+                    });
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; processes " + Processes.mentioning(marker).stream().map(Processes::describe).toList()
                     + ", loop devices " + loopDevicesUnder(data) + ", cgroups " + cgroupsNamed(marker), e);
         }
-        System.out.printf("worker SIGKILLed with 3 environments: nothing left after %d ms%n",
-                (System.nanoTime() - killed) / 1_000_000);
+        System.out.printf("worker SIGKILLed with 3 environments: nothing left after %d ms (processes gone after %d ms)%n",
+                (System.nanoTime() - killed) / 1_000_000, (processesGone[0] - killed) / 1_000_000);
         assertTrue(Processes.mentioning(data.toString()).isEmpty(), "not even one holding the data directory");
 
         // A worker with another id and data directory removes the dead one's files and serves.
