@@ -286,6 +286,11 @@ public final class Invoker {
                 }
                 callEnded();
                 if (failure == null) {
+                    if (response.getErrorType().isEmpty() && response.getFunctionError().isEmpty()
+                            && !response.getEnvironmentId().isEmpty()) {
+                        // Its runtime is about to ask for more: the next invocation may go to it before the report.
+                        fleet.answered(workerId, response.getEnvironmentId());
+                    }
                     result.complete(completed(response, workerId));
                     return;
                 }

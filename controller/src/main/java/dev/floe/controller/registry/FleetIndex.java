@@ -36,6 +36,12 @@ public final class FleetIndex implements FleetState {
         STARTING,
         /** Running an invocation. */
         BUSY,
+        /**
+         * BUSY, but its invocation has been answered: its runtime is about to ask for the next one, so
+         * it may take an invocation of its revision (the worker waits briefly for it) before the
+         * worker's report that it is idle arrives.
+         */
+        FINISHING,
         /** IDLE or FROZEN: takes the next invocation of its revision. */
         WARM
     }
@@ -75,10 +81,12 @@ public final class FleetIndex implements FleetState {
         int warm;
         int warmMb;
         int busy;
+        /** Of the busy ones, those answered ({@link Slot#FINISHING}). */
+        int finishing;
         int promised;
 
         int available() {
-            return Math.max(0, warm - promised);
+            return Math.max(0, warm + finishing - promised);
         }
 
         boolean empty() {
@@ -194,6 +202,23 @@ public final class FleetIndex implements FleetState {
     }
 
     /**
+     * The environment's invocation was answered: a BUSY environment becomes {@link Slot#FINISHING},
+     * available to its revision's next invocation until the worker reports it again. Anything else
+     * (a report already came, or the environment is gone) is left as it is.
+     *
+     * @return whether the environment became FINISHING
+     */
+    public boolean answered(String workerId, String environmentId) {
+        Worker w = workers.get(workerId);
+        Env env = w == null ? null : w.environments.get(environmentId);
+        if (env == null || env.slot != Slot.BUSY) {
+            return false;
+        }
+        environment(workerId, environmentId, env.revisionId, env.memoryMb, Slot.FINISHING);
+        return true;
+    }
+
+    /**
      * Counts {@code delta} more (or fewer) warm environments of the revision on the worker as promised
      * to invocations placed there: a promised environment is out of the available set at once.
      */
@@ -217,14 +242,15 @@ public final class FleetIndex implements FleetState {
                 h.warm++;
                 h.warmMb += env.memoryMb;
             }
-            case BUSY -> {
+            case BUSY, FINISHING -> {
                 w.busy++;
                 h.busy++;
+                h.finishing += env.slot == Slot.FINISHING ? 1 : 0;
                 loadMb += env.memoryMb;
             }
             case STARTING -> loadMb += env.memoryMb;
         }
-        refresh(w, env.revisionId, h, env.slot == Slot.WARM && newlyWarm);
+        refresh(w, env.revisionId, h, env.slot == Slot.FINISHING || env.slot == Slot.WARM && newlyWarm);
     }
 
     private void unindex(Worker w, Env env) {
@@ -236,9 +262,10 @@ public final class FleetIndex implements FleetState {
                 h.warm--;
                 h.warmMb -= env.memoryMb;
             }
-            case BUSY -> {
+            case BUSY, FINISHING -> {
                 w.busy--;
                 h.busy--;
+                h.finishing -= env.slot == Slot.FINISHING ? 1 : 0;
                 loadMb -= env.memoryMb;
             }
             case STARTING -> loadMb -= env.memoryMb;
@@ -305,7 +332,7 @@ public final class FleetIndex implements FleetState {
     public RevisionPresence presence(String revisionId, String workerId) {
         Map<String, Holding> byWorker = revisions.get(revisionId);
         Holding h = byWorker == null ? null : byWorker.get(workerId);
-        return h == null ? RevisionPresence.NONE : new RevisionPresence(h.warm, h.warmMb, h.busy, h.promised);
+        return h == null ? RevisionPresence.NONE : new RevisionPresence(h.warm, h.warmMb, h.busy, h.promised, h.finishing);
     }
 
     @Override

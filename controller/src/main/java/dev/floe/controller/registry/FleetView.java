@@ -144,6 +144,20 @@ public final class FleetView implements AutoCloseable {
         settle();
     }
 
+    /**
+     * The worker answered an invocation from the environment: until the worker's next report of it,
+     * placement may hand the revision's next invocation to it (see {@link FleetIndex#answered}).
+     */
+    public void answered(String workerId, String environmentId) {
+        boolean changed;
+        synchronized (lock) {
+            changed = workers.containsKey(workerId) && index.answered(workerId, environmentId);
+        }
+        if (changed) {
+            settle();
+        }
+    }
+
     /** Adds a subscriber told every change from now on. */
     public void subscribe(FleetSubscriber subscriber) {
         subscribe(subscriber, false);

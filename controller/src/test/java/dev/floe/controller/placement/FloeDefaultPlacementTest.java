@@ -85,6 +85,20 @@ class FloeDefaultPlacementTest {
     }
 
     @Test
+    void anAnsweredEnvironmentOnAFullWorkerTakesTheNextInvocationBeforeItsIdleReport() {
+        Fleets fleet = equal(3, 2048);
+        String home = fleet.index().ring().home("fn");
+        String other = fleet.index().workerIds().stream().filter(w -> !w.equals(home)).findFirst().orElseThrow();
+        fleet.env(other, REV, Slot.BUSY, 128).env(other, OTHER, Slot.BUSY, 1920);
+        assertEquals(Optional.of(new Decision(home, Kind.COLD)), place(fleet, 128), "still running: passed over");
+
+        assertTrue(fleet.index().answered(other, "env-0"), "the first environment made is the revision's");
+
+        assertEquals(Optional.of(new Decision(other, Kind.WARM)), place(fleet, 128),
+                "its invocation was answered, so its runtime is about to ask for the next one: no cold start elsewhere");
+    }
+
+    @Test
     void aColdStartGoesToTheFunctionsHomeOnTheRing() {
         Fleets fleet = equal(10, 2048);
         String home = fleet.index().ring().home("fn");

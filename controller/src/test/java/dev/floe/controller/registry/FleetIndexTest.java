@@ -3,6 +3,7 @@ package dev.floe.controller.registry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.floe.controller.placement.RevisionPresence;
 import dev.floe.controller.placement.WorkerCapacity;
@@ -42,6 +43,31 @@ class FleetIndexTest {
         assertEquals(new RevisionPresence(1, 128, 0, 1), index.presence("r", "a"));
         index.promised("r", "a", -1);
         assertEquals(List.of("a"), list(index.idleHolders("r")));
+    }
+
+    @Test
+    void anAnsweredEnvironmentIsAvailableUntilItsWorkerReportsItAgain() {
+        index.addWorker("a", 1024);
+        index.environment("a", "e1", "r", 128, Slot.BUSY);
+        assertEquals(List.of(), list(index.idleHolders("r")));
+
+        assertTrue(index.answered("a", "e1"));
+        assertEquals(List.of("a"), list(index.idleHolders("r")), "its runtime is about to ask for the next invocation");
+        assertEquals(new RevisionPresence(0, 0, 1, 0, 1), index.presence("r", "a"));
+        assertEquals(1, index.busy("a"), "still busy until the worker says otherwise");
+        index.promised("r", "a", 1);
+        assertEquals(List.of(), list(index.idleHolders("r")), "promised to the next invocation");
+        index.promised("r", "a", -1);
+
+        index.environment("a", "e1", "r", 128, Slot.WARM);
+        assertEquals(new RevisionPresence(1, 128, 0, 0, 0), index.presence("r", "a"), "the report replaces the hint");
+        assertFalse(index.answered("a", "e1"), "a warm environment is not finishing");
+        assertFalse(index.answered("a", "gone"), "nor is one the index does not hold");
+        index.environment("a", "e1", "r", 128, Slot.BUSY);
+        index.answered("a", "e1");
+        index.environment("a", "e1", "r", 128, null);
+        assertEquals(RevisionPresence.NONE, index.presence("r", "a"), "retired: nothing left");
+        assertEquals(List.of(), list(index.idleHolders("r")));
     }
 
     @Test
