@@ -105,7 +105,7 @@ public final class WorkerRegistry {
 
     /** The machine's registry: {@code /run/floe/workers} for root, else one per user under the temporary directory. */
     public static WorkerRegistry forThisUser() {
-        if (Sandbox.isRoot()) {
+        if (HostProbe.isRoot()) {
             return new WorkerRegistry(Path.of("/run/floe/workers"));
         }
         String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9_.-]", "_");
