@@ -441,6 +441,8 @@ static void init(char **command, char **environment, const char *root) {
 
 /* Set by the parent-death signal (SIGUSR1) or a request to stop (SIGTERM, SIGINT, SIGHUP). */
 static volatile sig_atomic_t stop_requested;
+/* The parent-death signal came: the worker's spawning thread ended, which it does only as the worker ends. */
+static volatile sig_atomic_t worker_gone;
 static volatile pid_t environment_init;
 /* Each cgroup's directory; the signal handler may only use what is ready before it runs. */
 static char cgroup_dirs[MAX_CGROUPS][4096];
@@ -473,8 +475,10 @@ static void kill_environment(void) {
 }
 
 static void request_stop(int signal) {
-    (void) signal;
     int saved = errno;
+    if (signal == SIGUSR1) {
+        worker_gone = 1;
+    }
     stop_requested = 1;
     kill_environment();
     errno = saved;
@@ -512,7 +516,10 @@ static int cgroup_empty(const char *file) {
  */
 static int tear_down(pid_t parent) {
     kill_environment();
-    int worker_gone = getppid() != parent;
+    /* While the worker's threads end, its pid may still be this process's parent: the signal says it. */
+    if (getppid() != parent) {
+        worker_gone = 1;
+    }
     for (int i = 0; cgroup_files[i] != NULL; i++) {
         for (int wait = 0; wait < 300 && !cgroup_empty(cgroup_files[i]); wait++) {
             usleep(10000);

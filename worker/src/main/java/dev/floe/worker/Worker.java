@@ -119,7 +119,9 @@ public final class Worker implements AutoCloseable {
                     .keepAlive(config.keepAlive).handoffWait(config.handoffWait)
                     .listener((EnvironmentView view) -> {
                         ControllerLink l = linkRef[0];
-                        if (l != null) {
+                        // FINISHING is still BUSY on the wire, and RETIRING already said RETIRED: the
+                        // controller hears of each change it can see, once.
+                        if (l != null && view.state().changesTheFleetView()) {
                             l.report(view);
                         }
                     })

@@ -186,7 +186,7 @@ public final class EnvironmentPool implements AutoCloseable {
             return;
         }
         for (Environment victim : victims) {
-            victim.retire("memory-pressure");
+            victim.retire(RetireReason.MEMORY_PRESSURE);
         }
         if (warm != null) {
             warm.assign(invocation);
@@ -222,7 +222,7 @@ public final class EnvironmentPool implements AutoCloseable {
     }
 
     /** The environment answered its invocation; its runtime will soon ask for the next one. */
-    void answered(Environment env) {
+    private void answered(Environment env) {
         synchronized (lock) {
             if (finishing.add(env.id())) {
                 finishingByRevision.merge(env.function().getRevisionId(), 1, Integer::sum);
@@ -305,13 +305,13 @@ public final class EnvironmentPool implements AutoCloseable {
             }
         }
         if (retire) {
-            env.retire(closed ? "shutdown" : "revision");
+            env.retire(closed ? RetireReason.SHUTDOWN : RetireReason.REVISION);
         } else if (handoff != null) {
             env.assign(handoff);
         }
     }
 
-    void retired(Environment env) {
+    private void retired(Environment env) {
         Invocation orphan;
         boolean replace;
         synchronized (lock) {
@@ -408,7 +408,7 @@ public final class EnvironmentPool implements AutoCloseable {
                 held++;
             }
         }
-        victims.forEach(v -> v.retire("memory-pressure"));
+        victims.forEach(v -> v.retire(RetireReason.MEMORY_PRESSURE));
         release.forEach(e -> e.provisioned(false));
         keep.forEach(e -> e.provisioned(true));
         for (Environment env : started) {
@@ -454,8 +454,21 @@ public final class EnvironmentPool implements AutoCloseable {
         }
     }
 
-    void changed(EnvironmentView view) {
-        if (view.state() == EnvironmentState.RETIRED) {
+    /**
+     * The one way an environment tells the pool about itself: after each transition (and when its
+     * provisioned mark changes), on its event loop. The pool's indexes follow: an environment that
+     * answered (FINISHING) may take a waiting invocation of its revision soon; a retiring one leaves
+     * the live set and gives back its memory.
+     */
+    void changed(Environment env, EnvironmentState previous, EnvironmentView view) {
+        if (previous != view.state()) {
+            switch (view.state()) {
+                case FINISHING -> answered(env);
+                case RETIRING -> retired(env);
+                default -> { }
+            }
+        }
+        if (view.state().isEnding()) {
             latest.remove(view.id());
         } else {
             latest.put(view.id(), view);
@@ -512,7 +525,7 @@ public final class EnvironmentPool implements AutoCloseable {
                 }
             }
         }
-        expired.forEach(env -> env.retire("idle"));
+        expired.forEach(env -> env.retire(RetireReason.IDLE));
         all.forEach(Environment::limitLog);
     }
 
@@ -538,7 +551,7 @@ public final class EnvironmentPool implements AutoCloseable {
                 }
             }
         }
-        now.forEach(env -> env.retire("revision"));
+        now.forEach(env -> env.retire(RetireReason.REVISION));
     }
 
     /** Every environment not yet retired, each as of a moment on its own loop. */
@@ -570,7 +583,7 @@ public final class EnvironmentPool implements AutoCloseable {
         }
         sweeper.cancel(false);
         audit.close();
-        all.forEach(env -> env.retire("shutdown"));
+        all.forEach(env -> env.retire(RetireReason.SHUTDOWN));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         synchronized (lock) {
             while ((!live.isEmpty() || cleaningUp > 0) && System.nanoTime() < deadline) {

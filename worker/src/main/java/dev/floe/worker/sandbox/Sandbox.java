@@ -152,7 +152,12 @@ public final class Sandbox implements AutoCloseable {
      * own cgroups. Returns how many environments were removed.
      */
     public static int removeLeftoversOfDeadWorkers() {
-        return Leftovers.removeDead(WorkerRegistry.forThisUser(), CgroupTree.floeDirs(CgroupMounts.detect()));
+        return removeLeftoversOfDeadWorkers(WorkerRegistry.forThisUser());
+    }
+
+    /** As {@link #removeLeftoversOfDeadWorkers()}, for the workers of {@code registry}. */
+    public static int removeLeftoversOfDeadWorkers(WorkerRegistry registry) {
+        return Leftovers.removeDead(registry, CgroupTree.floeDirs(CgroupMounts.detect()));
     }
 
 
