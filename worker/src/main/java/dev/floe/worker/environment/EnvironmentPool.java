@@ -32,7 +32,12 @@ import java.util.concurrent.TimeUnit;
  * when the {@link KeepAlivePolicy} says so.
  *
  * <p>The pool's own bookkeeping (which environments are idle, how much memory is reserved) is under
- * one lock held only for map operations; environments run on their event loops.
+ * one lock held only for map operations; environments run on their event loops, and tell the pool of
+ * each transition through {@code changed}.
+ *
+ * <p>Size: over 400 lines because placement, the memory budget, the hand-off to finishing
+ * environments and provisioned concurrency share that one lock; provisioned concurrency is the next
+ * part to move out (issue 9).
  */
 public final class EnvironmentPool implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EnvironmentPool.class.getName());
