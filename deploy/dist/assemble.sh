@@ -2,7 +2,7 @@
 # Assembles Floe's distribution, run by the build (deploy/dist's package phase) after the jars are in
 # TARGET/floe/lib:
 #   assemble.sh TARGET VERSION JDK RELEASE
-# TARGET/floe/ gets bin/floe, examples/, deploy/ (install.sh, systemd, Kubernetes, container) and docs/.
+# TARGET/floe/ gets bin/floe, examples/, deploy/ (install.sh, systemd, Kubernetes, container, Grafana) and docs/.
 # With RELEASE=true it also gets runtime/, a Java runtime made by jlink from JDK (the one building), and
 # is packed as TARGET/floe-VERSION-linux-x86_64.tar.gz, whose top directory is floe-VERSION/.
 # The source tree's ./floe builds with RELEASE=false: its distribution runs on the JDK it found.
@@ -19,7 +19,7 @@ rm -rf "$image/bin" "$image/examples" "$image/deploy" "$image/docs"
 mkdir -p "$image/bin" "$image/deploy"
 install -m 0755 "$root/deploy/launcher/bin/floe" "$image/bin/floe"
 cp -a "$root/examples" "$image/examples"
-cp -a "$root/deploy/systemd" "$root/deploy/kubernetes" "$root/deploy/container" "$image/deploy/"
+cp -a "$root/deploy/systemd" "$root/deploy/kubernetes" "$root/deploy/container" "$root/deploy/grafana" "$image/deploy/"
 install -m 0755 "$root/deploy/install.sh" "$image/deploy/install.sh"
 cp -a "$root/docs" "$image/docs"
 echo "$version" >"$image/VERSION"

@@ -6,6 +6,7 @@ import dev.floe.client.FloeClient;
 import dev.floe.client.cli.Args;
 import dev.floe.client.cli.Cli;
 import dev.floe.client.cli.FloeCommand;
+import dev.floe.client.cli.Progress;
 import dev.floe.common.CodePackages;
 import dev.floe.proto.Environment;
 import dev.floe.proto.FunctionConfig;
@@ -104,7 +105,8 @@ final class Benchmark {
         try (LocalFleet fleet = fleetBuilder.workers(1).port(0).dataDir(data.resolve("fleet")).workerMemoryMb(8192)
                 .workerTuning(b -> b.freezeGrace(GRACE)).start().awaitRegistered(Duration.ofSeconds(30));
              FloeClient client = fleet.client();
-             Floors.Pipeline floor = new Floors.Pipeline(bootstrap, cold, EVENT)) {
+             Floors.Pipeline floor = new Floors.Pipeline(bootstrap, cold, EVENT);
+             Progress progress = Progress.start(log, "bench: warming up")) {
             floorStarts = floor.startNanos();
             Worker worker = fleet.workers().getFirst();
             sandbox = worker.sandbox();
@@ -131,7 +133,9 @@ final class Benchmark {
                 }
                 // Alternate in rounds, so that Floe and its floor see the same machine.
                 int rounds = 10;
+                progress.what("bench: warm rounds (Floe and its floor, alternating)");
                 for (int r = 0; r < rounds; r++) {
+                    progress.at(r, rounds);
                     int from = warm * r / rounds;
                     int to = warm * (r + 1) / rounds;
                     time(warmRtt, from, to, floeRelayed);
@@ -143,7 +147,9 @@ final class Benchmark {
                 toWorker.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
             boolean floorFreezes = floor.freezable();
+            progress.what("bench: invocations from frozen");
             for (int i = 0; i < frozen; i++) {
+                progress.at(i, frozen);
                 awaitFrozen(client);
                 long start = System.nanoTime();
                 client.invoke(request);
@@ -162,7 +168,9 @@ final class Benchmark {
             freeze = percentiles(worker, "floe.worker.freeze");
             thaw = percentiles(worker, "floe.worker.thaw");
             idleToFrozen = percentiles(worker, "floe.worker.idle.to.frozen");
+            progress.what("bench: cold starts");
             for (int i = 0; i < cold; i++) {
+                progress.at(i, cold);
                 client.createFunction("echo-" + i, code, config);
                 long start = System.nanoTime();
                 InvokeResponse response = client.invoke(request.toBuilder().setFunction("echo-" + i).build());

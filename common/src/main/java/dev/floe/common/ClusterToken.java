@@ -106,9 +106,21 @@ public final class ClusterToken {
 
     /** Refuses every call that does not carry this token, with {@link ErrorType#UNAUTHENTICATED}. */
     public ServerInterceptor check() {
+        return checkExcept(java.util.Set.of());
+    }
+
+    /**
+     * Like {@link #check()}, but lets calls to the services named in {@code openServices} through without the
+     * token: {@code grpc.health.v1.Health}, which load balancers and Kubernetes probes call knowing no secret.
+     */
+    public ServerInterceptor checkExcept(java.util.Set<String> openServices) {
+        java.util.Set<String> open = java.util.Set.copyOf(Check.notNull("openServices", openServices));
         return new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                if (open.contains(call.getMethodDescriptor().getServiceName())) {
+                    return next.startCall(call, headers);
+                }
                 String presented = headers.get(AUTHORIZATION);
                 String problem = problem(presented);
                 if (problem == null) {

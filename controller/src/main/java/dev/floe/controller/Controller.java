@@ -12,11 +12,15 @@ import dev.floe.common.tls.CertificateRole;
 import dev.floe.common.tls.ClusterTls;
 import dev.floe.controller.async.AsyncQueue;
 import dev.floe.controller.async.RetryPolicy;
+import dev.floe.controller.cluster.ControllerCluster;
+import dev.floe.controller.cluster.ControllersGrpcService;
+import dev.floe.controller.cluster.OwnerForwarding;
 import dev.floe.controller.function.FunctionCatalog;
 import dev.floe.controller.gateway.GrpcWorkerGateway;
 import dev.floe.controller.grpc.FleetGrpcService;
 import dev.floe.controller.grpc.FunctionsGrpcService;
 import dev.floe.controller.grpc.InvocationsGrpcService;
+import dev.floe.controller.grpc.ServingHealth;
 import dev.floe.controller.grpc.WorkerCertificateCheck;
 import dev.floe.controller.grpc.WorkerIdentity;
 import dev.floe.controller.grpc.WorkerLinkGrpcService;
@@ -35,8 +39,12 @@ import dev.floe.controller.placement.Placement;
 import dev.floe.controller.provision.Provisioner;
 import dev.floe.controller.registry.FleetView;
 import dev.floe.controller.registry.RoomSignal;
+import dev.floe.controller.web.WebView;
+import dev.floe.proto.AsyncInvocation;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.Gauge;
@@ -49,9 +57,12 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The controller: serves {@code Functions}, {@code Invocations}, {@code Fleet} and the internal
@@ -77,6 +88,8 @@ public final class Controller implements AutoCloseable {
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
     /** Where a controller built without Lambda API keys keeps the ones it makes, in its data directory. */
     public static final String LAMBDA_CREDENTIALS_FILE = "lambda-credentials";
+    /** The read-only token that opens the web view, in the data directory; made on first start with a web view. */
+    public static final String WEB_TOKEN_FILE = "web-token";
 
     private final int requestedPort;
     private final String bindHost;
@@ -94,10 +107,19 @@ public final class Controller implements AutoCloseable {
     private volatile LambdaCredentials lambdaCredentials;
     private final ConnectionLimits lambdaConnections;
     private final HostPort requestedMetrics;
+    private final HostPort requestedWeb;
+    private WebView webView;
+    private volatile ClusterToken webToken;
     /** Null without a metrics address. */
     private final MeterExport export;
     /** Null: plaintext. */
     private final ClusterTls tls;
+    /** Null: a single controller on SQLite. */
+    private final java.util.List<java.net.URI> etcd;
+    private final String etcdPrefix;
+    private final Duration lease;
+    private final String memberId;
+    private final String advertiseHost;
 
     private final Object lifecycle = new Object();
     private boolean started;
@@ -118,6 +140,10 @@ public final class Controller implements AutoCloseable {
     private ScheduledFuture<?> sweep;
     private ScheduledFuture<?> provisioning;
     private volatile ClusterToken token;
+    private ServingHealth health;
+    private final List<ScheduledFuture<?>> asyncDepth = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static final int ASYNC_DEPTH_EVERY_S = 2;
+    private ControllerCluster cluster;
 
     private Controller(Builder b) {
         this.requestedPort = b.port;
@@ -127,6 +153,7 @@ public final class Controller implements AutoCloseable {
         this.placement = b.placement;
         this.heartbeatInterval = b.heartbeatInterval;
         this.requestedMetrics = b.metrics;
+        this.requestedWeb = b.web;
         this.export = b.metrics != null ? MeterExport.create(b.meterRegistry) : null;
         this.meters = export != null ? export.registry() : b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
         this.clock = b.clock;
@@ -137,6 +164,11 @@ public final class Controller implements AutoCloseable {
         this.lambdaCredentials = b.lambdaCredentials;
         this.lambdaConnections = b.lambdaConnections;
         this.tls = b.tls;
+        this.etcd = b.etcd;
+        this.etcdPrefix = b.etcdPrefix;
+        this.lease = b.lease;
+        this.memberId = b.memberId;
+        this.advertiseHost = b.advertiseHost;
     }
 
     public static Builder builder() {
@@ -159,7 +191,10 @@ public final class Controller implements AutoCloseable {
                 GrpcWorkerGateway gateway = workers;
                 fleet.subscribe(workers);
                 Admission admission = new Admission(admissionLimits, loops);
-                catalog = FunctionCatalog.open(dataDir, clock, (function, keepRevisionIds) -> {
+                if (etcd != null) {
+                    cluster = ControllerCluster.connect(etcd, etcdPrefix, lease, memberId);
+                }
+                FunctionCatalog.Listener superseded = (function, keepRevisionIds) -> {
                     gateway.retire(function, keepRevisionIds);
                     if (keepRevisionIds.isEmpty()) {
                         admission.forget(function);
@@ -168,19 +203,36 @@ public final class Controller implements AutoCloseable {
                             queue.functionDeleted(function);
                         }
                     }
-                });
+                };
+                catalog = cluster == null ? FunctionCatalog.open(dataDir, clock, superseded)
+                        : FunctionCatalog.open(dataDir, cluster.functionStore(), clock, superseded);
+                catalog.shared(cluster != null);
                 catalog.list().forEach(f -> admission.reserve(f.getName(), f.getConcurrency()));
                 fleet.subscribe(new RoomSignal(admission::roomChanged));
                 Provisioner provisioner = new Provisioner(catalog, fleet, workers);
-                token = givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
+                token = cluster != null ? cluster.token(givenToken)
+                        : givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
                 if (lambdaCredentials == null) {
                     lambdaCredentials = LambdaCredentials.readOrCreate(dataDir.resolve(LAMBDA_CREDENTIALS_FILE));
                 }
-                invoker = new Invoker(catalog, fleet, placement, workers, new InvokeMetrics(meters), admission);
+                InvokeMetrics invokeMetrics = new InvokeMetrics(meters);
+                WebView.FleetBoardFeed board = null;
+                if (requestedWeb != null) {
+                    board = new WebView.FleetBoardFeed(clock);
+                    fleet.subscribe(board.fleet(), true);
+                    invokeMetrics.listen(board.invocations());
+                    webToken = ClusterToken.readOrCreate(dataDir.resolve(WEB_TOKEN_FILE));
+                }
+                invoker = new Invoker(catalog, fleet, placement, workers, invokeMetrics, admission);
                 FunctionCatalog functions = catalog;
                 Invoker run = invoker;
-                async = AsyncQueue.builder()
-                        .database(dataDir.resolve("floe.db"))
+                AsyncQueue.Builder queue = AsyncQueue.builder();
+                if (cluster != null) {
+                    queue.store(cluster.asyncStore());
+                } else {
+                    queue.database(dataDir.resolve("floe.db"));
+                }
+                async = queue
                         .functionCheck(functions::resolve)
                         .runner((function, qualifier, payload) -> run.invoke(new InvokeCall(function, payload, false, "", null, qualifier)))
                         .policy(asyncPolicy)
@@ -193,6 +245,23 @@ public final class Controller implements AutoCloseable {
                         .description("Workers connected to the controller").register(meters);
                 Gauge.builder("floe.controller.queued", admission, Admission::waiting)
                         .description("Invocations waiting for a concurrency slot or for room in the fleet").register(meters);
+                AsyncQueue counted = async;
+                for (AsyncInvocation.Status status : List.of(AsyncInvocation.Status.QUEUED, AsyncInvocation.Status.RUNNING)) {
+                    // Counted in the store off the event loop, every few seconds: a scrape must not wait on the database.
+                    AtomicLong depth = new AtomicLong();
+                    Gauge.builder("floe.async.invocations", depth, AtomicLong::get).tag("status", status.name().toLowerCase(java.util.Locale.ROOT))
+                            .description("Asynchronous invocations waiting to run (queued) or running").register(meters);
+                    ExecutorService counting = handlers;
+                    asyncDepth.add(loops.next().scheduleWithFixedDelay(() -> {
+                        try {
+                            counting.execute(() -> depth.set(counted.count(status)));
+                        } catch (RuntimeException stopping) {
+                            // The controller is stopping: nothing more to count.
+                        }
+                    }, 0, ASYNC_DEPTH_EVERY_S, TimeUnit.SECONDS));
+                }
+                health = new ServingHealth(view::size);
+                fleet.subscribe(health);
                 NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, requestedPort));
                 if (tls != null) {
                     // Clients may come without a certificate; WorkerCertificateCheck requires one of workers.
@@ -214,10 +283,15 @@ public final class Controller implements AutoCloseable {
                             handlers.execute(provisioner::reconcile);
                         }))
                         .addService(new InvocationsGrpcService(invoker, async))
+                        .addService(new ControllersGrpcService(() -> cluster, () -> serving))
                         .addService(new FleetGrpcService(fleet, handlers))
                         .addService(new WorkerLinkGrpcService(fleet, catalog.code(), heartbeatInterval,
                                 tls != null ? WorkerIdentity.certificates(tls.certificate()) : WorkerIdentity.plaintext()))
-                        .intercept(token.check())
+                        .addService(health.service())
+                        // For grpcurl-style clients; behind the token like every service but health.
+                        .addService(ProtoReflectionServiceV1.newInstance())
+                        .intercept(OwnerForwarding.mark())
+                        .intercept(token.checkExcept(Set.of(HealthGrpc.SERVICE_NAME)))
                         .build()
                         .start();
                 serving = true;
@@ -226,6 +300,18 @@ public final class Controller implements AutoCloseable {
                 lambdaServer = LambdaApiServer.start(bindHost, requestedLambdaPort, loops, handlers,
                         new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock), lambdaConnections,
                         tls != null ? tls.httpsServerContext() : null, dataDir.resolve("uploads"));
+                if (cluster != null) {
+                    String host = advertiseHost != null ? advertiseHost : advertised(bindHost);
+                    cluster.announce(new HostPort(host, server.getPort()), new HostPort(host, lambdaServer.port()), invoker,
+                            catalog.code(), this::openPeerChannel, loops, handlers, () -> {
+                                catalog.refresh().forEach(f -> admission.reserve(f.getName(), f.getConcurrency()));
+                                admission.shareAmong(cluster.membership().live().size());
+                            });
+                    provisioner.owns(cluster.shards()::owns);
+                }
+                if (board != null) {
+                    webView = WebView.start(requestedWeb, loops, board, List.of(token, webToken));
+                }
                 if (export != null) {
                     metricsServer = export.serve(requestedMetrics, loops,
                             () -> serving ? Health.OK : Health.down("the controller is stopping"));
@@ -248,6 +334,10 @@ public final class Controller implements AutoCloseable {
                 if (metricsServer != null) {
                     LOG.log(System.Logger.Level.INFO, "metrics on " + metricsServer.url() + " (and /healthz)");
                 }
+                if (webView != null) {
+                    LOG.log(System.Logger.Level.INFO, "web view on " + webView.url() + " (open it with ?token= the cluster token or"
+                            + " the read-only one in " + dataDir.resolve(WEB_TOKEN_FILE) + ")");
+                }
                 return this;
             } catch (IOException | RuntimeException e) {
                 closed = true;
@@ -263,6 +353,28 @@ public final class Controller implements AutoCloseable {
         } catch (java.net.UnknownHostException e) {
             return false;
         }
+    }
+
+    /** The host other controllers and workers reach this one at: the bind host unless it is a wildcard. */
+    private static String advertised(String bindHost) {
+        try {
+            java.net.InetAddress bound = java.net.InetAddress.getByName(bindHost);
+            return bound.isAnyLocalAddress() ? java.net.InetAddress.getLocalHost().getHostAddress() : bindHost;
+        } catch (java.net.UnknownHostException e) {
+            return bindHost;
+        }
+    }
+
+    /** A channel to another controller of the cluster: its certificate must have role controller. */
+    private ManagedChannel openPeerChannel(HostPort address) {
+        NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address.toString());
+        if (tls != null) {
+            builder.sslContext(tls.clientContext(CertificateRole.CONTROLLER));
+        } else {
+            builder.usePlaintext();
+        }
+        return builder.eventLoopGroup(loops).channelType(EventLoops.channelType()).executor(handlers).offloadExecutor(handlers)
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES).intercept(token.attach()).build();
     }
 
     private ManagedChannel openWorkerChannel(HostPort address) {
@@ -368,6 +480,18 @@ public final class Controller implements AutoCloseable {
         }
     }
 
+    /** Where the web view is served (the real port when asked for 0); empty without. */
+    public java.util.Optional<HostPort> webAddress() {
+        synchronized (lifecycle) {
+            return java.util.Optional.ofNullable(webView).map(WebView::address);
+        }
+    }
+
+    /** The read-only token that opens the web view (and nothing else); empty without a web view. */
+    public java.util.Optional<ClusterToken> webToken() {
+        return java.util.Optional.ofNullable(webToken);
+    }
+
     /** Stops serving, ends every worker's link, and stops every thread. Idempotent. */
     @Override
     public void close() {
@@ -392,6 +516,10 @@ public final class Controller implements AutoCloseable {
         if (provisioning != null) {
             provisioning.cancel(false);
         }
+        asyncDepth.forEach(f -> f.cancel(false));
+        if (health != null) {
+            health.stopping();
+        }
         if (server != null) {
             server.shutdown();
         }
@@ -400,6 +528,7 @@ public final class Controller implements AutoCloseable {
             async.stopDispatching();
         }
         Lifecycles.closeQuietly(lambdaServer);
+        Lifecycles.closeQuietly(webView);
         Lifecycles.closeQuietly(asyncInvocations);
         // The workers' links are long-lived calls: ending them lets the server finish; their
         // channels shut down gracefully, so invocations in flight still get their answers.
@@ -409,6 +538,9 @@ public final class Controller implements AutoCloseable {
         if (workers != null) {
             workers.close(SHUTDOWN_GRACE);
         }
+        if (cluster != null) {
+            cluster.quiesce();
+        }
         Lifecycles.shutdown(server, SHUTDOWN_GRACE);
         // After the server, so no call queues into a closed store; attempts still running are queued again on the next start.
         Lifecycles.closeQuietly(async);
@@ -417,6 +549,8 @@ public final class Controller implements AutoCloseable {
         Lifecycles.shutdown(handlers, SHUTDOWN_GRACE);
         Lifecycles.shutdown(loops, SHUTDOWN_GRACE);
         Lifecycles.closeQuietly(catalog);
+        // Last: the lease revoked, the others take this controller's shards at once.
+        Lifecycles.closeQuietly(cluster);
         LOG.log(System.Logger.Level.INFO, "controller stopped");
     }
 
@@ -441,9 +575,66 @@ public final class Controller implements AutoCloseable {
         private LambdaCredentials lambdaCredentials;
         private ConnectionLimits lambdaConnections = ConnectionLimits.DEFAULT;
         private HostPort metrics;
+        private HostPort web;
         private ClusterTls tls;
+        private java.util.List<java.net.URI> etcd;
+        private String etcdPrefix = "/floe/";
+        private Duration lease = Duration.ofSeconds(5);
+        private String memberId;
+        private String advertiseHost;
 
         private Builder() {}
+
+        /**
+         * Joins a cluster of controllers sharing the etcd at {@code endpoints}: functions, aliases and the
+         * asynchronous queue live there, code packages in each controller's data directory. Default none:
+         * a single controller on SQLite.
+         */
+        public Builder etcd(java.util.List<java.net.URI> endpoints) {
+            Check.notNull("etcd", endpoints);
+            if (endpoints.isEmpty()) {
+                throw new IllegalArgumentException("etcd: [] (expected: at least one URL, e.g. http://127.0.0.1:2379)");
+            }
+            for (java.net.URI u : endpoints) {
+                if (u.getHost() == null || u.getPort() <= 0 || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))) {
+                    throw new IllegalArgumentException("etcd: " + u + " (expected: http://HOST:PORT or https://HOST:PORT)");
+                }
+            }
+            this.etcd = java.util.List.copyOf(endpoints);
+            return this;
+        }
+
+        /** Where in etcd the cluster's keys live; default {@code /floe/}: clusters sharing one etcd need their own. */
+        public Builder etcdPrefix(String etcdPrefix) {
+            Check.notNull("etcdPrefix", etcdPrefix);
+            if (!etcdPrefix.startsWith("/") || !etcdPrefix.endsWith("/")) {
+                throw new IllegalArgumentException("etcdPrefix: " + etcdPrefix + " (expected: starting and ending with /, e.g. /floe/)");
+            }
+            this.etcdPrefix = etcdPrefix;
+            return this;
+        }
+
+        /** The lease a cluster member holds its membership and shards on: how soon the others take over when it dies. Default 5 s. */
+        public Builder lease(Duration lease) {
+            Check.notNull("lease", lease);
+            if (lease.toSeconds() < 2 || lease.toSeconds() > 300) {
+                throw new IllegalArgumentException("lease: " + lease.toMillis() + " ms (expected: 2..300 s)");
+            }
+            this.lease = lease;
+            return this;
+        }
+
+        /** This controller's name among the cluster's; default a random one. */
+        public Builder memberId(String memberId) {
+            this.memberId = Check.notNull("memberId", memberId);
+            return this;
+        }
+
+        /** The host others reach this controller at; default the bind host, or this machine's address when binding to all. */
+        public Builder advertiseHost(String advertiseHost) {
+            this.advertiseHost = Check.notNull("advertiseHost", advertiseHost);
+            return this;
+        }
 
         /**
          * The fleet's concurrency limit, the invocations that may wait for a slot or for room, and for how
@@ -558,6 +749,15 @@ public final class Controller implements AutoCloseable {
          */
         public Builder metrics(HostPort metrics) {
             this.metrics = Check.notNull("metrics", metrics);
+            return this;
+        }
+
+        /**
+         * Serves the web view of the fleet on {@code http://ADDRESS/}; port 0 picks a free one. Default: none.
+         * It requires the cluster token or the read-only web token kept in {@code <dataDir>/web-token}.
+         */
+        public Builder web(HostPort web) {
+            this.web = Check.notNull("web", web);
             return this;
         }
 

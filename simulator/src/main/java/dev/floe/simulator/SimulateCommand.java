@@ -3,6 +3,7 @@ package dev.floe.simulator;
 import dev.floe.client.cli.Args;
 import dev.floe.client.cli.Cli;
 import dev.floe.client.cli.FloeCommand;
+import dev.floe.client.cli.Progress;
 import dev.floe.client.cli.UsageException;
 import dev.floe.controller.placement.Placements;
 import dev.floe.worker.environment.KeepAlivePolicy;
@@ -76,7 +77,10 @@ public final class SimulateCommand {
                     + workers + " workers x " + memoryMb + " MB, seed " + seed);
         }
         Simulation simulation = new Simulation(trace, workers, memoryMb, seed);
-        List<Simulation.Result> results = runAll(simulation, policies, keepAlives, seed);
+        List<Simulation.Result> results;
+        try (Progress progress = Progress.start(cli.err(), "simulate: combinations replayed")) {
+            results = runAll(simulation, policies, keepAlives, seed, progress);
+        }
         if (args.flag("json")) {
             cli.out().println(json(results));
         } else {
@@ -87,10 +91,24 @@ public final class SimulateCommand {
 
     /** Every combination, in order; as many at once as there are processors, each replay being independent. */
     static List<Simulation.Result> runAll(Simulation simulation, List<String> policies, List<String> keepAlives, long seed) {
+        return runAll(simulation, policies, keepAlives, seed, Progress.start(System.err, "", false));
+    }
+
+    /** As above, telling {@code progress} how many combinations are done. */
+    static List<Simulation.Result> runAll(Simulation simulation, List<String> policies, List<String> keepAlives, long seed,
+                                          Progress progress) {
         List<Callable<Simulation.Result>> runs = new ArrayList<>();
+        int total = policies.size() * keepAlives.size();
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        progress.at(0, total);
         for (String policy : policies) {
             for (String keepAlive : keepAlives) {
-                runs.add(() -> simulation.run(policy, Placements.named(policy, seed), keepAlive, () -> KeepAlivePolicy.parse(keepAlive)));
+                runs.add(() -> {
+                    Simulation.Result result = simulation.run(policy, Placements.named(policy, seed), keepAlive,
+                            () -> KeepAlivePolicy.parse(keepAlive));
+                    progress.at(done.incrementAndGet(), total);
+                    return result;
+                });
             }
         }
         int threads = Math.max(1, Math.min(runs.size(), Runtime.getRuntime().availableProcessors()));

@@ -19,13 +19,16 @@ import dev.floe.worker.environment.EnvironmentView;
 import dev.floe.worker.environment.KeepAlivePolicy;
 import dev.floe.worker.environment.WorkerMetrics;
 import dev.floe.worker.grpc.ControllerCertificateCheck;
+import dev.floe.worker.grpc.LinkHealth;
 import dev.floe.worker.grpc.WorkerInvokerGrpcService;
-import dev.floe.worker.link.ControllerCodeSource;
+import dev.floe.worker.link.ControllerLinks;
 import dev.floe.worker.link.ControllerLink;
 import dev.floe.worker.runtimeapi.RuntimeApiServer;
 import dev.floe.worker.sandbox.Sandbox;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -67,10 +70,10 @@ public final class Worker implements AutoCloseable {
     private ExecutorService blocking;
     private Sandbox sandbox;
     private dev.floe.worker.runtime.Runtimes runtimes;
-    private ManagedChannel controller;
     private EnvironmentPool pool;
     private Server server;
-    private volatile ControllerLink link;
+    private volatile ControllerLinks links;
+    private LinkHealth health;
     private WorkerMetrics metrics;
     private String address;
     private boolean closed;
@@ -92,20 +95,9 @@ public final class Worker implements AutoCloseable {
             blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("floe-worker-" + config.id + "-io-", 0).factory());
             Path data = Files.createDirectories(config.dataDir);
             sandbox = Sandbox.open(config.id, data, config.sandbox);
-            NettyChannelBuilder toController = NettyChannelBuilder.forAddress(config.controller.host(), config.controller.port());
-            if (config.tls != null) {
-                // Presents the worker's certificate: the controller admits to WorkerLink only peers with one. The controller
-                // must present one with role controller: another worker's certificate may name the address dialled too.
-                toController.sslContext(config.tls.clientContext(CertificateRole.CONTROLLER));
-            } else {
-                toController.usePlaintext();
-            }
-            controller = toController
-                    .eventLoopGroup(loops).channelType(EventLoops.channelType())
-                    .keepAliveTime(30, TimeUnit.SECONDS)
-                    .intercept(config.token.attach())
-                    .build();
-            CodeCache code = new CodeCache(data.resolve("code"), new ControllerCodeSource(controller),
+            ControllerLinks[] linksRef = new ControllerLinks[1];
+            String[] addressRef = new String[1];
+            CodeCache code = new CodeCache(data.resolve("code"), (sha256, target) -> linksRef[0].codeSource().fetch(sha256, target),
                     new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, FunctionLimits.CODE_ENTRIES_MAX), config.codeCacheBytes, blocking,
                     sandbox.codeDirectoryPermissions());
             metrics = new WorkerMetrics(meters, config.id);
@@ -113,14 +105,13 @@ public final class Worker implements AutoCloseable {
                     blocking, sandbox.environmentsDir(), config.freezeGrace, config.initTimeout, Duration.ofSeconds(60),
                     InstantSource.system(), System::nanoTime, metrics,
                     runtimes = dev.floe.worker.runtime.Runtimes.install(data.resolve("runtimes"), blocking));
-            ControllerLink[] linkRef = new ControllerLink[1];
             pool = EnvironmentPool.builder()
                     .host(host).loops(loops).memoryBudgetMb(config.memoryMb)
                     .keepAlive(config.keepAlive).handoffWait(config.handoffWait)
                     .listener((EnvironmentView view) -> {
-                        ControllerLink l = linkRef[0];
+                        ControllerLinks l = linksRef[0];
                         // FINISHING is still BUSY on the wire, and RETIRING already said RETIRED: the
-                        // controller hears of each change it can see, once.
+                        // controllers hear of each change they can see, once.
                         if (l != null && view.state().changesTheFleetView()) {
                             l.report(view);
                         }
@@ -129,6 +120,10 @@ public final class Worker implements AutoCloseable {
             String advertised = advertisedHost();
             // By default only the interface facing the controller: the one address the worker must be reachable at.
             String listen = config.listenHost != null ? config.listenHost : advertised;
+            LinkHealth linkHealth = health = new LinkHealth(() -> {
+                ControllerLinks current = links;
+                return current != null && current.connected();
+            });
             NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(new InetSocketAddress(listen, config.port));
             if (config.tls != null) {
                 // Only the controller calls a worker: a peer without a certificate from the cluster's CA fails the handshake.
@@ -145,23 +140,30 @@ public final class Worker implements AutoCloseable {
                     // A connection that never finishes the HTTP/2 preface is dropped after 10 s, not grpc's 120 s.
                     .handshakeTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
                     .addService(new WorkerInvokerGrpcService(pool, config.id, metrics.registry()))
+                    .addService(linkHealth.service())
+                    .addService(ProtoReflectionServiceV1.newInstance())
                     // Only the controller may invoke: anything else reaching this port, a function included, is refused.
-                    .intercept(config.token.check())
+                    // Health alone is open, for balancers and probes that know no token.
+                    .intercept(config.token.checkExcept(java.util.Set.of(HealthGrpc.SERVICE_NAME)))
                     .build().start();
             address = advertised + ":" + server.getPort();
             var info = sandbox.info();
-            link = new ControllerLink(controller, loops.next(), config.id, address, config.memoryMb,
-                    dev.floe.proto.Sandbox.newBuilder().setFreezer(info.freezer()).setMemoryLimit(info.memoryLimit())
-                            .setTmp(info.tmp()).setLauncher(info.launcher()).setUsers(info.users()).build(),
-                    pool, pool::memoryReservedMb);
-            linkRef[0] = link;
-            link.start();
+            dev.floe.proto.Sandbox described = dev.floe.proto.Sandbox.newBuilder().setFreezer(info.freezer())
+                    .setMemoryLimit(info.memoryLimit()).setTmp(info.tmp()).setLauncher(info.launcher()).setUsers(info.users()).build();
+            EnvironmentPool environments = pool;
+            links = new ControllerLinks(config.controllers, this::openControllerChannel,
+                    (channel, at) -> new ControllerLink(channel, loops.next(), config.id, address, config.memoryMb, described,
+                            environments, environments::memoryReservedMb),
+                    loops.next(), blocking);
+            linksRef[0] = links;
+            links.start();
+            loops.next().scheduleWithFixedDelay(linkHealth::refresh, 0, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
             if (export != null) {
                 metricsServer = export.serve(config.metrics, loops, this::health);
             }
             LOG.log(System.Logger.Level.INFO, "worker " + config.id + " serving on " + address + " (memory " + config.memoryMb
                     + " MB, freezer " + info.freezer() + ", memory limit " + info.memoryLimit() + ", /tmp " + info.tmp()
-                    + ", launcher " + info.launcher() + ", users " + info.users() + "), controller " + config.controller
+                    + ", launcher " + info.launcher() + ", users " + info.users() + "), controllers " + config.controllers
                     + (config.tls != null ? " over TLS" : ""));
             if (metricsServer != null) {
                 LOG.log(System.Logger.Level.INFO, "worker " + config.id + " metrics on " + metricsServer.url() + " (and /healthz)");
@@ -187,7 +189,28 @@ public final class Worker implements AutoCloseable {
     }
 
     public boolean registered() {
-        return link != null && link.connected();
+        return links != null && links.connected();
+    }
+
+    /** The controllers this worker is registered with, by address. */
+    public List<String> controllers() {
+        return links == null ? List.of() : links.linked();
+    }
+
+    private ManagedChannel openControllerChannel(HostPort address) {
+        NettyChannelBuilder toController = NettyChannelBuilder.forAddress(address.host(), address.port());
+        if (config.tls != null) {
+            // Presents the worker's certificate: the controller admits to WorkerLink only peers with one. The controller
+            // must present one with role controller: another worker's certificate may name the address dialled too.
+            toController.sslContext(config.tls.clientContext(CertificateRole.CONTROLLER));
+        } else {
+            toController.usePlaintext();
+        }
+        return toController
+                .eventLoopGroup(loops).channelType(EventLoops.channelType())
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .intercept(config.token.attach())
+                .build();
     }
 
     public List<EnvironmentView> environments() {
@@ -205,9 +228,10 @@ public final class Worker implements AutoCloseable {
 
     /** Healthy while connected to the controller: a worker away from it receives no invocations. */
     private Health health() {
-        ControllerLink current = link;
+        ControllerLinks current = links;
         return current != null && current.connected() ? Health.OK
-                : Health.down("worker " + config.id + " is not connected to the controller at " + config.controller);
+                : Health.down("worker " + config.id + " is not connected to the controller at " + (config.controllers.size() == 1
+                        ? config.controllers.getFirst().toString() : "any of " + config.controllers));
     }
 
     /** Ends the link, stops serving, retires every environment and removes its cgroups. Idempotent. */
@@ -217,13 +241,15 @@ public final class Worker implements AutoCloseable {
             return;
         }
         closed = true;
-        Lifecycles.closeQuietly(link);
+        if (health != null) {
+            health.stopping();
+        }
+        Lifecycles.closeQuietly(links);
         Lifecycles.shutdown(server, Duration.ofSeconds(5));
         Lifecycles.closeQuietly(pool);
         Lifecycles.closeQuietly(runtimes);
         Lifecycles.closeQuietly(sandbox);
         Lifecycles.closeQuietly(export);
-        Lifecycles.shutdown(controller, Duration.ofSeconds(5));
         Lifecycles.shutdown(loops, Duration.ofSeconds(5));
         if (blocking != null) {
             blocking.close();
@@ -244,7 +270,7 @@ public final class Worker implements AutoCloseable {
             }
             try (DatagramSocket probe = new DatagramSocket()) {
                 // connect() on a UDP socket sends nothing; it only picks the route and so the local address.
-                probe.connect(InetAddress.getByName(config.controller.host()), config.controller.port());
+                probe.connect(InetAddress.getByName(config.controllers.getFirst().host()), config.controllers.getFirst().port());
                 InetAddress local = probe.getLocalAddress();
                 if (local != null && !local.isAnyLocalAddress()) {
                     return local.getHostAddress();
@@ -304,7 +330,7 @@ public final class Worker implements AutoCloseable {
 
     public static final class Builder {
         private String id;
-        private HostPort controller;
+        private List<HostPort> controllers;
         private ClusterToken token;
         /** Null: the interface facing the controller. */
         private String listenHost;
@@ -339,7 +365,19 @@ public final class Worker implements AutoCloseable {
         }
 
         public Builder controller(HostPort controller) {
-            this.controller = Check.notNull("controller", controller);
+            return controllers(List.of(Check.notNull("controller", controller)));
+        }
+
+        /**
+         * The controllers to reach first: one is enough in a cluster of controllers, the worker learns the
+         * others from it; more let it start while some are down.
+         */
+        public Builder controllers(List<HostPort> controllers) {
+            Check.notNull("controllers", controllers);
+            if (controllers.isEmpty()) {
+                throw new IllegalArgumentException("controllers: [] (expected: at least one HOST:PORT)");
+            }
+            this.controllers = List.copyOf(controllers);
             return this;
         }
 
@@ -455,7 +493,7 @@ public final class Worker implements AutoCloseable {
         }
 
         public Worker build() {
-            Check.notNull("controller", controller);
+            Check.notNull("controllers", controllers);
             Check.notNull("token", token);
             Check.notNull("dataDir", dataDir);
             if (id == null) {

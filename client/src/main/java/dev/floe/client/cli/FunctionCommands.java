@@ -82,8 +82,10 @@ final class FunctionCommands {
         optionalInt(args, "memory").ifPresent(config::setMemoryMb);
         optionalInt(args, "timeout").ifPresent(config::setTimeoutSeconds);
         optionalInt(args, "tmp").ifPresent(config::setTmpMb);
-        try (FloeClient client = cli.connect(args)) {
+        try (FloeClient client = cli.connect(args);
+                Progress progress = uploading(code.length)) {
             Function created = client.createFunction(name, code, config.build());
+            progress.close();
             return printFunctionChange("created", created, args.flag("json"));
         }
     }
@@ -111,8 +113,11 @@ final class FunctionCommands {
             update.setReservedConcurrency(reserved.equals("none") ? -1 : optionalInt(args, "reserved").orElseThrow());
         }
         optionalInt(args, "provisioned").ifPresent(update::setProvisionedConcurrency);
-        try (FloeClient client = cli.connect(args)) {
-            return printFunctionChange("updated", client.updateFunction(update.build()), args.flag("json"));
+        try (FloeClient client = cli.connect(args);
+                Progress progress = uploading(update.getCodeZip().size())) {
+            Function updated = client.updateFunction(update.build());
+            progress.close();
+            return printFunctionChange("updated", updated, args.flag("json"));
         }
     }
 
@@ -180,6 +185,14 @@ final class FunctionCommands {
             cli.out().println("deleted " + name);
             return 0;
         }
+    }
+
+    /** Code of at least this size shows a progress line while it travels (on a terminal). */
+    static final int LARGE_UPLOAD_BYTES = 1024 * 1024;
+
+    private Progress uploading(int bytes) {
+        return Progress.start(cli.err(), String.format(java.util.Locale.ROOT, "uploading %.1f MB of code", bytes / 1048576.0),
+                bytes >= LARGE_UPLOAD_BYTES && Progress.onTerminal());
     }
 
     private static byte[] readCode(String location) {

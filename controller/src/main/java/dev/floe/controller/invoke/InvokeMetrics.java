@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * The controller's invocation meters: {@code floe.controller.invocations} by outcome ({@code success},
- * {@code function_error}, or the Floe error type), {@code floe.controller.placements} by decision
+ * {@code function_error}, or the Floe error type) and function, {@code floe.controller.placements} by decision
  * ({@code warm}, {@code busy_handoff}, {@code cold}, {@code none}), and {@code floe.controller.invoke.latency},
  * the time from request to answer as the controller sees it, by outcome, and {@code floe.controller.streams.waiting},
  * the streamed responses paused because their caller has not read the last piece.
@@ -24,6 +24,11 @@ public final class InvokeMetrics {
     private final MeterRegistry registry;
     private final Map<Placement.Kind, Counter> placements = new EnumMap<>(Placement.Kind.class);
     private final Counter noPlacement;
+    private final java.util.List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Latency by outcome; outcomes are few: success, function_error and the error types. */
+    private final Map<String, Timer> latencyByOutcome = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Invocations by function and outcome. */
+    private final Map<String, Map<String, Counter>> invocations = new java.util.concurrent.ConcurrentHashMap<>();
     /** Streamed responses whose caller has not taken the last piece yet: the controller asks their workers for nothing. */
     private final java.util.concurrent.atomic.AtomicInteger streamsWaiting = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -97,8 +102,24 @@ public final class InvokeMetrics {
                 .description("Placement decisions, by the rule that chose the worker").register(registry);
     }
 
-    void placed(Placement.Kind kind) {
-        placements.get(kind).increment();
+    /** Hears of every placement and every answer, after the meters: the web view's activity comes from here. */
+    public interface Listener {
+        default void placed(String function, Placement.Decision decision) {}
+
+        /** {@code function}: "" when the call named none that exists; {@code nanos}: from arrival to answer. */
+        default void finished(String function, String outcome, long nanos) {}
+    }
+
+    /** Adds a listener; it must be quick and must not block. */
+    public void listen(Listener listener) {
+        listeners.add(listener);
+    }
+
+    void placed(Placement.Decision decision, String function) {
+        placements.get(decision.kind()).increment();
+        for (Listener l : listeners) {
+            l.placed(function, decision);
+        }
     }
 
     void notPlaced() {
@@ -109,10 +130,20 @@ public final class InvokeMetrics {
         return Timer.start(registry);
     }
 
-    void finished(Timer.Sample sample, String outcome) {
-        Counter.builder(INVOCATIONS).tag("outcome", outcome).description("Invocations, by outcome")
-                .register(registry).increment();
-        sample.stop(Timer.builder(LATENCY).tag("outcome", outcome)
-                .description("From the invocation's arrival to its answer").register(registry));
+    /**
+     * {@code function}: the function's name, "" when the call named none that exists. Meters are looked
+     * up once per function and outcome: building a meter's id and finding it in the registry on every
+     * invocation showed in profiles.
+     */
+    void finished(Timer.Sample sample, String outcome, String function) {
+        invocations.computeIfAbsent(function, f -> new java.util.concurrent.ConcurrentHashMap<>())
+                .computeIfAbsent(outcome, o -> Counter.builder(INVOCATIONS).tag("outcome", o).tag("function", function)
+                        .description("Invocations, by outcome and function").register(registry))
+                .increment();
+        long nanos = sample.stop(latencyByOutcome.computeIfAbsent(outcome, o -> Timer.builder(LATENCY).tag("outcome", o)
+                .publishPercentiles(0.5, 0.99).description("From the invocation's arrival to its answer").register(registry)));
+        for (Listener l : listeners) {
+            l.finished(function, outcome, nanos);
+        }
     }
 }

@@ -54,6 +54,7 @@ public final class Invoker {
     private final WorkerGateway workers;
     private final InvokeMetrics metrics;
     private final Admission admission;
+    private volatile Forwarding forwarding = Forwarding.NONE;
 
     public Invoker(FunctionCatalog functions, FleetView fleet, Placement placement, WorkerGateway workers,
             InvokeMetrics metrics, Admission admission) {
@@ -63,6 +64,11 @@ public final class Invoker {
         this.workers = workers;
         this.metrics = metrics;
         this.admission = admission;
+    }
+
+    /** Where calls of functions another controller owns go (a cluster of controllers); default: nowhere, all run here. */
+    public void forwarding(Forwarding forwarding) {
+        this.forwarding = forwarding;
     }
 
     /** The worker's answer, with worker, function and revision set; fails with a {@link FloeException}. */
@@ -78,11 +84,18 @@ public final class Invoker {
      * the stream is read and dropped ({@link ChunkDrain}).
      */
     public CompletableFuture<InvokeResponse> invoke(InvokeCall call, ChunkSink chunks) {
+        CompletableFuture<InvokeResponse> forwarded = chunks == null ? forwarding.forward(call) : null;
+        return forwarded != null ? forwarded : invokeHere(call, chunks);
+    }
+
+    /** As {@link #invoke(InvokeCall, ChunkSink)}, placed by this controller whoever owns the function (a call forwarded to it). */
+    public CompletableFuture<InvokeResponse> invokeHere(InvokeCall call, ChunkSink chunks) {
         Outcome result = new Outcome(metrics.start());
         try {
             // The revision the qualifier names, chosen now: placement, warm affinity and retries all
             // follow its revision_id, so each revision keeps its own environments.
             Function function = functions.resolve(call.function(), call.qualifier());
+            result.function = function.getName();
             if (call.payload().size() > FunctionLimits.PAYLOAD_MAX_BYTES) {
                 throw new FloeException(ErrorType.REQUEST_TOO_LARGE, "payload: " + call.payload().size()
                         + " bytes (expected: at most " + FunctionLimits.PAYLOAD_MAX_BYTES + ")");
@@ -128,6 +141,8 @@ public final class Invoker {
     private final class Outcome extends CompletableFuture<InvokeResponse> {
         private final Timer.Sample sample;
         private final AtomicBoolean finished = new AtomicBoolean();
+        /** The function's name once resolved: a name that names no function does not become a series. */
+        private volatile String function = "";
 
         Outcome(Timer.Sample sample) {
             this.sample = sample;
@@ -153,7 +168,7 @@ public final class Invoker {
             if (!finished.compareAndSet(false, true)) {
                 return false;
             }
-            metrics.finished(sample, outcome);
+            metrics.finished(sample, outcome, function);
             return true;
         }
     }
@@ -167,6 +182,8 @@ public final class Invoker {
     private final class Attempts {
         private final Function function;
         private final WorkerInvokeRequest request;
+        /** {@link #request} with warm_only set, once placed warm. */
+        private WorkerInvokeRequest warmRequest;
         /** The worker call's: as long as the function may run. */
         private final Deadline workerDeadline;
         /** The caller's, or the worker call's if earlier: waiting for room ends there. */
@@ -182,6 +199,13 @@ public final class Invoker {
         private boolean waited;
         /** How many workers answered that the warm environment placed on was gone. */
         private int gone;
+        /**
+         * The workers that answered that the warm environment placed on was gone, not yet asked again
+         * without it. Such a worker is busy, not unreachable: when no other worker is left to try, the
+         * invocation goes back to it as a plain one, which takes an environment as one frees up there or
+         * starts a new one, or is refused as full and waits for room.
+         */
+        private final Set<String> goneOn = new LinkedHashSet<>();
         /** Where a streamed response goes, read to its end even once its caller is gone; null for a whole answer. */
         private final ChunkDrain drain;
         private final ChunkSink chunks;
@@ -243,6 +267,9 @@ public final class Invoker {
                 return;
             }
             if (tried.size() >= maxAttempts) {
+                if (againWithoutWarm()) {
+                    return;
+                }
                 if (!full.isEmpty()) {
                     waitForRoom(fleetFull());
                     return;
@@ -257,6 +284,9 @@ public final class Invoker {
             Optional<FleetView.Placed> placed = fleet.place(placement,
                     new PlacementRequest(revisionId, function.getName(), memoryMb, tried));
             if (placed.isEmpty()) {
+                if (againWithoutWarm()) {
+                    return;
+                }
                 FloeException refusal = tried.isEmpty() ? noRoom(fleet.snapshot(revisionId)) : fleetFull();
                 if (refusal.retryAfter().isPresent()) {
                     waitForRoom(refusal);
@@ -266,18 +296,31 @@ public final class Invoker {
                 }
                 return;
             }
-            String workerId = placed.get().decision().workerId();
-            WarmPromise promise = placed.get().promise();
+            send(placed.get().decision().workerId(), placed.get().decision().kind(), placed.get().promise());
+        }
+
+        /** Sends the invocation, not bound to a warm environment, to a worker that said its warm one was gone. */
+        private boolean againWithoutWarm() {
+            var first = goneOn.iterator();
+            if (!first.hasNext()) {
+                return false;
+            }
+            String workerId = first.next();
+            first.remove();
+            send(workerId, Placement.Kind.COLD, null);
+            return true;
+        }
+
+        private void send(String workerId, Placement.Kind kind, WarmPromise promise) {
             if (!startCall()) {
                 if (promise != null) {
                     promise.release();
                 }
                 return;
             }
-            metrics.placed(placed.get().decision().kind());
+            metrics.placed(new Placement.Decision(workerId, kind), function.getName());
             tried.add(workerId);
-            WorkerInvokeRequest sent = placed.get().decision().kind() == Placement.Kind.WARM
-                    ? request.toBuilder().setWarmOnly(true).build() : request;
+            WorkerInvokeRequest sent = kind == Placement.Kind.WARM ? warmOnly() : request;
             CompletableFuture<InvokeResponse> attempt = chunks == null ? workers.invoke(workerId, sent, workerDeadline)
                     : workers.invokeStream(workerId, sent, workerDeadline, chunks);
             attempt.whenComplete((response, failure) -> {
@@ -297,12 +340,14 @@ public final class Invoker {
                 WorkerCallException ended = WorkerCallException.from(failure);
                 switch (ended.outcome()) {
                     case GONE -> {
-                        // Its view may still show the environment until its report arrives: the worker stays excluded.
+                        // Its view may still show the environment until its report arrives: the worker stays
+                        // excluded from placement, and is asked again without the environment if no other is left.
                         if (++gone > MAX_GONE) {
                             result.completeExceptionally(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "invocation "
                                     + request.getRequestId() + " of " + function.getName() + " was placed " + gone
                                     + " times on warm environments that were gone by the time it arrived; retry"));
                         } else {
+                            goneOn.add(workerId);
                             next();
                         }
                     }
@@ -338,7 +383,19 @@ public final class Invoker {
             });
         }
 
+        /** The request bound to a warm environment, made once however many times it is placed warm. */
+        private WorkerInvokeRequest warmOnly() {
+            if (warmRequest == null) {
+                warmRequest = request.toBuilder().setWarmOnly(true).build();
+            }
+            return warmRequest;
+        }
+
         private InvokeResponse completed(InvokeResponse response, String workerId) {
+            if (!response.getWorkerId().isEmpty() && !response.getFunction().isEmpty() && response.getRevision() != 0
+                    && !response.getRequestId().isEmpty()) {
+                return response; // as workers answer: no copy
+            }
             InvokeResponse.Builder b = response.toBuilder();
             if (b.getWorkerId().isEmpty()) {
                 b.setWorkerId(workerId);

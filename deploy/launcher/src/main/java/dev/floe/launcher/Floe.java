@@ -19,7 +19,8 @@ public final class Floe {
     private Floe() {}
 
     public static void main(String[] args) {
-        configureLogging(args.length > 0 && SERVERS.contains(args[0]));
+        boolean server = args.length > 0 && SERVERS.contains(args[0]);
+        configureLogging(server, server && "json".equals(logFormat(args)));
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         System.exit(cli(out, System.err).run(args));
     }
@@ -39,8 +40,24 @@ public final class Floe {
         return BuildInfo.version();
     }
 
-    /** One line per record on stderr; servers say what they do, client commands only what goes wrong. */
-    static void configureLogging(boolean server) {
+    /** The value of {@code --log-format} among {@code args} (the command checks it), else null. */
+    static String logFormat(String[] args) {
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--log-format") && i + 1 < args.length) {
+                return args[i + 1];
+            }
+            if (args[i].startsWith("--log-format=")) {
+                return args[i].substring("--log-format=".length());
+            }
+        }
+        return null;
+    }
+
+    /**
+     * One line per record on stderr; servers say what they do, client commands only what goes wrong. With
+     * {@code json}, each line is a JSON object ({@link JsonLogFormatter}).
+     */
+    static void configureLogging(boolean server, boolean json) {
         String config = """
                 handlers=java.util.logging.ConsoleHandler
                 .level=WARNING
@@ -49,7 +66,8 @@ public final class Floe {
                 io.netty.level=SEVERE
                 java.util.logging.ConsoleHandler.level=ALL
                 java.util.logging.SimpleFormatter.format=%%1$tF %%1$tT %%4$s %%3$s: %%5$s%%6$s%%n
-                """.formatted(server ? "INFO" : "WARNING");
+                """.formatted(server ? "INFO" : "WARNING")
+                + (json ? "java.util.logging.ConsoleHandler.formatter=" + JsonLogFormatter.class.getName() + "\n" : "");
         try {
             LogManager.getLogManager().readConfiguration(new ByteArrayInputStream(config.getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {

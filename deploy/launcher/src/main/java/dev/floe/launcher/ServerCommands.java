@@ -45,25 +45,37 @@ final class ServerCommands {
                                         + " workers within 80% of the machine)")))
                                 .value("metrics-port", "P", "Prometheus metrics and /healthz over HTTP on P, workers on P+1, P+2..."
                                         + " (0: free ports; default none)")
-                                .value("metrics-host", "H", "the metrics endpoints' address (default 127.0.0.1)")))
+                                .value("metrics-host", "H", "the metrics endpoints' address (default 127.0.0.1)")
+                                .value("log-format", "F", "text (default) or json: one JSON object per line with time, level, logger,"
+                                        + " message and the ids in play")))
                         .runs(ServerCommands::up).build(),
                 FloeCommand.named("controller").section(FloeCommand.Section.FLEET)
-                        .synopsis("controller [--port P] [--host H] [--data DIR] [--heartbeat-timeout MS]")
+                        .synopsis("controller [--port P] [--host H] [--data DIR] [--heartbeat-timeout MS] [--etcd URL[,URL...]]")
                         .summary("a controller alone, for workers on other machines, until SIGINT/SIGTERM")
                         .options(Cli.connectionOptions(controllerTuning(new Args.Spec()
                                 .value("port", "P", "the gRPC port (default 7070; 0 for a free one)")
                                 .value("host", "H", "the address to listen on (default 0.0.0.0)")
                                 .value("data", "DIR", "where functions and code are kept (default ~/.floe/controller)")
-                                .value("heartbeat-timeout", "MS", "a worker silent for MS leaves the fleet, 100..600000 (default 5000)"))
+                                .value("heartbeat-timeout", "MS", "a worker silent for MS leaves the fleet, 100..600000 (default 5000)")
+                                .value("etcd", "URL[,URL...]", "join the cluster of controllers sharing this etcd (e.g. http://10.0.0.5:2379);"
+                                        + " default none: a single controller on SQLite in DIR")
+                                .value("etcd-prefix", "PREFIX", "the cluster's keys in etcd (default /floe/)")
+                                .value("lease", "S", "with --etcd: seconds until a dead controller's functions move to the others, 2..300 (default 5)")
+                                .value("id", "NAME", "with --etcd: this controller's name in the cluster (default: a random one)")
+                                .value("advertise", "HOST", "with --etcd: the address workers and other controllers reach this one at"
+                                        + " (default: --host, or this machine's address when it is 0.0.0.0)"))
                                 .value("metrics-port", "P", "Prometheus metrics and /healthz over HTTP on P (0: a free port; default none)")
-                                .value("metrics-host", "H", "the metrics endpoint's address (default 127.0.0.1)")))
+                                .value("metrics-host", "H", "the metrics endpoint's address (default 127.0.0.1)")
+                                .value("log-format", "F", "text (default) or json: one JSON object per line with time, level, logger,"
+                                        + " message and the ids in play")))
                         .runs(ServerCommands::controller).build(),
                 FloeCommand.named("worker").section(FloeCommand.Section.FLEET)
-                        .synopsis("worker --controller HOST:PORT [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST]"
+                        .synopsis("worker --controller HOST:PORT[,HOST:PORT...] [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST]"
                                 + " [--advertise HOST] [--cleanup]")
                         .summary("a worker alone, for another machine, until SIGINT/SIGTERM; it retires every environment on exit")
                         .options(Cli.connectionOptions(workerTuning(new Args.Spec()
-                                .value("controller", "HOST:PORT", "the controller's address (required)")
+                                .value("controller", "HOST:PORT[,...]", "a controller's address (required); in a cluster of controllers"
+                                        + " one is enough: the worker learns and links to every member, following joins and departures")
                                 .value("id", "ID", "the worker's id (default: with TLS its certificate's name, floe tls issue --name;"
                                         + " else the host name and a random suffix kept in DIR)")
                                 .value("memory", "MB", "memory for environments (default: 80% of the machine)")
@@ -75,12 +87,15 @@ final class ServerCommands {
                                         + " loop devices, environments' files), whatever their ids and data directories, and exit;"
                                         + " running workers' are untouched (a worker does this when it starts)"))
                                 .value("metrics-port", "P", "Prometheus metrics and /healthz over HTTP on P (0: a free port; default none)")
-                                .value("metrics-host", "H", "the metrics endpoint's address (default 127.0.0.1)")))
+                                .value("metrics-host", "H", "the metrics endpoint's address (default 127.0.0.1)")
+                                .value("log-format", "F", "text (default) or json: one JSON object per line with time, level, logger,"
+                                        + " message and the ids in play")))
                         .runs(ServerCommands::worker).build());
     }
 
     static int up(Args args, Cli cli) throws Exception {
         args.positional(0, "no arguments");
+        logFormat(args);
         int workers = args.integer("workers", 1, 64, 2);
         tune(Worker.builder(), args); // checks the worker options before anything starts
         Path data = dataDir(args, cli, "");
@@ -132,6 +147,7 @@ final class ServerCommands {
             }
             cli.out().println(metricsNote(endpoints));
         }
+        fleet.controller().webAddress().ifPresent(a -> cli.out().println(webNote(a, data.resolve("controller"))));
         cli.out().println(tokenNote(cli));
         if (tls != null) {
             cli.out().println(tlsNote(args, tls));
@@ -143,6 +159,7 @@ final class ServerCommands {
 
     static int controller(Args args, Cli cli) throws Exception {
         args.positional(0, "no arguments");
+        logFormat(args);
         Path data = dataDir(args, cli, "controller");
         Controller.Builder builder = Controller.builder()
                 .port(args.integer("port", 0, 65_535, 7070))
@@ -160,15 +177,41 @@ final class ServerCommands {
         if (metrics != null) {
             builder.metrics(metrics);
         }
+        if (args.has("etcd")) {
+            try {
+                builder.etcd(java.util.Arrays.stream(args.value("etcd", "").split(",")).map(String::strip)
+                        .filter(u -> !u.isEmpty()).map(java.net.URI::create).toList());
+                builder.lease(Duration.ofSeconds(args.integer("lease", 2, 300, 5)));
+                if (args.has("etcd-prefix")) {
+                    builder.etcdPrefix(args.value("etcd-prefix", null));
+                }
+                if (args.has("id")) {
+                    builder.memberId(args.value("id", null));
+                }
+                if (args.has("advertise")) {
+                    builder.advertiseHost(args.value("advertise", null));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--etcd: " + e.getMessage());
+            }
+        } else {
+            for (String clusterOnly : List.of("etcd-prefix", "lease", "id", "advertise")) {
+                if (args.has(clusterOnly)) {
+                    throw new UsageException("--" + clusterOnly + ": only with --etcd (expected: --etcd URL[,URL...] too)");
+                }
+            }
+        }
         ClusterTls tls = serverTls(args, cli, args.value("host", "0.0.0.0"));
         if (tls != null) {
             builder.tls(tls);
         }
         Controller controller = tuneController(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(controller::close));
-        cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
+        cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port()
+                + (args.has("etcd") ? " (in the cluster of controllers sharing etcd " + args.value("etcd", "") + ")" : ""));
         cli.out().println(lambdaNote(args, cli, args.value("host", "0.0.0.0"), controller, tls));
         controller.metricsAddress().ifPresent(a -> cli.out().println(metricsNote(List.of(metricsUrl(a)))));
+        controller.webAddress().ifPresent(a -> cli.out().println(webNote(a, data)));
         cli.out().println(tokenNote(cli));
         if (tls != null) {
             cli.out().println(tlsNote(args, tls));
@@ -185,14 +228,19 @@ final class ServerCommands {
                     + " of workers no longer running on this machine");
             return 0;
         }
-        HostPort controller;
+        logFormat(args);
+        List<HostPort> controllers;
         try {
-            controller = HostPort.parse(args.required("controller", "HOST:PORT (the controller's address)"));
+            controllers = java.util.Arrays.stream(args.required("controller", "HOST:PORT[,HOST:PORT...] (the controllers' addresses)")
+                    .split(",")).map(String::strip).filter(a -> !a.isEmpty()).map(HostPort::parse).toList();
         } catch (IllegalArgumentException e) {
             throw new UsageException("--controller: " + e.getMessage());
         }
+        if (controllers.isEmpty()) {
+            throw new UsageException("--controller: empty (expected: HOST:PORT[,HOST:PORT...])");
+        }
         Worker.Builder builder = Worker.builder()
-                .controller(controller)
+                .controllers(controllers)
                 .token(cli.requireToken(args))
                 .dataDir(dataDir(args, cli, "worker"))
                 .port(args.integer("port", 0, 65_535, 0))
@@ -223,7 +271,8 @@ final class ServerCommands {
         }
         Worker worker = tune(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(worker::close));
-        cli.out().println("Floe worker " + worker.id() + " on " + worker.address() + ", controller " + controller);
+        JsonLogFormatter.processWorker(worker.id());
+        cli.out().println("Floe worker " + worker.id() + " on " + worker.address() + ", controller" + (controllers.size() > 1 ? "s " : " ") + controllers.stream().map(HostPort::toString).collect(java.util.stream.Collectors.joining(",")));
         worker.metricsAddress().ifPresent(a -> cli.out().println(metricsNote(List.of(metricsUrl(a)))));
         Thread.currentThread().join();
         return 0;
@@ -250,7 +299,10 @@ final class ServerCommands {
                 .value("lambda-read-timeout", "S", "408 for a request not whole within S seconds (default 30)")
                 .value("lambda-max-connections", "N", "HTTP connections open at most (default 2000)")
                 .value("lambda-max-connections-per-address", "N", "HTTP connections open at most from one client address"
-                        + " (default a quarter of --lambda-max-connections)");
+                        + " (default a quarter of --lambda-max-connections)")
+                .value("web-port", "P", "the web view of the fleet over HTTP on P, opened with the cluster token or the read-only"
+                        + " one in DATA/web-token (0: a free port; default none)")
+                .value("web-host", "H", "the web view's address (default 127.0.0.1)");
     }
 
     private static Controller.Builder tuneController(Controller.Builder builder, Args args) {
@@ -264,6 +316,15 @@ final class ServerCommands {
                     limits.maxConnections(), null));
         }
         builder.lambdaConnections(limits);
+        if (args.has("web-port")) {
+            String host = args.value("web-host", "127.0.0.1");
+            if (host.isBlank()) {
+                throw new UsageException("--web-host: empty (expected: an address of this machine, e.g. 127.0.0.1 or 0.0.0.0)");
+            }
+            builder.web(new HostPort(host, args.integer("web-port", 0, 65_535, null)));
+        } else if (args.has("web-host")) {
+            throw new UsageException("--web-host: given without --web-port (expected: --web-port P too, 0 for a free port)");
+        }
         Admission.Limits defaults = Admission.Limits.DEFAULT;
         return builder.admission(new Admission.Limits(
                 args.integer("concurrency", 1, 1_000_000, defaults.concurrency()),
@@ -342,6 +403,21 @@ final class ServerCommands {
             throw new UsageException("--metrics-host: empty (expected: an address of this machine, e.g. 127.0.0.1 or 0.0.0.0)");
         }
         return new HostPort(host, port);
+    }
+
+    /** --log-format: text (the default) or json, which {@link Floe#main} has already set up from the raw arguments. */
+    static String logFormat(Args args) {
+        String format = args.value("log-format", "text");
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new UsageException("--log-format: " + format + " (expected: text or json)");
+        }
+        return format;
+    }
+
+    /** Where a browser opens the web view, and with what: never the token itself, which must not end up in a log. */
+    private static String webNote(HostPort address, Path controllerData) {
+        return "Web view on http://" + address + "/ (open it once with ?token=TOKEN: the cluster token, or the read-only one in "
+                + controllerData.resolve(Controller.WEB_TOKEN_FILE) + ")";
     }
 
     private static String metricsUrl(HostPort address) {

@@ -20,6 +20,10 @@ import java.security.cert.X509Certificate;
 public final class ControllerCertificateCheck implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        if (call.getMethodDescriptor().getServiceName().equals(io.grpc.health.v1.HealthGrpc.SERVICE_NAME)) {
+            // The handshake has checked the peer's certificate; health tells nothing a cluster member may not know.
+            return next.startCall(call, headers);
+        }
         X509Certificate peer = PeerCertificate.verified(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
         String refusal = peer == null
                 ? "a worker takes calls only from its controller (expected: a certificate with role controller, which floe tls init makes)"
