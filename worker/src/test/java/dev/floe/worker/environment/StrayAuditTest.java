@@ -45,7 +45,7 @@ class StrayAuditTest {
         TmpVolume tmp = fixture.sandbox.createTmp(stray, dir, 64);
         Path code = Files.createDirectories(fixture.data.resolve("stray-code"));
         Process process = fixture.sandbox.launch(stray, tmp, code, null, List.of("/bin/sh", "-c", "sleep 1000 & sleep 1000"),
-                Map.of("PATH", "/usr/bin:/bin"), dir.resolve("log"));
+                Map.of("PATH", "/usr/bin:/bin"), dir, ProcessBuilder.Redirect.appendTo(dir.resolve("log").toFile()));
         assertTrue(fixture.sandbox.cellIds().contains("stray0000001"));
 
         assertEquals(0, fixture.pool.auditStrays(), "unknown once: perhaps being created");

@@ -25,7 +25,7 @@ public final class HeldEnvironments {
             TmpVolume tmp = sandbox.createTmp(cell, envDir, 64);
             sandbox.launch(cell, tmp, code, null, List.of("/bin/sh", "-c",
                     "setsid sleep 1000 & sleep 1000 & echo kept > /tmp/file; echo started; wait"),
-                    Map.of("PATH", "/usr/bin:/bin"), envDir.resolve("log"));
+                    Map.of("PATH", "/usr/bin:/bin"), envDir, ProcessBuilder.Redirect.appendTo(envDir.resolve("log").toFile()));
             for (long deadline = System.nanoTime() + 30_000_000_000L; ; ) {
                 if (Files.exists(envDir.resolve("log")) && Files.readString(envDir.resolve("log")).contains("started")) {
                     break;
