@@ -93,6 +93,8 @@ class FleetKillTest {
         } finally {
             up.destroyForcibly();
             up.onExit().join();
+            // The killed workers' entries in the machine's registry, as the next worker start would.
+            dev.floe.worker.sandbox.Sandbox.removeLeftoversOfDeadWorkers();
             TestDirs.delete(data);
         }
     }
