@@ -9,6 +9,7 @@ public final class BenchCommands implements CommandProvider {
     @Override
     public List<FloeCommand> commands() {
         return List.of(Benchmark.command(), FleetBenchmark.command(), AsyncBenchmark.command(), RuntimeBenchmark.command(),
-                PlacementBenchmark.command(), LambdaApiBenchmark.command(), StreamBenchmark.command());
+                PlacementBenchmark.command(), LambdaApiBenchmark.command(), StreamBenchmark.command(),
+                ThroughputBenchmark.command(), dev.floe.bench.load.LoadCommand.command());
     }
 }

@@ -62,6 +62,8 @@ final class Floors {
         private final Channel apiServer;
         private final long[] startNanos;
         private Process runtime;
+        /** The runtimes kept besides {@link #runtime}, serving events in parallel ({@link #Pipeline(Path, int, byte[], int)}). */
+        private final java.util.List<Process> more = new java.util.ArrayList<>();
         private Path cgroup;
         private Server worker;
         private Server relay;
@@ -74,6 +76,14 @@ final class Floors {
 
         /** Starts {@code bootstrap} plainly {@code starts} times, timing spawn to first {@code next}, and keeps the last. */
         Pipeline(Path bootstrap, int starts, byte[] event) throws Exception {
+            this(bootstrap, starts, event, 1);
+        }
+
+        /**
+         * As {@link #Pipeline(Path, int, byte[])}, keeping {@code runtimes} of them: each event goes to
+         * whichever runtime asked for work first, so up to {@code runtimes} run at once.
+         */
+        Pipeline(Path bootstrap, int starts, byte[] event, int runtimes) throws Exception {
             EventLoop apiLoop = loops.next();
             api = new BareRuntimeApi(apiLoop);
             apiServer = new ServerBootstrap().group(apiLoop, apiLoop).channel(EventLoops.serverChannelType())
@@ -99,6 +109,11 @@ final class Floors {
                     } else {
                         runtime = process;
                     }
+                }
+                for (int r = 1; r < runtimes; r++) {
+                    CompletableFuture<Void> firstNext = api.firstNext();
+                    more.add(start(bootstrap, apiPort));
+                    firstNext.get(30, TimeUnit.SECONDS);
                 }
                 serve();
             } catch (Exception e) {
@@ -150,6 +165,21 @@ final class Floors {
 
         long[] startNanos() {
             return startNanos;
+        }
+
+        /** The runtimes' process ids. */
+        java.util.List<Long> runtimePids() {
+            java.util.List<Long> pids = new java.util.ArrayList<>();
+            if (runtime != null) {
+                pids.add(runtime.pid());
+            }
+            more.forEach(p -> pids.add(p.pid()));
+            return pids;
+        }
+
+        /** The relay's port: its {@code Invocations} service takes any function name and token. */
+        int relayPort() {
+            return relay.getPort();
         }
 
         /** One invocation straight to the bare worker. */
@@ -205,6 +235,9 @@ final class Floors {
                 }
                 runtime.destroyForcibly().waitFor();
             }
+            for (Process p : more) {
+                p.destroyForcibly().waitFor();
+            }
             if (cgroup != null) {
                 for (int i = 0; i < 100 && Files.exists(cgroup); i++) {
                     try {
@@ -238,15 +271,16 @@ final class Floors {
     }
 
     /**
-     * The least a Runtime API can do, for one runtime: park its {@code next}, hand it the oldest
-     * waiting event, complete that event with the posted response. Confined to one event loop.
+     * The least a Runtime API can do: park each runtime's {@code next}, hand the oldest waiting event to
+     * the runtime that asked first, complete that event with the response the runtime posts on the same
+     * connection (each runtime keeps one). Confined to one event loop.
      */
     @io.netty.channel.ChannelHandler.Sharable
     private static final class BareRuntimeApi extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private static final io.netty.util.AttributeKey<Pending> RUNNING = io.netty.util.AttributeKey.valueOf("floor-running");
         private final EventLoop loop;
         private final Deque<Pending> waiting = new ArrayDeque<>();
-        private ChannelHandlerContext parked;
-        private Pending running;
+        private final Deque<ChannelHandlerContext> parked = new ArrayDeque<>();
         private CompletableFuture<Void> firstNext = new CompletableFuture<>();
 
         private record Pending(byte[] event, CompletableFuture<byte[]> response) {}
@@ -271,29 +305,28 @@ final class Floors {
         }
 
         private void dispatch() {
-            if (parked == null || running != null || waiting.isEmpty()) {
-                return;
+            while (!parked.isEmpty() && !waiting.isEmpty()) {
+                ChannelHandlerContext ctx = parked.pollFirst();
+                Pending running = waiting.pollFirst();
+                ctx.channel().attr(RUNNING).set(running);
+                FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                        Unpooled.wrappedBuffer(running.event()));
+                // Every header Lambda sends: the runtime interface clients read them all (the Java one's native
+                // part crashes on a next without a Content-Type).
+                response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                        .set("Lambda-Runtime-Aws-Request-Id", "floor")
+                        .set("Lambda-Runtime-Deadline-Ms", Long.toString(System.currentTimeMillis() + 60_000))
+                        .set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:floor")
+                        .set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0")
+                        .setInt(HttpHeaderNames.CONTENT_LENGTH, running.event().length);
+                ctx.writeAndFlush(response);
             }
-            running = waiting.pollFirst();
-            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                    Unpooled.wrappedBuffer(running.event()));
-            // Every header Lambda sends: the runtime interface clients read them all (the Java one's native
-            // part crashes on a next without a Content-Type).
-            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
-                    .set("Lambda-Runtime-Aws-Request-Id", "floor")
-                    .set("Lambda-Runtime-Deadline-Ms", Long.toString(System.currentTimeMillis() + 60_000))
-                    .set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:floor")
-                    .set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0")
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, running.event().length);
-            ChannelHandlerContext ctx = parked;
-            parked = null;
-            ctx.writeAndFlush(response);
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             if (request.uri().endsWith("/invocation/next")) {
-                parked = ctx;
+                parked.addLast(ctx);
                 firstNext.complete(null);
                 dispatch();
                 return;
@@ -303,8 +336,7 @@ final class Floors {
                     Unpooled.wrappedBuffer(ok));
             accepted.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, ok.length);
             ctx.writeAndFlush(accepted);
-            Pending done = running;
-            running = null;
+            Pending done = ctx.channel().attr(RUNNING).getAndSet(null);
             if (done == null) {
                 return;
             }
@@ -316,6 +348,12 @@ final class Floors {
             } else {
                 done.response().complete(body);
             }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            parked.remove(ctx);
+            ctx.fireChannelInactive();
         }
     }
 

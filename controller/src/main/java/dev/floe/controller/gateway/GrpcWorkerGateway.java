@@ -166,12 +166,13 @@ public final class GrpcWorkerGateway implements WorkerGateway, FleetSubscriber, 
             // It left between placement and the call: as good as unreachable, so the invocation is placed again.
             return CompletableFuture.failedFuture(left(workerId));
         }
-        String what = "invocation " + request.getRequestId() + " of " + request.getFunction().getName();
+        // What the call is, for an error message: made only when one is needed, not on every call.
+        java.util.function.Supplier<String> what = () -> "invocation " + request.getRequestId() + " of " + request.getFunction().getName();
         CompletableFuture<InvokeResponse> result = InvocationCalls.start(peer.channel, method, request, deadline, answer,
-                (failure, sent) -> outcome(failure, workerId, what, sent),
+                (failure, sent) -> outcome(failure, workerId, what.get(), sent),
                 () -> WorkerCallException.of(Outcome.FAILED, ErrorType.SERVICE, "worker " + workerId + " ended the call without an answer"));
         peer.calls.put(result, why -> result.completeExceptionally(WorkerCallException.of(Outcome.MAY_HAVE_RUN,
-                ErrorType.SERVICE_UNAVAILABLE, "worker " + workerId + " was lost while running " + what + " (" + why
+                ErrorType.SERVICE_UNAVAILABLE, "worker " + workerId + " was lost while running " + what.get() + " (" + why
                         + "); it may or may not have run: retry it if that is safe")));
         result.whenComplete((r, failure) -> peer.calls.remove(result));
         return result;

@@ -25,6 +25,10 @@ public final class InvokeMetrics {
     private final Map<Placement.Kind, Counter> placements = new EnumMap<>(Placement.Kind.class);
     private final Counter noPlacement;
     private final java.util.List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Latency by outcome; outcomes are few: success, function_error and the error types. */
+    private final Map<String, Timer> latencyByOutcome = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Invocations by function and outcome. */
+    private final Map<String, Map<String, Counter>> invocations = new java.util.concurrent.ConcurrentHashMap<>();
     /** Streamed responses whose caller has not taken the last piece yet: the controller asks their workers for nothing. */
     private final java.util.concurrent.atomic.AtomicInteger streamsWaiting = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -126,12 +130,18 @@ public final class InvokeMetrics {
         return Timer.start(registry);
     }
 
-    /** {@code function}: the function's name, "" when the call named none that exists. */
+    /**
+     * {@code function}: the function's name, "" when the call named none that exists. Meters are looked
+     * up once per function and outcome: building a meter's id and finding it in the registry on every
+     * invocation showed in profiles.
+     */
     void finished(Timer.Sample sample, String outcome, String function) {
-        Counter.builder(INVOCATIONS).tag("outcome", outcome).tag("function", function).description("Invocations, by outcome and function")
-                .register(registry).increment();
-        long nanos = sample.stop(Timer.builder(LATENCY).tag("outcome", outcome).publishPercentiles(0.5, 0.99)
-                .description("From the invocation's arrival to its answer").register(registry));
+        invocations.computeIfAbsent(function, f -> new java.util.concurrent.ConcurrentHashMap<>())
+                .computeIfAbsent(outcome, o -> Counter.builder(INVOCATIONS).tag("outcome", o).tag("function", function)
+                        .description("Invocations, by outcome and function").register(registry))
+                .increment();
+        long nanos = sample.stop(latencyByOutcome.computeIfAbsent(outcome, o -> Timer.builder(LATENCY).tag("outcome", o)
+                .publishPercentiles(0.5, 0.99).description("From the invocation's arrival to its answer").register(registry)));
         for (Listener l : listeners) {
             l.finished(function, outcome, nanos);
         }

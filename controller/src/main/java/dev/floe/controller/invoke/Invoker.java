@@ -170,6 +170,8 @@ public final class Invoker {
     private final class Attempts {
         private final Function function;
         private final WorkerInvokeRequest request;
+        /** {@link #request} with warm_only set, once placed warm. */
+        private WorkerInvokeRequest warmRequest;
         /** The worker call's: as long as the function may run. */
         private final Deadline workerDeadline;
         /** The caller's, or the worker call's if earlier: waiting for room ends there. */
@@ -185,6 +187,13 @@ public final class Invoker {
         private boolean waited;
         /** How many workers answered that the warm environment placed on was gone. */
         private int gone;
+        /**
+         * The workers that answered that the warm environment placed on was gone, not yet asked again
+         * without it. Such a worker is busy, not unreachable: when no other worker is left to try, the
+         * invocation goes back to it as a plain one, which takes an environment as one frees up there or
+         * starts a new one, or is refused as full and waits for room.
+         */
+        private final Set<String> goneOn = new LinkedHashSet<>();
         /** Where a streamed response goes, read to its end even once its caller is gone; null for a whole answer. */
         private final ChunkDrain drain;
         private final ChunkSink chunks;
@@ -246,6 +255,9 @@ public final class Invoker {
                 return;
             }
             if (tried.size() >= maxAttempts) {
+                if (againWithoutWarm()) {
+                    return;
+                }
                 if (!full.isEmpty()) {
                     waitForRoom(fleetFull());
                     return;
@@ -260,6 +272,9 @@ public final class Invoker {
             Optional<FleetView.Placed> placed = fleet.place(placement,
                     new PlacementRequest(revisionId, function.getName(), memoryMb, tried));
             if (placed.isEmpty()) {
+                if (againWithoutWarm()) {
+                    return;
+                }
                 FloeException refusal = tried.isEmpty() ? noRoom(fleet.snapshot(revisionId)) : fleetFull();
                 if (refusal.retryAfter().isPresent()) {
                     waitForRoom(refusal);
@@ -269,18 +284,31 @@ public final class Invoker {
                 }
                 return;
             }
-            String workerId = placed.get().decision().workerId();
-            WarmPromise promise = placed.get().promise();
+            send(placed.get().decision().workerId(), placed.get().decision().kind(), placed.get().promise());
+        }
+
+        /** Sends the invocation, not bound to a warm environment, to a worker that said its warm one was gone. */
+        private boolean againWithoutWarm() {
+            var first = goneOn.iterator();
+            if (!first.hasNext()) {
+                return false;
+            }
+            String workerId = first.next();
+            first.remove();
+            send(workerId, Placement.Kind.COLD, null);
+            return true;
+        }
+
+        private void send(String workerId, Placement.Kind kind, WarmPromise promise) {
             if (!startCall()) {
                 if (promise != null) {
                     promise.release();
                 }
                 return;
             }
-            metrics.placed(placed.get().decision(), function.getName());
+            metrics.placed(new Placement.Decision(workerId, kind), function.getName());
             tried.add(workerId);
-            WorkerInvokeRequest sent = placed.get().decision().kind() == Placement.Kind.WARM
-                    ? request.toBuilder().setWarmOnly(true).build() : request;
+            WorkerInvokeRequest sent = kind == Placement.Kind.WARM ? warmOnly() : request;
             CompletableFuture<InvokeResponse> attempt = chunks == null ? workers.invoke(workerId, sent, workerDeadline)
                     : workers.invokeStream(workerId, sent, workerDeadline, chunks);
             attempt.whenComplete((response, failure) -> {
@@ -300,12 +328,14 @@ public final class Invoker {
                 WorkerCallException ended = WorkerCallException.from(failure);
                 switch (ended.outcome()) {
                     case GONE -> {
-                        // Its view may still show the environment until its report arrives: the worker stays excluded.
+                        // Its view may still show the environment until its report arrives: the worker stays
+                        // excluded from placement, and is asked again without the environment if no other is left.
                         if (++gone > MAX_GONE) {
                             result.completeExceptionally(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "invocation "
                                     + request.getRequestId() + " of " + function.getName() + " was placed " + gone
                                     + " times on warm environments that were gone by the time it arrived; retry"));
                         } else {
+                            goneOn.add(workerId);
                             next();
                         }
                     }
@@ -341,7 +371,19 @@ public final class Invoker {
             });
         }
 
+        /** The request bound to a warm environment, made once however many times it is placed warm. */
+        private WorkerInvokeRequest warmOnly() {
+            if (warmRequest == null) {
+                warmRequest = request.toBuilder().setWarmOnly(true).build();
+            }
+            return warmRequest;
+        }
+
         private InvokeResponse completed(InvokeResponse response, String workerId) {
+            if (!response.getWorkerId().isEmpty() && !response.getFunction().isEmpty() && response.getRevision() != 0
+                    && !response.getRequestId().isEmpty()) {
+                return response; // as workers answer: no copy
+            }
             InvokeResponse.Builder b = response.toBuilder();
             if (b.getWorkerId().isEmpty()) {
                 b.setWorkerId(workerId);

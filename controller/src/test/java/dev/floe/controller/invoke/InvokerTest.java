@@ -358,6 +358,39 @@ class InvokerTest {
         assertFalse(requests.get(1).getWarmOnly(), "a cold start on b");
     }
 
+    /** Issue 13: under many callers the only worker's idle environment is taken meanwhile; it is busy, not unreachable. */
+    @Test
+    void aGoneWarmEnvironmentOnTheOnlyWorkerIsNotAnOutage() {
+        worker("a", 2048, idleEnv("e1"));
+        List<WorkerInvokeRequest> requests = new CopyOnWriteArrayList<>();
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), ScriptedWorkers.answering((id, request, deadline) -> {
+            requests.add(request);
+            return request.getWarmOnly() ? failing(Outcome.GONE, ErrorType.ENVIRONMENT_GONE, "worker a has no idle environment of fn revision 1")
+                    : CompletableFuture.completedFuture(InvokeResponse.newBuilder().setWorkerId(id).build());
+        }), new InvokeMetrics(new SimpleMeterRegistry()), admission());
+
+        assertEquals("a", invoke().join().getWorkerId());
+        assertEquals(2, requests.size(), "placed on a's idle environment, then on a again: " + requests);
+        assertTrue(requests.get(0).getWarmOnly());
+        assertFalse(requests.get(1).getWarmOnly(), "the second time a takes whichever environment frees up, or starts one");
+    }
+
+    /** A worker asked again without its gone environment that is full makes the invocation wait for room, not fail as unreachable. */
+    @Test
+    void aGoneWarmEnvironmentOnAFullWorkerThrottles() {
+        worker("a", 2048, idleEnv("e1"));
+        invoker = new Invoker(catalog, fleet, new FloeDefaultPlacement(), ScriptedWorkers.answering((id, request, deadline) -> {
+            called.add(id);
+            return request.getWarmOnly() ? failing(Outcome.GONE, ErrorType.ENVIRONMENT_GONE, "gone")
+                    : failing(Outcome.FULL, ErrorType.WORKER_FULL, "worker a has 0 MB free");
+        }), new InvokeMetrics(new SimpleMeterRegistry()), admission());
+
+        FloeException e = failure(invoke());
+
+        assertEquals(ErrorType.TOO_MANY_REQUESTS, e.type(), e.getMessage());
+        assertEquals(List.of("a", "a"), called);
+    }
+
     @Test
     void placingAgainAfterGoneEnvironmentsIsBounded() {
         for (String w : List.of("a", "b", "c", "d", "e")) {
