@@ -10,6 +10,6 @@ public final class BenchCommands implements CommandProvider {
     public List<FloeCommand> commands() {
         return List.of(Benchmark.command(), FleetBenchmark.command(), AsyncBenchmark.command(), RuntimeBenchmark.command(),
                 PlacementBenchmark.command(), LambdaApiBenchmark.command(), StreamBenchmark.command(),
-                ThroughputBenchmark.command(), dev.floe.bench.load.LoadCommand.command());
+                ThroughputBenchmark.command(), dev.floe.bench.load.LoadCommand.command(), ClusterBenchmark.command());
     }
 }

@@ -61,9 +61,9 @@ final class AsyncLoad implements Load {
     }
 
     @Override
-    public void start(HostPort endpoint, ClusterToken token, String function, LongSupplier sequences) {
+    public void start(java.util.List<HostPort> endpoints, ClusterToken token, String function, LongSupplier sequences) {
         running = true;
-        channel = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port()).usePlaintext().intercept(token.attach()).build();
+        channel = dev.floe.client.EndpointList.channel(endpoints).usePlaintext().intercept(token.attach()).build();
         client = InvocationsGrpc.newBlockingStub(channel);
         submitter = Thread.ofPlatform().name("chaos-async-submitter").daemon(true).start(() -> {
             long next = System.nanoTime();

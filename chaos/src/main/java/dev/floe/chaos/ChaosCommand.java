@@ -20,7 +20,8 @@ public final class ChaosCommand {
 
     public static FloeCommand command() {
         return FloeCommand.named("chaos").section(FloeCommand.Section.TOOLS)
-                .synopsis("chaos [--workers N] [--rounds N] [--callers N] [--async-rate N] [--settle S] [--data DIR] [--no-netns] [--keep]")
+                .synopsis("chaos [--workers N] [--controllers N --etcd URL] [--rounds N] [--callers N] [--async-rate N] [--settle S]"
+                        + " [--data DIR] [--no-netns] [--keep]")
                 .summary("kill workers and the controller and cut links under load, then count from the function's records (root)")
                 .description("""
                         Starts a controller and workers as separate processes, each worker in a network namespace of its own,
@@ -30,6 +31,9 @@ public final class ChaosCommand {
                         or hung.""")
                 .options(new Args.Spec()
                         .value("workers", "N", "workers, 2..16 (default 2)")
+                        .value("controllers", "N", "controllers, 1..5 (default 1); more than one make a cluster on --etcd, and"
+                                + " each round kills one in turn")
+                        .value("etcd", "URL[,URL...]", "the etcd the cluster of controllers shares (with --controllers 2 or more)")
                         .value("rounds", "N", "rounds of faults, 1..10000 (default 1)")
                         .value("callers", "N", "synchronous callers, 1..256 (default 4)")
                         .value("async-rate", "N", "asynchronous invocations a second, 0..10000 (default 20)")
@@ -44,7 +48,13 @@ public final class ChaosCommand {
         args.positional(0, "no arguments");
         Path data = args.has("data") ? Path.of(args.value("data", null))
                 : Files.createTempDirectory(Path.of(System.getProperty("user.dir")), "floe-chaos-");
+        int controllers = args.integer("controllers", 1, 5, 1);
+        if (controllers > 1 && !args.has("etcd")) {
+            throw new dev.floe.client.cli.UsageException("--controllers " + controllers + ": a cluster needs --etcd URL (expected: e.g."
+                    + " --etcd http://127.0.0.1:2379)");
+        }
         ChaosRun.Builder run = ChaosRun.builder()
+                .controllers(controllers, args.value("etcd", null))
                 .workers(args.integer("workers", 2, 16, 2))
                 .rounds(args.integer("rounds", 1, 10_000, 1))
                 .callers(args.integer("callers", 1, 256, 4))

@@ -58,7 +58,8 @@ public final class ChaosRun {
     public ChaosReport run() throws IOException, InterruptedException {
         Files.createDirectories(b.dataDir);
         try (ChaosNetwork net = ChaosNetwork.open(b.namespaces, b.workers);
-             FleetProcesses fleet = new FleetProcesses(b.dataDir, net, freePort(net), b.workers, 1024, b.heartbeatTimeoutMs)) {
+             FleetProcesses fleet = new FleetProcesses(b.dataDir, net, freePorts(net, b.controllers), b.etcd, b.workers, 1024,
+                     b.heartbeatTimeoutMs)) {
             // Should the harness itself be stopped (Ctrl-C, a CI timeout), its processes and namespaces go too.
             Thread cleanup = Thread.ofPlatform().name("floe-chaos-cleanup").unstarted(() -> {
                 fleet.close();
@@ -80,10 +81,17 @@ public final class ChaosRun {
     private ChaosReport play(ChaosNetwork net, FleetProcesses fleet) throws IOException, InterruptedException {
         act("network: " + (net.namespaces() ? "each worker in its own network namespace, veth pairs to a bridge at "
                 + net.controllerHost() : "loopback (no namespaces here: links cannot be cut)"));
-        fleet.controller().start();
+        fleet.controller(0).start();
         await(Duration.ofSeconds(60), "the controller writes the cluster token", () -> Files.exists(fleet.tokenFile()));
+        // The others after the token is written: they read it rather than race to make one each.
+        for (int c = 1; c < fleet.controllerCount(); c++) {
+            fleet.controller(c).start();
+        }
+        if (fleet.controllerCount() > 1) {
+            act("a cluster of " + fleet.controllerCount() + " controllers on etcd " + b.etcd);
+        }
         ClusterToken token = ClusterToken.read(fleet.tokenFile());
-        HostPort endpoint = HostPort.parse(fleet.endpoint());
+        List<HostPort> endpoint = fleet.endpoints();
         try (FloeClient client = FloeClient.connect(endpoint, token)) {
             for (int i = 0; i < b.workers; i++) {
                 fleet.worker(i).start();
@@ -143,12 +151,13 @@ public final class ChaosRun {
             act("round " + (round + 1) + ": worker-" + cut + " rejoined; duplicate environments: " + found.size());
         }
 
-        fleet.controller().kill();
-        act("round " + (round + 1) + ": SIGKILL controller");
+        FleetProcesses.Node controller = fleet.controller(round % fleet.controllerCount());
+        controller.kill();
+        act("round " + (round + 1) + ": SIGKILL " + controller.name());
         pause(b.settle.dividedBy(2));
-        fleet.controller().start();
+        controller.start();
         awaitWorkers(client, b.workers);
-        act("round " + (round + 1) + ": controller started again; every worker re-registered");
+        act("round " + (round + 1) + ": " + controller.name() + " started again; every worker re-registered");
     }
 
     private Path deploy(FloeClient client) throws IOException {
@@ -249,9 +258,17 @@ public final class ChaosRun {
         }
     }
 
-    private static int freePort(ChaosNetwork net) throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName(net.controllerHost()))) {
-            return s.getLocalPort();
+    private static List<Integer> freePorts(ChaosNetwork net, int count) throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                held.add(new ServerSocket(0, 1, java.net.InetAddress.getByName(net.controllerHost())));
+            }
+            return held.stream().map(ServerSocket::getLocalPort).toList();
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
         }
     }
 
@@ -267,6 +284,21 @@ public final class ChaosRun {
         private final List<Load> loads = new ArrayList<>();
         private int callers = 4;
         private int asyncPerSecond = 20;
+        private int controllers = 1;
+        private String etcd;
+
+        /**
+         * A cluster of {@code controllers} sharing the etcd at {@code etcd} (URL[,URL...]); each round kills one
+         * of them in turn. Default one controller on SQLite.
+         */
+        public Builder controllers(int controllers, String etcd) {
+            this.controllers = Check.range("controllers", controllers, 1, 5);
+            if (controllers > 1 && (etcd == null || etcd.isBlank())) {
+                throw new IllegalArgumentException("etcd: none (expected: an etcd URL for a cluster of " + controllers + " controllers)");
+            }
+            this.etcd = controllers > 1 ? etcd : null;
+            return this;
+        }
 
         public Builder workers(int workers) {
             this.workers = Check.range("workers", workers, 2, 16);

@@ -22,28 +22,43 @@ final class FleetProcesses implements AutoCloseable {
 
     private final Path dir;
     private final ChaosNetwork net;
-    private final int controllerPort;
-    private final Node controller;
+    private final List<Integer> controllerPorts;
+    private final List<Node> controllers = new ArrayList<>();
     private final List<Node> workers = new ArrayList<>();
     /** Set once closing starts: the harness's thread may still be mid-round, and must not start anything again. */
     private volatile boolean closed;
 
-    FleetProcesses(Path dir, ChaosNetwork net, int controllerPort, int workers, int workerMemoryMb, int heartbeatTimeoutMs) {
+    /**
+     * One controller on SQLite when {@code etcd} is null; else one per port in {@code controllerPorts}, a
+     * cluster sharing the etcd at {@code etcd} under a prefix of the run's own.
+     */
+    FleetProcesses(Path dir, ChaosNetwork net, List<Integer> controllerPorts, String etcd, int workers, int workerMemoryMb,
+            int heartbeatTimeoutMs) {
         this.dir = dir;
         this.net = net;
-        this.controllerPort = controllerPort;
-        this.controller = new Node("controller", List.of(), floe("controller", "--port", Integer.toString(controllerPort),
-                "--host", net.controllerHost(), "--data", dir.resolve("controller").toString(),
-                "--heartbeat-timeout", Integer.toString(heartbeatTimeoutMs), "--token-file", tokenFile().toString(),
-                // An attempt lost with its worker is retried after 5 s and then 10 s, not Lambda's 1 and 2 minutes, so a
-                // run settles quickly; yet the retries outlast one fault, as Lambda's do (with 1 s, an invocation could
-                // spend all three attempts on a worker that is being killed or cut off, and never run).
-                "--async-retry-delay", "5",
-                // The Lambda API is not exercised here: any free port, so the default (port + 1) cannot collide.
-                "--lambda-port", "0"));
+        this.controllerPorts = List.copyOf(controllerPorts);
+        String prefix = "/floe-chaos-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "/";
+        for (int c = 0; c < controllerPorts.size(); c++) {
+            String name = controllerPorts.size() == 1 ? "controller" : "controller-" + c;
+            List<String> args = new ArrayList<>(List.of("controller", "--port", Integer.toString(controllerPorts.get(c)),
+                    "--host", net.controllerHost(), "--data", dir.resolve(name).toString(),
+                    "--heartbeat-timeout", Integer.toString(heartbeatTimeoutMs), "--token-file", tokenFile().toString(),
+                    // An attempt lost with its worker is retried after 5 s and then 10 s, not Lambda's 1 and 2 minutes, so a
+                    // run settles quickly; yet the retries outlast one fault, as Lambda's do (with 1 s, an invocation could
+                    // spend all three attempts on a worker that is being killed or cut off, and never run).
+                    "--async-retry-delay", "5",
+                    // The Lambda API is not exercised here: any free port, so the default (port + 1) cannot collide.
+                    "--lambda-port", "0"));
+            if (etcd != null) {
+                // A killed controller's functions move within 3 s; it comes back under the same name.
+                args.addAll(List.of("--etcd", etcd, "--etcd-prefix", prefix, "--id", "chaos-c" + c, "--lease", "3"));
+            }
+            controllers.add(new Node(name, List.of(), floe(args.toArray(String[]::new))));
+        }
         for (int i = 0; i < workers; i++) {
             this.workers.add(new Node("worker-" + i, net.inWorker(i), floe("worker", "--id", "chaos-w" + i,
-                    "--controller", net.controllerHost() + ":" + controllerPort, "--memory", Integer.toString(workerMemoryMb),
+                    // The first controller only: a worker learns the others of a cluster from it.
+                    "--controller", net.controllerHost() + ":" + controllerPorts.getFirst(), "--memory", Integer.toString(workerMemoryMb),
                     "--listen", net.workerHost(i), "--advertise", net.workerHost(i), "--port", "0",
                     "--data", dir.resolve("worker-" + i).toString(), "--token-file", tokenFile().toString())));
         }
@@ -53,12 +68,17 @@ final class FleetProcesses implements AutoCloseable {
         return dir.resolve("token");
     }
 
-    String endpoint() {
-        return net.controllerHost() + ":" + controllerPort;
+    /** Every controller's address. */
+    List<dev.floe.common.HostPort> endpoints() {
+        return controllerPorts.stream().map(p -> new dev.floe.common.HostPort(net.controllerHost(), p)).toList();
     }
 
-    Node controller() {
-        return controller;
+    Node controller(int i) {
+        return controllers.get(i);
+    }
+
+    int controllerCount() {
+        return controllers.size();
     }
 
     Node worker(int i) {
@@ -90,7 +110,7 @@ final class FleetProcesses implements AutoCloseable {
     public void close() {
         closed = true;
         List<Node> all = new ArrayList<>(workers);
-        all.add(controller);
+        all.addAll(controllers);
         for (Node node : all) {
             node.signalStop();
         }

@@ -12,7 +12,7 @@ import dev.floe.common.HostPort;
  */
 interface Load {
     /** Starts sending; {@code sequences} hands out the numbers each invocation carries as {@code seq}. */
-    void start(HostPort endpoint, ClusterToken token, String function, java.util.function.LongSupplier sequences);
+    void start(java.util.List<HostPort> endpoints, ClusterToken token, String function, java.util.function.LongSupplier sequences);
 
     /** Stops sending, waits for what is in flight, and counts. */
     Tally stop() throws InterruptedException;

@@ -49,10 +49,10 @@ final class SyncLoad implements Load {
     }
 
     @Override
-    public void start(HostPort endpoint, ClusterToken token, String function, LongSupplier sequences) {
+    public void start(java.util.List<HostPort> endpoints, ClusterToken token, String function, LongSupplier sequences) {
         running = true;
         // A channel of its own, so each call carries the harness's deadline rather than the client library's.
-        channel = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port()).usePlaintext().intercept(token.attach()).build();
+        channel = dev.floe.client.EndpointList.channel(endpoints).usePlaintext().intercept(token.attach()).build();
         InvocationsGrpc.InvocationsBlockingStub client = InvocationsGrpc.newBlockingStub(channel);
         for (int i = 0; i < callers; i++) {
             threads.add(Thread.ofPlatform().name("chaos-caller-" + i).daemon(true).start(() -> {

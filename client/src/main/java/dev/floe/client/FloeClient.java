@@ -48,7 +48,7 @@ public final class FloeClient implements AutoCloseable {
     private static final Duration CALL_DEADLINE = Duration.ofSeconds(60);
     private static final Duration INVOKE_DEADLINE = Duration.ofMinutes(16);
 
-    private final HostPort endpoint;
+    private final List<HostPort> endpoints;
     private final EventLoopGroup loops;
     private final ManagedChannel channel;
     private final FunctionsGrpc.FunctionsBlockingStub functions;
@@ -56,10 +56,10 @@ public final class FloeClient implements AutoCloseable {
     private final InvocationsGrpc.InvocationsFutureStub invocationsAsync;
     private final FleetGrpc.FleetBlockingStub fleet;
 
-    private FloeClient(HostPort endpoint, ClusterToken token, ClusterTls tls) {
-        this.endpoint = endpoint;
+    private FloeClient(List<HostPort> endpoints, ClusterToken token, ClusterTls tls) {
+        this.endpoints = List.copyOf(endpoints);
         this.loops = EventLoops.group("floe-client", 1);
-        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port());
+        NettyChannelBuilder builder = EndpointList.channel(endpoints);
         if (tls != null) {
             builder.sslContext(tls.clientContext(CertificateRole.CONTROLLER));
         } else {
@@ -78,7 +78,29 @@ public final class FloeClient implements AutoCloseable {
 
     /** Connects to the controller at {@code endpoint}, sending the cluster's {@code token} with every call. */
     public static FloeClient connect(HostPort endpoint, ClusterToken token) {
-        return new FloeClient(Check.notNull("endpoint", endpoint), Check.notNull("token", token), null);
+        return new FloeClient(List.of(Check.notNull("endpoint", endpoint)), Check.notNull("token", token), null);
+    }
+
+    /**
+     * Connects to a cluster of controllers: calls go to the first of {@code endpoints} that answers, and to
+     * the next when it stops answering (a call in flight on a controller that died fails with
+     * ServiceUnavailableException; the next goes to another).
+     */
+    public static FloeClient connect(List<HostPort> endpoints, ClusterToken token) {
+        return new FloeClient(checked(endpoints), Check.notNull("token", token), null);
+    }
+
+    /** As {@link #connect(List, ClusterToken)} over TLS: every controller's certificate must name the first endpoint's host. */
+    public static FloeClient connect(List<HostPort> endpoints, ClusterToken token, ClusterTls tls) {
+        return new FloeClient(checked(endpoints), Check.notNull("token", token), Check.notNull("tls", tls));
+    }
+
+    private static List<HostPort> checked(List<HostPort> endpoints) {
+        Check.notNull("endpoints", endpoints);
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("endpoints: [] (expected: at least one HOST:PORT)");
+        }
+        return endpoints;
     }
 
     /**
@@ -87,11 +109,22 @@ public final class FloeClient implements AutoCloseable {
      * cannot stand in for it); this client presents its own if it has one.
      */
     public static FloeClient connect(HostPort endpoint, ClusterToken token, ClusterTls tls) {
-        return new FloeClient(Check.notNull("endpoint", endpoint), Check.notNull("token", token), Check.notNull("tls", tls));
+        return new FloeClient(List.of(Check.notNull("endpoint", endpoint)), Check.notNull("token", token), Check.notNull("tls", tls));
     }
 
+    /** The first endpoint given. */
     public HostPort endpoint() {
-        return endpoint;
+        return endpoints.getFirst();
+    }
+
+    public List<HostPort> endpoints() {
+        return endpoints;
+    }
+
+    /** The controllers of the cluster and the shards each holds ({@code clustered} false for a single controller). */
+    public dev.floe.proto.ListControllersResponse controllers() {
+        return call(() -> dev.floe.proto.ControllersGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .listControllers(dev.floe.proto.ListControllersRequest.getDefaultInstance()));
     }
 
     public Function createFunction(String name, byte[] codeZip, FunctionConfig config) {

@@ -12,6 +12,9 @@ import dev.floe.common.tls.CertificateRole;
 import dev.floe.common.tls.ClusterTls;
 import dev.floe.controller.async.AsyncQueue;
 import dev.floe.controller.async.RetryPolicy;
+import dev.floe.controller.cluster.ControllerCluster;
+import dev.floe.controller.cluster.ControllersGrpcService;
+import dev.floe.controller.cluster.OwnerForwarding;
 import dev.floe.controller.function.FunctionCatalog;
 import dev.floe.controller.gateway.GrpcWorkerGateway;
 import dev.floe.controller.grpc.FleetGrpcService;
@@ -111,6 +114,12 @@ public final class Controller implements AutoCloseable {
     private final MeterExport export;
     /** Null: plaintext. */
     private final ClusterTls tls;
+    /** Null: a single controller on SQLite. */
+    private final java.util.List<java.net.URI> etcd;
+    private final String etcdPrefix;
+    private final Duration lease;
+    private final String memberId;
+    private final String advertiseHost;
 
     private final Object lifecycle = new Object();
     private boolean started;
@@ -134,6 +143,7 @@ public final class Controller implements AutoCloseable {
     private ServingHealth health;
     private final List<ScheduledFuture<?>> asyncDepth = new java.util.concurrent.CopyOnWriteArrayList<>();
     private static final int ASYNC_DEPTH_EVERY_S = 2;
+    private ControllerCluster cluster;
 
     private Controller(Builder b) {
         this.requestedPort = b.port;
@@ -154,6 +164,11 @@ public final class Controller implements AutoCloseable {
         this.lambdaCredentials = b.lambdaCredentials;
         this.lambdaConnections = b.lambdaConnections;
         this.tls = b.tls;
+        this.etcd = b.etcd;
+        this.etcdPrefix = b.etcdPrefix;
+        this.lease = b.lease;
+        this.memberId = b.memberId;
+        this.advertiseHost = b.advertiseHost;
     }
 
     public static Builder builder() {
@@ -176,7 +191,10 @@ public final class Controller implements AutoCloseable {
                 GrpcWorkerGateway gateway = workers;
                 fleet.subscribe(workers);
                 Admission admission = new Admission(admissionLimits, loops);
-                catalog = FunctionCatalog.open(dataDir, clock, (function, keepRevisionIds) -> {
+                if (etcd != null) {
+                    cluster = ControllerCluster.connect(etcd, etcdPrefix, lease, memberId);
+                }
+                FunctionCatalog.Listener superseded = (function, keepRevisionIds) -> {
                     gateway.retire(function, keepRevisionIds);
                     if (keepRevisionIds.isEmpty()) {
                         admission.forget(function);
@@ -185,11 +203,15 @@ public final class Controller implements AutoCloseable {
                             queue.functionDeleted(function);
                         }
                     }
-                });
+                };
+                catalog = cluster == null ? FunctionCatalog.open(dataDir, clock, superseded)
+                        : FunctionCatalog.open(dataDir, cluster.functionStore(), clock, superseded);
+                catalog.shared(cluster != null);
                 catalog.list().forEach(f -> admission.reserve(f.getName(), f.getConcurrency()));
                 fleet.subscribe(new RoomSignal(admission::roomChanged));
                 Provisioner provisioner = new Provisioner(catalog, fleet, workers);
-                token = givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
+                token = cluster != null ? cluster.token(givenToken)
+                        : givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
                 if (lambdaCredentials == null) {
                     lambdaCredentials = LambdaCredentials.readOrCreate(dataDir.resolve(LAMBDA_CREDENTIALS_FILE));
                 }
@@ -204,8 +226,13 @@ public final class Controller implements AutoCloseable {
                 invoker = new Invoker(catalog, fleet, placement, workers, invokeMetrics, admission);
                 FunctionCatalog functions = catalog;
                 Invoker run = invoker;
-                async = AsyncQueue.builder()
-                        .database(dataDir.resolve("floe.db"))
+                AsyncQueue.Builder queue = AsyncQueue.builder();
+                if (cluster != null) {
+                    queue.store(cluster.asyncStore());
+                } else {
+                    queue.database(dataDir.resolve("floe.db"));
+                }
+                async = queue
                         .functionCheck(functions::resolve)
                         .runner((function, qualifier, payload) -> run.invoke(new InvokeCall(function, payload, false, "", null, qualifier)))
                         .policy(asyncPolicy)
@@ -218,7 +245,7 @@ public final class Controller implements AutoCloseable {
                         .description("Workers connected to the controller").register(meters);
                 Gauge.builder("floe.controller.queued", admission, Admission::waiting)
                         .description("Invocations waiting for a concurrency slot or for room in the fleet").register(meters);
-                AsyncQueue queue = async;
+                AsyncQueue counted = async;
                 for (AsyncInvocation.Status status : List.of(AsyncInvocation.Status.QUEUED, AsyncInvocation.Status.RUNNING)) {
                     // Counted in the store off the event loop, every few seconds: a scrape must not wait on the database.
                     AtomicLong depth = new AtomicLong();
@@ -227,7 +254,7 @@ public final class Controller implements AutoCloseable {
                     ExecutorService counting = handlers;
                     asyncDepth.add(loops.next().scheduleWithFixedDelay(() -> {
                         try {
-                            counting.execute(() -> depth.set(queue.count(status)));
+                            counting.execute(() -> depth.set(counted.count(status)));
                         } catch (RuntimeException stopping) {
                             // The controller is stopping: nothing more to count.
                         }
@@ -256,12 +283,14 @@ public final class Controller implements AutoCloseable {
                             handlers.execute(provisioner::reconcile);
                         }))
                         .addService(new InvocationsGrpcService(invoker, async))
+                        .addService(new ControllersGrpcService(() -> cluster, () -> serving))
                         .addService(new FleetGrpcService(fleet, handlers))
                         .addService(new WorkerLinkGrpcService(fleet, catalog.code(), heartbeatInterval,
                                 tls != null ? WorkerIdentity.certificates(tls.certificate()) : WorkerIdentity.plaintext()))
                         .addService(health.service())
                         // For grpcurl-style clients; behind the token like every service but health.
                         .addService(ProtoReflectionServiceV1.newInstance())
+                        .intercept(OwnerForwarding.mark())
                         .intercept(token.checkExcept(Set.of(HealthGrpc.SERVICE_NAME)))
                         .build()
                         .start();
@@ -271,6 +300,15 @@ public final class Controller implements AutoCloseable {
                 lambdaServer = LambdaApiServer.start(bindHost, requestedLambdaPort, loops, handlers,
                         new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock), lambdaConnections,
                         tls != null ? tls.httpsServerContext() : null, dataDir.resolve("uploads"));
+                if (cluster != null) {
+                    String host = advertiseHost != null ? advertiseHost : advertised(bindHost);
+                    cluster.announce(new HostPort(host, server.getPort()), new HostPort(host, lambdaServer.port()), invoker,
+                            catalog.code(), this::openPeerChannel, loops, handlers, () -> {
+                                catalog.refresh().forEach(f -> admission.reserve(f.getName(), f.getConcurrency()));
+                                admission.shareAmong(cluster.membership().live().size());
+                            });
+                    provisioner.owns(cluster.shards()::owns);
+                }
                 if (board != null) {
                     webView = WebView.start(requestedWeb, loops, board, List.of(token, webToken));
                 }
@@ -315,6 +353,28 @@ public final class Controller implements AutoCloseable {
         } catch (java.net.UnknownHostException e) {
             return false;
         }
+    }
+
+    /** The host other controllers and workers reach this one at: the bind host unless it is a wildcard. */
+    private static String advertised(String bindHost) {
+        try {
+            java.net.InetAddress bound = java.net.InetAddress.getByName(bindHost);
+            return bound.isAnyLocalAddress() ? java.net.InetAddress.getLocalHost().getHostAddress() : bindHost;
+        } catch (java.net.UnknownHostException e) {
+            return bindHost;
+        }
+    }
+
+    /** A channel to another controller of the cluster: its certificate must have role controller. */
+    private ManagedChannel openPeerChannel(HostPort address) {
+        NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address.toString());
+        if (tls != null) {
+            builder.sslContext(tls.clientContext(CertificateRole.CONTROLLER));
+        } else {
+            builder.usePlaintext();
+        }
+        return builder.eventLoopGroup(loops).channelType(EventLoops.channelType()).executor(handlers).offloadExecutor(handlers)
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES).intercept(token.attach()).build();
     }
 
     private ManagedChannel openWorkerChannel(HostPort address) {
@@ -478,6 +538,9 @@ public final class Controller implements AutoCloseable {
         if (workers != null) {
             workers.close(SHUTDOWN_GRACE);
         }
+        if (cluster != null) {
+            cluster.quiesce();
+        }
         Lifecycles.shutdown(server, SHUTDOWN_GRACE);
         // After the server, so no call queues into a closed store; attempts still running are queued again on the next start.
         Lifecycles.closeQuietly(async);
@@ -486,6 +549,8 @@ public final class Controller implements AutoCloseable {
         Lifecycles.shutdown(handlers, SHUTDOWN_GRACE);
         Lifecycles.shutdown(loops, SHUTDOWN_GRACE);
         Lifecycles.closeQuietly(catalog);
+        // Last: the lease revoked, the others take this controller's shards at once.
+        Lifecycles.closeQuietly(cluster);
         LOG.log(System.Logger.Level.INFO, "controller stopped");
     }
 
@@ -512,8 +577,64 @@ public final class Controller implements AutoCloseable {
         private HostPort metrics;
         private HostPort web;
         private ClusterTls tls;
+        private java.util.List<java.net.URI> etcd;
+        private String etcdPrefix = "/floe/";
+        private Duration lease = Duration.ofSeconds(5);
+        private String memberId;
+        private String advertiseHost;
 
         private Builder() {}
+
+        /**
+         * Joins a cluster of controllers sharing the etcd at {@code endpoints}: functions, aliases and the
+         * asynchronous queue live there, code packages in each controller's data directory. Default none:
+         * a single controller on SQLite.
+         */
+        public Builder etcd(java.util.List<java.net.URI> endpoints) {
+            Check.notNull("etcd", endpoints);
+            if (endpoints.isEmpty()) {
+                throw new IllegalArgumentException("etcd: [] (expected: at least one URL, e.g. http://127.0.0.1:2379)");
+            }
+            for (java.net.URI u : endpoints) {
+                if (u.getHost() == null || u.getPort() <= 0 || !("http".equals(u.getScheme()) || "https".equals(u.getScheme()))) {
+                    throw new IllegalArgumentException("etcd: " + u + " (expected: http://HOST:PORT or https://HOST:PORT)");
+                }
+            }
+            this.etcd = java.util.List.copyOf(endpoints);
+            return this;
+        }
+
+        /** Where in etcd the cluster's keys live; default {@code /floe/}: clusters sharing one etcd need their own. */
+        public Builder etcdPrefix(String etcdPrefix) {
+            Check.notNull("etcdPrefix", etcdPrefix);
+            if (!etcdPrefix.startsWith("/") || !etcdPrefix.endsWith("/")) {
+                throw new IllegalArgumentException("etcdPrefix: " + etcdPrefix + " (expected: starting and ending with /, e.g. /floe/)");
+            }
+            this.etcdPrefix = etcdPrefix;
+            return this;
+        }
+
+        /** The lease a cluster member holds its membership and shards on: how soon the others take over when it dies. Default 5 s. */
+        public Builder lease(Duration lease) {
+            Check.notNull("lease", lease);
+            if (lease.toSeconds() < 2 || lease.toSeconds() > 300) {
+                throw new IllegalArgumentException("lease: " + lease.toMillis() + " ms (expected: 2..300 s)");
+            }
+            this.lease = lease;
+            return this;
+        }
+
+        /** This controller's name among the cluster's; default a random one. */
+        public Builder memberId(String memberId) {
+            this.memberId = Check.notNull("memberId", memberId);
+            return this;
+        }
+
+        /** The host others reach this controller at; default the bind host, or this machine's address when binding to all. */
+        public Builder advertiseHost(String advertiseHost) {
+            this.advertiseHost = Check.notNull("advertiseHost", advertiseHost);
+            return this;
+        }
 
         /**
          * The fleet's concurrency limit, the invocations that may wait for a slot or for room, and for how

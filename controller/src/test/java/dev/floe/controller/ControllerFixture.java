@@ -61,6 +61,10 @@ final class ControllerFixture implements AutoCloseable {
         }
     }
 
+    io.grpc.Channel channel() {
+        return client;
+    }
+
     FunctionsGrpc.FunctionsBlockingStub functions() {
         return FunctionsGrpc.newBlockingStub(client);
     }
@@ -96,6 +100,14 @@ final class ControllerFixture implements AutoCloseable {
                 .build());
     }
 
+    /** Closes this controller and its workers, without looking for threads: other controllers of the test still run. */
+    void closeWhileOthersRun() {
+        workers.forEach(TestWorker::close);
+        Lifecycles.shutdown(client, Duration.ofSeconds(5));
+        Lifecycles.shutdown(clientLoops, Duration.ofSeconds(5));
+        controller.close();
+    }
+
     /** Waits until the fleet view shows exactly these workers. */
     void awaitWorkers(String... ids) {
         List<String> expected = List.of(ids);
@@ -106,10 +118,7 @@ final class ControllerFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        workers.forEach(TestWorker::close);
-        Lifecycles.shutdown(client, Duration.ofSeconds(5));
-        Lifecycles.shutdown(clientLoops, Duration.ofSeconds(5));
-        controller.close();
+        closeWhileOthersRun();
         Threads.assertNoneLeft("floe-controller-", "test-worker-", "test-client-", "grpc-");
     }
 }

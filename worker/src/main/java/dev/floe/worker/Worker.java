@@ -21,7 +21,7 @@ import dev.floe.worker.environment.WorkerMetrics;
 import dev.floe.worker.grpc.ControllerCertificateCheck;
 import dev.floe.worker.grpc.LinkHealth;
 import dev.floe.worker.grpc.WorkerInvokerGrpcService;
-import dev.floe.worker.link.ControllerCodeSource;
+import dev.floe.worker.link.ControllerLinks;
 import dev.floe.worker.link.ControllerLink;
 import dev.floe.worker.runtimeapi.RuntimeApiServer;
 import dev.floe.worker.sandbox.Sandbox;
@@ -70,10 +70,9 @@ public final class Worker implements AutoCloseable {
     private ExecutorService blocking;
     private Sandbox sandbox;
     private dev.floe.worker.runtime.Runtimes runtimes;
-    private ManagedChannel controller;
     private EnvironmentPool pool;
     private Server server;
-    private volatile ControllerLink link;
+    private volatile ControllerLinks links;
     private LinkHealth health;
     private WorkerMetrics metrics;
     private String address;
@@ -96,20 +95,9 @@ public final class Worker implements AutoCloseable {
             blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("floe-worker-" + config.id + "-io-", 0).factory());
             Path data = Files.createDirectories(config.dataDir);
             sandbox = Sandbox.open(config.id, data, config.sandbox);
-            NettyChannelBuilder toController = NettyChannelBuilder.forAddress(config.controller.host(), config.controller.port());
-            if (config.tls != null) {
-                // Presents the worker's certificate: the controller admits to WorkerLink only peers with one. The controller
-                // must present one with role controller: another worker's certificate may name the address dialled too.
-                toController.sslContext(config.tls.clientContext(CertificateRole.CONTROLLER));
-            } else {
-                toController.usePlaintext();
-            }
-            controller = toController
-                    .eventLoopGroup(loops).channelType(EventLoops.channelType())
-                    .keepAliveTime(30, TimeUnit.SECONDS)
-                    .intercept(config.token.attach())
-                    .build();
-            CodeCache code = new CodeCache(data.resolve("code"), new ControllerCodeSource(controller),
+            ControllerLinks[] linksRef = new ControllerLinks[1];
+            String[] addressRef = new String[1];
+            CodeCache code = new CodeCache(data.resolve("code"), (sha256, target) -> linksRef[0].codeSource().fetch(sha256, target),
                     new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, FunctionLimits.CODE_ENTRIES_MAX), config.codeCacheBytes, blocking,
                     sandbox.codeDirectoryPermissions());
             metrics = new WorkerMetrics(meters, config.id);
@@ -117,12 +105,11 @@ public final class Worker implements AutoCloseable {
                     blocking, sandbox.environmentsDir(), config.freezeGrace, config.initTimeout, Duration.ofSeconds(60),
                     InstantSource.system(), System::nanoTime, metrics,
                     runtimes = dev.floe.worker.runtime.Runtimes.install(data.resolve("runtimes"), blocking));
-            ControllerLink[] linkRef = new ControllerLink[1];
             pool = EnvironmentPool.builder()
                     .host(host).loops(loops).memoryBudgetMb(config.memoryMb)
                     .keepAlive(config.keepAlive).handoffWait(config.handoffWait)
                     .listener((EnvironmentView view) -> {
-                        ControllerLink l = linkRef[0];
+                        ControllerLinks l = linksRef[0];
                         if (l != null) {
                             l.report(view);
                         }
@@ -132,7 +119,7 @@ public final class Worker implements AutoCloseable {
             // By default only the interface facing the controller: the one address the worker must be reachable at.
             String listen = config.listenHost != null ? config.listenHost : advertised;
             LinkHealth linkHealth = health = new LinkHealth(() -> {
-                ControllerLink current = link;
+                ControllerLinks current = links;
                 return current != null && current.connected();
             });
             NettyServerBuilder serverBuilder = NettyServerBuilder.forAddress(new InetSocketAddress(listen, config.port));
@@ -159,19 +146,22 @@ public final class Worker implements AutoCloseable {
                     .build().start();
             address = advertised + ":" + server.getPort();
             var info = sandbox.info();
-            link = new ControllerLink(controller, loops.next(), config.id, address, config.memoryMb,
-                    dev.floe.proto.Sandbox.newBuilder().setFreezer(info.freezer()).setMemoryLimit(info.memoryLimit())
-                            .setTmp(info.tmp()).setLauncher(info.launcher()).setUsers(info.users()).build(),
-                    pool, pool::memoryReservedMb);
-            linkRef[0] = link;
-            link.start();
+            dev.floe.proto.Sandbox described = dev.floe.proto.Sandbox.newBuilder().setFreezer(info.freezer())
+                    .setMemoryLimit(info.memoryLimit()).setTmp(info.tmp()).setLauncher(info.launcher()).setUsers(info.users()).build();
+            EnvironmentPool environments = pool;
+            links = new ControllerLinks(config.controllers, this::openControllerChannel,
+                    (channel, at) -> new ControllerLink(channel, loops.next(), config.id, address, config.memoryMb, described,
+                            environments, environments::memoryReservedMb),
+                    loops.next(), blocking);
+            linksRef[0] = links;
+            links.start();
             loops.next().scheduleWithFixedDelay(linkHealth::refresh, 0, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
             if (export != null) {
                 metricsServer = export.serve(config.metrics, loops, this::health);
             }
             LOG.log(System.Logger.Level.INFO, "worker " + config.id + " serving on " + address + " (memory " + config.memoryMb
                     + " MB, freezer " + info.freezer() + ", memory limit " + info.memoryLimit() + ", /tmp " + info.tmp()
-                    + ", launcher " + info.launcher() + ", users " + info.users() + "), controller " + config.controller
+                    + ", launcher " + info.launcher() + ", users " + info.users() + "), controllers " + config.controllers
                     + (config.tls != null ? " over TLS" : ""));
             if (metricsServer != null) {
                 LOG.log(System.Logger.Level.INFO, "worker " + config.id + " metrics on " + metricsServer.url() + " (and /healthz)");
@@ -197,7 +187,28 @@ public final class Worker implements AutoCloseable {
     }
 
     public boolean registered() {
-        return link != null && link.connected();
+        return links != null && links.connected();
+    }
+
+    /** The controllers this worker is registered with, by address. */
+    public List<String> controllers() {
+        return links == null ? List.of() : links.linked();
+    }
+
+    private ManagedChannel openControllerChannel(HostPort address) {
+        NettyChannelBuilder toController = NettyChannelBuilder.forAddress(address.host(), address.port());
+        if (config.tls != null) {
+            // Presents the worker's certificate: the controller admits to WorkerLink only peers with one. The controller
+            // must present one with role controller: another worker's certificate may name the address dialled too.
+            toController.sslContext(config.tls.clientContext(CertificateRole.CONTROLLER));
+        } else {
+            toController.usePlaintext();
+        }
+        return toController
+                .eventLoopGroup(loops).channelType(EventLoops.channelType())
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .intercept(config.token.attach())
+                .build();
     }
 
     public List<EnvironmentView> environments() {
@@ -215,9 +226,10 @@ public final class Worker implements AutoCloseable {
 
     /** Healthy while connected to the controller: a worker away from it receives no invocations. */
     private Health health() {
-        ControllerLink current = link;
+        ControllerLinks current = links;
         return current != null && current.connected() ? Health.OK
-                : Health.down("worker " + config.id + " is not connected to the controller at " + config.controller);
+                : Health.down("worker " + config.id + " is not connected to the controller at " + (config.controllers.size() == 1
+                        ? config.controllers.getFirst().toString() : "any of " + config.controllers));
     }
 
     /** Ends the link, stops serving, retires every environment and removes its cgroups. Idempotent. */
@@ -230,13 +242,12 @@ public final class Worker implements AutoCloseable {
         if (health != null) {
             health.stopping();
         }
-        Lifecycles.closeQuietly(link);
+        Lifecycles.closeQuietly(links);
         Lifecycles.shutdown(server, Duration.ofSeconds(5));
         Lifecycles.closeQuietly(pool);
         Lifecycles.closeQuietly(runtimes);
         Lifecycles.closeQuietly(sandbox);
         Lifecycles.closeQuietly(export);
-        Lifecycles.shutdown(controller, Duration.ofSeconds(5));
         Lifecycles.shutdown(loops, Duration.ofSeconds(5));
         if (blocking != null) {
             blocking.close();
@@ -257,7 +268,7 @@ public final class Worker implements AutoCloseable {
             }
             try (DatagramSocket probe = new DatagramSocket()) {
                 // connect() on a UDP socket sends nothing; it only picks the route and so the local address.
-                probe.connect(InetAddress.getByName(config.controller.host()), config.controller.port());
+                probe.connect(InetAddress.getByName(config.controllers.getFirst().host()), config.controllers.getFirst().port());
                 InetAddress local = probe.getLocalAddress();
                 if (local != null && !local.isAnyLocalAddress()) {
                     return local.getHostAddress();
@@ -317,7 +328,7 @@ public final class Worker implements AutoCloseable {
 
     public static final class Builder {
         private String id;
-        private HostPort controller;
+        private List<HostPort> controllers;
         private ClusterToken token;
         /** Null: the interface facing the controller. */
         private String listenHost;
@@ -352,7 +363,19 @@ public final class Worker implements AutoCloseable {
         }
 
         public Builder controller(HostPort controller) {
-            this.controller = Check.notNull("controller", controller);
+            return controllers(List.of(Check.notNull("controller", controller)));
+        }
+
+        /**
+         * The controllers to reach first: one is enough in a cluster of controllers, the worker learns the
+         * others from it; more let it start while some are down.
+         */
+        public Builder controllers(List<HostPort> controllers) {
+            Check.notNull("controllers", controllers);
+            if (controllers.isEmpty()) {
+                throw new IllegalArgumentException("controllers: [] (expected: at least one HOST:PORT)");
+            }
+            this.controllers = List.copyOf(controllers);
             return this;
         }
 
@@ -468,7 +491,7 @@ public final class Worker implements AutoCloseable {
         }
 
         public Worker build() {
-            Check.notNull("controller", controller);
+            Check.notNull("controllers", controllers);
             Check.notNull("token", token);
             Check.notNull("dataDir", dataDir);
             if (id == null) {

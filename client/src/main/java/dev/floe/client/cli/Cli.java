@@ -222,7 +222,7 @@ public final class Cli {
     /** {@code spec} with the {@link #connectionOptions()} after its own. */
     public static Args.Spec connectionOptions(Args.Spec spec) {
         return spec.group("connection", s -> TlsFlags.add(s
-                .value("endpoint", "HOST:PORT", "the controller (default $FLOE_ENDPOINT, else " + DEFAULT_ENDPOINT + ")")
+                .value("endpoint", "HOST:PORT[,...]", "the controller, or several of a cluster, tried in turn (default $FLOE_ENDPOINT, else " + DEFAULT_ENDPOINT + ")")
                 .value("token-file", "FILE", "the cluster's token (default $FLOE_TOKEN, which holds the token itself, else"
                         + " ~/.floe/token, which floe up and floe controller make)")));
     }
@@ -286,21 +286,32 @@ public final class Cli {
         }
     }
 
-    /** The endpoint from --endpoint, else $FLOE_ENDPOINT, else the default. */
+    /** The (first) endpoint from --endpoint, else $FLOE_ENDPOINT, else the default. */
     public HostPort endpoint(Args args) {
+        return endpoints(args).getFirst();
+    }
+
+    /** Every endpoint from --endpoint H:P[,H:P...] (a cluster of controllers), else $FLOE_ENDPOINT, else the default. */
+    public List<HostPort> endpoints(Args args) {
         String text = args.value("endpoint", env.getOrDefault("FLOE_ENDPOINT", DEFAULT_ENDPOINT));
         try {
-            return HostPort.parse(text);
+            List<HostPort> all = java.util.Arrays.stream(text.split(",")).map(String::strip).filter(t -> !t.isEmpty())
+                    .map(HostPort::parse).toList();
+            if (all.isEmpty()) {
+                throw new IllegalArgumentException("address: empty (expected: HOST:PORT[,HOST:PORT...])");
+            }
+            return all;
         } catch (IllegalArgumentException e) {
             throw new UsageException("--endpoint: " + e.getMessage());
         }
     }
 
     FloeClient connect(Args args) {
-        endpoint = endpoint(args);
+        List<HostPort> all = endpoints(args);
+        endpoint = all.getFirst();
         ClusterToken token = requireToken(args);
         tls = TlsFlags.resolve(args, this);
-        return tls.isPresent() ? FloeClient.connect(endpoint, token, tls.get()) : FloeClient.connect(endpoint, token);
+        return tls.isPresent() ? FloeClient.connect(all, token, tls.get()) : FloeClient.connect(all, token);
     }
 
     private String describe(FloeException e) {

@@ -3,7 +3,9 @@ package dev.floe.client.cli;
 import dev.floe.client.FloeClient;
 import dev.floe.common.ErrorType;
 import dev.floe.common.FloeException;
+import dev.floe.proto.ControllerStatus;
 import dev.floe.proto.Environment;
+import dev.floe.proto.ListControllersResponse;
 import dev.floe.proto.Worker;
 import java.time.Instant;
 import java.util.List;
@@ -29,6 +31,10 @@ final class FleetCommands {
                         .summary("every worker: address, state, memory, environments and its sandbox (freezer, limits, /tmp, launcher)")
                         .options(Cli.connectionOptions(new Args.Spec().flag("json", "print the workers as JSON")))
                         .runs((args, cli) -> new FleetCommands(cli).workers(args)).build(),
+                FloeCommand.named("controllers").section(FloeCommand.Section.OBSERVE).synopsis("controllers [--json]")
+                        .summary("the controllers of a cluster (floe controller --etcd): addresses, the shards each owns, health")
+                        .options(Cli.connectionOptions(new Args.Spec().flag("json", "print the controllers as JSON")))
+                        .runs((args, cli) -> new FleetCommands(cli).controllers(args)).build(),
                 FloeCommand.named("top").section(FloeCommand.Section.OBSERVE).synopsis("top [--function NAME] [--once]")
                         .summary("workers and environments (busy / thawed / frozen), live")
                         .description("Redrawn at most four times a second as the workers report changes; ends with Ctrl-C or"
@@ -54,6 +60,46 @@ final class FleetCommands {
             table.print(cli.out());
             return 0;
         }
+    }
+
+    int controllers(Args args) {
+        args.positional(0, "no arguments");
+        try (FloeClient client = cli.connect(args)) {
+            ListControllersResponse r = client.controllers();
+            if (args.flag("json")) {
+                cli.out().println(Cli.jsonArray(r.getControllersList()));
+                return 0;
+            }
+            if (!r.getClustered()) {
+                cli.out().println("a single controller at " + client.endpoint() + " (started without --etcd): it owns every function");
+                return 0;
+            }
+            Table table = new Table("ID", "ADDRESS", "LAMBDA API", "SHARDS", "HEALTH", "STARTED");
+            for (ControllerStatus c : r.getControllersList()) {
+                table.row(c.getMember().getId() + (c.getAnswering() ? " *" : ""), c.getMember().getGrpcAddress(),
+                        c.getMember().getHttpAddress(), c.getShardsCount() + "/" + r.getShardCount() + " " + ranges(c.getShardsList()),
+                        c.getHealthy() ? "ok" : "down", Instant.ofEpochMilli(c.getMember().getStartedMs()).toString());
+            }
+            table.print(cli.out());
+            return 0;
+        }
+    }
+
+    /** Shard numbers as ranges: 0-3,7,9-10. */
+    static String ranges(List<Integer> shards) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < shards.size(); i++) {
+            int start = shards.get(i);
+            int end = start;
+            while (i + 1 < shards.size() && shards.get(i + 1) == end + 1) {
+                end = shards.get(++i);
+            }
+            if (!out.isEmpty()) {
+                out.append(',');
+            }
+            out.append(start == end ? String.valueOf(start) : start + "-" + end);
+        }
+        return out.toString();
     }
 
     int workers(Args args) {

@@ -246,6 +246,40 @@ public final class CodeStore {
         }
     }
 
+    /** Where packages this store lacks are: the other controllers of a cluster. */
+    public interface Remote {
+        /** Has another controller store a copy of a package just committed here; throws if none could. */
+        void copyOut(String sha256);
+
+        /** Stores here a package another controller holds; false if none did. */
+        boolean fetch(String sha256);
+    }
+
+    private volatile Remote remote;
+
+    /** Sets where packages are copied to and fetched from (a cluster of controllers); default none. */
+    public void remote(Remote remote) {
+        this.remote = remote;
+    }
+
+    /** After a package was committed for a new revision: copied to a second controller, in a cluster. */
+    public void committed(String sha256) {
+        Remote r = remote;
+        if (r != null) {
+            r.copyOut(sha256);
+        }
+    }
+
+    /** As {@link #find}, fetching the package from another controller of the cluster when it is not here. */
+    public Optional<Path> findOrFetch(String sha256) {
+        Optional<Path> here = find(sha256);
+        Remote r = remote;
+        if (here.isPresent() || r == null || !isSha256(sha256)) {
+            return here;
+        }
+        return r.fetch(sha256) ? find(sha256) : Optional.empty();
+    }
+
     /** The stored package with this hash, if any. */
     public Optional<Path> find(String sha256) {
         if (!isSha256(sha256)) {

@@ -67,6 +67,7 @@ public final class FunctionCatalog implements AutoCloseable {
     private final Map<String, Map<Integer, Function>> older = new ConcurrentHashMap<>();
     /** Uniform in [0, 1): picks between an alias's two revisions. */
     private final DoubleSupplier random;
+    private volatile boolean shared;
 
     public FunctionCatalog(FunctionStore store, CodeStore code, InstantSource clock, Listener listener) {
         this(store, code, clock, listener, () -> ThreadLocalRandom.current().nextDouble());
@@ -93,13 +94,59 @@ public final class FunctionCatalog implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads the store again, for what other controllers sharing it wrote (a cluster of controllers):
+     * functions created, updated, deleted, aliases changed. Returns the functions whose latest revision or
+     * concurrency settings changed, so their limits can be set again.
+     */
+    public List<Function> refresh() {
+        synchronized (writes) {
+            Map<String, Function> now = new java.util.HashMap<>();
+            store.latest().forEach(f -> now.put(f.getName(), f));
+            Map<String, Map<String, Alias>> nowAliases = new java.util.HashMap<>();
+            for (Alias a : store.aliases()) {
+                nowAliases.computeIfAbsent(a.getFunction(), k -> new ConcurrentHashMap<>()).put(a.getName(), a);
+            }
+            for (String gone : Set.copyOf(latest.keySet())) {
+                if (!now.containsKey(gone)) {
+                    latest.remove(gone);
+                    aliases.remove(gone);
+                    older.remove(gone);
+                }
+            }
+            List<Function> changed = new java.util.ArrayList<>();
+            for (Function f : now.values()) {
+                Function was = latest.put(f.getName(), f);
+                older.computeIfAbsent(f.getName(), k -> new ConcurrentHashMap<>());
+                if (!f.equals(was)) {
+                    changed.add(f);
+                }
+                Map<String, Alias> of = nowAliases.getOrDefault(f.getName(), new ConcurrentHashMap<>());
+                if (!of.equals(aliases.get(f.getName()))) {
+                    aliases.put(f.getName(), of);
+                }
+            }
+            return changed;
+        }
+    }
+
     /** Opens the catalog kept in {@code dataDir}: {@code floe.db} and {@code code/}. */
     public static FunctionCatalog open(Path dataDir, InstantSource clock, Listener listener) throws IOException {
         Files.createDirectories(dataDir);
-        // Functions' code and variables (which may hold secrets): the controller's alone.
-        Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        return open(dataDir, SqliteFunctionStore.open(dataDir.resolve("floe.db")), clock, listener);
+    }
+
+    /** Opens the catalog over {@code store}, the code packages in {@code dataDir/code}; closing the catalog closes the store. */
+    public static FunctionCatalog open(Path dataDir, FunctionStore store, InstantSource clock, Listener listener) throws IOException {
+        try {
+            Files.createDirectories(dataDir);
+            // Functions' code and variables (which may hold secrets): the controller's alone.
+            Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
         CodeStore code = new CodeStore(dataDir.resolve("code"));
-        FunctionStore store = SqliteFunctionStore.open(dataDir.resolve("floe.db"));
         try {
             return new FunctionCatalog(store, code, clock, listener);
         } catch (RuntimeException e) {
@@ -146,6 +193,7 @@ public final class FunctionCatalog implements AutoCloseable {
             }
             Function first = revision(name, 1, checked, staged.sha256(), staged.size());
             staged.commit();
+            code.committed(staged.sha256());
             store.create(first);
             aliases.put(name, new ConcurrentHashMap<>());
             older.put(name, new ConcurrentHashMap<>());
@@ -192,6 +240,7 @@ public final class FunctionCatalog implements AutoCloseable {
             next = revision(name, previous.getRevision() + 1, config, sha, size);
             if (staged != null) {
                 staged.commit();
+                code.committed(staged.sha256());
             }
             store.append(next);
             // The concurrency settings are the function's: the new revision carries them on.
@@ -249,7 +298,30 @@ public final class FunctionCatalog implements AutoCloseable {
     }
 
     public Optional<Function> find(String name) {
-        return name == null ? Optional.empty() : Optional.ofNullable(latest.get(name));
+        if (name == null) {
+            return Optional.empty();
+        }
+        Function known = latest.get(name);
+        if (known != null || !shared) {
+            return Optional.ofNullable(known);
+        }
+        // A store shared with other controllers: one may have created it since the last refresh.
+        Optional<Function> stored = store.latest(name);
+        stored.ifPresent(f -> {
+            synchronized (writes) {
+                if (latest.putIfAbsent(name, f) == null) {
+                    aliases.putIfAbsent(name, new ConcurrentHashMap<>());
+                    older.putIfAbsent(name, new ConcurrentHashMap<>());
+                    store.aliases(name).forEach(a -> aliases.get(name).put(a.getName(), a));
+                }
+            }
+        });
+        return stored;
+    }
+
+    /** Whether other controllers write the store too: then a function not known here is looked up in it. */
+    public void shared(boolean shared) {
+        this.shared = shared;
     }
 
     /** The latest revision of every function, sorted by name. */

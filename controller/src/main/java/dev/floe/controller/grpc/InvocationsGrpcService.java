@@ -36,7 +36,9 @@ public final class InvocationsGrpcService extends InvocationsGrpc.InvocationsImp
     @Override
     public void invoke(InvokeRequest request, StreamObserver<InvokeResponse> responses) {
         ServerCallStreamObserver<InvokeResponse> call = (ServerCallStreamObserver<InvokeResponse>) responses;
-        CompletableFuture<InvokeResponse> result = invoker.invoke(call(request));
+        // A call another controller forwarded is placed here: one hop, never a loop.
+        CompletableFuture<InvokeResponse> result = dev.floe.controller.cluster.OwnerForwarding.FORWARDED.get() != null
+                ? invoker.invokeHere(call(request), null) : invoker.invoke(call(request));
         call.setOnCancelHandler(() -> result.cancel(false));
         result.whenComplete((response, failure) -> {
             if (call.isCancelled()) {

@@ -10,13 +10,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
 /** Answers calls: a value, or a failure as a Status a user can act on, never a stack trace. */
-final class Replies {
+public final class Replies {
     private static final System.Logger LOG = System.getLogger(Replies.class.getName());
 
     private Replies() {}
 
     /** Runs {@code work} and answers the unary call with its value or its failure. */
-    static <T> void unary(StreamObserver<T> observer, Supplier<T> work) {
+    public static <T> void unary(StreamObserver<T> observer, Supplier<T> work) {
         T value;
         try {
             value = work.get();

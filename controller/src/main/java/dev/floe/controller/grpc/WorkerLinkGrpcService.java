@@ -134,7 +134,7 @@ public final class WorkerLinkGrpcService extends WorkerLinkGrpc.WorkerLinkImplBa
             chunks.onError(invalid("sha256: \"" + request.getSha256() + "\" (expected: 64 hex digits)").toStatus());
             return;
         }
-        Optional<Path> file = code.find(sha);
+        Optional<Path> file = code.findOrFetch(sha);
         FileChannel channel;
         try {
             channel = FileChannel.open(file.orElseThrow(() -> new NoSuchFileException(sha)));

@@ -108,6 +108,19 @@ public final class Admission {
         return limits;
     }
 
+    /** Controllers sharing the fleet's concurrency (a cluster's live members): each runs its share of the unreserved part. */
+    private volatile int sharers = 1;
+
+    /** Divides the unreserved concurrency among {@code controllers} live controllers (1: all of it here). */
+    public void shareAmong(int controllers) {
+        this.sharers = Math.max(1, controllers);
+    }
+
+    /** This controller's part of the unreserved concurrency: rounded up, so a small fleet limit still runs something everywhere. */
+    private int unreservedShare() {
+        return Math.ceilDiv(Math.max(0, limits.concurrency() - reservedTotal), sharers);
+    }
+
     /** The part of the fleet's concurrency that reservations can never take: Lambda keeps 100 of 1,000. */
     public int minUnreserved() {
         return Math.min(100, Math.max(1, limits.concurrency() / 10));
@@ -226,7 +239,7 @@ public final class Admission {
             if (running.getOrDefault(function, 0) >= reservation) {
                 return null;
             }
-        } else if (unreservedRunning >= limits.concurrency() - reservedTotal) {
+        } else if (unreservedRunning >= unreservedShare()) {
             return null;
         } else {
             unreservedRunning++;

@@ -54,6 +54,7 @@ public final class Invoker {
     private final WorkerGateway workers;
     private final InvokeMetrics metrics;
     private final Admission admission;
+    private volatile Forwarding forwarding = Forwarding.NONE;
 
     public Invoker(FunctionCatalog functions, FleetView fleet, Placement placement, WorkerGateway workers,
             InvokeMetrics metrics, Admission admission) {
@@ -63,6 +64,11 @@ public final class Invoker {
         this.workers = workers;
         this.metrics = metrics;
         this.admission = admission;
+    }
+
+    /** Where calls of functions another controller owns go (a cluster of controllers); default: nowhere, all run here. */
+    public void forwarding(Forwarding forwarding) {
+        this.forwarding = forwarding;
     }
 
     /** The worker's answer, with worker, function and revision set; fails with a {@link FloeException}. */
@@ -78,6 +84,12 @@ public final class Invoker {
      * the stream is read and dropped ({@link ChunkDrain}).
      */
     public CompletableFuture<InvokeResponse> invoke(InvokeCall call, ChunkSink chunks) {
+        CompletableFuture<InvokeResponse> forwarded = chunks == null ? forwarding.forward(call) : null;
+        return forwarded != null ? forwarded : invokeHere(call, chunks);
+    }
+
+    /** As {@link #invoke(InvokeCall, ChunkSink)}, placed by this controller whoever owns the function (a call forwarded to it). */
+    public CompletableFuture<InvokeResponse> invokeHere(InvokeCall call, ChunkSink chunks) {
         Outcome result = new Outcome(metrics.start());
         try {
             // The revision the qualifier names, chosen now: placement, warm affinity and retries all

@@ -44,10 +44,18 @@ public final class Provisioner {
     /** By revision id, by worker: what a worker could hold when it took fewer than asked. */
     private final Map<String, Map<String, Integer>> limits = new HashMap<>();
 
+    /** Whose provisioned concurrency this controller keeps: in a cluster, only its own functions'. */
+    private volatile java.util.function.Predicate<String> owns = function -> true;
+
     public Provisioner(FunctionCatalog functions, FleetView fleet, WorkerGateway workers) {
         this.functions = functions;
         this.fleet = fleet;
         this.workers = workers;
+    }
+
+    /** Keeps the provisioned environments of the functions {@code owns} accepts only (the owner's job in a cluster). */
+    public void owns(java.util.function.Predicate<String> owns) {
+        this.owns = owns;
     }
 
     /** One pass over every function; never throws (a failure is logged and the next pass tries again). */
@@ -68,6 +76,9 @@ public final class Provisioner {
         }
         Set<String> current = new HashSet<>();
         for (Function f : functions.list()) {
+            if (!owns.test(f.getName())) {
+                continue; // another controller's: it provisions them
+            }
             int wanted = f.getConcurrency().getProvisioned();
             String revisionId = f.getRevisionId();
             if (wanted == 0 && !sent.containsKey(revisionId)) {

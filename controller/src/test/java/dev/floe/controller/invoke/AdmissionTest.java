@@ -60,6 +60,22 @@ class AdmissionTest {
     }
 
     @Test
+    void controllersOfAClusterEachRunTheirShareOfTheUnreservedConcurrency() {
+        Admission admission = admission(12, 10, LONG);
+        admission.reserve("r", reserved(2));
+        admission.shareAmong(3);
+
+        for (int i = 0; i < 4; i++) {
+            assertTrue(admission.admit("f" + i).isDone(), "a third of the 10 unreserved, rounded up: slot " + i);
+        }
+        assertFalse(admission.admit("f4").isDone(), "the fifth waits: the other two controllers run the rest");
+        assertTrue(admission.admit("r").isDone(), "a function's reservation is its owner's to use whole");
+
+        admission.shareAmong(1);
+        assertTrue(admission.admit("f5").isDone(), "alone again, the controller runs the whole unreserved part");
+    }
+
+    @Test
     void whenTheWaitEndsTheRefusalIsTooManyRequestsWithARetryHint() {
         Admission admission = admission(1, 10, Duration.ofMillis(150));
         admission.admit("a").join();

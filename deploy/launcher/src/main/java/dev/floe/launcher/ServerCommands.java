@@ -50,24 +50,32 @@ final class ServerCommands {
                                         + " message and the ids in play")))
                         .runs(ServerCommands::up).build(),
                 FloeCommand.named("controller").section(FloeCommand.Section.FLEET)
-                        .synopsis("controller [--port P] [--host H] [--data DIR] [--heartbeat-timeout MS]")
+                        .synopsis("controller [--port P] [--host H] [--data DIR] [--heartbeat-timeout MS] [--etcd URL[,URL...]]")
                         .summary("a controller alone, for workers on other machines, until SIGINT/SIGTERM")
                         .options(Cli.connectionOptions(controllerTuning(new Args.Spec()
                                 .value("port", "P", "the gRPC port (default 7070; 0 for a free one)")
                                 .value("host", "H", "the address to listen on (default 0.0.0.0)")
                                 .value("data", "DIR", "where functions and code are kept (default ~/.floe/controller)")
-                                .value("heartbeat-timeout", "MS", "a worker silent for MS leaves the fleet, 100..600000 (default 5000)"))
+                                .value("heartbeat-timeout", "MS", "a worker silent for MS leaves the fleet, 100..600000 (default 5000)")
+                                .value("etcd", "URL[,URL...]", "join the cluster of controllers sharing this etcd (e.g. http://10.0.0.5:2379);"
+                                        + " default none: a single controller on SQLite in DIR")
+                                .value("etcd-prefix", "PREFIX", "the cluster's keys in etcd (default /floe/)")
+                                .value("lease", "S", "with --etcd: seconds until a dead controller's functions move to the others, 2..300 (default 5)")
+                                .value("id", "NAME", "with --etcd: this controller's name in the cluster (default: a random one)")
+                                .value("advertise", "HOST", "with --etcd: the address workers and other controllers reach this one at"
+                                        + " (default: --host, or this machine's address when it is 0.0.0.0)"))
                                 .value("metrics-port", "P", "Prometheus metrics and /healthz over HTTP on P (0: a free port; default none)")
                                 .value("metrics-host", "H", "the metrics endpoint's address (default 127.0.0.1)")
                                 .value("log-format", "F", "text (default) or json: one JSON object per line with time, level, logger,"
                                         + " message and the ids in play")))
                         .runs(ServerCommands::controller).build(),
                 FloeCommand.named("worker").section(FloeCommand.Section.FLEET)
-                        .synopsis("worker --controller HOST:PORT [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST]"
+                        .synopsis("worker --controller HOST:PORT[,HOST:PORT...] [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST]"
                                 + " [--advertise HOST]")
                         .summary("a worker alone, for another machine, until SIGINT/SIGTERM; it retires every environment on exit")
                         .options(Cli.connectionOptions(workerTuning(new Args.Spec()
-                                .value("controller", "HOST:PORT", "the controller's address (required)")
+                                .value("controller", "HOST:PORT[,...]", "a controller's address (required); in a cluster of controllers"
+                                        + " one is enough: the worker learns and links to every member, following joins and departures")
                                 .value("id", "ID", "the worker's id (default: with TLS its certificate's name, floe tls issue --name;"
                                         + " else the host name and a random suffix kept in DIR)")
                                 .value("memory", "MB", "memory for environments (default: 80% of the machine)")
@@ -166,13 +174,38 @@ final class ServerCommands {
         if (metrics != null) {
             builder.metrics(metrics);
         }
+        if (args.has("etcd")) {
+            try {
+                builder.etcd(java.util.Arrays.stream(args.value("etcd", "").split(",")).map(String::strip)
+                        .filter(u -> !u.isEmpty()).map(java.net.URI::create).toList());
+                builder.lease(Duration.ofSeconds(args.integer("lease", 2, 300, 5)));
+                if (args.has("etcd-prefix")) {
+                    builder.etcdPrefix(args.value("etcd-prefix", null));
+                }
+                if (args.has("id")) {
+                    builder.memberId(args.value("id", null));
+                }
+                if (args.has("advertise")) {
+                    builder.advertiseHost(args.value("advertise", null));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--etcd: " + e.getMessage());
+            }
+        } else {
+            for (String clusterOnly : List.of("etcd-prefix", "lease", "id", "advertise")) {
+                if (args.has(clusterOnly)) {
+                    throw new UsageException("--" + clusterOnly + ": only with --etcd (expected: --etcd URL[,URL...] too)");
+                }
+            }
+        }
         ClusterTls tls = serverTls(args, cli, args.value("host", "0.0.0.0"));
         if (tls != null) {
             builder.tls(tls);
         }
         Controller controller = tuneController(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(controller::close));
-        cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port());
+        cli.out().println("Floe controller on " + args.value("host", "0.0.0.0") + ":" + controller.port()
+                + (args.has("etcd") ? " (in the cluster of controllers sharing etcd " + args.value("etcd", "") + ")" : ""));
         cli.out().println(lambdaNote(args, cli, args.value("host", "0.0.0.0"), controller, tls));
         controller.metricsAddress().ifPresent(a -> cli.out().println(metricsNote(List.of(metricsUrl(a)))));
         controller.webAddress().ifPresent(a -> cli.out().println(webNote(a, data)));
@@ -187,14 +220,18 @@ final class ServerCommands {
     static int worker(Args args, Cli cli) throws Exception {
         args.positional(0, "no arguments");
         logFormat(args);
-        HostPort controller;
+        List<HostPort> controllers;
         try {
-            controller = HostPort.parse(args.required("controller", "HOST:PORT (the controller's address)"));
+            controllers = java.util.Arrays.stream(args.required("controller", "HOST:PORT[,HOST:PORT...] (the controllers' addresses)")
+                    .split(",")).map(String::strip).filter(a -> !a.isEmpty()).map(HostPort::parse).toList();
         } catch (IllegalArgumentException e) {
             throw new UsageException("--controller: " + e.getMessage());
         }
+        if (controllers.isEmpty()) {
+            throw new UsageException("--controller: empty (expected: HOST:PORT[,HOST:PORT...])");
+        }
         Worker.Builder builder = Worker.builder()
-                .controller(controller)
+                .controllers(controllers)
                 .token(cli.requireToken(args))
                 .dataDir(dataDir(args, cli, "worker"))
                 .port(args.integer("port", 0, 65_535, 0))
@@ -226,7 +263,7 @@ final class ServerCommands {
         Worker worker = tune(builder, args).build().start();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("floe-shutdown").unstarted(worker::close));
         JsonLogFormatter.processWorker(worker.id());
-        cli.out().println("Floe worker " + worker.id() + " on " + worker.address() + ", controller " + controller);
+        cli.out().println("Floe worker " + worker.id() + " on " + worker.address() + ", controller" + (controllers.size() > 1 ? "s " : " ") + controllers.stream().map(HostPort::toString).collect(java.util.stream.Collectors.joining(",")));
         worker.metricsAddress().ifPresent(a -> cli.out().println(metricsNote(List.of(metricsUrl(a)))));
         Thread.currentThread().join();
         return 0;
