@@ -479,7 +479,9 @@ final class ServerCommands {
                 .value("freeze-grace", "MS", "freeze an environment MS after its invocation ends, 0..60000 (default 20)")
                 .value("freezer", "F", "auto (default), cgroup2, cgroup1 or signal: how environments are frozen")
                 .value("tmp", "T", "auto (default), disk, tmpfs or tmpdir: what backs each environment's /tmp")
-                .value("launcher", "L", "auto (default), native or script: what starts an environment");
+                .value("launcher", "L", "auto (default), native or script: what starts an environment")
+                .repeated("writable", "DIR", "a directory of this machine every function may write at its own path (default none:"
+                        + " as in Lambda, only /tmp; the rest of the machine is read-only to functions)");
     }
 
     private static Worker.Builder tune(Worker.Builder builder, Args args) {
@@ -517,7 +519,8 @@ final class ServerCommands {
         Sandbox.TmpChoice tmp = choice(args, "tmp", Sandbox.TmpChoice.class, Sandbox.TmpChoice.AUTO);
         Sandbox.LauncherChoice launcher = choice(args, "launcher", Sandbox.LauncherChoice.class, Sandbox.LauncherChoice.AUTO);
         Sandbox.Options defaults = Sandbox.Options.defaults();
-        return new Sandbox.Options(freezer, tmp, defaults.memoryLimits(), defaults.pidsMax(), launcher);
+        List<java.nio.file.Path> writable = args.all("writable").stream().map(d -> java.nio.file.Path.of(d).toAbsolutePath()).toList();
+        return new Sandbox.Options(freezer, tmp, defaults.memoryLimits(), defaults.pidsMax(), launcher, writable);
     }
 
     private static <E extends Enum<E>> E choice(Args args, String name, Class<E> type, E fallback) {
