@@ -121,6 +121,13 @@ public final class Admission {
         return Math.ceilDiv(Math.max(0, limits.concurrency() - reservedTotal), sharers);
     }
 
+    /** The part of the fleet's concurrency that no function has reserved. */
+    public int unreserved() {
+        synchronized (lock) {
+            return Math.max(0, limits.concurrency() - reservedTotal);
+        }
+    }
+
     /** The part of the fleet's concurrency that reservations can never take: Lambda keeps 100 of 1,000. */
     public int minUnreserved() {
         return Math.min(100, Math.max(1, limits.concurrency() / 10));

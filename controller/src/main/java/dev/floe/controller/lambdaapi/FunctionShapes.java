@@ -32,7 +32,7 @@ final class FunctionShapes {
     private static final String ARCHITECTURE = System.getProperty("os.arch").equals("aarch64") ? "arm64" : "x86_64";
 
     /** Accepted and not kept (see the class comment). */
-    private static final Set<String> IGNORED = Set.of("Role", "Description", "Publish", "Tags", "TracingConfig",
+    private static final Set<String> IGNORED = Set.of("Role", "Description", "Publish", "TracingConfig",
             "LoggingConfig", "KMSKeyArn", "VpcConfig", "Architectures", "PackageType");
     /** Features whose absence would change what the function does: refused when set. */
     private static final Set<String> UNSUPPORTED = Set.of("Layers", "FileSystemConfigs", "ImageConfig",
@@ -43,7 +43,7 @@ final class FunctionShapes {
     private FunctionShapes() {}
 
     /** A CreateFunction: its code, received into the store and not checked yet, is closed by the caller. */
-    record Create(String name, FunctionConfig config, CodeStore.Staged zip) {}
+    record Create(String name, FunctionConfig config, CodeStore.Staged zip, Map<String, String> tags) {}
 
     /** Reads CreateFunction's body as it streams from {@code in}, its zip into {@code code}. */
     static Create create(java.io.InputStream in, CodeStore code) {
@@ -57,7 +57,7 @@ final class FunctionShapes {
     }
 
     private static Create create(RequestBody b, CodeStore.Staged zip) {
-        b.allowOnly(union(CONFIG_FIELDS, IGNORED, UNSUPPORTED, Set.of("FunctionName", "Code")), UNSUPPORTED);
+        b.allowOnly(union(CONFIG_FIELDS, IGNORED, UNSUPPORTED, Set.of("FunctionName", "Code", "Tags")), UNSUPPORTED);
         checkPackageType(b);
         String name = b.requiredString("FunctionName");
         FunctionConfig.Builder config = FunctionConfig.newBuilder();
@@ -71,7 +71,8 @@ final class FunctionShapes {
                 ApiError.invalid("CreateFunction: Code is missing (expected: {\"ZipFile\": base64 of a zip})").toException());
         code.allowOnly(Set.of("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"),
                 Set.of("S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"));
-        return new Create(name, config.build(), zipFile(zip, code.has("ZipFile"), "CreateFunction: Code.ZipFile"));
+        Map<String, String> tags = SettingsOperations.checkTags(b.stringMap("Tags").orElse(Map.of()));
+        return new Create(name, config.build(), zipFile(zip, code.has("ZipFile"), "CreateFunction: Code.ZipFile"), tags);
     }
 
     /** UpdateFunctionConfiguration's body as an update, and the RevisionId it requires, if any. */
