@@ -147,6 +147,30 @@ class AwsCliIT {
     }
 
     @Test
+    void deployToolsTagReserveAndGrantAndAnUnservedOperationIsUnknown() throws Exception {
+        JsonObject created = aws("create-function", "--function-name", "cli-ops", "--runtime", "provided", "--handler", "probe.handler",
+                "--role", "arn:aws:iam::000000000000:role/ignored", "--tags", "team=core",
+                "--zip-file", "fileb://" + Files.write(dir.resolve("ops.zip"), ProbeFunction.zip())).json();
+        String arn = created.get("FunctionArn").getAsString();
+        aws("tag-resource", "--resource", arn, "--tags", "stage=test");
+        JsonObject tags = aws("list-tags", "--resource", arn).json().getAsJsonObject("Tags");
+        assertEquals("core", tags.get("team").getAsString());
+        assertEquals("test", tags.get("stage").getAsString());
+
+        JsonObject reserved = aws("put-function-concurrency", "--function-name", "cli-ops", "--reserved-concurrent-executions", "3").json();
+        assertEquals(3, reserved.get("ReservedConcurrentExecutions").getAsInt());
+        JsonObject account = aws("get-account-settings").json();
+        assertTrue(account.getAsJsonObject("AccountLimit").get("ConcurrentExecutions").getAsInt() > 3, account.toString());
+
+        JsonObject granted = aws("add-permission", "--function-name", "cli-ops", "--statement-id", "api", "--action",
+                "lambda:InvokeFunction", "--principal", "apigateway.amazonaws.com").json();
+        assertTrue(granted.get("Statement").getAsString().contains("apigateway.amazonaws.com"), granted.toString());
+
+        Cli layers = awsFailing("list-layers");
+        assertTrue(layers.err().contains("(UnknownOperationException) when calling the ListLayers operation"), layers.err());
+    }
+
+    @Test
     void withoutTheProfilesKeyTheApiRefuses() {
         Cli guessed = exec(cli, dir, List.of("list-functions", "--endpoint-url", fleet.fleet.lambdaEndpoint().toString()),
                 Map.of("AWS_ACCESS_KEY_ID", "AKIDGUESSED", "AWS_SECRET_ACCESS_KEY", "guessed-secret"));
