@@ -23,6 +23,8 @@ import software.amazon.awssdk.services.lambda.model.PreconditionFailedException;
 import software.amazon.awssdk.services.lambda.model.ResourceConflictException;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.Runtime;
+import software.amazon.awssdk.services.lambda.model.ThrottleReason;
+import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 /**
  * The operations deploy tools call on the way (tags, concurrency, account settings, permissions,
@@ -93,6 +95,13 @@ class LambdaDeployOperationsIT {
         var tooMany = assertThrows(InvalidParameterValueException.class,
                 () -> lambda.putFunctionConcurrency(r -> r.functionName("ops-concurrency").reservedConcurrentExecutions(limit)));
         assertTrue(tooMany.getMessage().contains("reserved concurrency"), tooMany.getMessage());
+
+        // A reservation of 0 stops every invocation: the throttle says which limit, as Lambda's does.
+        lambda.putFunctionConcurrency(r -> r.functionName("ops-concurrency").reservedConcurrentExecutions(0));
+        TooManyRequestsException throttled = assertThrows(TooManyRequestsException.class,
+                () -> lambda.invoke(r -> r.functionName("ops-concurrency").payload(SdkBytes.fromUtf8String("{}"))));
+        assertEquals(ThrottleReason.RESERVED_FUNCTION_CONCURRENT_INVOCATION_LIMIT_EXCEEDED, throttled.reason());
+        assertEquals("1", throttled.retryAfterSeconds());
 
         lambda.deleteFunctionConcurrency(r -> r.functionName("ops-concurrency"));
         assertNull(lambda.getFunctionConcurrency(r -> r.functionName("ops-concurrency")).reservedConcurrentExecutions());

@@ -344,7 +344,8 @@ public final class Admission {
                         + " invocations at once (ReservedFunctionConcurrentInvocationLimitExceeded); " + why
                 : "Rate Exceeded: the fleet runs its concurrency limit of invocations at once ("
                         + (limits.concurrency() - reservedTotalNow()) + " unreserved; ConcurrentInvocationLimitExceeded); " + why;
-        return new FloeException(ErrorType.TOO_MANY_REQUESTS, message + "; retry after " + retryAfter.toMillis() + " ms", retryAfter);
+        return new FloeException(ErrorType.TOO_MANY_REQUESTS, message + "; retry after " + retryAfter.toMillis() + " ms", retryAfter,
+                reservation != null ? FloeException.RESERVED_CONCURRENCY_REASON : FloeException.CONCURRENCY_REASON);
     }
 
     private int reservedTotalNow() {
