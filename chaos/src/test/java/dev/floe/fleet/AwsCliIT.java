@@ -80,7 +80,7 @@ class AwsCliIT {
                 "--timeout", "10", "--environment", "Variables={GREETING=hello}");
         JsonObject config = created.json();
         assertEquals("cli-probe", config.get("FunctionName").getAsString());
-        assertEquals("1", config.get("Version").getAsString());
+        assertEquals("$LATEST", config.get("Version").getAsString(), "as Lambda answers a create without --publish");
         assertEquals(256, config.get("MemorySize").getAsInt());
         assertEquals("Active", config.get("State").getAsString());
         assertEquals("hello", config.getAsJsonObject("Environment").getAsJsonObject("Variables").get("GREETING").getAsString());
@@ -111,12 +111,13 @@ class AwsCliIT {
         assertTrue(Files.readString(out).contains("\"count\": 2"), Files.readString(out));
 
         JsonObject recoded = aws("update-function-code", "--function-name", "cli-probe", "--zip-file", "fileb://" + Files.write(
-                dir.resolve("new.zip"), CodePackages.zipFiles(Map.of("bootstrap", ProbeFunction.bootstrap(), "marker.txt", "new code")))).json();
-        assertEquals("2", recoded.get("Version").getAsString());
+                dir.resolve("new.zip"), CodePackages.zipFiles(Map.of("bootstrap", ProbeFunction.bootstrap(), "marker.txt", "new code"))),
+                "--publish").json();
+        assertEquals("2", recoded.get("Version").getAsString(), "--publish: the version the change made");
         assertNotEquals(sha, recoded.get("CodeSha256").getAsString());
         JsonObject reconfigured = aws("update-function-configuration", "--function-name", "cli-probe", "--memory-size", "512",
                 "--environment", "Variables={GREETING=again}").json();
-        assertEquals("3", reconfigured.get("Version").getAsString());
+        assertEquals("$LATEST", reconfigured.get("Version").getAsString());
         assertEquals(512, reconfigured.get("MemorySize").getAsInt());
         assertEquals(recoded.get("CodeSha256"), reconfigured.get("CodeSha256"));
         JsonObject third = aws("invoke", "--function-name", "cli-probe", "--cli-binary-format", "raw-in-base64-out", "--payload",

@@ -106,7 +106,8 @@ public final class LambdaApi {
                     if (!create.tags().isEmpty()) {
                         catalog.changeSettings(created.getName(), s -> s.toBuilder().putAllTags(create.tags()).build());
                     }
-                    yield ApiResponse.json(201, FunctionShapes.configuration(created));
+                    // As Lambda: $LATEST, unless Publish asked for a version (Floe's revision number).
+                    yield ApiResponse.json(201, create.publish() ? FunctionShapes.configuration(created) : FunctionShapes.latest(created));
                 }
             }
             case GET_FUNCTION -> {
@@ -163,11 +164,11 @@ public final class LambdaApi {
                 dev.floe.common.FunctionLimits.checkCodeSize(zip.size());
                 zip.check(dev.floe.common.FunctionLimits.isProvided(current.getConfig().getRuntime()));
             });
-            return ApiResponse.json(200, FunctionShapes.configuration(current));
+            return ApiResponse.json(200, FunctionShapes.latest(current));
         }
         Function updated = guarded.code().isPresent() ? catalog.update(guarded.update(), guarded.code().get())
                 : catalog.update(guarded.update());
-        return ApiResponse.json(200, FunctionShapes.configuration(updated));
+        return ApiResponse.json(200, guarded.publish() ? FunctionShapes.configuration(updated) : FunctionShapes.latest(updated));
     }
 
     /** The request's body as a stream: from the file an upload was written to, or from memory. */
