@@ -71,7 +71,7 @@ final class ServerCommands {
                         .runs(ServerCommands::controller).build(),
                 FloeCommand.named("worker").section(FloeCommand.Section.FLEET)
                         .synopsis("worker --controller HOST:PORT[,HOST:PORT...] [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST]"
-                                + " [--advertise HOST]")
+                                + " [--advertise HOST] [--cleanup]")
                         .summary("a worker alone, for another machine, until SIGINT/SIGTERM; it retires every environment on exit")
                         .options(Cli.connectionOptions(workerTuning(new Args.Spec()
                                 .value("controller", "HOST:PORT[,...]", "a controller's address (required); in a cluster of controllers"
@@ -82,7 +82,10 @@ final class ServerCommands {
                                 .value("data", "DIR", "where code, runtimes and environments are kept (default ~/.floe/worker)")
                                 .value("port", "P", "the port the controller calls (default: a free one)")
                                 .value("listen", "HOST", "the address to listen on (default: the one facing the controller)")
-                                .value("advertise", "HOST", "the address the controller calls (default: the one facing it)"))
+                                .value("advertise", "HOST", "the address the controller calls (default: the one facing it)")
+                                .flag("cleanup", "remove what workers no longer running on this machine left (processes, cgroups,"
+                                        + " loop devices, environments' files), whatever their ids and data directories, and exit;"
+                                        + " running workers' are untouched (a worker does this when it starts)"))
                                 .value("metrics-port", "P", "Prometheus metrics and /healthz over HTTP on P (0: a free port; default none)")
                                 .value("metrics-host", "H", "the metrics endpoint's address (default 127.0.0.1)")
                                 .value("log-format", "F", "text (default) or json: one JSON object per line with time, level, logger,"
@@ -219,6 +222,12 @@ final class ServerCommands {
 
     static int worker(Args args, Cli cli) throws Exception {
         args.positional(0, "no arguments");
+        if (args.flag("cleanup")) {
+            int removed = Sandbox.removeLeftoversOfDeadWorkers();
+            cli.out().println("removed " + removed + " environment" + (removed == 1 ? "" : "s")
+                    + " of workers no longer running on this machine");
+            return 0;
+        }
         logFormat(args);
         List<HostPort> controllers;
         try {
