@@ -107,7 +107,7 @@ public final class Worker implements AutoCloseable {
                     runtimes = dev.floe.worker.runtime.Runtimes.install(data.resolve("runtimes"), blocking));
             pool = EnvironmentPool.builder()
                     .host(host).loops(loops).memoryBudgetMb(config.memoryMb)
-                    .keepAlive(config.keepAlive).handoffWait(config.handoffWait)
+                    .keepAlive(config.keepAlive).handoffWait(config.handoffWait).maxColdStarts(config.maxColdStarts)
                     .listener((EnvironmentView view) -> {
                         ControllerLinks l = linksRef[0];
                         // FINISHING is still BUSY on the wire, and RETIRING already said RETIRED: the
@@ -341,6 +341,7 @@ public final class Worker implements AutoCloseable {
         private Duration freezeGrace = Duration.ofMillis(20);
         private Duration initTimeout = Duration.ofSeconds(10);
         private Duration handoffWait = Duration.ofMillis(100);
+        private int maxColdStarts = 2 * Runtime.getRuntime().availableProcessors();
         private KeepAlivePolicy keepAlive = KeepAlivePolicy.idleTimeout(Duration.ofMinutes(10));
         private Sandbox.Options sandbox = Sandbox.Options.defaults();
         private String region = "us-east-1";
@@ -423,6 +424,12 @@ public final class Worker implements AutoCloseable {
 
         public Builder handoffWait(Duration handoffWait) {
             this.handoffWait = Check.nonNegative("handoffWait", handoffWait);
+            return this;
+        }
+
+        /** How many cold starts may be in progress at once; the rest queue (default: twice the cores). */
+        public Builder maxColdStarts(int maxColdStarts) {
+            this.maxColdStarts = Check.range("maxColdStarts", maxColdStarts, 1, 100_000);
             return this;
         }
 

@@ -54,6 +54,7 @@ public final class EnvironmentPool implements AutoCloseable {
     private final Listener listener;
     private final int retainedLogs;
     private final long handoffWaitNanos;
+    private final int maxColdStarts;
 
     /** Each environment's latest reported view, written on its loop, read from anywhere. */
     private final Map<String, EnvironmentView> latest = new java.util.concurrent.ConcurrentHashMap<>();
@@ -67,6 +68,14 @@ public final class EnvironmentPool implements AutoCloseable {
     private final Map<String, Integer> finishingByRevision = new HashMap<>();
     /** Invocations waiting, briefly, for a finishing environment of their revision. */
     private final Map<String, Deque<Invocation>> waitingByRevision = new HashMap<>();
+    /** Environments whose cold start (sandbox, launch, init) is in progress; at most {@code maxColdStarts}. */
+    private final Set<String> coldStarting = new HashSet<>();
+    /**
+     * Invocations that need a cold start while {@code maxColdStarts} are in progress, in arrival order.
+     * Each takes the first environment of its revision that becomes idle, or starts when an init ends.
+     * Its timeout and init allowance count from when its environment takes it, as for any invocation.
+     */
+    private final Deque<Invocation> coldQueue = new ArrayDeque<>();
     private final Deque<Path> retiredDirs = new ArrayDeque<>();
     /** Provisioned concurrency: by revision id, how many environments to keep initialized, and of which function. */
     private final Map<String, ProvisionTarget> provisionTargets = new HashMap<>();
@@ -86,6 +95,7 @@ public final class EnvironmentPool implements AutoCloseable {
         this.listener = b.listener;
         this.retainedLogs = b.retainedLogs;
         this.handoffWaitNanos = b.handoffWait.toNanos();
+        this.maxColdStarts = b.maxColdStarts;
         long sweepNanos = b.sweepInterval.toNanos();
         this.sweeper = loops.next().scheduleAtFixedRate(this::sweep, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
         this.audit = new StrayAudit(host, loops, b.auditInterval, this::knownIds);
@@ -173,12 +183,19 @@ public final class EnvironmentPool implements AutoCloseable {
                 refused = new FloeException(ErrorType.ENVIRONMENT_GONE, "worker " + host.workerId() + " has no idle environment of "
                         + function.getName() + " revision " + function.getRevision() + " (it retired or was taken meanwhile)");
             }
+            if (refused == null && warm == null && coldStarting.size() >= maxColdStarts) {
+                // Cold starts all at once on a few cores each take far longer and time out together:
+                // queue the rest (Lambda's cold starts queue too; none fails for it).
+                coldQueue.addLast(invocation);
+                return;
+            }
             if (refused == null && warm == null) {
                 try {
                     victims = makeRoom(needMb);
                     reservedMb += needMb;
                     cold = new Environment(newId(), function, this, host, loops.next());
                     live.put(cold.id(), cold);
+                    coldStarting.add(cold.id());
                     holdingMemory.add(cold.id());
                 } catch (FloeException full) {
                     refused = full;
@@ -303,6 +320,9 @@ public final class EnvironmentPool implements AutoCloseable {
             if (!retire) {
                 handoff = doneFinishing(env);
                 if (handoff == null) {
+                    handoff = takeQueued(env.function().getRevisionId());
+                }
+                if (handoff == null) {
                     Idle idle = new Idle(env, host.ticker().getAsLong(), invocations, initDurationMs);
                     idleByRevision.computeIfAbsent(env.function().getRevisionId(), r -> new ArrayDeque<>()).addFirst(idle);
                     keepAlive.idle(idle.forPolicy(), idle.sinceNanos());
@@ -313,6 +333,32 @@ public final class EnvironmentPool implements AutoCloseable {
             env.retire(closed ? RetireReason.SHUTDOWN : RetireReason.REVISION);
         } else if (handoff != null) {
             env.assign(handoff);
+        }
+    }
+
+    /** The first invocation queued for a cold start of the revision, taken out of the queue; else null. */
+    private Invocation takeQueued(String revisionId) {
+        for (Iterator<Invocation> it = coldQueue.iterator(); it.hasNext(); ) {
+            Invocation queued = it.next();
+            if (queued.function().getRevisionId().equals(revisionId)) {
+                it.remove();
+                return queued;
+            }
+        }
+        return null;
+    }
+
+    /** The environment's cold start ended (initialized, failed or retired): the first queued invocation may start. */
+    private void coldStartEnded(Environment env) {
+        Invocation next;
+        synchronized (lock) {
+            if (!coldStarting.remove(env.id())) {
+                return;
+            }
+            next = coldQueue.pollFirst();
+        }
+        if (next != null) {
+            place(next, false);
         }
     }
 
@@ -483,6 +529,10 @@ public final class EnvironmentPool implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "environment listener failed", e);
         }
+        // After the listener: the worker reports this cold start's end before the one it lets begin.
+        if (previous != view.state() && view.state() != EnvironmentState.STARTING && view.state() != EnvironmentState.INITIALIZING) {
+            coldStartEnded(env);
+        }
     }
 
     private void removeIdle(Environment env) {
@@ -579,10 +629,14 @@ public final class EnvironmentPool implements AutoCloseable {
     @Override
     public void close() {
         List<Environment> all;
+        List<Invocation> queued;
         synchronized (lock) {
             closed = true;
             all = new ArrayList<>(live.values());
+            queued = new ArrayList<>(coldQueue);
+            coldQueue.clear();
         }
+        queued.forEach(i -> i.fail(new FloeException(ErrorType.SERVICE_UNAVAILABLE, "the worker is shutting down")));
         sweeper.cancel(false);
         audit.close();
         all.forEach(env -> env.retire(RetireReason.SHUTDOWN));
@@ -624,8 +678,23 @@ public final class EnvironmentPool implements AutoCloseable {
         private Duration auditInterval = Duration.ofSeconds(30);
         private int retainedLogs = 256;
         private Duration handoffWait = Duration.ofMillis(100);
+        private int maxColdStarts = defaultMaxColdStarts();
 
         private Builder() {}
+
+        /** Two cold starts per core: enough to keep the cores busy while runtimes wait on disk. */
+        static int defaultMaxColdStarts() {
+            return 2 * Runtime.getRuntime().availableProcessors();
+        }
+
+        /**
+         * How many cold starts (sandbox, launch and init) may be in progress at once; the rest queue in
+         * arrival order. Twice the machine's cores by default.
+         */
+        public Builder maxColdStarts(int maxColdStarts) {
+            this.maxColdStarts = Check.range("maxColdStarts", maxColdStarts, 1, 100_000);
+            return this;
+        }
 
         public Builder host(EnvironmentHost host) {
             this.host = Check.notNull("host", host);

@@ -38,6 +38,34 @@ class PoolPolicyTest {
         }
     }
 
+    /** Issue 13: a burst of cold starts on a small machine queues beyond the bound; none fails. */
+    @Test
+    void aBurstOfColdStartsQueuesBeyondTheBoundAndNoneFails() throws Exception {
+        try (PoolFixture fixture = PoolFixture.standard()) {
+            Function probe = fixture.probe("burst", FunctionConfig.newBuilder().setMemoryMb(128));
+            int bound = EnvironmentPool.Builder.defaultMaxColdStarts();
+            int callers = Math.min(15, bound * 3);
+            java.util.Map<String, EnvironmentState> states = new java.util.concurrent.ConcurrentHashMap<>();
+            java.util.concurrent.atomic.AtomicInteger mostStarting = new java.util.concurrent.atomic.AtomicInteger();
+            List<CompletableFuture<InvocationResult>> running = new java.util.ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                running.add(fixture.invokeAsync(probe, "{\"op\":\"sleep\",\"seconds\":0.3}", false));
+            }
+
+            List<InvocationResult> results = running.stream().map(CompletableFuture::join).toList();
+
+            for (EnvironmentView view : fixture.events) {
+                states.put(view.id(), view.state());
+                long starting = states.values().stream()
+                        .filter(s -> s == EnvironmentState.STARTING || s == EnvironmentState.INITIALIZING).count();
+                mostStarting.accumulateAndGet((int) starting, Math::max);
+            }
+            assertEquals(callers, results.size());
+            assertTrue(results.stream().noneMatch(InvocationResult::failed), "every invocation succeeds");
+            assertTrue(mostStarting.get() <= bound, "at most " + bound + " cold starts at once, saw " + mostStarting.get());
+        }
+    }
+
     @Test
     void idleEnvironmentsRetireAfterTheKeepAlive() throws Exception {
         try (PoolFixture fixture = new PoolFixture(Sandbox.Options.defaults(), 1024,
