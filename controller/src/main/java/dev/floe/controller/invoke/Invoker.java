@@ -40,6 +40,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Invoker {
     /** The longest a runtime's init phase may take before the worker gives up on a cold start, as Lambda's 10 s. */
     static final long INIT_ALLOWANCE_S = 10;
+    /**
+     * The longest a worker keeps an invocation queued for a cold start before starting it anyway (the
+     * worker's {@code EnvironmentPool.COLD_QUEUE_WAIT}): the worker's deadline allows for it, so that
+     * a burst queued on a busy worker is not cut while it waits its turn.
+     */
+    static final long QUEUE_ALLOWANCE_S = 10;
     /** Time for the worker to report and the answer to travel. */
     static final long SLACK_S = 5;
     /**
@@ -112,7 +118,7 @@ public final class Invoker {
                     .setTailLog(call.tailLog())
                     .setClientContext(call.clientContext())
                     .build();
-            long budgetS = function.getConfig().getTimeoutSeconds() + INIT_ALLOWANCE_S + SLACK_S;
+            long budgetS = function.getConfig().getTimeoutSeconds() + QUEUE_ALLOWANCE_S + INIT_ALLOWANCE_S + SLACK_S;
             // The worker call lasts as long as the function may run, whatever the caller's deadline: a caller
             // that stops waiting does not stop the function, and the call's end is how the controller learns
             // that the function returned. Waiting for room stops at the caller's deadline.

@@ -55,6 +55,7 @@ public final class EnvironmentPool implements AutoCloseable {
     private final int retainedLogs;
     private final long handoffWaitNanos;
     private final int maxColdStarts;
+    private final long coldQueueWaitNanos;
 
     /** Each environment's latest reported view, written on its loop, read from anywhere. */
     private final Map<String, EnvironmentView> latest = new java.util.concurrent.ConcurrentHashMap<>();
@@ -96,6 +97,7 @@ public final class EnvironmentPool implements AutoCloseable {
         this.retainedLogs = b.retainedLogs;
         this.handoffWaitNanos = b.handoffWait.toNanos();
         this.maxColdStarts = b.maxColdStarts;
+        this.coldQueueWaitNanos = b.coldQueueWait.toNanos();
         long sweepNanos = b.sweepInterval.toNanos();
         this.sweeper = loops.next().scheduleAtFixedRate(this::sweep, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
         this.audit = new StrayAudit(host, loops, b.auditInterval, this::knownIds);
@@ -159,6 +161,11 @@ public final class EnvironmentPool implements AutoCloseable {
      * short wait (so back-to-back invocations stay warm); else on a new environment.
      */
     private void place(Invocation invocation, boolean mayWait) {
+        place(invocation, mayWait, false);
+    }
+
+    /** {@code overBound}: it waited {@code coldQueueWait} in the queue, and starts cold whatever the bound. */
+    private void place(Invocation invocation, boolean mayWait, boolean overBound) {
         Function function = invocation.function();
         String revisionId = function.getRevisionId();
         int needMb = function.getConfig().getMemoryMb();
@@ -183,10 +190,11 @@ public final class EnvironmentPool implements AutoCloseable {
                 refused = new FloeException(ErrorType.ENVIRONMENT_GONE, "worker " + host.workerId() + " has no idle environment of "
                         + function.getName() + " revision " + function.getRevision() + " (it retired or was taken meanwhile)");
             }
-            if (refused == null && warm == null && coldStarting.size() >= maxColdStarts) {
+            if (refused == null && warm == null && !overBound && coldStarting.size() >= maxColdStarts) {
                 // Cold starts all at once on a few cores each take far longer and time out together:
                 // queue the rest (Lambda's cold starts queue too; none fails for it).
                 coldQueue.addLast(invocation);
+                loops.next().schedule(() -> queueWaitedOut(invocation), coldQueueWaitNanos, TimeUnit.NANOSECONDS);
                 return;
             }
             if (refused == null && warm == null) {
@@ -336,6 +344,20 @@ public final class EnvironmentPool implements AutoCloseable {
         }
     }
 
+    /**
+     * The invocation waited {@code coldQueueWait} for a cold start: it starts now, over the bound, so
+     * that it ends within the deadline the controller gives it (which allows for this wait).
+     */
+    private void queueWaitedOut(Invocation invocation) {
+        boolean stillQueued;
+        synchronized (lock) {
+            stillQueued = coldQueue.remove(invocation);
+        }
+        if (stillQueued) {
+            place(invocation, false, true);
+        }
+    }
+
     /** The first invocation queued for a cold start of the revision, taken out of the queue; else null. */
     private Invocation takeQueued(String revisionId) {
         for (Iterator<Invocation> it = coldQueue.iterator(); it.hasNext(); ) {
@@ -384,6 +406,13 @@ public final class EnvironmentPool implements AutoCloseable {
             loops.next().schedule(() -> provision(revisionId), REPLACE_AFTER.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
+
+    /**
+     * The longest an invocation waits for a cold start to begin by default. The controller's deadline
+     * for a worker call allows this much for the queue (controller {@code Invoker.QUEUE_ALLOWANCE_S}),
+     * besides the timeout, the 10 s init and its slack, so a queued invocation is never cut for waiting.
+     */
+    public static final Duration COLD_QUEUE_WAIT = Duration.ofSeconds(10);
 
     /** How long a lost provisioned environment waits before its replacement starts. */
     static final Duration REPLACE_AFTER = Duration.ofSeconds(1);
@@ -679,6 +708,7 @@ public final class EnvironmentPool implements AutoCloseable {
         private int retainedLogs = 256;
         private Duration handoffWait = Duration.ofMillis(100);
         private int maxColdStarts = defaultMaxColdStarts();
+        private Duration coldQueueWait = COLD_QUEUE_WAIT;
 
         private Builder() {}
 
@@ -745,6 +775,15 @@ public final class EnvironmentPool implements AutoCloseable {
          */
         public Builder handoffWait(Duration handoffWait) {
             this.handoffWait = Check.nonNegative("handoffWait", handoffWait);
+            return this;
+        }
+
+        /**
+         * The longest an invocation waits in the cold-start queue before it starts over the bound; at
+         * most the controller's allowance for it (see {@link #COLD_QUEUE_WAIT}).
+         */
+        public Builder coldQueueWait(Duration coldQueueWait) {
+            this.coldQueueWait = Check.nonNegative("coldQueueWait", coldQueueWait);
             return this;
         }
 
