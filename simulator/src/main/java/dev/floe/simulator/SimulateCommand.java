@@ -18,7 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * {@code floe simulate --trace PATH_PREFIX --workers N --worker-memory MB [--policy P]...
+ * {@code floe simulate --trace PATH_PREFIX --workers N --worker-memory MB [--placement P]...
  * [--keep-alive K]... [--seed S] [--json]}: replays the trace once per policy and keep-alive
  * combination and prints what each measured, as a table or as a JSON array.
  */
@@ -30,7 +30,7 @@ public final class SimulateCommand {
 
     public static FloeCommand command() {
         return FloeCommand.named("simulate").section(FloeCommand.Section.TOOLS)
-                .synopsis("simulate --trace PATH_PREFIX [--workers N] [--worker-memory MB] [--policy P]... [--keep-alive K]... [--json]")
+                .synopsis("simulate --trace PATH_PREFIX [--workers N] [--worker-memory MB] [--placement P]... [--keep-alive K]... [--json]")
                 .summary("replays an Azure Functions trace sample through the placement and keep-alive policies (docs/PLACEMENT.md)")
                 .description("""
                         Runs the controller's placement policies and the workers' keep-alive policies (the same classes) on simulated
@@ -39,7 +39,8 @@ public final class SimulateCommand {
                         .value("trace", "PATH_PREFIX", "the sample's files PATH_PREFIX_inv.csv, _run.csv and _mem.csv (e.g. ../shared/workloads/azure2019/100)")
                         .value("workers", "N", "simulated workers, 1..100000 (default 10)")
                         .value("worker-memory", "MB", "each worker's memory (default 8192)")
-                        .repeated("policy", "P", "a placement policy (default: all)")
+                        .repeated("placement", "P", "a placement policy: " + String.join(", ", Placements.NAMES) + " (default: all)")
+                        .repeated("policy", "P", "the same as --placement (an older name)")
                         .repeated("keep-alive", "K", "a keep-alive policy, fixed[:D] or greedy-dual[:D] (default: several)")
                         .value("seed", "N", "the random seed (default 1)")
                         .flag("json", "print the results as JSON"))
@@ -52,10 +53,12 @@ public final class SimulateCommand {
         int workers = args.integer("workers", 1, 100_000, 10);
         int memoryMb = args.integer("worker-memory", Trace.MIN_MEMORY_MB, 16 * 1024 * 1024, 8192);
         long seed = args.integer("seed", 0, Integer.MAX_VALUE, 1);
-        List<String> policies = args.all("policy").isEmpty() ? Placements.NAMES : args.all("policy");
+        List<String> named = new ArrayList<>(args.all("placement"));
+        named.addAll(args.all("policy"));
+        List<String> policies = named.isEmpty() ? Placements.NAMES : named;
         for (String p : policies) {
             if (!Placements.NAMES.contains(p)) {
-                throw new UsageException("--policy: \"" + p + "\" (expected one of: " + String.join(", ", Placements.NAMES) + ")");
+                throw new UsageException("--placement: \"" + p + "\" (expected one of: " + String.join(", ", Placements.NAMES) + ")");
             }
         }
         List<String> keepAlives = new ArrayList<>();

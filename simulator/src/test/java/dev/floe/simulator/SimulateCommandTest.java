@@ -33,12 +33,13 @@ class SimulateCommandTest {
     @Test
     void printsATableRowPerCombination() throws IOException {
         assertEquals(0, floe("simulate", "--trace", trace(), "--workers", "2", "--worker-memory", "1024",
-                "--policy", "floe", "--policy", "random", "--keep-alive", "fixed:10m"));
+                "--placement", "floe", "--placement", "warm-first", "--policy", "random", "--keep-alive", "fixed:10m"));
         String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
-        assertEquals(3, lines.length, out.toString(StandardCharsets.UTF_8));
+        assertEquals(4, lines.length, out.toString(StandardCharsets.UTF_8));
         assertTrue(lines[0].startsWith("policy") && lines[0].contains("cold starts") && lines[0].contains("idle GB*s"));
         assertTrue(lines[1].startsWith("floe ") && lines[1].contains("fixed:10m") && lines[1].contains(" 8 "), lines[1]);
-        assertTrue(lines[2].startsWith("random "), lines[2]);
+        assertTrue(lines[2].startsWith("warm-first "), lines[2]);
+        assertTrue(lines[3].startsWith("random "), lines[3]);
     }
 
     @Test
@@ -62,9 +63,9 @@ class SimulateCommandTest {
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--trace"), err.toString(StandardCharsets.UTF_8));
 
         err.reset();
-        assertEquals(2, floe("simulate", "--trace", trace, "--policy", "nearest"));
+        assertEquals(2, floe("simulate", "--trace", trace, "--placement", "nearest"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains(
-                "--policy: \"nearest\" (expected one of: floe, random, least-loaded, openwhisk-hash)"), err.toString(StandardCharsets.UTF_8));
+                "--placement: \"nearest\" (expected one of: floe, random, least-loaded, openwhisk-hash, warm-first, hermod)"), err.toString(StandardCharsets.UTF_8));
 
         err.reset();
         assertEquals(2, floe("simulate", "--trace", trace, "--keep-alive", "forever"));

@@ -278,7 +278,7 @@ final class ServerCommands {
                 .value("concurrency", "N", "invocations running at once, fleet-wide (default 1000)")
                 .value("queue", "N", "invocations waiting for a slot (default 10000)")
                 .value("queue-wait", "MS", "how long one waits for a slot or for room before TooManyRequestsException (default 1000)")
-                .value("placement", "P", "floe (default), random, least-loaded or openwhisk-hash")
+                .value("placement", "P", "floe (default), random, least-loaded, openwhisk-hash, warm-first or hermod")
                 .value("async-retries", "N", "retries of a failed asynchronous invocation, 0..2 (default 2, as Lambda)")
                 .value("async-retry-delay", "S", "seconds before the first retry, 1..3600 (default 60, as Lambda)")
                 .value("async-max-age", "S", "an event older than S seconds is dead-lettered, 60..21600 (default 21600)")

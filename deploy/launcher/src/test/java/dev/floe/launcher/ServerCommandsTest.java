@@ -28,7 +28,7 @@ class ServerCommandsTest {
     void serverPolicyOptionsAreCheckedBeforeAnythingStarts() {
         assertEquals(2, floe("controller", "--placement", "nearest", "--data", dir.resolve("c").toString()));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains(
-                "--placement: \"nearest\" (expected one of: floe, random, least-loaded, openwhisk-hash)"), err.toString(StandardCharsets.UTF_8));
+                "--placement: \"nearest\" (expected one of: floe, random, least-loaded, openwhisk-hash, warm-first, hermod)"), err.toString(StandardCharsets.UTF_8));
 
         err.reset();
         assertEquals(2, floe("up", "--keep-alive", "lru", "--data", dir.resolve("u").toString()));
