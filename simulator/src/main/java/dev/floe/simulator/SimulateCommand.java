@@ -41,7 +41,7 @@ public final class SimulateCommand {
                         .value("worker-memory", "MB", "each worker's memory (default 8192)")
                         .repeated("placement", "P", "a placement policy: " + String.join(", ", Placements.NAMES) + " (default: all)")
                         .repeated("policy", "P", "the same as --placement (an older name)")
-                        .repeated("keep-alive", "K", "a keep-alive policy, fixed[:D] or greedy-dual[:D] (default: several)")
+                        .repeated("keep-alive", "K", "a keep-alive policy, fixed[:D], greedy-dual[:D] or hybrid-histogram[:D] (default: several)")
                         .value("seed", "N", "the random seed (default 1)")
                         .flag("json", "print the results as JSON"))
                 .runs(SimulateCommand::run).build();
@@ -133,11 +133,11 @@ public final class SimulateCommand {
     }
 
     static void table(PrintStream out, List<Simulation.Result> results) {
-        out.printf(Locale.ROOT, "%-15s %-16s %12s %12s %10s %9s %14s %14s%n", "policy", "keep-alive", "invocations",
-                "cold starts", "cold ratio", "rejected", "idle GB*s", "decisions/s");
+        out.printf(Locale.ROOT, "%-15s %-21s %12s %12s %10s %9s %14s %14s %9s%n", "policy", "keep-alive", "invocations",
+                "cold starts", "cold ratio", "rejected", "idle GB*s", "decisions/s", "prewarms");
         for (Simulation.Result r : results) {
-            out.printf(Locale.ROOT, "%-15s %-16s %12d %12d %9.3f%% %9d %14.0f %14.0f%n", r.policy(), r.keepAlive(), r.invocations(),
-                    r.coldStarts(), 100 * r.coldStartRatio(), r.rejected(), r.idleMemoryGbSeconds(), r.decisionsPerSecond());
+            out.printf(Locale.ROOT, "%-15s %-21s %12d %12d %9.3f%% %9d %14.0f %14.0f %9d%n", r.policy(), r.keepAlive(), r.invocations(),
+                    r.coldStarts(), 100 * r.coldStartRatio(), r.rejected(), r.idleMemoryGbSeconds(), r.decisionsPerSecond(), r.prewarms());
         }
     }
 
@@ -147,9 +147,9 @@ public final class SimulateCommand {
             Simulation.Result r = results.get(i);
             b.append(i == 0 ? "\n  " : ",\n  ").append(String.format(Locale.ROOT,
                     "{\"policy\": \"%s\", \"keepAlive\": \"%s\", \"invocations\": %d, \"coldStarts\": %d, \"coldStartRatio\": %.6f,"
-                            + " \"rejected\": %d, \"idleMemoryGbSeconds\": %.1f, \"decisionsPerSecond\": %.0f}",
+                            + " \"rejected\": %d, \"idleMemoryGbSeconds\": %.1f, \"decisionsPerSecond\": %.0f, \"prewarms\": %d}",
                     r.policy(), r.keepAlive(), r.invocations(), r.coldStarts(), r.coldStartRatio(), r.rejected(),
-                    r.idleMemoryGbSeconds(), r.decisionsPerSecond()));
+                    r.idleMemoryGbSeconds(), r.decisionsPerSecond(), r.prewarms()));
         }
         return b.append(results.isEmpty() ? "]" : "\n]").toString();
     }

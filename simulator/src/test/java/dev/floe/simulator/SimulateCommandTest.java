@@ -69,7 +69,7 @@ class SimulateCommandTest {
 
         err.reset();
         assertEquals(2, floe("simulate", "--trace", trace, "--keep-alive", "forever"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--keep-alive: \"forever\" (expected: fixed[:DURATION] or greedy-dual[:DURATION]"),
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--keep-alive: \"forever\" (expected: fixed[:DURATION], greedy-dual[:DURATION] or hybrid-histogram[:DURATION]"),
                 err.toString(StandardCharsets.UTF_8));
 
         err.reset();

@@ -482,11 +482,18 @@ final class ServerCommands {
                 throw new UsageException("--keep-alive and --idle-timeout: both given (expected: one of them;"
                         + " --idle-timeout S is --keep-alive fixed:Ss)");
             }
+            KeepAlivePolicy policy;
             try {
-                builder.keepAlive(KeepAlivePolicy.parse(args.value("keep-alive", null)));
+                policy = KeepAlivePolicy.parse(args.value("keep-alive", null));
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--" + e.getMessage());
             }
+            if (policy.fleetWide()) {
+                // Its prewarming needs the fleet's arrivals, which a worker does not see yet (issue 16).
+                throw new UsageException("--keep-alive: \"" + args.value("keep-alive", null) + "\" runs only in floe simulate"
+                        + " for now (expected on a worker: fixed[:DURATION] or greedy-dual[:DURATION])");
+            }
+            builder.keepAlive(policy);
         }
         if (args.has("freeze-grace")) {
             builder.freezeGrace(Duration.ofMillis(args.integer("freeze-grace", 0, 60_000, null)));
