@@ -8,22 +8,29 @@
  *   2. joins the environment's cgroups, so every process it ever forks is held, frozen and killed
  *      with it;
  *   3. starts a new session, so its process group is its own and a terminal's signals miss it;
- *   4. in private mount and IPC namespaces, mounts its private /tmp (a loop-mounted ext4 image, or a
- *      tmpfs) also at /var/tmp and /dev/shm, the function's code read-only at TASK_ROOT, a managed
- *      runtime's files read-only at /var/runtime, bash as /bin/sh (as on Amazon Linux), and a /proc
- *      that shows only the environment's own processes;
+ *   4. in private mount and IPC namespaces, makes every mount of the machine read-only, then mounts
+ *      the function's code read-only at TASK_ROOT, a managed runtime's files read-only at
+ *      /var/runtime, an interpreter's installation read-only at /var/lang (when the machine keeps it
+ *      under /tmp), the directories the operator shares writable at their own paths, its private
+ *      /tmp (a loop-mounted ext4 image, or a tmpfs) also at /var/tmp and /dev/shm, bash as /bin/sh
+ *      (as on Amazon Linux), and a /proc that shows only the environment's own processes;
  *   5. limits its open files to Lambda's 1,024 and becomes the environment's own unprivileged user: no
  *      groups, no capabilities, no way to gain any;
  *   6. asks the kernel to kill it if the worker dies (parent-death signal), and execs the runtime,
  *      which keeps the pid the worker spawned.
  *
- * usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT RUNTIME UID ENV_FILE -- COMMAND [ARG]...
+ * usage: floe-env-launch [--lang DIR] [--writable DIR]... PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT RUNTIME UID
+ *        ENV_FILE -- COMMAND [ARG]...
+ *   --lang      an interpreter's installation, mounted read-only at /var/lang (COMMAND names it there)
+ *   --writable  a directory of the machine functions may write, at its own path (up to 16)
  *   PROCS       colon-separated cgroup.procs files to join ("" for none)
  *   TMP_KIND    disk (TMP_SOURCE is an ext4 image), tmpfs (of TMP_MB megabytes), or none
  *   CODE        the unpacked code; with a mount namespace it is mounted read-only at TASK_ROOT
  *   RUNTIME     a managed runtime's files, mounted read-only at /var/runtime ("" for none)
  *   UID         the user (and group) to run as; 0 keeps the launcher's
- *   ENV_FILE    NUL-separated NAME=VALUE entries, the runtime's whole environment
+ *   ENV_FILE    the runtime's whole environment: "floe-env/1\n", then per variable the lengths of its name
+ *               and value (4 bytes each, big-endian), the name, the value; names are letters, digits
+ *               and underscores, values hold no NUL
  *
  * A failure is one line on stderr (the environment's log) and exit status 126.
  */
@@ -34,6 +41,7 @@
 #include <linux/loop.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,31 +50,76 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* Lambda's limit on open files; the runtime's variables fit well within the environment file's. */
 #define MAX_OPEN_FILES 1024
+/* The environment file's bounds, the same as the worker's (Sandbox's EnvironmentFile). */
 #define MAX_ENVIRONMENT_BYTES (256 * 1024)
 #define MAX_ENVIRONMENT_ENTRIES 1024
+#define MAX_NAME_BYTES 255
+/* One NAME=VALUE with its NUL: the kernel's limit on a single string passed to execve (MAX_ARG_STRLEN). */
+#define MAX_ENTRY_BYTES (128 * 1024)
+#define ENVIRONMENT_MAGIC_TEXT "\"floe-env/1\""
 /* Where a managed runtime's files appear, as in Lambda (LAMBDA_RUNTIME_DIR). */
 #define RUNTIME_ROOT "/var/runtime"
+/* Where an interpreter's installation appears when the machine keeps it where a private mount would hide it (Lambda's /var/lang). */
+#define LANG_ROOT "/var/lang"
+/* Directories of the machine an operator may share with functions. */
+#define MAX_WRITABLE 16
 
 static void fail(const char *step, const char *subject) {
     fprintf(stderr, "floe-env-launch: %s %s: %s\n", step, subject, strerror(errno));
     exit(126);
 }
 
-/* Reads the runtime's environment and removes its file; returns a NULL-terminated envp. */
+/* The environment file's first line, then records of two big-endian 4-byte lengths, a name and a value. */
+#define ENVIRONMENT_MAGIC "floe-env/1\n"
+
+/* A variable the file holds, or the launcher cannot make sense of: one line on stderr, exit 126. */
+static void refuse(const char *file, size_t record, const char *what) {
+    fprintf(stderr, "floe-env-launch: %s, record %zu: %s\n", file, record, what);
+    exit(126);
+}
+
+static uint32_t big_endian(const unsigned char *at) {
+    return (uint32_t) at[0] << 24 | (uint32_t) at[1] << 16 | (uint32_t) at[2] << 8 | (uint32_t) at[3];
+}
+
+/* Letters, digits and underscores, not starting with a digit: what a shell, and every runtime, reads as a name. */
+static int valid_name(const unsigned char *name, size_t length) {
+    if (length == 0 || length > MAX_NAME_BYTES || (name[0] >= '0' && name[0] <= '9')) {
+        return 0;
+    }
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * Reads the runtime's environment and removes its file; returns a NULL-terminated envp. The file
+ * gives every name and value with its length, so no byte of a value can end it or begin another
+ * variable; each record is checked again here (the worker checked it when writing), and anything
+ * off (a bad name, a NUL in a value, a name twice, a record cut short, too much) refuses the start.
+ */
 static char **read_environment(const char *file) {
-    static char buffer[MAX_ENVIRONMENT_BYTES + 1];
+    static unsigned char buffer[MAX_ENVIRONMENT_BYTES + 1];
+    /* Each record becomes NAME=VALUE and a NUL: at most 2 bytes more than its 8-byte header took. */
+    static char strings[MAX_ENVIRONMENT_BYTES];
     static char *entries[MAX_ENVIRONMENT_ENTRIES + 1];
     int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         fail("opening", file);
     }
     size_t length = 0;
-    for (ssize_t n; (n = read(fd, buffer + length, MAX_ENVIRONMENT_BYTES - length)) != 0;) {
+    for (ssize_t n; (n = read(fd, buffer + length, sizeof buffer - length)) != 0;) {
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -74,25 +127,56 @@ static char **read_environment(const char *file) {
             fail("reading", file);
         }
         length += (size_t) n;
-        if (length == MAX_ENVIRONMENT_BYTES) {
+        if (length > MAX_ENVIRONMENT_BYTES) {
             errno = EFBIG;
             fail("reading", file);
         }
     }
     close(fd);
     unlink(file);
-    buffer[length] = '\0';
+    size_t magic = strlen(ENVIRONMENT_MAGIC);
+    if (length < magic || memcmp(buffer, ENVIRONMENT_MAGIC, magic) != 0) {
+        refuse(file, 0, "not a Floe environment file (expected: " ENVIRONMENT_MAGIC_TEXT " first)");
+    }
     size_t count = 0;
-    for (size_t start = 0; start < length;) {
-        size_t end = start + strlen(buffer + start);
-        if (end > start) {
-            if (count == MAX_ENVIRONMENT_ENTRIES) {
-                errno = E2BIG;
-                fail("reading", file);
-            }
-            entries[count++] = buffer + start;
+    size_t used = 0;
+    for (size_t at = magic; at < length; count++) {
+        if (count == MAX_ENVIRONMENT_ENTRIES) {
+            refuse(file, count, "too many variables");
         }
-        start = end + 1;
+        if (length - at < 8) {
+            refuse(file, count, "cut short in its lengths");
+        }
+        size_t name_length = big_endian(buffer + at);
+        size_t value_length = big_endian(buffer + at + 4);
+        at += 8;
+        if (name_length > length - at || value_length > length - at - name_length) {
+            refuse(file, count, "cut short in its name or value");
+        }
+        const unsigned char *name = buffer + at;
+        const unsigned char *value = name + name_length;
+        at += name_length + value_length;
+        if (!valid_name(name, name_length)) {
+            refuse(file, count, "a name that is not letters, digits and underscores, or too long");
+        }
+        if (memchr(value, '\0', value_length) != NULL) {
+            refuse(file, count, "a NUL inside a value");
+        }
+        if (name_length + 1 + value_length + 1 > MAX_ENTRY_BYTES) {
+            refuse(file, count, "NAME=VALUE longer than the kernel passes to a program");
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (strncmp(entries[i], (const char *) name, name_length) == 0 && entries[i][name_length] == '=') {
+                refuse(file, count, "a name given twice");
+            }
+        }
+        char *entry = strings + used;
+        memcpy(entry, name, name_length);
+        entry[name_length] = '=';
+        memcpy(entry + name_length + 1, value, value_length);
+        entry[name_length + 1 + value_length] = '\0';
+        used += name_length + value_length + 2;
+        entries[count] = entry;
     }
     entries[count] = NULL;
     return entries;
@@ -210,17 +294,129 @@ static void bash_as_sh(void) {
     bind_read_only("/bin/bash", "/bin/sh", "binding /bin/bash at");
 }
 
+/* mount_setattr(2), Linux 5.12: one call changes every mount below a point. Defined here for older headers. */
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+struct floe_mount_attr {
+    uint64_t attr_set;
+    uint64_t attr_clr;
+    uint64_t propagation;
+    uint64_t userns_fd;
+};
+#define FLOE_MOUNT_ATTR_RDONLY 0x00000001
+#define FLOE_AT_RECURSIVE 0x8000
+
+/* Undoes mountinfo's escapes in place: the kernel writes space, tab, newline and backslash as \ooo. */
+static void unescape(char *text) {
+    char *out = text;
+    for (char *in = text; *in != '\0'; out++) {
+        if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' && in[3] >= '0' && in[3] <= '7') {
+            *out = (char) ((in[1] - '0') << 6 | (in[2] - '0') << 3 | (in[3] - '0'));
+            in += 4;
+        } else {
+            *out = *in++;
+        }
+    }
+    *out = '\0';
+}
+
+/* Kernels before 5.12: every mount in turn, keeping its other flags. */
+static void each_mount_read_only(void) {
+    FILE *mounts = fopen("/proc/self/mountinfo", "re");
+    if (mounts == NULL) {
+        fail("opening", "/proc/self/mountinfo");
+    }
+    char *line = NULL;
+    size_t size = 0;
+    while (getline(&line, &size, mounts) > 0) {
+        /* ID PARENT MAJOR:MINOR ROOT MOUNT_POINT OPTIONS ... */
+        char *point = line;
+        for (int field = 0; field < 4 && point != NULL; field++) {
+            point = strchr(point, ' ');
+            point = point == NULL ? NULL : point + 1;
+        }
+        char *end = point == NULL ? NULL : strchr(point, ' ');
+        if (end == NULL) {
+            continue;
+        }
+        *end = '\0';
+        unescape(point);
+        struct statvfs st;
+        if (statvfs(point, &st) < 0) {
+            continue; /* gone since */
+        }
+        unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
+        flags |= (st.f_flag & ST_NOSUID ? MS_NOSUID : 0) | (st.f_flag & ST_NODEV ? MS_NODEV : 0)
+                 | (st.f_flag & ST_NOEXEC ? MS_NOEXEC : 0) | (st.f_flag & ST_NOATIME ? MS_NOATIME : 0)
+                 | (st.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0) | (st.f_flag & ST_RELATIME ? MS_RELATIME : 0);
+        if (mount(NULL, point, NULL, flags, NULL) < 0) {
+            fail("making read-only", point);
+        }
+    }
+    free(line);
+    fclose(mounts);
+}
+
+/*
+ * Every mount the environment inherits from the machine becomes read-only (in its namespace only): a
+ * function writes nowhere but where a mount made after this one lets it, however the machine's own
+ * directories are permitted (/run/lock, /var/crash, a world-writable directory of the operator's).
+ */
+static void machine_read_only(void) {
+    struct floe_mount_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.attr_set = FLOE_MOUNT_ATTR_RDONLY;
+    if (syscall(SYS_mount_setattr, AT_FDCWD, "/", FLOE_AT_RECURSIVE, &attr, sizeof attr) == 0) {
+        return;
+    }
+    /* ENOSYS: a kernel before 5.12, or a seccomp filter that does not know the call; EPERM: one that refuses it. */
+    if (errno != ENOSYS && errno != EPERM) {
+        fail("making read-only", "the machine's filesystem");
+    }
+    each_mount_read_only();
+}
+
+/* A directory of the machine the operator shares with functions, writable at its own path. */
+static void writable(const char *dir) {
+    if (mount(dir, dir, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        fail("binding", dir);
+    }
+    if (mount(NULL, dir, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL) < 0) {
+        fail("making writable", dir);
+    }
+}
+
 static void private_mounts(const char *kind, const char *source, const char *megabytes, const char *code,
-                           const char *root, const char *runtime) {
+                           const char *root, const char *runtime, const char *lang, char **shared, int shared_count) {
+    /*
+     * The image is attached before the namespace: the loop device keeps it open for writing, which
+     * would hold the namespace's copy of its mount writable (EBUSY when made read-only).
+     */
+    char device[64];
+    int loop = strcmp(kind, "disk") == 0 ? attach_loop(source, device, sizeof device) : -1;
     if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0) {
         fail("creating", "mount and IPC namespaces");
     }
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
         fail("making mounts private in", "the namespace");
     }
-    if (strcmp(kind, "disk") == 0) {
-        char device[64];
-        int loop = attach_loop(source, device, sizeof device);
+    machine_read_only();
+    /*
+     * The machine's directories before the private ones: mounting /tmp (and /var/tmp, /dev/shm) next
+     * would hide code, a runtime or an interpreter kept under them (a release unpacked in /tmp).
+     */
+    bind_read_only(code, root, "binding the code at");
+    if (runtime[0] != '\0') {
+        bind_read_only(runtime, RUNTIME_ROOT, "binding the runtime at");
+    }
+    if (lang[0] != '\0') {
+        bind_read_only(lang, LANG_ROOT, "binding the interpreter at");
+    }
+    for (int i = 0; i < shared_count; i++) {
+        writable(shared[i]);
+    }
+    if (loop >= 0) {
         if (mount(device, "/tmp", "ext4", MS_NOSUID | MS_NODEV, NULL) < 0) {
             fail("mounting /tmp from", source);
         }
@@ -235,11 +431,6 @@ static void private_mounts(const char *kind, const char *source, const char *meg
         if (mount("floe-tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, options) < 0) {
             fail("mounting a tmpfs on", "/tmp");
         }
-    }
-    /* The code first: mounting over /var/tmp next would hide a code directory kept under it. */
-    bind_read_only(code, root, "binding the code at");
-    if (runtime[0] != '\0') {
-        bind_read_only(runtime, RUNTIME_ROOT, "binding the runtime at");
     }
     also_at("/var/tmp");
     also_at("/dev/shm");
@@ -289,9 +480,25 @@ static void limit_open_files(void) {
 }
 
 int main(int argc, char **argv) {
+    /* Options first: --lang DIR (an interpreter's installation, at /var/lang), --writable DIR (repeatable). */
+    const char *lang = "";
+    char *shared[MAX_WRITABLE];
+    int shared_count = 0;
+    while (argc > 2 && (strcmp(argv[1], "--lang") == 0 || strcmp(argv[1], "--writable") == 0)) {
+        if (strcmp(argv[1], "--lang") == 0) {
+            lang = argv[2];
+        } else if (shared_count < MAX_WRITABLE) {
+            shared[shared_count++] = argv[2];
+        } else {
+            errno = E2BIG;
+            fail("sharing", argv[2]);
+        }
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 12 || strcmp(argv[10], "--") != 0) {
-        fprintf(stderr, "usage: floe-env-launch PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT RUNTIME UID ENV_FILE"
-                        " -- COMMAND [ARG]...\n");
+        fprintf(stderr, "usage: floe-env-launch [--lang DIR] [--writable DIR]... PROCS TMP_KIND TMP_SOURCE TMP_MB CODE"
+                        " TASK_ROOT RUNTIME UID ENV_FILE -- COMMAND [ARG]...\n");
         return 2;
     }
     char *procs = argv[1];
@@ -313,7 +520,7 @@ int main(int argc, char **argv) {
         fail("starting", "a session");
     }
     if (strcmp(kind, "disk") == 0 || strcmp(kind, "tmpfs") == 0) {
-        private_mounts(kind, source, megabytes, code, root, runtime);
+        private_mounts(kind, source, megabytes, code, root, runtime, lang, shared, shared_count);
     }
     limit_open_files();
     become(user);

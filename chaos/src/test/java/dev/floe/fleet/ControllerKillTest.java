@@ -76,7 +76,8 @@ class ControllerKillTest {
                 });
             }
             worker = Worker.builder().id("kill-worker").controller(endpoint).token(token).listenHost("127.0.0.1")
-                    .memoryMb(1024).dataDir(data.resolve("worker")).build().start();
+                    .memoryMb(1024).dataDir(data.resolve("worker"))
+                    .sandbox(dev.floe.worker.sandbox.Sandbox.Options.defaults().withWritable(List.of(records))).build().start();
             Await.until(WAIT, "the worker registers", worker::registered);
 
             Map<String, String> keyOf = new LinkedHashMap<>();

@@ -16,6 +16,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +29,8 @@ final class FleetFixture implements AutoCloseable {
     static final java.util.concurrent.Executor THREADS = java.util.concurrent.Executors.newCachedThreadPool(
             Thread.ofPlatform().name("test-caller-", 0).daemon(true).factory());
     final Path data;
+    /** A directory every function of the fleet may write (the rest of the machine is read-only to them): tests watch functions there. */
+    final Path scratch;
     final LocalFleet fleet;
     final FloeClient client;
 
@@ -38,7 +41,11 @@ final class FleetFixture implements AutoCloseable {
     FleetFixture(int workers, int workerMemoryMb, UnaryOperator<Worker.Builder> tuning,
             UnaryOperator<dev.floe.controller.Controller.Builder> controllerTuning) throws IOException {
         this.data = TestDirs.create("fleet");
+        this.scratch = Files.createDirectories(data.resolve("scratch"));
+        // Functions run as users of their own: any of them may write here.
+        Files.setPosixFilePermissions(scratch, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         this.fleet = LocalFleet.builder().workers(workers).port(0).dataDir(data).workerMemoryMb(workerMemoryMb)
+                .sandbox(dev.floe.worker.sandbox.Sandbox.Options.defaults().withWritable(List.of(scratch)))
                 .workerTuning(tuning).controllerTuning(controllerTuning).start().awaitRegistered(Duration.ofSeconds(20));
         this.client = fleet.client();
         Await.until(Duration.ofSeconds(10), workers + " workers in the fleet view", () -> client.workers().size() == workers);

@@ -121,7 +121,7 @@ class LambdaResponseStreamIT {
 
     @Test
     void piecesArriveInOrderWhileTheFunctionIsStillRunning() throws Exception {
-        Path scratch = Files.createDirectories(fleet.data.resolve("sdk-scratch"));
+        Path scratch = Files.createDirectories(fleet.scratch.resolve("sdk"));
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path gate = scratch.resolve("first-piece-arrived");
 
@@ -178,7 +178,7 @@ class LambdaResponseStreamIT {
     @Test
     void aClientThatStopsReadingHoldsTheFunctionBack() throws Exception {
         int total = 16 * 1024 * 1024;
-        Path scratch = Files.createDirectories(fleet.data.resolve("sdk-flood-scratch"));
+        Path scratch = Files.createDirectories(fleet.scratch.resolve("sdk-flood"));
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path record = scratch.resolve("slow-http");
         // readAllLines: Files.readString reads a /proc file, whose size is 0, only in part.

@@ -68,8 +68,7 @@ class RuntimesFleetTest {
 
     @Test
     void aStreamedResponseReachesTheClientAsItIsSent() throws IOException {
-        Path scratch = Files.createDirectories(fleet.data.resolve("scratch"));
-        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path scratch = fleet.scratch;
         Path gate = scratch.resolve("first-chunk-arrived");
         List<String> chunks = new ArrayList<>();
 

@@ -67,8 +67,7 @@ class StreamFlowControlTest {
                 .setHandler("flood").setTimeoutSeconds(60).build());
         fleet.client.createFunction("flood-3s", flood, FunctionConfig.newBuilder().setRuntime("provided")
                 .setHandler("flood").setTimeoutSeconds(3).build());
-        scratch = Files.createDirectories(fleet.data.resolve("scratch"));
-        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxrwxrwx"));
+        scratch = fleet.scratch;
     }
 
     @AfterAll

@@ -110,9 +110,11 @@ public final class FunctionLimits {
                     + " provided.al2023, provided.al2, python3.N, nodejsN.x)");
         }
         String handler = config.getHandler();
-        if (handler.isEmpty() || handler.length() > HANDLER_MAX_CHARS || handler.chars().anyMatch(Character::isWhitespace)) {
-            throw invalid("handler: " + quote(handler) + " (expected: 1 to " + HANDLER_MAX_CHARS
-                    + " characters without spaces)");
+        // The runtime gets the handler as a variable (_HANDLER): a NUL could not be carried, so it is refused as in values.
+        if (handler.isEmpty() || handler.length() > HANDLER_MAX_CHARS || handler.chars().anyMatch(Character::isWhitespace)
+                || handler.indexOf('\0') >= 0) {
+            throw invalid("handler: " + printable(handler) + " (expected: 1 to " + HANDLER_MAX_CHARS
+                    + " characters without spaces or NUL)");
         }
         range("memory", config.getMemoryMb(), MEMORY_MIN_MB, MEMORY_MAX_MB, " MB");
         range("timeout", config.getTimeoutSeconds(), TIMEOUT_MIN_S, TIMEOUT_MAX_S, " s");
@@ -125,7 +127,8 @@ public final class FunctionLimits {
      * platform sets, at most 4 KB of names and values together, and (Floe's, since no process
      * environment can carry one) no NUL in a value: a value is passed to the runtime whole, so a NUL
      * would end it there and could start a variable of the user's choosing after it. The controller
-     * checks every configuration as it enters; the worker checks again what it is asked to run.
+     * checks every configuration as it enters; the worker checks again, as it writes the launcher's file, that
+     * every variable (the platform's too) can reach the runtime whole.
      */
     public static void checkEnvironment(Map<String, String> variables) {
         int bytes = 0;

@@ -36,7 +36,9 @@ class FunctionLimitsTest {
         assertRefused("timeout: 901 s (expected: 1..900 s)", valid().setTimeoutSeconds(901));
         assertRefused("tmp: 100 MB (expected: 512..10240 MB)", valid().setTmpMb(100));
         assertRefused("runtime: \"python2\" (expected: provided, python3, nodejs, java25 or java21, or Lambda's names for them: provided.al2023, provided.al2, python3.N, nodejsN.x)", valid().setRuntime("python2"));
-        assertRefused("handler: \"\" (expected: 1 to 128 characters without spaces)", valid().setHandler(""));
+        assertRefused("handler: \"\" (expected: 1 to 128 characters without spaces or NUL)", valid().setHandler(""));
+        assertRefused("handler: \"a.b\\u0000AWS_LAMBDA_RUNTIME_API=127.0.0.1:9\" (expected: 1 to 128 characters without spaces or NUL)",
+                valid().setHandler("a.b\u0000AWS_LAMBDA_RUNTIME_API=127.0.0.1:9"));
         assertRefused("environment variable AWS_REGION is reserved: Floe sets it (expected: a name Lambda does not reserve)",
                 valid().putEnvironment("AWS_REGION", "x"));
         assertRefused("environment variable name \"1X\" (expected: a letter, then letters, digits or underscores, at least 2"

@@ -134,6 +134,13 @@ def handle(event, headers):
         os.close(1)
         os.close(2)
         return {"closed": True}
+    if op == "flood":
+        # Output as fast as it can: mb MiB in 64 KiB writes straight to stdout, past Python's buffers.
+        chunk = b"x" * 65535 + b"\n"
+        total = 0
+        while total < event["mb"] << 20:
+            total += os.write(1, chunk)
+        return {"written": total}
     if op == "log":
         for line in event["lines"]:
             print(line, flush=True)

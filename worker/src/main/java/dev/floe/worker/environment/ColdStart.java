@@ -74,7 +74,7 @@ final class ColdStart {
         Cell envCell = null;
         try {
             Files.createDirectories(envDir);
-            envLog = new EnvironmentLog(envDir.resolve("log"));
+            envLog = new EnvironmentLog(envDir.resolve("log"), host.sandbox().outputs(), host.metrics()::logDropped);
             envCell = host.sandbox().createCell(environmentId, function.getConfig().getMemoryMb());
             TmpVolume envTmp = host.sandbox().createTmp(envCell, envDir, function.getConfig().getTmpMb());
             ready.accept(new Sandbox(envDir, envLog, envCell, envTmp));

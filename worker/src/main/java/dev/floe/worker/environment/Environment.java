@@ -201,16 +201,20 @@ public final class Environment implements RuntimeEndpoint {
         var environment = RuntimeVariables.of(function, id, endpoint.address(), taskRoot, plan.variables(), host);
         Cell launchCell = cell;
         TmpVolume launchTmp = tmp;
-        Path logFile = log.file();
+        Path envDir = dir;
+        dev.floe.worker.sandbox.OutputPump.Output output = log.output();
         log.initStart(function.getConfig().getRuntime());
         // The init phase, and its Init Duration, begin when the runtime process is started.
         spawnedNanos = host.ticker().getAsLong();
         launching = true;
         CompletableFuture.supplyAsync(() -> {
             try {
-                return host.sandbox().launch(launchCell, launchTmp, root, plan.directory(), command, environment, logFile);
+                return host.sandbox().launch(launchCell, launchTmp, root, plan.directory(), command, environment, envDir,
+                        output.redirect());
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
+            } finally {
+                output.spawned();
             }
         }, host.blocking()).whenCompleteAsync((launched, failure) -> {
             launching = false;
@@ -262,9 +266,8 @@ public final class Environment implements RuntimeEndpoint {
         lastUsed = host.clock().instant();
         long timeoutMs = function.getConfig().getTimeoutSeconds() * 1000L;
         long deadline = host.clock().millis() + timeoutMs;
-        long logStart = invocation.cold() ? 0 : log.size();
-        invocation.delivered(host.ticker().getAsLong(), logStart);
-        log.start(invocation.requestId(), function.getRevision());
+        long logStart = log.start(invocation.requestId(), function.getRevision());
+        invocation.delivered(host.ticker().getAsLong(), invocation.cold() ? 0 : logStart);
         NextWaiter w = waiter;
         waiter = null;
         w.deliver(new InvocationEvent(invocation.requestId(), deadline, RuntimeVariables.arn(function, host),
@@ -576,15 +579,6 @@ public final class Environment implements RuntimeEndpoint {
     /** Retires the environment: kills every process in it and releases what it holds. */
     void retire(String reason) {
         loop.execute(() -> retireNow(reason));
-    }
-
-    /** Keeps the log under its cap when the runtime writes between invocations (see {@link EnvironmentLog#limit}). */
-    void limitLog() {
-        loop.execute(() -> {
-            if (log != null) {
-                log.limit();
-            }
-        });
     }
 
     private void retireNow(String reason) {

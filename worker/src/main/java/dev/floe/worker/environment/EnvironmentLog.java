@@ -1,5 +1,6 @@
 package dev.floe.worker.environment;
 
+import dev.floe.worker.sandbox.OutputPump;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -8,51 +9,113 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.function.LongConsumer;
 
 /**
- * An environment's log: the runtime's stdout and stderr, appended to a file by the kernel with no
- * thread of ours in the way, and the platform's lines ({@code INIT_START}, {@code START},
- * {@code END}, {@code REPORT}) in Lambda's format, appended to the same file. Both use O_APPEND, so
- * lines interleave in the order they were written.
+ * An environment's log: the runtime's stdout and stderr, which reach it through a pipe as they are
+ * written, and the platform's lines ({@code INIT_START}, {@code START}, {@code END}, {@code REPORT})
+ * in Lambda's format. The runtime's output is capped as it arrives: past {@link #MAX_BYTES} it is
+ * dropped and counted, not written, and the log says how much was dropped before the next platform
+ * line. The platform's lines are always written, after everything the runtime wrote before them.
+ *
+ * <p>Dropping rather than making the writer wait is what Lambda does when a function's output outruns
+ * its log's consumer (the Telemetry API's {@code platform.logsDropped}): a function's behaviour
+ * must not depend on how much it logs. The cost is the worker reading what it drops, one copy per
+ * byte on the worker's output thread.
  */
-final class EnvironmentLog implements AutoCloseable {
+final class EnvironmentLog implements OutputPump.Sink, AutoCloseable {
     /** Lambda returns the last 4 KB of the log with an invocation when asked. */
     static final int TAIL_BYTES = 4 * 1024;
-    /** Past this, the log starts again: one chatty function must not fill the worker's disk. */
+    /** The runtime's output kept at most: one chatty function must not fill the worker's disk. */
     static final long MAX_BYTES = 64L * 1024 * 1024;
+    /** An invocation starting with more than this in the log starts it again, so each has room of its own. */
+    static final long RESTART_BYTES = MAX_BYTES / 2;
 
     private final Path file;
     private final FileChannel channel;
     private final FileChannel reader;
+    private final LongConsumer droppedMeter;
+    private final OutputPump.Output output;
+    /** What the file holds, guarded by this: every write goes through this log. */
+    private long size;
+    /** The runtime's bytes dropped since the log last said so; guarded by this. */
+    private long dropped;
 
-    EnvironmentLog(Path file) throws IOException {
+    /**
+     * @param pump carries the runtime's output here, through {@link #output()}
+     * @param droppedMeter counts the runtime's bytes dropped past the cap
+     */
+    EnvironmentLog(Path file, OutputPump pump, LongConsumer droppedMeter) throws IOException {
         this.file = file;
+        this.droppedMeter = droppedMeter;
         this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        this.reader = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+            this.size = channel.size();
+            this.reader = FileChannel.open(file, StandardOpenOption.READ);
+            this.output = pump.open(this);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     Path file() {
         return file;
     }
 
-    long size() {
-        try {
-            return channel.size();
-        } catch (IOException e) {
-            return 0;
+    /** The pipe the runtime writes to. */
+    OutputPump.Output output() {
+        return output;
+    }
+
+    synchronized long size() {
+        return size;
+    }
+
+    /** The runtime's output, as it arrives: kept up to {@link #MAX_BYTES}, the rest dropped and counted. */
+    @Override
+    public synchronized void write(ByteBuffer bytes) {
+        int room = (int) Math.max(0, Math.min(bytes.remaining(), MAX_BYTES - size));
+        int excess = bytes.remaining() - room;
+        if (room > 0) {
+            ByteBuffer kept = bytes.slice(bytes.position(), room);
+            write(kept, room);
+        }
+        if (excess > 0) {
+            dropped += excess;
+            droppedMeter.accept(excess);
         }
     }
 
     void initStart(String runtime) {
-        append("INIT_START Runtime Version: " + runtime + "\n");
+        platform("INIT_START Runtime Version: " + runtime + "\n");
     }
 
-    void start(String requestId, int revision) {
-        append("START RequestId: " + requestId + " Version: " + revision + "\n");
+    /**
+     * Writes START, first starting the log again if it holds more than {@link #RESTART_BYTES}; returns
+     * where START begins.
+     */
+    long start(String requestId, int revision) {
+        output.drain();
+        synchronized (this) {
+            if (size > RESTART_BYTES) {
+                try {
+                    channel.truncate(0);
+                    size = 0;
+                } catch (IOException e) {
+                    // the log is best effort
+                }
+                noteDropped();
+                append("[floe] the log started again: it keeps at most " + MAX_BYTES / (1024 * 1024) + " MB\n");
+            }
+            long at = size;
+            platformLocked("START RequestId: " + requestId + " Version: " + revision + "\n");
+            return at;
+        }
     }
 
     void timedOut(Instant now, String requestId, double seconds) {
-        append(now + " " + requestId + " Task timed out after " + String.format(Locale.ROOT, "%.2f", seconds) + " seconds\n");
+        platform(now + " " + requestId + " Task timed out after " + String.format(Locale.ROOT, "%.2f", seconds) + " seconds\n");
     }
 
     void end(String requestId, double durationMs, long billedMs, int memorySizeMb, int maxMemoryUsedMb, double initMs) {
@@ -66,23 +129,7 @@ final class EnvironmentLog implements AutoCloseable {
         if (initMs > 0) {
             line.append("\tInit Duration: ").append(twoDecimals(initMs)).append(" ms");
         }
-        append(line.append("\t\n").toString());
-        limit();
-    }
-
-    /**
-     * Truncates the log once it passes {@link #MAX_BYTES}; the runtime's O_APPEND writes go on at the
-     * new end. Called after every invocation and by the pool's sweep, for output between invocations.
-     */
-    void limit() {
-        try {
-            if (channel.size() > MAX_BYTES) {
-                channel.truncate(0);
-                append("[floe] the log passed " + MAX_BYTES / (1024 * 1024) + " MB and was truncated\n");
-            }
-        } catch (IOException e) {
-            // the log is best effort
-        }
+        platform(line.append("\t\n").toString());
     }
 
     /** {@code 12.34}: what {@code %.2f} prints, without the formatter's cost on every invocation. */
@@ -94,7 +141,7 @@ final class EnvironmentLog implements AutoCloseable {
 
     /** Lambda's line for an init phase that failed. */
     void initReport(double initMs, String errorType) {
-        append("INIT_REPORT Init Duration: " + String.format(Locale.ROOT, "%.2f", initMs) + " ms\tPhase: init\tStatus: error\tError Type: "
+        platform("INIT_REPORT Init Duration: " + String.format(Locale.ROOT, "%.2f", initMs) + " ms\tPhase: init\tStatus: error\tError Type: "
                 + errorType + "\n");
     }
 
@@ -119,19 +166,50 @@ final class EnvironmentLog implements AutoCloseable {
         }
     }
 
-    private void append(String text) {
-        try {
-            ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
-        } catch (IOException e) {
-            // a full disk must not fail the invocation; the log is best effort
+    /** A platform line, after everything the runtime wrote so far and a note of what was dropped. */
+    private void platform(String text) {
+        output.drain();
+        platformLocked(text);
+    }
+
+    private synchronized void platformLocked(String text) {
+        noteDropped();
+        append(text);
+    }
+
+    private void noteDropped() {
+        if (dropped > 0) {
+            append("[floe] " + dropped + " bytes of output were dropped: the log keeps at most " + MAX_BYTES / (1024 * 1024)
+                    + " MB of it\n");
+            dropped = 0;
         }
     }
 
+    private void append(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        write(ByteBuffer.wrap(bytes), bytes.length);
+    }
+
+    /** Appends all of {@code bytes}; a full disk must not fail the invocation, so the log is best effort. */
+    private void write(ByteBuffer bytes, int length) {
+        try {
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            size += length;
+        } catch (IOException e) {
+            try {
+                size = channel.size();
+            } catch (IOException again) {
+                // leave it
+            }
+        }
+    }
+
+    /** Stops reading the runtime's output, then closes the file. */
     @Override
     public void close() throws IOException {
+        output.close();
         try (reader) {
             channel.close();
         }

@@ -475,9 +475,7 @@ public final class EnvironmentPool implements AutoCloseable {
     private void sweepOnce() {
         long now = host.ticker().getAsLong();
         List<Environment> expired = new ArrayList<>();
-        List<Environment> all;
         synchronized (lock) {
-            all = new ArrayList<>(live.values());
             for (Iterator<Deque<Idle>> it = idleByRevision.values().iterator(); it.hasNext(); ) {
                 Deque<Idle> idle = it.next();
                 idle.removeIf(i -> {
@@ -493,7 +491,6 @@ public final class EnvironmentPool implements AutoCloseable {
             }
         }
         expired.forEach(env -> env.retire("idle"));
-        all.forEach(Environment::limitLog);
     }
 
     /**

@@ -23,6 +23,7 @@ public final class WorkerMetrics {
     private final Timer freeze;
     private final Timer thaw;
     private final Timer idleToFrozen;
+    private final Counter logDropped;
     private final Map<EnvironmentState, AtomicInteger> byState = new EnumMap<>(EnvironmentState.class);
 
     public WorkerMetrics(MeterRegistry registry, String workerId) {
@@ -42,6 +43,8 @@ public final class WorkerMetrics {
         this.idleToFrozen = Timer.builder("floe.worker.idle.to.frozen").tag("worker", workerId).publishPercentiles(0.5, 0.99)
                 .description("from the runtime's request for the next invocation to every process stopped (grace included)")
                 .register(registry);
+        this.logDropped = Counter.builder("floe.worker.log.dropped").tag("worker", workerId).baseUnit("bytes")
+                .description("runtimes' output dropped past their log's cap").register(registry);
         for (EnvironmentState state : EnvironmentState.values()) {
             if (state == EnvironmentState.RETIRED) {
                 continue;
@@ -77,6 +80,10 @@ public final class WorkerMetrics {
 
     void idleToFrozen(long nanos) {
         idleToFrozen.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void logDropped(long bytes) {
+        logDropped.increment(bytes);
     }
 
     void thawed(long nanos) {

@@ -43,14 +43,34 @@ public final class Sandbox implements AutoCloseable {
      */
     public enum LauncherChoice { AUTO, NATIVE, SCRIPT }
 
-    /** What a worker asks of its sandbox; {@code pidsMax} is Lambda's limit of 1,024 processes and threads. */
-    public record Options(FreezerChoice freezer, TmpChoice tmp, boolean memoryLimits, int pidsMax, LauncherChoice launcher) {
+    /**
+     * What a worker asks of its sandbox; {@code pidsMax} is Lambda's limit of 1,024 processes and threads.
+     *
+     * @param writable directories of the machine every function may write, at their own paths (where
+     *     environments have a mount namespace, the rest of the machine is read-only to them); none by
+     *     default, as in Lambda, where only /tmp is writable
+     */
+    public record Options(FreezerChoice freezer, TmpChoice tmp, boolean memoryLimits, int pidsMax, LauncherChoice launcher,
+                          List<Path> writable) {
+        public Options {
+            writable = List.copyOf(writable);
+        }
+
+        public Options(FreezerChoice freezer, TmpChoice tmp, boolean memoryLimits, int pidsMax, LauncherChoice launcher) {
+            this(freezer, tmp, memoryLimits, pidsMax, launcher, List.of());
+        }
+
         public Options(FreezerChoice freezer, TmpChoice tmp, boolean memoryLimits, int pidsMax) {
             this(freezer, tmp, memoryLimits, pidsMax, LauncherChoice.AUTO);
         }
 
         public static Options defaults() {
             return new Options(FreezerChoice.AUTO, TmpChoice.AUTO, true, 1024, LauncherChoice.AUTO);
+        }
+
+        /** These options with {@code dirs} writable by every function. */
+        public Options withWritable(List<Path> dirs) {
+            return new Options(freezer, tmp, memoryLimits, pidsMax, launcher, dirs);
         }
     }
 
@@ -69,6 +89,13 @@ public final class Sandbox implements AutoCloseable {
     public static final Path TASK_ROOT = Path.of("/var/task");
     /** The mount point of a managed runtime's files, as in Lambda; empty on the machine itself. */
     public static final Path RUNTIME_ROOT = Path.of("/var/runtime");
+    /**
+     * The mount point of an interpreter's installation kept where the environment's private mounts
+     * would hide it (a release unpacked under /tmp), as Lambda's /var/lang; empty on the machine itself.
+     */
+    public static final Path LANG_ROOT = Path.of("/var/lang");
+    /** Where an environment has its own /tmp: the machine's files under these are out of its sight. */
+    private static final List<Path> PRIVATE_PLACES = List.of(Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/dev/shm"));
 
     private final Path unifiedBase;
     private final Path v1FreezerBase;
@@ -87,6 +114,9 @@ public final class Sandbox implements AutoCloseable {
     private final Path tmpDirs;
     private final java.util.concurrent.ScheduledExecutorService formatter;
     private final TmpImagePool tmpImages;
+    private final OutputPump outputs;
+    /** Directories every function may write; the launcher's flags for them, empty without a mount namespace. */
+    private final List<String> writableFlags;
 
     private Sandbox(Path unifiedBase, Path v1FreezerBase, Path v1MemoryBase, Path v1PidsBase, Cell.MemoryControl memory,
                     FreezeDriver freezeDriver, TmpVolume.Kind tmpKind, int pidsMax, List<String> launcher, String workerId,
@@ -112,6 +142,8 @@ public final class Sandbox implements AutoCloseable {
         // A root worker runs every environment as a user of its own, whatever its /tmp.
         this.users = isRoot() ? UserIds.PROCESS : null;
         this.tmpDirs = tmpKind == TmpVolume.Kind.TMPDIR ? traversableDirectory(dataDir.resolve("tmpdirs")) : null;
+        this.outputs = new OutputPump(workerId);
+        this.writableFlags = new ArrayList<>();
     }
 
     /**
@@ -185,7 +217,9 @@ public final class Sandbox implements AutoCloseable {
             // The mount point of every environment's code; empty on the machine itself.
             Files.createDirectories(TASK_ROOT);
             Files.createDirectories(RUNTIME_ROOT);
+            Files.createDirectories(LANG_ROOT);
         }
+        List<Path> writable = checkWritable(options.writable());
         if (tmp != TmpVolume.Kind.TMPDIR && underTmp(dataDir)) {
             // A private /tmp mounted in the environment would hide the worker's data there, code included.
             if (options.tmp() != TmpChoice.AUTO) {
@@ -198,6 +232,12 @@ public final class Sandbox implements AutoCloseable {
         }
         Sandbox sandbox = new Sandbox(unified, v1Freezer, v1Memory, v1Pids, memory, driver, tmp,
                 unifiedPids || v1Pids != null ? options.pidsMax() : 0, launcher, workerId, dataDir);
+        if (tmp != TmpVolume.Kind.TMPDIR) {
+            for (Path dir : writable) {
+                sandbox.writableFlags.add("--writable");
+                sandbox.writableFlags.add(dir.toString());
+            }
+        }
         sandbox.removeLeftovers();
         if (tmp == TmpVolume.Kind.DISK) {
             sandbox.tmpImages.refill(dev.floe.common.FunctionLimits.TMP_DEFAULT_MB);
@@ -236,6 +276,11 @@ public final class Sandbox implements AutoCloseable {
 
     public FreezeDriver freezeDriver() {
         return freezeDriver;
+    }
+
+    /** Carries the runtimes' output to their logs: one pipe each, read as it arrives. */
+    public OutputPump outputs() {
+        return outputs;
     }
 
     /** Creates the environment's cgroups with its memory and process limits. Blocking: call off the event loop. */
@@ -294,14 +339,25 @@ public final class Sandbox implements AutoCloseable {
      * Starts {@code command} as the runtime of the cell: the launcher joins the cgroups, mounts the
      * /tmp, the code at {@link #taskRoot} and a managed runtime's files ({@code runtime}, may be null)
      * at {@link #runtimeRoot} read-only, becomes the environment's user, then execs the
-     * command, so the returned process is the runtime itself. Output goes, appended, to {@code log}.
+     * command, so the returned process is the runtime itself. Its stdout and stderr go to {@code output}
+     * (an {@link OutputPump.Output}'s pipe); {@code envDir} is the environment's own directory.
      */
     public Process launch(Cell cell, TmpVolume tmp, Path code, Path runtime, List<String> command,
-                          Map<String, String> environment, Path log) throws IOException {
+                          Map<String, String> environment, Path envDir, Redirect output) throws IOException {
         Map<String, String> runtimeEnvironment = new java.util.LinkedHashMap<>(environment);
         runtimeEnvironment.putAll(tmp.environment());
-        Path environmentFile = log.resolveSibling("environment");
+        Path environmentFile = envDir.resolve("environment");
         List<String> argv = new ArrayList<>(launcher);
+        argv.addAll(writableFlags);
+        Path lang = tmpKind == TmpVolume.Kind.TMPDIR ? null : hiddenInstallation(Path.of(command.getFirst()));
+        if (lang != null) {
+            // Its private /tmp would hide the interpreter: it runs from /var/lang instead.
+            argv.add("--lang");
+            argv.add(lang.toString());
+            List<String> moved = new ArrayList<>(command);
+            moved.set(0, LANG_ROOT.resolve(lang.relativize(Path.of(command.getFirst()).toRealPath())).toString());
+            command = moved;
+        }
         argv.add(cell.procsFiles().stream().map(Path::toString).collect(Collectors.joining(":")));
         argv.addAll(tmp.launcherArguments());
         argv.add(code.toString());
@@ -315,7 +371,7 @@ public final class Sandbox implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(code.toFile())
                 .redirectInput(Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(Redirect.appendTo(log.toFile()))
+                .redirectOutput(output)
                 .redirectErrorStream(true);
         builder.environment().clear();
         if (nativeLauncher) {
@@ -324,6 +380,7 @@ public final class Sandbox implements AutoCloseable {
             writeEnvironment(environmentFile, runtimeEnvironment);
         } else {
             // Only for a worker that is not root: nothing runs with more privilege than the function.
+            writeEnvironment(null, runtimeEnvironment);
             builder.environment().putAll(runtimeEnvironment);
         }
         try {
@@ -338,9 +395,46 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    /**
+     * The installation {@code program} belongs to (the directory above its {@code bin}, else its own
+     * directory) when the environment's private mounts would hide it; null when it stays in sight.
+     */
+    private static Path hiddenInstallation(Path program) {
+        Path real;
+        try {
+            real = program.toRealPath();
+        } catch (IOException e) {
+            return null; // the launcher says it cannot start it
+        }
+        if (PRIVATE_PLACES.stream().noneMatch(real::startsWith)) {
+            return null;
+        }
+        Path dir = real.getParent();
+        return dir.getFileName() != null && dir.getFileName().toString().equals("bin") && dir.getParent().getNameCount() > 1
+                ? dir.getParent() : dir;
+    }
+
+    /** The writable directories, real and checked: existing directories outside the places an environment has its own. */
+    private static List<Path> checkWritable(List<Path> dirs) throws IOException {
+        List<Path> checked = new ArrayList<>();
+        for (Path dir : dirs) {
+            if (!dir.isAbsolute() || !Files.isDirectory(dir)) {
+                throw new IOException("writable: " + dir + " (expected: an absolute path to an existing directory)");
+            }
+            Path real = dir.toRealPath();
+            if (real.getNameCount() == 0 || PRIVATE_PLACES.stream().anyMatch(real::startsWith)) {
+                throw new IOException("writable: " + dir + " (expected: a directory outside /, /tmp, /var/tmp and /dev/shm,"
+                        + " which environments have of their own)");
+            }
+            checked.add(real);
+        }
+        return checked;
+    }
+
     /** Removes the worker's cgroups; environments must be retired first. */
     @Override
     public void close() {
+        outputs.close();
         spawner.shutdown();
         try {
             tmpImages.close();
@@ -487,13 +581,20 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** NUL-separated NAME=VALUE entries, readable by the worker alone; the launcher removes the file. */
+    /**
+     * The runtime's variables for the native launcher ({@link EnvironmentFile}), or, with {@code file}
+     * null, only checked the same way; a variable no launcher can carry whole refuses the start.
+     */
     private static void writeEnvironment(Path file, Map<String, String> environment) throws IOException {
-        StringBuilder entries = new StringBuilder();
-        environment.forEach((name, value) -> entries.append(name).append('=').append(value).append('\0'));
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, entries, java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            if (file == null) {
+                EnvironmentFile.encode(environment);
+            } else {
+                EnvironmentFile.write(file, environment);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IOException("cannot start the runtime with its variables: " + e.getMessage(), e);
+        }
     }
 
     /** A directory others may pass through but not list: for the environments' own directories inside it. */

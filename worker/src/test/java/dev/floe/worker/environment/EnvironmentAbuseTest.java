@@ -8,6 +8,8 @@ import dev.floe.proto.Function;
 import dev.floe.proto.FunctionConfig;
 import dev.floe.testing.Await;
 import dev.floe.testing.Processes;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -89,6 +91,54 @@ class EnvironmentAbuseTest {
         assertEquals(closed.environmentId(), after.environmentId(), "and the environment keeps serving");
         assertFalse(after.cold());
         assertEquals(1.0, fixture.json(after).get("count"), "the runtime kept its state");
+        assertNeighbourWarm();
+    }
+
+    /**
+     * Issue 10, item 8: the log's cap holds while a function writes as fast as it can (it used to reach
+     * hundreds of MB before a cut after the invocation), what is dropped is counted, and the
+     * invocation's END and REPORT lines are there.
+     */
+    @Test
+    void aFunctionFloodingItsLogStaysWithinTheCapAndKeepsItsEndAndReportLines() throws Exception {
+        Function flood = fixture.probe("flood", FunctionConfig.newBuilder().setTimeoutSeconds(60));
+        String first = fixture.invoke(flood, "{\"op\":\"count\"}").environmentId();
+        Path log = fixture.sandbox.environmentsDir().resolve(first).resolve("log");
+        String requestId = java.util.UUID.randomUUID().toString();
+        long floodBytes = 4 * EnvironmentLog.MAX_BYTES;
+
+        CompletableFuture<InvocationResult> flooding = fixture.invokeAsync(flood,
+                "{\"op\":\"flood\",\"mb\":" + (floodBytes >> 20) + "}", true, requestId);
+        long peak = 0;
+        while (!flooding.isDone()) {
+            // Sampled throughout: the cap holds while the bytes arrive, not only once the invocation ends.
+            peak = Math.max(peak, Files.size(log));
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+        }
+        InvocationResult flooded = flooding.join();
+        String text = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+        long written = ((Number) fixture.json(flooded).get("written")).longValue();
+        long dropped = (long) fixture.metrics.registry().get("floe.worker.log.dropped").counter().count();
+        System.out.printf("log cap: written %d MB in %.0f ms, kept %d MB (cap %d MB), peak file %d bytes, dropped %d MB%n",
+                written >> 20, flooded.durationMs(), Files.size(log) >> 20, EnvironmentLog.MAX_BYTES >> 20, peak, dropped >> 20);
+
+        assertEquals("", flooded.functionError(), PoolFixture.body(flooded));
+        assertEquals(first, flooded.environmentId());
+        assertTrue(written >= floodBytes, "written: " + written);
+        long bound = EnvironmentLog.MAX_BYTES + 4096;
+        assertTrue(peak <= bound && Files.size(log) <= bound, "the log stays within its cap: peak " + peak
+                + ", now " + Files.size(log) + " (expected at most " + bound + ")");
+        assertTrue(text.contains("START RequestId: " + requestId), "START is kept");
+        assertTrue(text.contains("\nEND RequestId: " + requestId + "\nREPORT RequestId: " + requestId), "END and REPORT are kept");
+        assertTrue(flooded.logTail().contains("REPORT RequestId: " + requestId), flooded.logTail());
+        assertTrue(text.contains("[floe] " + dropped + " bytes of output were dropped"),
+                "the log says how much was dropped: " + text.substring(Math.max(0, text.length() - 600)));
+        assertTrue(dropped >= written - EnvironmentLog.MAX_BYTES, "counted: " + dropped + " of " + written);
+
+        InvocationResult after = fixture.invokeAsync(flood, "{\"op\":\"log\",\"lines\":[\"after the flood\"]}", true).join();
+        assertEquals(first, after.environmentId());
+        assertTrue(after.logTail().contains("after the flood\nEND RequestId: " + after.requestId()), after.logTail());
+        assertTrue(Files.size(log) < 4096, "the next invocation starts the log again: " + Files.size(log));
         assertNeighbourWarm();
     }
 

@@ -6,7 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.floe.proto.Function;
 import dev.floe.proto.FunctionConfig;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,6 +91,61 @@ class IsolationTest {
         assertEquals("/var/task", env.get("LAMBDA_TASK_ROOT"));
         assertEquals("/var/task", self.get("cwd"));
         assertTrue(sh(probe, "ls -l /var/task").contains("bootstrap"));
+    }
+
+    /**
+     * Issue 10, item 2: every world-writable directory of the machine (found now, plus one made for
+     * the test) is read-only to a function, except its own /tmp, /var/tmp and /dev/shm and the one
+     * directory the fixture shares on purpose (the rest of the tests watch functions there).
+     */
+    @Test
+    void aFunctionWritesNowhereOnTheMachineButItsOwnTmpAndWhatIsSharedWithIt() throws Exception {
+        Path open = Files.createDirectories(fixture.data.resolve("world-writable"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        List<String> machine = worldWritableDirectories();
+        assertTrue(machine.contains(open.toString()), machine.toString());
+        List<String> tried = new ArrayList<>(machine);
+        tried.addAll(List.of("/tmp", "/var/tmp", "/dev/shm"));
+
+        Function writer = fixture.probe("writer", FunctionConfig.newBuilder());
+        StringBuilder script = new StringBuilder("for d in");
+        tried.forEach(d -> script.append(" '").append(d.replace("'", "'\\''")).append('\''));
+        script.append("; do f=\"$d/.floe-write-probe-$$\"; if (echo x > \"$f\") 2>/dev/null; then echo \"$d\"; rm -f \"$f\"; fi; done;")
+                .append(" if (echo x > /var/task/.probe || mkdir /usr/.probe || touch /etc/passwd) 2>/dev/null; then echo machine; fi");
+        Set<String> written = new TreeSet<>(sh(writer, script.toString()).lines().toList());
+
+        System.out.println("writable: tried " + tried.size() + " directories (" + machine.size() + " world-writable on the machine), written: "
+                + written);
+        assertEquals(new TreeSet<>(Set.of("/tmp", "/var/tmp", "/dev/shm", fixture.scratch.toString())), written,
+                "tried: " + tried);
+    }
+
+    /** The machine's world-writable directories, but for the places each environment has of its own and the kernel's. */
+    private static List<String> worldWritableDirectories() throws IOException {
+        Set<Path> skip = Set.of(Path.of("/proc"), Path.of("/sys"), Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/dev/shm"));
+        List<String> found = new ArrayList<>();
+        Files.walkFileTree(Path.of("/"), new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                if (skip.contains(dir)) {
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                try {
+                    if (Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).contains(PosixFilePermission.OTHERS_WRITE)) {
+                        found.add(dir.toString());
+                    }
+                } catch (IOException gone) {
+                    // removed while walking (another test's directory)
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return found;
     }
 
     private String sh(Function function, String command) {

@@ -62,7 +62,8 @@ final class PoolFixture implements AutoCloseable {
         this.packages = Files.createDirectories(data.resolve("packages"));
         this.loops = EventLoops.group("test-env", 2);
         this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("test-blocking-", 0).factory());
-        this.sandbox = Sandbox.open(workerId, data, options);
+        // The one directory of the machine functions may write besides their own /tmp: tests watch them there.
+        this.sandbox = Sandbox.open(workerId, data, options.withWritable(List.of(scratch)));
         CodeCache cache = new CodeCache(data.resolve("code"), code != null ? code : CodeSource.directory(packages),
                 new PackageUnpacker(FunctionLimits.CODE_UNPACKED_MAX_BYTES, 10_000), 1L << 30, blocking,
                 sandbox.codeDirectoryPermissions());

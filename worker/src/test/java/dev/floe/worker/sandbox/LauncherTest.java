@@ -49,7 +49,8 @@ class LauncherTest {
                         + " cat /proc/self/cgroup;"
                         + " touch /var/tmp/t /dev/shm/s && echo shared=$(ls /tmp | tr '\\n' ' ')";
                 Process process = sandbox.launch(cell, tmp, root, null, List.of("/bin/sh", "-c", script),
-                        Map.of("PATH", "/usr/bin:/bin", "SECRET", "only-for-the-runtime"), out);
+                        Map.of("PATH", "/usr/bin:/bin", "SECRET", "only-for-the-runtime"), out.getParent(),
+                        java.lang.ProcessBuilder.Redirect.appendTo(out.toFile()));
                 assertTrue(process.waitFor(30, TimeUnit.SECONDS));
                 String output = Files.readString(out);
                 assertEquals(0, process.exitValue(), output);
@@ -84,8 +85,8 @@ class LauncherTest {
             }
         } finally {
             sandbox.close();
+            TestDirs.delete(data);
         }
-        TestDirs.delete(data);
     }
 
     /** The script, for workers that are not root: it joins nothing it may not, starts a session, and passes the environment through. */
@@ -96,17 +97,24 @@ class LauncherTest {
         try (var in = Sandbox.class.getResourceAsStream("floe-env-launch.sh")) {
             Files.copy(in, script);
         }
-        ProcessBuilder builder = new ProcessBuilder("/bin/sh", script.toString(), "", "none", "-", "0", dir.toString(),
+        // Files standing in for cgroup.procs: the script writes its pid to each.
+        String procs = dir.resolve("procs-a") + ":" + dir.resolve("procs-b");
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", script.toString(), procs, "none", "-", "0", dir.toString(),
                 dir.toString(), "", "0", "-", "--", "/bin/sh", "-c", "echo pid=$$ sid=$(ps -o sid= -p $$ | tr -d ' ') var=$GREETING cwd=$(pwd) nofile=$(ulimit -n)")
                 .redirectErrorStream(true);
         builder.environment().clear();
-        builder.environment().putAll(Map.of("PATH", "/usr/bin:/bin", "GREETING", "hi"));
+        // The function's variables are the script's environment: ones that steer a shell steer nothing in it.
+        builder.environment().putAll(Map.of("PATH", "/usr/bin:/bin", "GREETING", "hi", "IFS", "0123456789:/",
+                "CDPATH", "/nonexistent", "ENV", "/nonexistent"));
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());
         assertTrue(process.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, process.exitValue(), output);
         assertTrue(output.contains("pid=" + process.pid() + " sid=" + process.pid()), "its own session, same pid: " + output);
         assertTrue(output.contains("var=hi cwd=" + dir + " nofile=1024"), output);
+        for (String file : procs.split(":")) {
+            assertEquals(Long.toString(process.pid()), Files.readString(Path.of(file)).strip(), "joined " + file);
+        }
 
         Process refused = new ProcessBuilder("/bin/sh", script.toString(), "", "disk", "img", "512", dir.toString(),
                 "/var/task", "", "1234", "-", "--", "/bin/true").redirectErrorStream(true).start();
@@ -114,6 +122,51 @@ class LauncherTest {
         assertTrue(refused.waitFor(30, TimeUnit.SECONDS));
         assertEquals(126, refused.exitValue(), "what it cannot do safely, it refuses: " + why);
         TestDirs.delete(dir);
+    }
+
+    /**
+     * A release unpacked under /tmp keeps its interpreter (java) there, which the environment's own /tmp
+     * would hide: the launcher shows it at /var/lang instead, and the program starts.
+     */
+    @org.junit.jupiter.api.Test
+    void anInterpreterKeptUnderTheMachinesTmpStillStarts() throws Exception {
+        Path data = TestDirs.create("launcher-lang");
+        Path release = Files.createTempDirectory(Path.of("/tmp"), "floe-release-");
+        Sandbox sandbox;
+        try {
+            sandbox = Sandbox.open("launcher-lang", data, Sandbox.Options.defaults());
+        } catch (IOException unavailable) {
+            TestDirs.delete(data);
+            Assumptions.abort("no sandbox here: " + unavailable.getMessage());
+            return;
+        }
+        try {
+            Assumptions.assumeFalse(sandbox.info().tmp().equals("tmpdir"), "environments here have no /tmp of their own");
+            Path bin = Files.createDirectories(release.resolve("runtime/bin"));
+            Path echo = bin.resolve("echo");
+            Files.copy(Path.of("/bin/echo"), echo);
+            Path root = Files.createDirectories(data.resolve("root"));
+            Path envDir = Files.createDirectories(data.resolve("env"));
+            Path out = envDir.resolve("out");
+            Cell cell = sandbox.createCell("e1", 128);
+            try (TmpVolume tmp = sandbox.createTmp(cell, envDir, 512)) {
+                Process process = sandbox.launch(cell, tmp, root, null, List.of(echo.toString(), "started"), Map.of("PATH", "/usr/bin:/bin"),
+                        envDir, java.lang.ProcessBuilder.Redirect.appendTo(out.toFile()));
+                assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+                String output = Files.readString(out);
+                assertEquals(0, process.exitValue(), output);
+                assertEquals("started", output.strip());
+            } finally {
+                cell.killAll();
+                cell.close();
+            }
+        } finally {
+            sandbox.close();
+            TestDirs.delete(data);
+            try (var files = Files.walk(release)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     private static Path envDirFile(Path log) {
