@@ -30,7 +30,7 @@ public final class SimulateCommand {
 
     public static FloeCommand command() {
         return FloeCommand.named("simulate").section(FloeCommand.Section.TOOLS)
-                .synopsis("simulate --trace PATH_PREFIX [--workers N] [--worker-memory MB] [--placement P]... [--keep-alive K]... [--json]")
+                .synopsis("simulate --trace PATH_PREFIX [--workers N | --fleet auto] [--worker-memory MB] [--placement P]... [--keep-alive K]... [--json]")
                 .summary("replays an Azure Functions trace sample through the placement and keep-alive policies (docs/PLACEMENT.md)")
                 .description("""
                         Runs the controller's placement policies and the workers' keep-alive policies (the same classes) on simulated
@@ -38,6 +38,8 @@ public final class SimulateCommand {
                 .options(new Args.Spec()
                         .value("trace", "PATH_PREFIX", "the sample's files PATH_PREFIX_inv.csv, _run.csv and _mem.csv (e.g. ../shared/workloads/azure2019/100)")
                         .value("workers", "N", "simulated workers, 1..100000 (default 10)")
+                        .value("fleet", "auto", "size the fleet: the fewest workers at which the best baseline (the placement other than"
+                                + " floe rejecting the fewest, with the first --keep-alive) rejects at most 0.5% of invocations")
                         .value("worker-memory", "MB", "each worker's memory (default 8192)")
                         .repeated("placement", "P", "a placement policy: " + String.join(", ", Placements.NAMES) + " (default: all)")
                         .repeated("policy", "P", "the same as --placement (an older name)")
@@ -74,6 +76,29 @@ public final class SimulateCommand {
             trace = Trace.load(prefix);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--trace: " + e.getMessage());
+        }
+        if (args.has("fleet")) {
+            if (!"auto".equals(args.value("fleet", null))) {
+                throw new UsageException("--fleet: \"" + args.value("fleet", null) + "\" (expected: auto; --workers N sets a size)");
+            }
+            if (args.has("workers")) {
+                throw new UsageException("--fleet and --workers: both given (expected: one of them)");
+            }
+            List<String> baselines = FleetSizing.baselines(policies);
+            String keepAlive = keepAlives.getFirst();
+            FleetSizing.Sized sized;
+            try {
+                sized = FleetSizing.search(100_000, n -> FleetSizing.best(trace, n, memoryMb, seed, baselines, keepAlive));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--" + e.getMessage());
+            }
+            workers = sized.workers();
+            if (!args.flag("json")) {
+                Simulation.Result b = sized.best();
+                cli.err().printf(Locale.ROOT, "simulate: --fleet auto: %d workers, where the best baseline (%s, %s) rejects %d of %d"
+                        + " invocations (%.3f%%; at most %.1f%%)%n", workers, b.policy(), b.keepAlive(), b.rejected(), b.invocations(),
+                        100.0 * b.rejected() / Math.max(1, b.invocations()), 100 * FleetSizing.MAX_REJECTED);
+            }
         }
         if (!args.flag("json")) {
             cli.err().println("simulate: " + trace.functions().size() + " functions, " + trace.invocations() + " invocations, "

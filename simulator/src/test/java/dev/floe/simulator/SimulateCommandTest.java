@@ -77,4 +77,32 @@ class SimulateCommandTest {
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("missing_mem.csv does not exist (expected: PREFIX_inv.csv"),
                 err.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void fleetAutoFindsTheSmallestFleetWhereTheBestBaselineRejectsAtMostHalfAPercent() throws IOException {
+        // 1 GB environments running 50 s each, 6 a minute: about 5 run at once, one per 1 GB worker.
+        int[] perMinute = new int[30];
+        java.util.Arrays.fill(perMinute, 6);
+        String trace = SimulationTest.write(dir, new SimulationTest.Fn("slow", 1024, 50_000, perMinute));
+
+        assertEquals(0, floe("simulate", "--trace", trace, "--fleet", "auto", "--worker-memory", "1024",
+                "--placement", "floe", "--placement", "warm-first", "--keep-alive", "fixed:10m"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "--fleet auto: (\\d+) workers, where the best baseline \\(warm-first, fixed:10m\\) rejects (\\d+) of 180 invocations")
+                .matcher(err.toString(StandardCharsets.UTF_8));
+        assertTrue(m.find(), err.toString(StandardCharsets.UTF_8));
+        int workers = Integer.parseInt(m.group(1));
+        assertEquals(0, Integer.parseInt(m.group(2)), "0.5% of 180 is less than one");
+        Trace t = Trace.load(trace);
+        Simulation.Result smaller = FleetSizing.best(t, workers - 1, 1024, 1, java.util.List.of("warm-first"), "fixed:10m");
+        assertTrue(smaller.rejected() > 0, "one worker fewer rejects some: " + smaller);
+        assertTrue(workers >= 5 && workers <= 12, "about five run at once, more when arrivals bunch: " + workers);
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(3, lines.length, "floe and warm-first, on that fleet");
+
+        err.reset();
+        assertEquals(2, floe("simulate", "--trace", trace, "--fleet", "12"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--fleet: \"12\" (expected: auto; --workers N sets a size)"),
+                err.toString(StandardCharsets.UTF_8));
+    }
 }
