@@ -1,6 +1,7 @@
 package dev.floe.worker.environment;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,11 +21,20 @@ import java.util.Map;
  * {@link #idle} (one ends). Not thread-safe: its pool, or the simulator, calls it under one lock.
  */
 public final class HybridHistogramKeepAlive implements KeepAlivePolicy {
+    /** Idle environments remembered per revision; beyond this the longest idle are forgotten. */
+    static final int MAX_TRACKED = 1024;
+
     private final Duration fallback;
     private final long fallbackNanos;
     private final Map<String, IdleTimeHistogram> histograms = new HashMap<>();
-    /** Revision id to when its last invocation ended. */
-    private final Map<String, Long> lastEnded = new HashMap<>();
+    /**
+     * Revision id to when its environments went idle, the most recent first, as if none retired: an
+     * arrival takes the most recent (the pool reuses the most recently used environment), so each
+     * idle time is what one environment would wait. With one environment at a time this is the
+     * paper's idle time between invocations; with several running at once it is each one's, which
+     * is what keeping or retiring that environment is about (the paper keeps one per application).
+     */
+    private final Map<String, ArrayDeque<Long>> idleSince = new HashMap<>();
 
     public HybridHistogramKeepAlive(Duration fallback) {
         if (fallback == null || fallback.isNegative() || fallback.isZero()) {
@@ -36,7 +46,8 @@ public final class HybridHistogramKeepAlive implements KeepAlivePolicy {
 
     @Override
     public void arrived(String revisionId, long nowNanos) {
-        Long ended = lastEnded.get(revisionId);
+        ArrayDeque<Long> since = idleSince.get(revisionId);
+        Long ended = since == null ? null : since.pollFirst();
         if (ended != null) {
             histograms.computeIfAbsent(revisionId, r -> new IdleTimeHistogram()).add(nowNanos - ended);
         }
@@ -44,7 +55,11 @@ public final class HybridHistogramKeepAlive implements KeepAlivePolicy {
 
     @Override
     public void idle(IdleEnvironment idle, long nowNanos) {
-        lastEnded.merge(idle.revisionId(), nowNanos, Math::max);
+        ArrayDeque<Long> since = idleSince.computeIfAbsent(idle.revisionId(), r -> new ArrayDeque<>());
+        since.addFirst(nowNanos);
+        if (since.size() > MAX_TRACKED) {
+            since.pollLast();
+        }
     }
 
     /** The revision's windows now: the histogram's, or no prewarm and the fallback keep-alive. */

@@ -120,4 +120,22 @@ class HybridHistogramKeepAliveTest {
         assertEquals("hybrid-histogram:10m", KeepAlivePolicy.parse("hybrid-histogram").toString());
         assertTrue(policy.fleetWide());
     }
+
+    @Test
+    void withSeveralEnvironmentsEachIdleTimeIsFromTheMostRecentlyIdleOne() {
+        HybridHistogramKeepAlive policy = new HybridHistogramKeepAlive(Duration.ofMinutes(10));
+        long t = 0;
+        // Every hour a burst of two at once: both environments idle an hour; the second arrival's
+        // idle time is not the seconds since the first one's (which the paper's per-application
+        // idle time would give) but its own environment's hour.
+        for (int i = 0; i < 12; i++) {
+            policy.arrived("burst", t);
+            policy.arrived("burst", t + 1000);
+            policy.idle(new KeepAlivePolicy.IdleEnvironment("a", "burst", 128, t + 2000, 1, 100), t + 2000);
+            policy.idle(new KeepAlivePolicy.IdleEnvironment("b", "burst", 128, t + 3000, 1, 100), t + 3000);
+            t += 60 * MIN + 5000;
+        }
+        // 22 idle times of an hour and a few microseconds: bin 60, prewarm 54 minutes.
+        assertEquals(54 * MIN, policy.prewarmDelayNanos("burst"));
+    }
 }
