@@ -13,6 +13,8 @@ import java.util.function.IntFunction;
 final class FleetSizing {
     /** The share of invocations the best baseline may reject at the chosen size: 0.5%. */
     static final double MAX_REJECTED = 0.005;
+    /** The largest fleet tried: a sweep visits every worker, so larger fleets replay slowly. */
+    static final int MAX_WORKERS = 4096;
 
     /** The chosen size and the best baseline's run there. */
     record Sized(int workers, Simulation.Result best) {}

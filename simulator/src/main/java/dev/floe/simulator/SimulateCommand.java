@@ -84,11 +84,17 @@ public final class SimulateCommand {
             if (args.has("workers")) {
                 throw new UsageException("--fleet and --workers: both given (expected: one of them)");
             }
+            int largest = trace.functions().stream().mapToInt(Trace.Function::memoryMb).max().orElse(0);
+            if (largest > memoryMb) {
+                // No number of workers would run it: every size rejects its invocations.
+                throw new UsageException("--fleet auto: a function of the trace takes " + largest + " MB, more than --worker-memory "
+                        + memoryMb + " (expected: --worker-memory of at least " + largest + ")");
+            }
             List<String> baselines = FleetSizing.baselines(policies);
             String keepAlive = keepAlives.getFirst();
             FleetSizing.Sized sized;
             try {
-                sized = FleetSizing.search(100_000, n -> FleetSizing.best(trace, n, memoryMb, seed, baselines, keepAlive));
+                sized = FleetSizing.search(FleetSizing.MAX_WORKERS, n -> FleetSizing.best(trace, n, memoryMb, seed, baselines, keepAlive));
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--" + e.getMessage());
             }

@@ -101,6 +101,11 @@ class SimulateCommandTest {
         assertEquals(3, lines.length, "floe and warm-first, on that fleet");
 
         err.reset();
+        assertEquals(2, floe("simulate", "--trace", trace, "--fleet", "auto", "--worker-memory", "512"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--fleet auto: a function of the trace takes 1024 MB, more than"
+                + " --worker-memory 512 (expected: --worker-memory of at least 1024)"), err.toString(StandardCharsets.UTF_8));
+
+        err.reset();
         assertEquals(2, floe("simulate", "--trace", trace, "--fleet", "12"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--fleet: \"12\" (expected: auto; --workers N sets a size)"),
                 err.toString(StandardCharsets.UTF_8));
