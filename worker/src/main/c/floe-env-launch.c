@@ -1,23 +1,41 @@
 /*
- * floe-env-launch: starts one Floe execution environment, then becomes its runtime, in one process
- * (on a small machine each exec of a helper program costs milliseconds, and a cold start runs this).
+ * floe-env-launch: starts one Floe execution environment and stays beside it, so that nothing of the
+ * environment outlives the worker (on a small machine each exec of a helper program costs
+ * milliseconds, and a cold start runs this, so it is one program making the system calls).
+ *
+ * With private mounts (a worker running as root) there are three processes:
+ *   - the launcher the worker spawned stays outside the environment, as root, holding nothing of it:
+ *     it dies with the worker (parent-death signal) and otherwise waits for the environment and
+ *     exits with its runtime's status;
+ *   - its child is pid 1 of a new PID namespace (the environment's init, as the environment's user):
+ *     it dies with the launcher (parent-death signal), and when it dies the kernel kills every
+ *     process of the namespace, whatever they did to escape (new sessions, double forks, daemons);
+ *     it reaps orphans and ends when the runtime ends;
+ *   - the runtime, pid 2 there.
+ * So the worker ending in any way (SIGKILL, OOM kill, crash) kills every process of every
+ * environment within the kernel's signal delivery; with the last process the mount namespace goes,
+ * and with it the /tmp mount and its loop device (which detaches itself on last close).
  *
  *   1. reads the runtime's environment variables from ENV_FILE and removes the file: the launcher
  *      itself runs as root with a fixed environment, so nothing of the function's (LD_PRELOAD, PATH...)
  *      can touch it, and the variables never appear on a command line other users can read;
- *   2. joins the environment's cgroups, so every process it ever forks is held, frozen and killed
- *      with it;
- *   3. starts a new session, so its process group is its own and a terminal's signals miss it;
+ *   2. starts a new session, so its process group is its own and a terminal's signals miss it;
+ *   3. joins the environment's cgroups (the init does, the launcher stays out: a frozen launcher could
+ *      not die with the worker), so every process it ever forks is held, frozen and killed with it,
+ *      and enters a cgroup namespace, so it sees its own cgroup as the root;
  *   4. in private mount and IPC namespaces, makes every mount of the machine read-only, then mounts
  *      the function's code read-only at TASK_ROOT, a managed runtime's files read-only at
  *      /var/runtime, an interpreter's installation read-only at /var/lang (when the machine keeps it
  *      under /tmp), the directories the operator shares writable at their own paths, its private
  *      /tmp (a loop-mounted ext4 image, or a tmpfs) also at /var/tmp and /dev/shm, bash as /bin/sh
- *      (as on Amazon Linux), and a /proc that shows only the environment's own processes;
+ *      (as on Amazon Linux), a /proc of its PID namespace (only the environment's own processes),
+ *      and its own cgroups, read-only, over the cgroup hierarchies they belong to (other
+ *      environments' cgroups cannot be listed);
  *   5. limits its open files to Lambda's 1,024 and becomes the environment's own unprivileged user: no
  *      groups, no capabilities, no way to gain any;
- *   6. asks the kernel to kill it if the worker dies (parent-death signal), and execs the runtime,
- *      which keeps the pid the worker spawned.
+ *   6. asks the kernel to kill it if the worker dies (parent-death signal), and starts the runtime.
+ * Without private mounts (TMP_KIND none) there is no namespace: the launcher joins the cgroups and
+ * execs the runtime, which keeps the pid the worker spawned and dies with it (but not its children).
  *
  * usage: floe-env-launch [--lang DIR] [--writable DIR]... PROCS TMP_KIND TMP_SOURCE TMP_MB CODE TASK_ROOT RUNTIME UID
  *        ENV_FILE -- COMMAND [ARG]...
@@ -39,6 +57,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/loop.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -53,6 +72,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Lambda's limit on open files; the runtime's variables fit well within the environment file's. */
@@ -182,15 +202,98 @@ static char **read_environment(const char *file) {
     return entries;
 }
 
-static void join_cgroups(char *procs) {
-    char pid[24];
-    int length = snprintf(pid, sizeof pid, "%d", (int) getpid());
+static void bind_read_only(const char *source, const char *place, const char *what);
+
+#define MAX_CGROUPS 8
+static char *cgroup_files[MAX_CGROUPS + 1];
+
+/* Splits PROCS into cgroup_files. */
+static void split_cgroups(char *procs) {
+    size_t count = 0;
     for (char *file = strtok(procs, ":"); file != NULL; file = strtok(NULL, ":")) {
-        int fd = open(file, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, pid, (size_t) length) != length) {
-            fail("joining cgroup", file);
+        if (count == MAX_CGROUPS) {
+            errno = E2BIG;
+            fail("reading", "the cgroups to join");
+        }
+        cgroup_files[count++] = file;
+    }
+    cgroup_files[count] = NULL;
+}
+
+/* Moves the calling process into the cgroups; "0" names the writer in any PID namespace. */
+static void join_cgroups(void) {
+    for (char **file = cgroup_files; *file != NULL; file++) {
+        int fd = open(*file, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1) {
+            fail("joining cgroup", *file);
         }
         close(fd);
+    }
+}
+
+/*
+ * Where the cgroup hierarchy holding DIR is mounted (the longest cgroup mount point that is a
+ * prefix of DIR), from /proc/self/mountinfo; 0 when none is.
+ */
+static int cgroup_mount_point(const char *dir, char *point, size_t size) {
+    FILE *mounts = fopen("/proc/self/mountinfo", "re");
+    if (mounts == NULL) {
+        fail("opening", "/proc/self/mountinfo");
+    }
+    char line[4096];
+    size_t best = 0;
+    while (fgets(line, sizeof line, mounts) != NULL) {
+        /* id parent major:minor root mount-point options... - fstype source super-options */
+        char *fields[5];
+        char *cursor = line;
+        int n = 0;
+        for (; n < 5; n++) {
+            fields[n] = strsep(&cursor, " ");
+            if (fields[n] == NULL) {
+                break;
+            }
+        }
+        char *separator = cursor == NULL ? NULL : strstr(cursor, " - ");
+        if (n < 5 || separator == NULL) {
+            continue;
+        }
+        char *type = separator + 3;
+        if (strncmp(type, "cgroup ", 7) != 0 && strncmp(type, "cgroup2 ", 8) != 0) {
+            continue;
+        }
+        const char *at = fields[4];
+        size_t length = strlen(at);
+        if (strchr(at, '\\') != NULL || length <= best || length >= size) {
+            continue; /* escaped characters: not a place Floe's cgroups are */
+        }
+        if (strncmp(dir, at, length) == 0 && (dir[length] == '/' || dir[length] == '\0')) {
+            memcpy(point, at, length + 1);
+            best = length;
+        }
+    }
+    fclose(mounts);
+    return best > 0;
+}
+
+/*
+ * Shows the environment only its own cgroups: each of its cgroup directories is bound read-only over
+ * the mount point of its hierarchy, so /sys/fs/cgroup/... lists its own limits and counters (where
+ * runtimes look for them) and nothing of other environments or of the machine.
+ */
+static void own_cgroups_only(void) {
+    for (char **file = cgroup_files; *file != NULL; file++) {
+        char dir[4096];
+        char point[4096];
+        snprintf(dir, sizeof dir, "%s", *file);
+        char *slash = strrchr(dir, '/');
+        if (slash == NULL) {
+            continue;
+        }
+        *slash = '\0';
+        if (!cgroup_mount_point(dir, point, sizeof point) || strcmp(dir, point) == 0) {
+            continue;
+        }
+        bind_read_only(dir, point, "binding its cgroup at");
     }
 }
 
@@ -395,8 +498,8 @@ static void private_mounts(const char *kind, const char *source, const char *meg
      */
     char device[64];
     int loop = strcmp(kind, "disk") == 0 ? attach_loop(source, device, sizeof device) : -1;
-    if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0) {
-        fail("creating", "mount and IPC namespaces");
+    if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWCGROUP) < 0) {
+        fail("creating", "mount, IPC and cgroup namespaces");
     }
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
         fail("making mounts private in", "the namespace");
@@ -435,8 +538,9 @@ static void private_mounts(const char *kind, const char *source, const char *meg
     also_at("/var/tmp");
     also_at("/dev/shm");
     bash_as_sh();
-    /* A /proc of its own: the same processes, but each user sees only its own (no other cmdlines, mounts). */
-    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0) {
+    own_cgroups_only();
+    /* The /proc of its PID namespace: only the environment's own processes (no others' cmdlines, mounts). */
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
         fail("mounting", "/proc");
     }
 }
@@ -479,6 +583,155 @@ static void limit_open_files(void) {
     }
 }
 
+/* Sets the parent-death signal and makes sure the parent was still alive once it was set. */
+static void die_with_parent(pid_t parent, int alive) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+        fail("setting", "the parent-death signal");
+    }
+    if (alive >= 0) {
+        /* In a new PID namespace getppid() says 0: the launcher's end of the pipe closes when it dies. */
+        struct pollfd check = {.fd = alive, .events = POLLIN};
+        if (poll(&check, 1, 0) != 0) {
+            _exit(126);
+        }
+        close(alive);
+    } else if (getppid() != parent) {
+        _exit(126); /* the worker died before the signal was set */
+    }
+}
+
+/*
+ * The environment's init, pid 1 of its PID namespace: starts the runtime, reaps every orphan, and
+ * ends with the runtime's status (the kernel then kills whatever the runtime left running).
+ */
+static void init(char **command, char **environment, const char *root) {
+    pid_t runtime = fork();
+    if (runtime < 0) {
+        fail("starting", command[0]);
+    }
+    if (runtime == 0) {
+        if (chdir(root) < 0) {
+            fail("entering", root);
+        }
+        execve(command[0], command, environment);
+        fail("starting", command[0]);
+    }
+    while (1) {
+        int status;
+        pid_t ended = wait(&status);
+        if (ended < 0 && errno == EINTR) {
+            continue;
+        }
+        if (ended < 0) {
+            _exit(126);
+        }
+        if (ended == runtime) {
+            _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        }
+    }
+}
+
+/* Set by the parent-death signal (SIGUSR1) or a request to stop (SIGTERM, SIGINT, SIGHUP). */
+static volatile sig_atomic_t stop_requested;
+/* The parent-death signal came: the worker's spawning thread ended, which it does only as the worker ends. */
+static volatile sig_atomic_t worker_gone;
+static volatile pid_t environment_init;
+/* Each cgroup's directory; the signal handler may only use what is ready before it runs. */
+static char cgroup_dirs[MAX_CGROUPS][4096];
+static char kill_files[MAX_CGROUPS][4096];
+static char thaw_files[MAX_CGROUPS][4096];
+
+static void write_control(const char *path, const char *value) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (write(fd, value, strlen(value)) < 0) {
+            /* nothing more to do here: the next worker's sweep removes what is left */
+        }
+        close(fd);
+    }
+}
+
+/*
+ * Kills the environment: its init (the kernel then kills its PID namespace), every member of its
+ * cgroups through cgroup.kill, and thaws a v1 freezer, whose frozen tasks die only once thawed.
+ * Only async-signal-safe calls: it runs in the signal handler.
+ */
+static void kill_environment(void) {
+    if (environment_init > 0) {
+        kill(environment_init, SIGKILL);
+    }
+    for (int i = 0; cgroup_files[i] != NULL; i++) {
+        write_control(kill_files[i], "1");
+        write_control(thaw_files[i], "THAWED");
+    }
+}
+
+static void request_stop(int signal) {
+    int saved = errno;
+    if (signal == SIGUSR1) {
+        worker_gone = 1;
+    }
+    stop_requested = 1;
+    kill_environment();
+    errno = saved;
+}
+
+static void prepare_tear_down(void) {
+    for (int i = 0; cgroup_files[i] != NULL; i++) {
+        snprintf(cgroup_dirs[i], sizeof cgroup_dirs[i], "%s", cgroup_files[i]);
+        char *slash = strrchr(cgroup_dirs[i], '/');
+        if (slash != NULL) {
+            *slash = '\0';
+        }
+        snprintf(kill_files[i], sizeof kill_files[i], "%s/cgroup.kill", cgroup_dirs[i]);
+        snprintf(thaw_files[i], sizeof thaw_files[i], "%s/freezer.state", cgroup_dirs[i]);
+    }
+}
+
+/* Whether the cgroup whose cgroup.procs is FILE has no process left (or is gone). */
+static int cgroup_empty(const char *file) {
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 1;
+    }
+    char byte;
+    ssize_t n = read(fd, &byte, 1);
+    close(fd);
+    return n <= 0;
+}
+
+/*
+ * The worker is gone (or everything was asked to stop) and the environment was killed: waits for
+ * its cgroups to empty and removes them; with the worker dead, also the worker's cgroup subtree
+ * once its last environment is gone. Nothing then remains of the environment: its mounts went with
+ * its mount namespace, its loop device with its mount.
+ */
+static int tear_down(pid_t parent) {
+    kill_environment();
+    /* While the worker's threads end, its pid may still be this process's parent: the signal says it. */
+    if (getppid() != parent) {
+        worker_gone = 1;
+    }
+    for (int i = 0; cgroup_files[i] != NULL; i++) {
+        for (int wait = 0; wait < 300 && !cgroup_empty(cgroup_files[i]); wait++) {
+            usleep(10000);
+        }
+        char *dir = cgroup_dirs[i];
+        rmdir(dir);
+        if (worker_gone) {
+            /* <own>/floe/<worker>/<environment>: the last environment out removes its worker's and floe's directories */
+            char *slash;
+            for (int up = 0; up < 2 && (slash = strrchr(dir, '/')) != NULL; up++) {
+                *slash = '\0';
+                if (rmdir(dir) < 0) {
+                    break;
+                }
+            }
+        }
+    }
+    return 128 + SIGKILL;
+}
+
 int main(int argc, char **argv) {
     /* Options first: --lang DIR (an interpreter's installation, at /var/lang), --writable DIR (repeatable). */
     const char *lang = "";
@@ -513,28 +766,87 @@ int main(int argc, char **argv) {
     char **command = argv + 11;
     pid_t parent = getppid();
 
-    if (procs[0] != '\0') {
-        join_cgroups(procs);
-    }
+    split_cgroups(procs);
     if (setsid() < 0) {
         fail("starting", "a session");
     }
-    if (strcmp(kind, "disk") == 0 || strcmp(kind, "tmpfs") == 0) {
-        private_mounts(kind, source, megabytes, code, root, runtime, lang, shared, shared_count);
+    if (strcmp(kind, "disk") != 0 && strcmp(kind, "tmpfs") != 0) {
+        /* No namespaces: the launcher becomes the runtime. */
+        join_cgroups();
+        limit_open_files();
+        become(user);
+        /* After become(): the kernel clears the parent-death signal when the credentials change. */
+        die_with_parent(parent, -1);
+        if (chdir(root) < 0) {
+            fail("entering", root);
+        }
+        execve(command[0], command, environment);
+        fail("starting", command[0]);
     }
-    limit_open_files();
-    become(user);
-    /* After become(): the kernel clears the parent-death signal when the credentials change. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+
+    /*
+     * The launcher keeps its credentials, so the parent-death signal set now stays. It is caught: the
+     * launcher then tears the environment down and removes its cgroups (if the launcher itself is
+     * killed, its init still dies with it, and the cgroups wait for the next worker's sweep).
+     */
+    struct sigaction stop;
+    memset(&stop, 0, sizeof stop);
+    stop.sa_handler = request_stop;
+    sigemptyset(&stop.sa_mask);
+    sigaction(SIGUSR1, &stop, NULL);
+    sigaction(SIGTERM, &stop, NULL);
+    sigaction(SIGINT, &stop, NULL);
+    sigaction(SIGHUP, &stop, NULL);
+    if (prctl(PR_SET_PDEATHSIG, SIGUSR1) < 0) {
         fail("setting", "the parent-death signal");
     }
     if (getppid() != parent) {
         return 126; /* the worker died before the signal was set */
     }
-    if (chdir(root) < 0) {
-        fail("entering", root);
+    int alive[2];
+    if (pipe2(alive, O_CLOEXEC) < 0) {
+        fail("creating", "a pipe");
     }
-    execve(command[0], command, environment);
-    fail("starting", command[0]);
-    return 126;
+    if (unshare(CLONE_NEWPID) < 0) {
+        fail("creating", "a PID namespace");
+    }
+    prepare_tear_down();
+    pid_t init_pid = fork();
+    if (init_pid < 0) {
+        fail("starting", "the environment's init");
+    }
+    if (init_pid == 0) {
+        /* As pid 1 it ignores what its namespace sends it unless it handles it: it handles nothing. */
+        signal(SIGUSR1, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        close(alive[1]);
+        join_cgroups();
+        private_mounts(kind, source, megabytes, code, root, runtime, lang, shared, shared_count);
+        limit_open_files();
+        become(user);
+        die_with_parent(0, alive[0]);
+        init(command, environment, root);
+    }
+    close(alive[0]);
+    environment_init = init_pid;
+    if (stop_requested) {
+        kill_environment();
+    }
+    /* Signals for the environment reach it through its cgroups; the launcher reports how it ended. */
+    while (1) {
+        int status;
+        pid_t ended = waitpid(init_pid, &status, 0);
+        if (ended < 0 && errno == EINTR) {
+            continue;
+        }
+        if (stop_requested) {
+            return tear_down(parent);
+        }
+        if (ended == init_pid) {
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        return 126;
+    }
 }

@@ -56,7 +56,7 @@ public final class ChaosRun {
 
     /** Runs the whole scenario and returns what it counted; prints progress to the builder's output. */
     public ChaosReport run() throws IOException, InterruptedException {
-        Files.createDirectories(b.dataDir);
+        Files.createDirectories(b.dataDir.resolve("records"));
         try (ChaosNetwork net = ChaosNetwork.open(b.namespaces, b.workers);
              FleetProcesses fleet = new FleetProcesses(b.dataDir, net, freePorts(net, b.controllers), b.etcd, b.workers, 1024,
                      b.heartbeatTimeoutMs)) {
@@ -161,7 +161,7 @@ public final class ChaosRun {
     }
 
     private Path deploy(FloeClient client) throws IOException {
-        Path records = b.dataDir.resolve("records.log");
+        Path records = b.dataDir.resolve("records").resolve("records.log");
         Files.deleteIfExists(records);
         Files.createFile(records);
         // The function runs as a user of its own: it may append here, and nowhere else of ours. It must be able

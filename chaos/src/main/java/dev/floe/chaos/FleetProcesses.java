@@ -60,12 +60,19 @@ final class FleetProcesses implements AutoCloseable {
                     // The first controller only: a worker learns the others of a cluster from it.
                     "--controller", net.controllerHost() + ":" + controllerPorts.getFirst(), "--memory", Integer.toString(workerMemoryMb),
                     "--listen", net.workerHost(i), "--advertise", net.workerHost(i), "--port", "0",
-                    "--data", dir.resolve("worker-" + i).toString(), "--token-file", tokenFile().toString())));
+                    "--data", dir.resolve("worker-" + i).toString(), "--token-file", tokenFile().toString(),
+                    // The recording function appends there: the only place of the machine besides /tmp it may write.
+                    "--writable", recordsDir().toString())));
         }
     }
 
     Path tokenFile() {
         return dir.resolve("token");
+    }
+
+    /** Where the recording function keeps its records: the directory its workers let functions write. */
+    Path recordsDir() {
+        return dir.resolve("records");
     }
 
     /** Every controller's address. */

@@ -80,7 +80,7 @@ class AwsCliIT {
                 "--timeout", "10", "--environment", "Variables={GREETING=hello}");
         JsonObject config = created.json();
         assertEquals("cli-probe", config.get("FunctionName").getAsString());
-        assertEquals("1", config.get("Version").getAsString());
+        assertEquals("$LATEST", config.get("Version").getAsString(), "as Lambda answers a create without --publish");
         assertEquals(256, config.get("MemorySize").getAsInt());
         assertEquals("Active", config.get("State").getAsString());
         assertEquals("hello", config.getAsJsonObject("Environment").getAsJsonObject("Variables").get("GREETING").getAsString());
@@ -111,12 +111,13 @@ class AwsCliIT {
         assertTrue(Files.readString(out).contains("\"count\": 2"), Files.readString(out));
 
         JsonObject recoded = aws("update-function-code", "--function-name", "cli-probe", "--zip-file", "fileb://" + Files.write(
-                dir.resolve("new.zip"), CodePackages.zipFiles(Map.of("bootstrap", ProbeFunction.bootstrap(), "marker.txt", "new code")))).json();
-        assertEquals("2", recoded.get("Version").getAsString());
+                dir.resolve("new.zip"), CodePackages.zipFiles(Map.of("bootstrap", ProbeFunction.bootstrap(), "marker.txt", "new code"))),
+                "--publish").json();
+        assertEquals("2", recoded.get("Version").getAsString(), "--publish: the version the change made");
         assertNotEquals(sha, recoded.get("CodeSha256").getAsString());
         JsonObject reconfigured = aws("update-function-configuration", "--function-name", "cli-probe", "--memory-size", "512",
                 "--environment", "Variables={GREETING=again}").json();
-        assertEquals("3", reconfigured.get("Version").getAsString());
+        assertEquals("$LATEST", reconfigured.get("Version").getAsString());
         assertEquals(512, reconfigured.get("MemorySize").getAsInt());
         assertEquals(recoded.get("CodeSha256"), reconfigured.get("CodeSha256"));
         JsonObject third = aws("invoke", "--function-name", "cli-probe", "--cli-binary-format", "raw-in-base64-out", "--payload",
@@ -144,6 +145,30 @@ class AwsCliIT {
             assertEquals(202, accepted.get("StatusCode").getAsInt());
             Await.until(Duration.ofSeconds(60), "the Event invocation to call the witness", () -> witness.saw("event ran"));
         }
+    }
+
+    @Test
+    void deployToolsTagReserveAndGrantAndAnUnservedOperationIsUnknown() throws Exception {
+        JsonObject created = aws("create-function", "--function-name", "cli-ops", "--runtime", "provided", "--handler", "probe.handler",
+                "--role", "arn:aws:iam::000000000000:role/ignored", "--tags", "team=core",
+                "--zip-file", "fileb://" + Files.write(dir.resolve("ops.zip"), ProbeFunction.zip())).json();
+        String arn = created.get("FunctionArn").getAsString();
+        aws("tag-resource", "--resource", arn, "--tags", "stage=test");
+        JsonObject tags = aws("list-tags", "--resource", arn).json().getAsJsonObject("Tags");
+        assertEquals("core", tags.get("team").getAsString());
+        assertEquals("test", tags.get("stage").getAsString());
+
+        JsonObject reserved = aws("put-function-concurrency", "--function-name", "cli-ops", "--reserved-concurrent-executions", "3").json();
+        assertEquals(3, reserved.get("ReservedConcurrentExecutions").getAsInt());
+        JsonObject account = aws("get-account-settings").json();
+        assertTrue(account.getAsJsonObject("AccountLimit").get("ConcurrentExecutions").getAsInt() > 3, account.toString());
+
+        JsonObject granted = aws("add-permission", "--function-name", "cli-ops", "--statement-id", "api", "--action",
+                "lambda:InvokeFunction", "--principal", "apigateway.amazonaws.com").json();
+        assertTrue(granted.get("Statement").getAsString().contains("apigateway.amazonaws.com"), granted.toString());
+
+        Cli layers = awsFailing("list-layers");
+        assertTrue(layers.err().contains("(UnknownOperationException) when calling the ListLayers operation"), layers.err());
     }
 
     @Test

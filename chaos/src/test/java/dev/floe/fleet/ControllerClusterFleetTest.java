@@ -72,7 +72,9 @@ class ControllerClusterFleetTest {
             }
             for (String id : List.of("w1", "w2")) {
                 workers.add(Worker.builder().id(id).controller(endpoints.get("c1")).token(token).listenHost("127.0.0.1")
-                        .memoryMb(1024).dataDir(data.resolve(id)).build().start());
+                        .memoryMb(1024).dataDir(data.resolve(id))
+                        // Functions see the machine read-only: the record is the one place shared with them.
+                        .sandbox(dev.floe.worker.sandbox.Sandbox.Options.defaults().withWritable(List.of(records))).build().start());
             }
             try (FloeClient any = FloeClient.connect(List.copyOf(endpoints.values()), token)) {
                 Await.until(WAIT, "three controllers holding the 64 shards", () -> settled(any, Set.of("c1", "c2", "c3")));
@@ -81,17 +83,22 @@ class ControllerClusterFleetTest {
 
                 FunctionConfig config = FunctionConfig.newBuilder().setRuntime("provided").setHandler("h").setTimeoutSeconds(30).build();
                 any.createFunction("recorder", ProbeFunction.zip(), config);
+                String owner = ownerOf(any, "recorder");
+                // A function of the same owner that only synchronous calls use: its warm environment is never
+                // busy with the recorder's events when the failover is checked.
+                String probe = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "probe-" + i)
+                        .filter(n -> ownerOf(any, n).equals(owner)).findFirst().orElseThrow();
+                any.createFunction(probe, ProbeFunction.zip(), config);
 
                 // Through each controller: the owner places it, on one warm environment.
                 Set<String> pids = new HashSet<>();
                 for (HostPort e : endpoints.values()) {
                     try (FloeClient one = FloeClient.connect(e, token)) {
-                        pids.add(pid(one.invoke("recorder", "{\"op\":\"count\"}".getBytes(StandardCharsets.UTF_8), false)));
+                        pids.add(pid(one.invoke(probe, "{\"op\":\"count\"}".getBytes(StandardCharsets.UTF_8), false)));
                     }
                 }
                 assertEquals(1, pids.size(), "three calls through three controllers, one after another, ran on one warm environment");
 
-                String owner = ownerOf(any, "recorder");
                 String survivor = endpoints.keySet().stream().filter(id -> !id.equals(owner)).findFirst().orElseThrow();
                 Map<String, String> keyOf = new LinkedHashMap<>();
                 try (FloeClient through = FloeClient.connect(endpoints.get(survivor), token)) {
@@ -103,12 +110,28 @@ class ControllerClusterFleetTest {
                     Await.until(WAIT, "the two left holding the 64 shards", () -> settled(through, rest));
                     long movedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
                     System.out.printf("controller cluster: the killed owner's shards moved in %d ms (lease %d s)%n", movedMs, LEASE_S);
-                    assertTrue(movedMs <= (LEASE_S + 2) * 1000L, "moved within the lease (and a balance pass): " + movedMs + " ms");
+                    // The lease, etcd noticing its end (it checks about every 0.5 s) and a balance pass (0.5 s), with room for a loaded machine.
+                    assertTrue(movedMs <= (LEASE_S + 3) * 1000L, "moved within the lease and a balance pass: " + movedMs + " ms");
                     queue(through, "after", keyOf, record);
 
-                    InvokeResponse warm = through.invoke("recorder", "{\"op\":\"count\"}".getBytes(StandardCharsets.UTF_8), false);
+                    InvokeResponse warm = through.invoke(probe, "{\"op\":\"count\"}".getBytes(StandardCharsets.UTF_8), false);
                     assertEquals(pids.iterator().next(), pid(warm), "the new owner finds the warm environment: no cold start");
-                    Await.until(WAIT, "every accepted invocation ran", () -> ran(record).containsAll(keyOf.values()));
+                    try {
+                        Await.until(WAIT, "every accepted invocation ran", () -> ran(record).containsAll(keyOf.values()));
+                    } catch (AssertionError notAll) {
+                        // say what became of the ones that did not run
+                        StringBuilder why = new StringBuilder(notAll.getMessage());
+                        Set<String> seen = ran(record);
+                        keyOf.forEach((id, key) -> {
+                            if (!seen.contains(key)) {
+                                var inv = through.invocation(id);
+                                why.append("\n  ").append(key).append(": ").append(inv.getStatus()).append(", attempts ")
+                                        .append(inv.getAttempts()).append(", ").append(inv.getErrorType()).append(' ')
+                                        .append(inv.getErrorMessage()).append(' ').append(inv.getResult().toStringUtf8());
+                            }
+                        });
+                        throw new AssertionError(why.toString(), notAll);
+                    }
                     assertFalse(keyOf.isEmpty());
                 }
             }

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.floe.common.ClusterToken;
 import dev.floe.common.HostPort;
+import dev.floe.common.tls.CertificateAuthority;
+import dev.floe.common.tls.CertificateRole;
+import dev.floe.common.tls.ClusterTls;
 import dev.floe.controller.Controller;
+import dev.floe.launcher.LocalFleet;
 import dev.floe.testing.Await;
 import dev.floe.testing.Processes;
 import dev.floe.testing.TestDirs;
@@ -88,6 +92,33 @@ class GrpcHealthTest {
                 worker.close();
             }
             controller.close();
+        }
+        Processes.assertNoneLeft(data.toString(), Duration.ofSeconds(10));
+        TestDirs.delete(data);
+    }
+
+    @Test
+    void overTlsAWorkersHealthAnswersAnyClusterCertificateWithoutTheTokenWhileItsInvokerStaysTheControllers() throws Exception {
+        Path data = TestDirs.create("grpc-health-tls");
+        Path clusterDir = data.resolve("cluster");
+        CertificateAuthority.create(clusterDir).issue("node", CertificateRole.CONTROLLER, List.of("127.0.0.1"), clusterDir);
+        Path clientDir = data.resolve("client");
+        CertificateAuthority.open(clusterDir).issue("probe", CertificateRole.CLIENT, List.of("127.0.0.1"), clientDir);
+        LocalFleet fleet = LocalFleet.builder().workers(1).port(0).dataDir(data.resolve("fleet")).workerMemoryMb(512)
+                .tls(ClusterTls.fromDirectory(clusterDir)).start().awaitRegistered(Duration.ofSeconds(30));
+        HostPort workerAddress = HostPort.parse(fleet.workers().getFirst().address());
+        // The worker presents the controller's certificate under floe up --tls: the probe accepts either role.
+        ManagedChannel toWorker = NettyChannelBuilder.forAddress(workerAddress.host(), workerAddress.port())
+                .sslContext(ClusterTls.fromDirectory(clientDir).clientContext(CertificateRole.WORKER, CertificateRole.CONTROLLER)).build();
+        try {
+            HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(toWorker).withDeadlineAfter(30, TimeUnit.SECONDS);
+            Await.until(Duration.ofSeconds(30), "the worker's health says SERVING to a client's certificate",
+                    () -> status(health, "floe.v1.WorkerInvoker") == ServingStatus.SERVING);
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> services(toWorker, fleet.controller().token()));
+            assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode(), "everything else on a worker is the controller's alone");
+        } finally {
+            toWorker.shutdownNow();
+            fleet.close();
         }
         Processes.assertNoneLeft(data.toString(), Duration.ofSeconds(10));
         TestDirs.delete(data);

@@ -185,7 +185,7 @@ class LambdaApiAuthIT {
         assertEquals(400, wrongType.statusCode());
         assertTrue(wrongType.body().contains("MemorySize: \\\"lots\\\" (expected: an integer)"), wrongType.body());
 
-        HttpResponse<String> unknownPath = get(open, "/2015-03-31/functions/x/policy");
+        HttpResponse<String> unknownPath = get(open, "/2018-10-31/layers"); // ListLayers, not served
         assertEquals(404, unknownPath.statusCode());
         assertEquals("UnknownOperationException", unknownPath.headers().firstValue("X-Amzn-ErrorType").orElseThrow());
     }

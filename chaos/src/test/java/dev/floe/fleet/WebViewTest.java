@@ -59,6 +59,13 @@ class WebViewTest {
             assertTrue(cookie.toLowerCase(java.util.Locale.ROOT).contains("httponly") && cookie.contains("SameSite=Strict"), cookie);
             String session = cookie.substring(0, cookie.indexOf(';'));
             assertEquals(200, get(http, web, "/state", session).statusCode());
+            HttpResponse<String> signedIn = http.send(HttpRequest.newBuilder(URI.create("http://" + web + "/login"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("token=" + readOnly)).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(303, signedIn.statusCode(), "the sign-in form takes the token too");
+            assertEquals("/", signedIn.headers().firstValue("location").orElseThrow());
+            assertTrue(signedIn.headers().firstValue("set-cookie").orElseThrow().startsWith("floe_web="));
             String cluster = "floe_web=" + fleet.controller().token().reveal();
             assertEquals(200, get(http, web, "/state", cluster).statusCode(), "the cluster token opens it too");
 

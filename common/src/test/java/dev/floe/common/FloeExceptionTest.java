@@ -18,6 +18,19 @@ class FloeExceptionTest {
     }
 
     @Test
+    void aThrottlesReasonAndRetryAfterSurviveTheTrip() {
+        FloeException sent = new FloeException(ErrorType.TOO_MANY_REQUESTS, "Rate Exceeded", java.time.Duration.ofSeconds(1),
+                FloeException.RESERVED_CONCURRENCY_REASON);
+
+        FloeException received = FloeException.fromThrowable(sent.toStatus());
+
+        assertEquals(java.util.Optional.of(FloeException.RESERVED_CONCURRENCY_REASON), received.reason());
+        assertEquals(java.util.Optional.of(java.time.Duration.ofSeconds(1)), received.retryAfter());
+        assertEquals(java.util.Optional.empty(), FloeException.fromThrowable(
+                new FloeException(ErrorType.TOO_MANY_REQUESTS, "no reason").toStatus()).reason());
+    }
+
+    @Test
     void aStatusWithoutAFloeTypeIsClassifiedByItsCode() {
         assertEquals(ErrorType.SERVICE_UNAVAILABLE,
                 FloeException.fromThrowable(Status.UNAVAILABLE.withDescription("down").asRuntimeException()).type());

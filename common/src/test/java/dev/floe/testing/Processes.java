@@ -45,6 +45,29 @@ public final class Processes {
         return found;
     }
 
+    /**
+     * The machine's pid of the process that an environment (whose cgroup paths mention
+     * {@code marker}) numbers {@code namespacePid} in its own PID namespace; the pid itself where the
+     * environment has no namespace of its own. Fails if there is no such process.
+     */
+    public static long hostPid(String marker, long namespacePid) {
+        for (long pid : mentioning(marker)) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                    if (line.startsWith("NSpid:")) {
+                        String[] numbers = line.substring(6).trim().split("\\s+");
+                        if (Long.parseLong(numbers[numbers.length - 1]) == namespacePid) {
+                            return pid;
+                        }
+                    }
+                }
+            } catch (IOException gone) {
+                // exited meanwhile
+            }
+        }
+        throw new AssertionError("no process numbered " + namespacePid + " in the namespace of " + marker);
+    }
+
     /** Fails unless every process mentioning {@code marker} is gone within {@code timeout}. */
     public static void assertNoneLeft(String marker, Duration timeout) {
         try {

@@ -16,6 +16,7 @@ import dev.floe.controller.cluster.ControllerCluster;
 import dev.floe.controller.cluster.ControllersGrpcService;
 import dev.floe.controller.cluster.OwnerForwarding;
 import dev.floe.controller.function.FunctionCatalog;
+import dev.floe.controller.function.ConcurrencyChange;
 import dev.floe.controller.gateway.GrpcWorkerGateway;
 import dev.floe.controller.grpc.FleetGrpcService;
 import dev.floe.controller.grpc.FunctionsGrpcService;
@@ -30,6 +31,7 @@ import dev.floe.controller.invoke.InvokeMetrics;
 import dev.floe.controller.invoke.Invoker;
 import dev.floe.controller.lambdaapi.AsyncInvocations;
 import dev.floe.controller.lambdaapi.ConnectionLimits;
+import dev.floe.controller.lambdaapi.FleetConcurrency;
 import dev.floe.controller.lambdaapi.LambdaApi;
 import dev.floe.controller.lambdaapi.LambdaApiServer;
 import dev.floe.controller.lambdaapi.LambdaCredentials;
@@ -41,6 +43,7 @@ import dev.floe.controller.registry.FleetView;
 import dev.floe.controller.registry.RoomSignal;
 import dev.floe.controller.web.WebView;
 import dev.floe.proto.AsyncInvocation;
+import dev.floe.proto.Function;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthGrpc;
@@ -56,6 +59,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Set;
@@ -210,6 +214,32 @@ public final class Controller implements AutoCloseable {
                 catalog.list().forEach(f -> admission.reserve(f.getName(), f.getConcurrency()));
                 fleet.subscribe(new RoomSignal(admission::roomChanged));
                 Provisioner provisioner = new Provisioner(catalog, fleet, workers);
+                java.util.function.Consumer<Function> concurrencyChanged = f -> {
+                    provisioner.settingsChanged(f.getRevisionId());
+                    handlers.execute(provisioner::reconcile);
+                };
+                FunctionCatalog settable = catalog;
+                FleetConcurrency fleetConcurrency = new FleetConcurrency() {
+                    @Override
+                    public Function change(String function, ConcurrencyChange change) {
+                        Function changed = settable.setConcurrency(function, change, (name, settings) -> {
+                            admission.checkReservation(name, settings);
+                            admission.reserve(name, settings);
+                        });
+                        concurrencyChanged.accept(changed);
+                        return changed;
+                    }
+
+                    @Override
+                    public int limit() {
+                        return admission.limits().concurrency();
+                    }
+
+                    @Override
+                    public int unreserved() {
+                        return admission.unreserved();
+                    }
+                };
                 token = cluster != null ? cluster.token(givenToken)
                         : givenToken != null ? givenToken : ClusterToken.readOrCreate(dataDir.resolve("token"));
                 if (lambdaCredentials == null) {
@@ -236,6 +266,16 @@ public final class Controller implements AutoCloseable {
                         .functionCheck(functions::resolve)
                         .runner((function, qualifier, payload) -> run.invoke(new InvokeCall(function, payload, false, "", null, qualifier)))
                         .policy(asyncPolicy)
+                        // A function's event invoke config (Lambda API) overrides the retries and maximum age.
+                        .policies((function, qualifier, base) -> {
+                            var config = functions.settings(function).getEventInvokeMap()
+                                    .get(qualifier.isEmpty() ? dev.floe.controller.function.Qualifier.LATEST_NAME : qualifier);
+                            return config == null ? base : base.with(
+                                    config.hasMaximumRetryAttempts() ? java.util.OptionalInt.of(config.getMaximumRetryAttempts())
+                                            : java.util.OptionalInt.empty(),
+                                    config.hasMaximumEventAgeSeconds() ? Optional.of(Duration.ofSeconds(config.getMaximumEventAgeSeconds()))
+                                            : Optional.empty());
+                        })
                         .clock(clock)
                         .canRun(() -> view.size() > 0)
                         .meters(meters)
@@ -278,10 +318,7 @@ public final class Controller implements AutoCloseable {
                         // Workers may keep their long-lived link alive with pings.
                         .permitKeepAliveTime(5, TimeUnit.SECONDS)
                         .permitKeepAliveWithoutCalls(true)
-                        .addService(new FunctionsGrpcService(catalog, admission, f -> {
-                            provisioner.settingsChanged(f.getRevisionId());
-                            handlers.execute(provisioner::reconcile);
-                        }))
+                        .addService(new FunctionsGrpcService(catalog, admission, concurrencyChanged))
                         .addService(new InvocationsGrpcService(invoker, async))
                         .addService(new ControllersGrpcService(() -> cluster, () -> serving))
                         .addService(new FleetGrpcService(fleet, handlers))
@@ -298,7 +335,8 @@ public final class Controller implements AutoCloseable {
                 // Event invocations through the Lambda API go to the same durable queue as InvokeAsync.
                 asyncInvocations = new QueuedInvocations(async);
                 lambdaServer = LambdaApiServer.start(bindHost, requestedLambdaPort, loops, handlers,
-                        new LambdaApi(catalog, invoker, asyncInvocations, lambdaCredentials, clock), lambdaConnections,
+                        new LambdaApi(catalog, invoker, asyncInvocations, fleetConcurrency,
+                                lambdaCredentials, clock), lambdaConnections,
                         tls != null ? tls.httpsServerContext() : null, dataDir.resolve("uploads"));
                 if (cluster != null) {
                     String host = advertiseHost != null ? advertiseHost : advertised(bindHost);

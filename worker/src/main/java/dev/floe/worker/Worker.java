@@ -110,7 +110,9 @@ public final class Worker implements AutoCloseable {
                     .keepAlive(config.keepAlive).handoffWait(config.handoffWait)
                     .listener((EnvironmentView view) -> {
                         ControllerLinks l = linksRef[0];
-                        if (l != null) {
+                        // FINISHING is still BUSY on the wire, and RETIRING already said RETIRED: the
+                        // controllers hear of each change they can see, once.
+                        if (l != null && view.state().changesTheFleetView()) {
                             l.report(view);
                         }
                     })

@@ -41,6 +41,7 @@ final class AsyncDispatcher implements AutoCloseable {
     private final AsyncStore store;
     private final AsyncQueue.Runner runner;
     private final RetryPolicy policy;
+    private final AsyncQueue.Policies policies;
     private final InstantSource clock;
     private final BooleanSupplier canRun;
     private final int maxInFlight;
@@ -55,11 +56,12 @@ final class AsyncDispatcher implements AutoCloseable {
     private final FailureReport recording = new FailureReport(LOG, "the asynchronous dispatcher could not record the end of"
             + " invocations, which stay running and are queued again when the controller next starts");
 
-    AsyncDispatcher(AsyncStore store, AsyncQueue.Runner runner, RetryPolicy policy, InstantSource clock,
-            BooleanSupplier canRun, int maxInFlight, AsyncMetrics metrics) {
+    AsyncDispatcher(AsyncStore store, AsyncQueue.Runner runner, RetryPolicy policy, AsyncQueue.Policies policies,
+            InstantSource clock, BooleanSupplier canRun, int maxInFlight, AsyncMetrics metrics) {
         this.store = store;
         this.runner = runner;
         this.policy = policy;
+        this.policies = policies;
         this.clock = clock;
         this.canRun = canRun;
         this.maxInFlight = maxInFlight;
@@ -157,7 +159,7 @@ final class AsyncDispatcher implements AutoCloseable {
         }
         long now = clock.millis();
         Duration age = Duration.ofMillis(Math.max(0, now - claim.acceptedMs()));
-        RetryPolicy.Next next = policy.after(ending, claim.attempts(), claim.throttles(), age);
+        RetryPolicy.Next next = policyOf(claim).after(ending, claim.attempts(), claim.throttles(), age);
         boolean throttled = ending == Ending.THROTTLED;
         if (throttled) {
             window.updateAndGet(w -> Math.max(1, w / 2));
@@ -178,6 +180,15 @@ final class AsyncDispatcher implements AutoCloseable {
                 store.finish(claim, attempt, AsyncInvocation.Status.DEAD_LETTERED, now, now, reason, throttled);
                 metrics.ended("dead_lettered");
             }
+        }
+    }
+
+    /** The claim's function's policy; the queue's when it cannot be read (a function deleted meanwhile). */
+    private RetryPolicy policyOf(AsyncStore.Claim claim) {
+        try {
+            return policies.of(claim.function(), claim.qualifier(), policy);
+        } catch (RuntimeException e) {
+            return policy;
         }
     }
 

@@ -34,6 +34,14 @@ public final class AsyncQueue implements AutoCloseable {
         CompletableFuture<InvokeResponse> run(String function, String qualifier, ByteString payload);
     }
 
+    /**
+     * The retry policy for one function's invocations with one qualifier ("" for the latest), from
+     * {@code base}, the queue's: e.g. with the function's event invoke config applied.
+     */
+    public interface Policies {
+        RetryPolicy of(String function, String qualifier, RetryPolicy base);
+    }
+
     private final AsyncStore store;
     private final AsyncDispatcher dispatcher;
     private final BiConsumer<String, String> functionCheck;
@@ -46,7 +54,7 @@ public final class AsyncQueue implements AutoCloseable {
         this.metrics = new AsyncMetrics(b.meters);
         this.store = b.store != null ? b.store : SqliteAsyncStore.open(b.database, b.clock);
         try {
-            this.dispatcher = new AsyncDispatcher(store, b.runner, b.policy, clock, b.canRun, b.maxInFlight, metrics);
+            this.dispatcher = new AsyncDispatcher(store, b.runner, b.policy, b.policies, clock, b.canRun, b.maxInFlight, metrics);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -143,6 +151,7 @@ public final class AsyncQueue implements AutoCloseable {
         private Runner runner;
         private BiConsumer<String, String> functionCheck = (name, qualifier) -> {};
         private RetryPolicy policy = RetryPolicy.LAMBDA_DEFAULT;
+        private Policies policies = (function, qualifier, base) -> base;
         private InstantSource clock = InstantSource.system();
         private BooleanSupplier canRun = () -> true;
         private int maxInFlight = 64;
@@ -177,6 +186,12 @@ public final class AsyncQueue implements AutoCloseable {
         /** Retries, backoff and maximum event age; default {@link RetryPolicy#LAMBDA_DEFAULT}. */
         public Builder policy(RetryPolicy policy) {
             this.policy = Check.notNull("policy", policy);
+            return this;
+        }
+
+        /** Each function's own retries and maximum event age, from {@link #policy}'s; default that one for all. */
+        public Builder policies(Policies policies) {
+            this.policies = Check.notNull("policies", policies);
             return this;
         }
 

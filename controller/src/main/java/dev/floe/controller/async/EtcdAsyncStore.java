@@ -55,6 +55,8 @@ public final class EtcdAsyncStore implements AsyncStore {
     /** Bytes of payload in one transaction, under etcd's 1.5 MiB request limit by default. */
     private static final int BYTES_PER_TXN = 1024 * 1024;
     private static final long SWEEP_EVERY_MS = 1_000;
+    /** Pages of due keys one claim pass reads at most, looking for this claimer's functions. */
+    private static final int SCAN_PAGES = 16;
 
     private final Etcd etcd;
     private final String claimer;
@@ -161,8 +163,24 @@ public final class EtcdAsyncStore implements AsyncStore {
             requeueOrphans(nowMs);
             lastSweepMs = nowMs;
         }
-        List<KeyValue> due = etcd.range(DUE, DUE + String.format("%013d", nowMs + 1), Math.max(256, 4L * limit));
         List<Claim> claims = new ArrayList<>();
+        // Page through the due keys, oldest first: the first pages may all be other controllers' functions
+        // (a backlog of one busy function); this claimer looks past them, up to SCAN_PAGES pages per pass.
+        String from = DUE;
+        String to = DUE + String.format("%013d", nowMs + 1);
+        long page = Math.max(256, 4L * limit);
+        for (int p = 0; p < SCAN_PAGES && claims.size() < limit; p++) {
+            List<KeyValue> due = etcd.range(from, to, page);
+            claimFrom(due, nowMs, tooOldBeforeMs, ageReason, limit, claims);
+            if (due.size() < page) {
+                break;
+            }
+            from = etcd.name(due.getLast()) + "\0";
+        }
+        return claims;
+    }
+
+    private void claimFrom(List<KeyValue> due, long nowMs, long tooOldBeforeMs, String ageReason, int limit, List<Claim> claims) {
         for (KeyValue entry : due) {
             if (claims.size() >= limit) {
                 break;
@@ -197,7 +215,6 @@ public final class EtcdAsyncStore implements AsyncStore {
                         acceptedMs, r.getHeader().getRevision()));
             }
         }
-        return claims;
     }
 
     /**

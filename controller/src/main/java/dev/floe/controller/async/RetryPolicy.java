@@ -31,6 +31,11 @@ public record RetryPolicy(int retries, Duration retryDelay, Duration throttleDel
         Check.positive("maxEventAge", maxEventAge);
     }
 
+    /** This policy with other retries and maximum event age, when given (a function's event invoke config). */
+    public RetryPolicy with(java.util.OptionalInt retries, java.util.Optional<Duration> maxEventAge) {
+        return new RetryPolicy(retries.orElse(this.retries), retryDelay, throttleDelay, maxThrottleDelay, maxEventAge.orElse(this.maxEventAge));
+    }
+
     /** How an attempt ended, as far as retrying is concerned. */
     public enum Ending {
         /** The function answered without an error. */

@@ -21,6 +21,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class Membership implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Membership.class.getName());
     static final String MEMBERS = "members/";
+    /** How long a starting controller waits for etcd's first answer. */
+    static final Duration JOIN_WAIT = Duration.ofSeconds(30);
 
     private final Etcd etcd;
     private final String id;
@@ -42,7 +44,7 @@ public final class Membership implements AutoCloseable {
     /** Joins: grants a lease of {@code ttl} (whole seconds, at least 2) and keeps it alive; {@link #announce} writes the member. */
     public static Membership join(Etcd etcd, String id, Duration ttl) {
         long seconds = Math.max(2, ttl.toSeconds());
-        long lease = Etcd.await(etcd.client().getLeaseClient().grant(seconds), "granting the controller's lease").getID();
+        long lease = grant(etcd, seconds);
         Membership[] ref = new Membership[1];
         CloseableClient keepAlive = etcd.client().getLeaseClient().keepAlive(lease, new StreamObserver<>() {
             @Override
@@ -67,6 +69,30 @@ public final class Membership implements AutoCloseable {
         Membership m = new Membership(etcd, id, lease, keepAlive);
         ref[0] = m;
         return m;
+    }
+
+    /**
+     * The first call to etcd: waits up to {@link #JOIN_WAIT} for it (a controller started beside etcd, or on a
+     * loaded machine, must not give up after one call's deadline), then fails saying so.
+     */
+    private static long grant(Etcd etcd, long seconds) {
+        long deadline = System.nanoTime() + JOIN_WAIT.toNanos();
+        while (true) {
+            try {
+                return Etcd.await(etcd.client().getLeaseClient().grant(seconds), "granting the controller's lease").getID();
+            } catch (dev.floe.common.FloeException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new dev.floe.common.FloeException(e.type(), e.getMessage() + "; tried for " + JOIN_WAIT.toSeconds() + " s", e);
+                }
+                LOG.log(System.Logger.Level.WARNING, "etcd not answering yet (" + e.getMessage() + "); trying again");
+                try {
+                    Thread.sleep(500); // a refused connection fails at once: not a busy loop
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Writes this member, on the lease: from now on the others see it. */

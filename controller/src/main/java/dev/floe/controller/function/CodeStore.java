@@ -49,6 +49,18 @@ public final class CodeStore {
         removeLeftovers();
     }
 
+    /**
+     * The most code the store can hold: what it holds plus the space its disk has free. Floe sets no
+     * quota of its own on code, so this is the real limit.
+     */
+    public long capacityBytes(long held) {
+        try {
+            return held + Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("reading the free space of " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     public static boolean isSha256(String text) {
         return text != null && SHA256.matcher(text).matches();
     }

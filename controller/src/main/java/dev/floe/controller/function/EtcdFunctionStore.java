@@ -7,6 +7,7 @@ import dev.floe.controller.cluster.Etcd;
 import dev.floe.proto.Alias;
 import dev.floe.proto.Concurrency;
 import dev.floe.proto.Function;
+import dev.floe.proto.FunctionSettings;
 import io.etcd.jetcd.KeyValue;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,6 +25,7 @@ import java.util.Set;
  * revisions/NAME/0000000007   every revision, whole, numbered so that keys sort by revision
  * concurrency/NAME            the function's concurrency settings
  * aliases/NAME/ALIAS          an alias
+ * settings/NAME               the Lambda API's tags, policy and event invoke configs
  * code/SHA256/NAME            NAME runs that code package in some revision (for {@link #usesCode})
  * </pre>
  * Each write is one transaction whose conditions are what the writer read ({@code functions/NAME}
@@ -36,6 +38,7 @@ public final class EtcdFunctionStore implements FunctionStore {
     private static final String CONCURRENCY = "concurrency/";
     private static final String ALIASES = "aliases/";
     private static final String CODE = "code/";
+    private static final String SETTINGS = "settings/";
 
     private final Etcd etcd;
 
@@ -61,6 +64,7 @@ public final class EtcdFunctionStore implements FunctionStore {
                 .put(CODE + first.getCodeSha256() + "/" + name, "")
                 // A function deleted and made again starts without the old one's settings.
                 .delete(CONCURRENCY + name)
+                .delete(SETTINGS + name)
                 .commit("creating function " + name);
         if (!response.isSucceeded()) {
             throw new FloeException(ErrorType.RESOURCE_CONFLICT,
@@ -93,6 +97,27 @@ public final class EtcdFunctionStore implements FunctionStore {
     public boolean setConcurrency(String name, Concurrency concurrency) {
         return etcd.transaction().present(FUNCTIONS + name).put(CONCURRENCY + name, concurrency.toByteArray())
                 .commit("setting the concurrency of " + name).isSucceeded();
+    }
+
+    @Override
+    public Optional<FunctionSettings> settings(String name) {
+        if (etcd.get(FUNCTIONS + name) == null) {
+            return Optional.empty();
+        }
+        KeyValue kv = etcd.get(SETTINGS + name);
+        return Optional.of(kv == null ? FunctionSettings.getDefaultInstance() : settings(kv));
+    }
+
+    @Override
+    public boolean replaceSettings(String name, FunctionSettings previous, FunctionSettings next) {
+        String key = SETTINGS + name;
+        KeyValue stored = etcd.get(key);
+        if (!previous.equals(stored == null ? FunctionSettings.getDefaultInstance() : settings(stored))) {
+            return false;
+        }
+        Etcd.Transaction txn = etcd.transaction().present(FUNCTIONS + name);
+        (stored == null ? txn.absent(key) : txn.unchangedSince(key, stored.getModRevision())).put(key, next.toByteArray());
+        return txn.commit("setting the settings of " + name).isSucceeded();
     }
 
     @Override
@@ -189,7 +214,7 @@ public final class EtcdFunctionStore implements FunctionStore {
         }
         Etcd.Transaction txn = etcd.transaction().unchangedSince(FUNCTIONS + name, latest.getModRevision())
                 .delete(FUNCTIONS + name).deletePrefix(REVISIONS + name + "/").delete(CONCURRENCY + name)
-                .deletePrefix(ALIASES + name + "/");
+                .delete(SETTINGS + name).deletePrefix(ALIASES + name + "/");
         codes.forEach(sha -> txn.delete(CODE + sha + "/" + name));
         if (txn.commit("deleting function " + name).isSucceeded()) {
             return true;
@@ -221,6 +246,14 @@ public final class EtcdFunctionStore implements FunctionStore {
             return Alias.parseFrom(kv.getValue().getBytes());
         } catch (InvalidProtocolBufferException e) {
             throw new FloeException(ErrorType.SERVICE, "the function store holds an unreadable alias: " + e.getMessage(), e);
+        }
+    }
+
+    private static FunctionSettings settings(KeyValue kv) {
+        try {
+            return FunctionSettings.parseFrom(kv.getValue().getBytes());
+        } catch (InvalidProtocolBufferException e) {
+            throw new FloeException(ErrorType.SERVICE, "the function store holds unreadable settings: " + e.getMessage(), e);
         }
     }
 

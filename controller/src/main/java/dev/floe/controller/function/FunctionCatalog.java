@@ -9,6 +9,7 @@ import dev.floe.proto.AliasRouting;
 import dev.floe.proto.Concurrency;
 import dev.floe.proto.Function;
 import dev.floe.proto.FunctionConfig;
+import dev.floe.proto.FunctionSettings;
 import dev.floe.proto.UpdateAliasRequest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -350,6 +351,33 @@ public final class FunctionCatalog implements AutoCloseable {
             removeUnusedCode(shas);
             listener.superseded(name, Set.of());
         }
+    }
+
+    // ---- the Lambda API's settings: tags, policy, event invoke configs ----------------------------
+
+    /** The settings the Lambda API keeps for the function; throws {@code ResourceNotFoundException} if there is no such function. */
+    public FunctionSettings settings(String name) {
+        FunctionLimits.checkName(name);
+        return store.settings(name).orElseThrow(() -> notFound(name));
+    }
+
+    /**
+     * Applies {@code change} to the function's settings and stores the outcome, reading again and
+     * reapplying when another writer (another controller) changed them meanwhile; {@code change} may
+     * throw a {@link FloeException} to refuse. Returns the settings stored.
+     */
+    public FunctionSettings changeSettings(String name, java.util.function.UnaryOperator<FunctionSettings> change) {
+        while (true) {
+            FunctionSettings previous = settings(name);
+            FunctionSettings next = change.apply(previous);
+            if (next.equals(previous) || store.replaceSettings(name, previous, next)) {
+                return next;
+            }
+        }
+    }
+
+    private static FloeException notFound(String name) {
+        return new FloeException(ErrorType.RESOURCE_NOT_FOUND, "function " + name + " not found (expected: the name of a created function)");
     }
 
     // ---- revisions by qualifier, and aliases ----------------------------------------------------

@@ -3,6 +3,7 @@ package dev.floe.controller.function;
 import dev.floe.proto.Alias;
 import dev.floe.proto.Concurrency;
 import dev.floe.proto.Function;
+import dev.floe.proto.FunctionSettings;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,6 +30,18 @@ public interface FunctionStore extends AutoCloseable {
 
     /** Replaces the function's concurrency settings, which belong to no revision; false if there is no such function. */
     boolean setConcurrency(String name, Concurrency concurrency);
+
+    /**
+     * The settings the Lambda API keeps for the function (tags, policy, event invoke configs), which
+     * belong to no revision: the default instance when none were set; empty if there is no such function.
+     */
+    Optional<FunctionSettings> settings(String name);
+
+    /**
+     * Replaces the function's settings with {@code next} if what is stored is {@code previous} (the
+     * default instance when none were set); false if it is not, or there is no such function.
+     */
+    boolean replaceSettings(String name, FunctionSettings previous, FunctionSettings next);
 
     /** The latest revision of every function, with its concurrency settings, sorted by name. */
     List<Function> latest();
@@ -57,7 +70,7 @@ public interface FunctionStore extends AutoCloseable {
     /** The function's aliases, by name. */
     List<Alias> aliases(String function);
 
-    /** Removes the function, all its revisions and its aliases; false if there was no such function. */
+    /** Removes the function, all its revisions, its aliases and settings; false if there was no such function. */
     boolean delete(String name);
 
     /** Whether any revision of any function runs the code package with this hash. */

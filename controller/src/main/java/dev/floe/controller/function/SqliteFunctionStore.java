@@ -6,6 +6,7 @@ import dev.floe.common.FloeException;
 import dev.floe.proto.Alias;
 import dev.floe.proto.Concurrency;
 import dev.floe.proto.Function;
+import dev.floe.proto.FunctionSettings;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -26,8 +27,8 @@ import java.util.Optional;
  * the store queries by.
  */
 public final class SqliteFunctionStore implements FunctionStore {
-    /** 2 added the aliases table. */
-    private static final int SCHEMA_VERSION = 2;
+    /** 2 added the aliases table, 3 the settings table. */
+    private static final int SCHEMA_VERSION = 3;
 
     private final Connection db;
 
@@ -99,6 +100,11 @@ public final class SqliteFunctionStore implements FunctionStore {
                       alias TEXT NOT NULL,
                       settings BLOB NOT NULL,
                       PRIMARY KEY (name, alias))""");
+            // The Lambda API's tags, policy and event invoke configs: per function, kept as the proto message.
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS settings (
+                      name TEXT PRIMARY KEY REFERENCES functions(name) ON DELETE CASCADE,
+                      settings BLOB NOT NULL)""");
             s.execute("PRAGMA user_version=" + SCHEMA_VERSION);
         }
     }
@@ -169,6 +175,49 @@ public final class SqliteFunctionStore implements FunctionStore {
             }
         });
         return set[0];
+    }
+
+    @Override
+    public synchronized Optional<FunctionSettings> settings(String name) {
+        try {
+            return storedSettings(name);
+        } catch (SQLException e) {
+            throw failure("reading the settings of " + name, e);
+        }
+    }
+
+    /** Empty without the function; the default instance without settings. */
+    private Optional<FunctionSettings> storedSettings(String name) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement(
+                "SELECT s.settings FROM functions f LEFT JOIN settings s ON s.name = f.name WHERE f.name = ?")) {
+            q.setString(1, name);
+            try (ResultSet rs = q.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                byte[] bytes = rs.getBytes(1);
+                return Optional.of(bytes == null ? FunctionSettings.getDefaultInstance() : FunctionSettings.parseFrom(bytes));
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new FloeException(ErrorType.SERVICE, "the function store holds unreadable settings: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized boolean replaceSettings(String name, FunctionSettings previous, FunctionSettings next) {
+        boolean[] replaced = new boolean[1];
+        inTransaction(() -> {
+            if (!storedSettings(name).map(previous::equals).orElse(false)) {
+                return;
+            }
+            try (PreparedStatement upsert = db.prepareStatement("INSERT INTO settings (name, settings) VALUES (?, ?)"
+                    + " ON CONFLICT (name) DO UPDATE SET settings = excluded.settings")) {
+                upsert.setString(1, name);
+                upsert.setBytes(2, next.toByteArray());
+                replaced[0] = upsert.executeUpdate() == 1;
+            }
+        });
+        return replaced[0];
     }
 
     @Override
@@ -294,7 +343,7 @@ public final class SqliteFunctionStore implements FunctionStore {
     public synchronized boolean delete(String name) {
         boolean[] deleted = new boolean[1];
         inTransaction(() -> {
-            // The foreign keys' ON DELETE CASCADE removes the revisions, concurrency settings and aliases.
+            // The foreign keys' ON DELETE CASCADE removes the revisions, concurrency settings, aliases and settings.
             try (PreparedStatement delete = db.prepareStatement("DELETE FROM functions WHERE name = ?")) {
                 delete.setString(1, name);
                 deleted[0] = delete.executeUpdate() == 1;

@@ -37,7 +37,8 @@ public final class ServingHealth implements FleetSubscriber {
     }
 
     @Override
-    public void settled() {
+    public synchronized void settled() {
+        // Synchronized: two settles racing must not leave the older count's status last.
         int connected = workers.getAsInt();
         if (told.getAndSet(connected) != connected) {
             statuses.setStatus(InvocationsGrpc.SERVICE_NAME, connected > 0 ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);

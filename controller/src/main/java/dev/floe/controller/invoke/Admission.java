@@ -121,6 +121,13 @@ public final class Admission {
         return Math.ceilDiv(Math.max(0, limits.concurrency() - reservedTotal), sharers);
     }
 
+    /** The part of the fleet's concurrency that no function has reserved. */
+    public int unreserved() {
+        synchronized (lock) {
+            return Math.max(0, limits.concurrency() - reservedTotal);
+        }
+    }
+
     /** The part of the fleet's concurrency that reservations can never take: Lambda keeps 100 of 1,000. */
     public int minUnreserved() {
         return Math.min(100, Math.max(1, limits.concurrency() / 10));
@@ -337,7 +344,8 @@ public final class Admission {
                         + " invocations at once (ReservedFunctionConcurrentInvocationLimitExceeded); " + why
                 : "Rate Exceeded: the fleet runs its concurrency limit of invocations at once ("
                         + (limits.concurrency() - reservedTotalNow()) + " unreserved; ConcurrentInvocationLimitExceeded); " + why;
-        return new FloeException(ErrorType.TOO_MANY_REQUESTS, message + "; retry after " + retryAfter.toMillis() + " ms", retryAfter);
+        return new FloeException(ErrorType.TOO_MANY_REQUESTS, message + "; retry after " + retryAfter.toMillis() + " ms", retryAfter,
+                reservation != null ? FloeException.RESERVED_CONCURRENCY_REASON : FloeException.CONCURRENCY_REASON);
     }
 
     private int reservedTotalNow() {

@@ -418,7 +418,9 @@ public final class Invoker {
             return new FloeException(ErrorType.TOO_MANY_REQUESTS, "the fleet is full: no worker has room for "
                     + function.getName() + " (" + function.getConfig().getMemoryMb() + " MB) now"
                     + (tried.isEmpty() ? "" : "; tried " + String.join(", ", tried))
-                    + "; retry after " + retryAfter.toMillis() + " ms", retryAfter);
+                    + "; retry after " + retryAfter.toMillis() + " ms", retryAfter,
+                    // The fleet's room is its concurrency: Lambda's nearest limit is the account's.
+                    FloeException.CONCURRENCY_REASON);
         }
 
         /** No worker fits even before any was tried: say whether waiting can help at all. */

@@ -9,15 +9,22 @@ import java.util.concurrent.ExecutionException;
 /**
  * A refusal as Lambda answers it: an HTTP status, the error type the SDKs map to their typed
  * exceptions (sent in {@code X-Amzn-ErrorType}), whether the caller or the service is at fault, and a
- * message. The body is {@code {"Type":"User","message":"..."}}, the shape Lambda returns.
+ * message. The body is {@code {"Type":"User","message":"..."}}, the shape Lambda returns, with a
+ * throttle's {@code Reason} (which limit it met) as Lambda's TooManyRequestsException has it.
+ *
+ * @param reason a throttle's reason, else null
  */
-public record ApiError(int status, String type, boolean userFault, String message) {
+public record ApiError(int status, String type, boolean userFault, String message, String reason) {
     private static final System.Logger LOG = System.getLogger(ApiError.class.getName());
 
     static final String INVALID_SIGNATURE = "InvalidSignatureException";
     static final String UNRECOGNIZED_CLIENT = "UnrecognizedClientException";
     static final String PRECONDITION_FAILED = "PreconditionFailedException";
     static final String UNKNOWN_OPERATION = "UnknownOperationException";
+
+    public ApiError(int status, String type, boolean userFault, String message) {
+        this(status, type, userFault, message, null);
+    }
 
     static ApiError user(int status, String type, String message) {
         return new ApiError(status, type, true, message);
@@ -49,7 +56,8 @@ public record ApiError(int status, String type, boolean userFault, String messag
             case RESOURCE_CONFLICT -> user(409, floe.type().wireName(), floe.getMessage());
             case PRECONDITION_FAILED -> user(412, floe.type().wireName(), floe.getMessage());
             case UNAUTHENTICATED -> user(403, floe.type().wireName(), floe.getMessage());
-            case TOO_MANY_REQUESTS, WORKER_FULL -> user(429, ErrorType.TOO_MANY_REQUESTS.wireName(), floe.getMessage());
+            case TOO_MANY_REQUESTS, WORKER_FULL -> new ApiError(429, ErrorType.TOO_MANY_REQUESTS.wireName(), true, floe.getMessage(),
+                    floe.reason().orElse(null));
             // Lambda has no "unavailable" type: a ServiceException with 503, which the SDKs retry.
             case SERVICE_UNAVAILABLE, ENVIRONMENT_GONE -> new ApiError(503, ErrorType.SERVICE.wireName(), false, floe.getMessage());
             case SERVICE -> new ApiError(500, ErrorType.SERVICE.wireName(), false, floe.getMessage());
@@ -60,6 +68,9 @@ public record ApiError(int status, String type, boolean userFault, String messag
         JsonObject body = new JsonObject();
         body.addProperty("Type", userFault ? "User" : "Service");
         body.addProperty("message", message);
+        if (reason != null) {
+            body.addProperty("Reason", reason);
+        }
         ApiResponse response = ApiResponse.json(status, body).withHeader("X-Amzn-ErrorType", type);
         return status == 429 ? response.withHeader("Retry-After", "1") : response;
     }

@@ -32,7 +32,7 @@ final class FunctionShapes {
     private static final String ARCHITECTURE = System.getProperty("os.arch").equals("aarch64") ? "arm64" : "x86_64";
 
     /** Accepted and not kept (see the class comment). */
-    private static final Set<String> IGNORED = Set.of("Role", "Description", "Publish", "Tags", "TracingConfig",
+    private static final Set<String> IGNORED = Set.of("Role", "Description", "TracingConfig",
             "LoggingConfig", "KMSKeyArn", "VpcConfig", "Architectures", "PackageType");
     /** Features whose absence would change what the function does: refused when set. */
     private static final Set<String> UNSUPPORTED = Set.of("Layers", "FileSystemConfigs", "ImageConfig",
@@ -43,7 +43,7 @@ final class FunctionShapes {
     private FunctionShapes() {}
 
     /** A CreateFunction: its code, received into the store and not checked yet, is closed by the caller. */
-    record Create(String name, FunctionConfig config, CodeStore.Staged zip) {}
+    record Create(String name, FunctionConfig config, CodeStore.Staged zip, Map<String, String> tags, boolean publish) {}
 
     /** Reads CreateFunction's body as it streams from {@code in}, its zip into {@code code}. */
     static Create create(java.io.InputStream in, CodeStore code) {
@@ -57,7 +57,7 @@ final class FunctionShapes {
     }
 
     private static Create create(RequestBody b, CodeStore.Staged zip) {
-        b.allowOnly(union(CONFIG_FIELDS, IGNORED, UNSUPPORTED, Set.of("FunctionName", "Code")), UNSUPPORTED);
+        b.allowOnly(union(CONFIG_FIELDS, IGNORED, UNSUPPORTED, Set.of("FunctionName", "Code", "Tags", "Publish")), UNSUPPORTED);
         checkPackageType(b);
         String name = b.requiredString("FunctionName");
         FunctionConfig.Builder config = FunctionConfig.newBuilder();
@@ -71,7 +71,9 @@ final class FunctionShapes {
                 ApiError.invalid("CreateFunction: Code is missing (expected: {\"ZipFile\": base64 of a zip})").toException());
         code.allowOnly(Set.of("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"),
                 Set.of("S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"));
-        return new Create(name, config.build(), zipFile(zip, code.has("ZipFile"), "CreateFunction: Code.ZipFile"));
+        Map<String, String> tags = SettingsOperations.checkTags(b.stringMap("Tags").orElse(Map.of()));
+        return new Create(name, config.build(), zipFile(zip, code.has("ZipFile"), "CreateFunction: Code.ZipFile"), tags,
+                b.bool("Publish").orElse(false));
     }
 
     /** UpdateFunctionConfiguration's body as an update, and the RevisionId it requires, if any. */
@@ -80,7 +82,7 @@ final class FunctionShapes {
                 .allowOnly(union(CONFIG_FIELDS, IGNORED, UNSUPPORTED, Set.of("RevisionId")), UNSUPPORTED);
         FunctionUpdate update = new FunctionUpdate(name, Optional.empty(), b.string("Runtime"), b.string("Handler"),
                 b.integer("MemorySize"), b.integer("Timeout"), ephemeralStorage(b), environment(b));
-        return new Guarded(update, Optional.empty(), b.string("RevisionId"), false);
+        return new Guarded(update, Optional.empty(), b.string("RevisionId"), false, false);
     }
 
     /** Reads UpdateFunctionCode's body as it streams from {@code in}, its zip into {@code code}. */
@@ -91,7 +93,8 @@ final class FunctionShapes {
                     "RevisionId", "Architectures", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"),
                     Set.of("S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn"));
             CodeStore.Staged zip = zipFile(upload.zip(), b.has("ZipFile"), "UpdateFunctionCode: ZipFile");
-            return new Guarded(FunctionUpdate.of(name), Optional.of(zip), b.string("RevisionId"), b.bool("DryRun").orElse(false));
+            return new Guarded(FunctionUpdate.of(name), Optional.of(zip), b.string("RevisionId"), b.bool("DryRun").orElse(false),
+                    b.bool("Publish").orElse(false));
         } catch (RuntimeException e) {
             upload.close();
             throw e;
@@ -102,9 +105,13 @@ final class FunctionShapes {
      * An update, with the RevisionId the caller expects to replace (Lambda's optimistic lock) and, for
      * UpdateFunctionCode, the new code received into the store, which the caller closes.
      */
-    record Guarded(FunctionUpdate update, Optional<CodeStore.Staged> code, Optional<String> revisionId, boolean dryRun) {}
+    record Guarded(FunctionUpdate update, Optional<CodeStore.Staged> code, Optional<String> revisionId, boolean dryRun,
+            boolean publish) {}
 
-    /** FunctionConfiguration of a new revision, as CreateFunction and the updates answer: Floe publishes every change. */
+    /**
+     * FunctionConfiguration of a revision as a version, as CreateFunction and UpdateFunctionCode answer
+     * with {@code Publish}: Floe makes a revision of every change, and its number is the version.
+     */
     static JsonObject configuration(Function f) {
         return configuration(f, null, version(f));
     }

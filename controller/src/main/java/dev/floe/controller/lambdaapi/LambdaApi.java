@@ -23,11 +23,17 @@ public final class LambdaApi {
     private final InvokeOperation invoke;
     private final InvokeStreamOperation invokeStream;
     private final VersionOperations versions;
+    private final SettingsOperations settings;
+    private final EventInvokeOperations eventInvoke;
+    private final ConcurrencyOperations concurrency;
     private final SigV4Verifier signatures;
 
     public LambdaApi(FunctionCatalog catalog, dev.floe.controller.invoke.Invoker invoker, AsyncInvocations async,
-            LambdaCredentials credentials, InstantSource clock) {
+            FleetConcurrency fleet, LambdaCredentials credentials, InstantSource clock) {
         this.catalog = catalog;
+        this.settings = new SettingsOperations(catalog);
+        this.eventInvoke = new EventInvokeOperations(catalog, clock);
+        this.concurrency = new ConcurrencyOperations(catalog, fleet);
         this.invoke = new InvokeOperation(catalog, invoker, async);
         this.invokeStream = new InvokeStreamOperation(catalog, invoker);
         this.versions = new VersionOperations(catalog);
@@ -96,7 +102,12 @@ public final class LambdaApi {
             case CREATE_FUNCTION -> {
                 FunctionShapes.Create create = FunctionShapes.create(body(request), catalog.code());
                 try (CodeStore.Staged zip = create.zip()) {
-                    yield ApiResponse.json(201, FunctionShapes.configuration(catalog.create(create.name(), create.config(), zip)));
+                    Function created = catalog.create(create.name(), create.config(), zip);
+                    if (!create.tags().isEmpty()) {
+                        catalog.changeSettings(created.getName(), s -> s.toBuilder().putAllTags(create.tags()).build());
+                    }
+                    // As Lambda: $LATEST, unless Publish asked for a version (Floe's revision number).
+                    yield ApiResponse.json(201, create.publish() ? FunctionShapes.configuration(created) : FunctionShapes.latest(created));
                 }
             }
             case GET_FUNCTION -> {
@@ -106,7 +117,11 @@ public final class LambdaApi {
                 // The package stays on the controller; Floe serves no download location for it.
                 code.addProperty("RepositoryType", "Floe");
                 body.add("Code", code);
-                body.add("Tags", new JsonObject());
+                body.add("Tags", SettingsOperations.tags(catalog.settings(ref(route, request).name())));
+                Function f = catalog.get(ref(route, request).name());
+                if (f.getConcurrency().hasReserved()) {
+                    body.add("Concurrency", ConcurrencyOperations.reservation(f));
+                }
                 yield ApiResponse.json(200, body);
             }
             case GET_FUNCTION_CONFIGURATION -> ApiResponse.json(200, configuration(ref(route, request)));
@@ -126,6 +141,12 @@ public final class LambdaApi {
             }
             case PUBLISH_VERSION, LIST_VERSIONS, CREATE_ALIAS, LIST_ALIASES, GET_ALIAS, UPDATE_ALIAS, DELETE_ALIAS ->
                     versions.handle(route, unqualified(route, request, route.operationName()), request);
+            case TAG_RESOURCE, UNTAG_RESOURCE, LIST_TAGS, ADD_PERMISSION, REMOVE_PERMISSION, GET_POLICY,
+                    GET_FUNCTION_CODE_SIGNING_CONFIG -> settings.handle(route, request);
+            case PUT_FUNCTION_EVENT_INVOKE_CONFIG, GET_FUNCTION_EVENT_INVOKE_CONFIG, UPDATE_FUNCTION_EVENT_INVOKE_CONFIG,
+                    DELETE_FUNCTION_EVENT_INVOKE_CONFIG, LIST_FUNCTION_EVENT_INVOKE_CONFIGS -> eventInvoke.handle(route, request);
+            case PUT_FUNCTION_CONCURRENCY, GET_FUNCTION_CONCURRENCY, DELETE_FUNCTION_CONCURRENCY, GET_ACCOUNT_SETTINGS ->
+                    concurrency.handle(route, request);
             case INVOKE -> throw new IllegalStateException("Invoke is answered asynchronously");
             case INVOKE_WITH_RESPONSE_STREAM -> throw ApiError.invalid("InvokeWithResponseStream: answered only as an event "
                     + "stream (expected: POST " + Route.STREAMING_PREFIX + "/FUNCTION" + Route.STREAMING_SUFFIX + ")").toException();
@@ -143,11 +164,11 @@ public final class LambdaApi {
                 dev.floe.common.FunctionLimits.checkCodeSize(zip.size());
                 zip.check(dev.floe.common.FunctionLimits.isProvided(current.getConfig().getRuntime()));
             });
-            return ApiResponse.json(200, FunctionShapes.configuration(current));
+            return ApiResponse.json(200, FunctionShapes.latest(current));
         }
         Function updated = guarded.code().isPresent() ? catalog.update(guarded.update(), guarded.code().get())
                 : catalog.update(guarded.update());
-        return ApiResponse.json(200, FunctionShapes.configuration(updated));
+        return ApiResponse.json(200, guarded.publish() ? FunctionShapes.configuration(updated) : FunctionShapes.latest(updated));
     }
 
     /** The request's body as a stream: from the file an upload was written to, or from memory. */

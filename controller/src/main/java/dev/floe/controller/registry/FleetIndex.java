@@ -171,16 +171,23 @@ public final class FleetIndex implements FleetState {
 
     /**
      * An environment's state after a change; {@code slot} null removes it (retired). Becoming WARM
-     * makes its worker the revision's most recently used holder.
+     * makes its worker the revision's most recently used holder. BUSY does not replace FINISHING:
+     * only the environment's next report of another state (WARM, or retired) ends that hint.
      */
     public void environment(String workerId, String environmentId, String revisionId, int envMemoryMb, Slot slot) {
         Worker w = workers.get(workerId);
         if (w == null) {
             throw new IllegalArgumentException("worker " + workerId + ": not in the fleet (expected: a worker added first)");
         }
+        Env previous = w.environments.get(environmentId);
+        if (previous != null && previous.slot == Slot.FINISHING && slot == Slot.BUSY) {
+            // A BUSY report of the invocation already answered, late on the stream (or of the next one,
+            // handed to it under a promise that keeps it out of the available set): it stays FINISHING.
+            return;
+        }
         byFree.remove(w);
         byRoom.remove(w);
-        Env previous = w.environments.remove(environmentId);
+        previous = w.environments.remove(environmentId);
         if (previous != null) {
             unindex(w, previous);
         }

@@ -151,7 +151,16 @@ public final class FleetView implements AutoCloseable {
     public void answered(String workerId, String environmentId) {
         boolean changed;
         synchronized (lock) {
-            changed = workers.containsKey(workerId) && index.answered(workerId, environmentId);
+            WorkerEntry entry = workers.get(workerId);
+            if (entry == null) {
+                return;
+            }
+            Environment reported = entry.environments.get(environmentId);
+            if (reported != null && isWarm(reported)) {
+                // The answer overtook the worker's report that the environment took the invocation.
+                entry.answeredThrough.put(environmentId, reported.getInvocations() + 1);
+            }
+            changed = index.answered(workerId, environmentId);
         }
         if (changed) {
             settle();
@@ -410,9 +419,17 @@ public final class FleetView implements AutoCloseable {
         if (!retired) {
             entry.environments.put(env.getId(), env);
         }
-        index.environment(entry.id, env.getId(), env.getRevisionId(), env.getMemoryMb(), retired ? null : slot(env));
+        Long answered = entry.answeredThrough.get(env.getId());
+        boolean busy = env.getState() == Environment.State.BUSY;
+        // A BUSY report of an invocation already answered: the environment is about to be idle, not busy.
+        boolean stale = answered != null && busy && env.getInvocations() <= answered;
+        if (answered != null && (retired || env.getInvocations() > answered || !busy && env.getInvocations() >= answered)) {
+            entry.answeredThrough.remove(env.getId());
+        }
+        index.environment(entry.id, env.getId(), env.getRevisionId(), env.getMemoryMb(),
+                retired ? null : stale ? FleetIndex.Slot.FINISHING : slot(env));
         tell(s -> s.environmentChanged(env));
-        if (previous != null && isWarm(previous) && env.getState() == Environment.State.BUSY) {
+        if (!stale && previous != null && isWarm(previous) && busy) {
             keepOldestPromise(env.getRevisionId(), entry.id);
         }
     }

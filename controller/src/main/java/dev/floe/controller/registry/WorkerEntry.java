@@ -18,6 +18,11 @@ final class WorkerEntry {
     final WorkerConnection connection;
     final Instant connectedAt;
     final Map<String, Environment> environments = new LinkedHashMap<>();
+    /**
+     * Environments answered while last reported warm, to the count of invocations their BUSY report
+     * for the answered one will carry: that report, still on its way, is stale when it arrives.
+     */
+    final Map<String, Long> answeredThrough = new java.util.HashMap<>();
     Instant lastReport;
     Instant lastHeartbeat;
     int reportedUsedMb;

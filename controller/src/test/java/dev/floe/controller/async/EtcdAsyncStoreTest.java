@@ -54,6 +54,21 @@ class EtcdAsyncStoreTest extends AsyncStoreContract {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aClaimerFindsItsFunctionsEventsBehindAnotherOwnersBacklog() {
+        Etcd connection = Etcd.connect(etcd.endpoints(), prefix);
+        connections.add(connection);
+        long lease = Etcd.await(connection.client().getLeaseClient().grant(30), "granting a lease").getID();
+        AsyncStore mine = track(EtcdAsyncStore.open(connection, lease, "mine"::equals, Fence.NONE));
+        store.insert("busy", "", java.util.Collections.nCopies(600, com.google.protobuf.ByteString.copyFromUtf8("b")), T0);
+        String id = store.insert("mine", "", List.of(com.google.protobuf.ByteString.copyFromUtf8("m")), T0 + 1).getFirst();
+
+        List<AsyncStore.Claim> claims = mine.claimDue(T0 + 2, 0, "old", 4);
+
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(id), claims.stream().map(AsyncStore.Claim::id).toList(),
+                "600 older events of a function another controller owns do not hide this one's");
+    }
+
     @Override
     protected AsyncStore openStore() {
         return claimer();

@@ -94,7 +94,7 @@ class FailureReportTest {
         AtomicInteger tries = new AtomicInteger();
         try (SqliteAsyncStore sqlite = SqliteAsyncStore.open(dir.resolve("floe.db"));
                 AsyncDispatcher dispatcher = new AsyncDispatcher(new FullDisk(sqlite, full, tries), (f, q, p) ->
-                        CompletableFuture.completedFuture(InvokeResponse.getDefaultInstance()), RetryPolicy.LAMBDA_DEFAULT,
+                        CompletableFuture.completedFuture(InvokeResponse.getDefaultInstance()), RetryPolicy.LAMBDA_DEFAULT, (f, q, base) -> base,
                         InstantSource.system(), () -> true, 8, new AsyncMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()))) {
             dispatcher.start();
             Await.until(Duration.ofSeconds(30), "the dispatcher to try 20 times", () -> tries.get() >= 20);

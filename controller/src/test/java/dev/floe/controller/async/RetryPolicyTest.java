@@ -72,4 +72,13 @@ class RetryPolicyTest {
         assertTrue(e.getMessage().contains("retries"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO));
     }
+
+    @Test
+    void aFunctionsEventInvokeConfigChangesOnlyTheRetriesAndTheMaximumAge() {
+        RetryPolicy none = lambda.with(java.util.OptionalInt.of(0), java.util.Optional.of(Duration.ofMinutes(10)));
+        assertInstanceOf(Next.DeadLetter.class, none.after(Ending.FUNCTION_ERROR, 1, 0, Duration.ZERO));
+        assertInstanceOf(Next.DeadLetter.class, none.after(Ending.THROTTLED, 0, 0, Duration.ofMinutes(10)));
+        assertEquals(lambda.throttleDelay(), none.throttleDelay());
+        assertEquals(lambda, lambda.with(java.util.OptionalInt.empty(), java.util.Optional.empty()));
+    }
 }

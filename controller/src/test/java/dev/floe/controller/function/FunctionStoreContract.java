@@ -13,6 +13,8 @@ import dev.floe.proto.AliasRouting;
 import dev.floe.proto.Concurrency;
 import dev.floe.proto.Function;
 import dev.floe.proto.FunctionConfig;
+import dev.floe.proto.EventInvokeConfig;
+import dev.floe.proto.FunctionSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -166,6 +168,30 @@ abstract class FunctionStoreContract {
         assertFalse(store.revision("hello", 2).orElseThrow().hasConcurrency(), "a revision carries no concurrency settings");
         assertFalse(store.setConcurrency("missing", settings));
         assertEquals(List.of("hello"), store.latest().stream().map(Function::getName).toList());
+    }
+
+    @Test
+    void settingsAreReplacedOnlyFromWhatIsStoredAndGoWithTheFunction() throws Exception {
+        assertEquals(Optional.empty(), store.settings("hello"));
+        store.create(revision("hello", 1, "aa"));
+        FunctionSettings none = FunctionSettings.getDefaultInstance();
+        FunctionSettings tagged = FunctionSettings.newBuilder().putTags("team", "core").putPolicyStatements("s1", "{}")
+                .setPolicyRevisionId("r1").putEventInvoke("$LATEST", EventInvokeConfig.newBuilder().setMaximumRetryAttempts(0).build())
+                .build();
+
+        assertEquals(Optional.of(none), store.settings("hello"));
+        assertTrue(store.replaceSettings("hello", none, tagged));
+        assertFalse(store.replaceSettings("hello", none, FunctionSettings.newBuilder().putTags("x", "y").build()),
+                "they were replaced since: a writer that read them then lost");
+        assertFalse(store.replaceSettings("missing", none, tagged));
+        store.append(revision("hello", 2, "bb"));
+        assertEquals(Optional.of(tagged), track(openAgain()).settings("hello"), "kept beside the revisions, for the next store");
+        assertEquals(Optional.empty(), store.settings("missing"));
+
+        assertTrue(store.delete("hello"));
+        assertEquals(Optional.empty(), store.settings("hello"));
+        store.create(revision("hello", 1, "cc"));
+        assertEquals(Optional.of(none), store.settings("hello"), "a function made again starts without the old one's settings");
     }
 
     @Test

@@ -28,6 +28,6 @@ class LatestVersionTest {
         var latest = FunctionShapes.latest(REVISION_3);
         assertEquals("$LATEST", latest.get("Version").getAsString());
         assertEquals(FunctionShapes.ARN_PREFIX + "f", latest.get("FunctionArn").getAsString());
-        assertEquals("3", FunctionShapes.configuration(REVISION_3).get("Version").getAsString(), "what a create or update made");
+        assertEquals("3", FunctionShapes.configuration(REVISION_3).get("Version").getAsString(), "what a create or code update with Publish made");
     }
 }

@@ -35,7 +35,23 @@ class RequestParsingTest {
         assertEquals("ListVersionsByFunction", Route.of("GET", "/2015-03-31/functions/f/versions").orElseThrow().operationName());
         assertEquals("UpdateAlias", Route.of("PUT", "/2015-03-31/functions/f/aliases/a").orElseThrow().operationName());
         assertEquals(Optional.empty(), Route.of("GET", "/2015-03-31/functions/f/invocations"));
-        assertEquals(Optional.empty(), Route.of("GET", "/2016-08-19/account-settings/"));
+        assertEquals(Route.Operation.GET_ACCOUNT_SETTINGS, Route.of("GET", "/2016-08-19/account-settings/").orElseThrow().operation());
+        assertEquals(Optional.empty(), Route.of("PUT", "/2016-08-19/account-settings/"));
+        assertEquals(new Route(Route.Operation.TAG_RESOURCE, "arn%3Aaws%3Alambda"), Route.of("POST", "/2017-03-31/tags/arn%3Aaws%3Alambda").orElseThrow());
+        assertEquals(Route.Operation.UNTAG_RESOURCE, Route.of("DELETE", "/2017-03-31/tags/a").orElseThrow().operation());
+        assertEquals(Route.Operation.LIST_TAGS, Route.of("GET", "/2017-03-31/tags/a").orElseThrow().operation());
+        assertEquals(Route.Operation.PUT_FUNCTION_CONCURRENCY, Route.of("PUT", "/2017-10-31/functions/f/concurrency").orElseThrow().operation());
+        assertEquals(Route.Operation.GET_FUNCTION_CONCURRENCY, Route.of("GET", "/2019-09-30/functions/f/concurrency").orElseThrow().operation());
+        assertEquals(Optional.empty(), Route.of("GET", "/2017-10-31/functions/f/concurrency"), "each operation has its own API version");
+        assertEquals(new Route(Route.Operation.REMOVE_PERMISSION, "f", "sid"), Route.of("DELETE", "/2015-03-31/functions/f/policy/sid").orElseThrow());
+        assertEquals(Route.Operation.ADD_PERMISSION, Route.of("POST", "/2015-03-31/functions/f/policy").orElseThrow().operation());
+        assertEquals(new Route(Route.Operation.LIST_FUNCTION_EVENT_INVOKE_CONFIGS, "f"),
+                Route.of("GET", "/2019-09-25/functions/f/event-invoke-config/list").orElseThrow());
+        assertEquals("ListFunctionEventInvokeConfigs", Route.of("GET", "/2019-09-25/functions/f/event-invoke-config/list").orElseThrow().operationName());
+        assertEquals(Route.Operation.GET_FUNCTION_CODE_SIGNING_CONFIG,
+                Route.of("GET", "/2020-06-30/functions/f/code-signing-config").orElseThrow().operation());
+        assertEquals(Optional.empty(), Route.of("GET", "/2018-10-31/layers"), "layers are not served: UnknownOperationException");
+        assertEquals(Optional.empty(), Route.of("GET", "/2021-10-31/functions/f/url"), "nor function URLs");
         assertEquals(Optional.empty(), Route.of("GET", "/2015-03-31/functions/f/code/extra"));
         assertEquals(new Route(Route.Operation.INVOKE_WITH_RESPONSE_STREAM, "f%3Alive"),
                 Route.of("POST", "/2021-11-15/functions/f%3Alive/response-streaming-invocations").orElseThrow());

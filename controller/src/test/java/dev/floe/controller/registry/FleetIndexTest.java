@@ -59,8 +59,10 @@ class FleetIndexTest {
         assertEquals(List.of(), list(index.idleHolders("r")), "promised to the next invocation");
         index.promised("r", "a", -1);
 
+        index.environment("a", "e1", "r", 128, Slot.BUSY);
+        assertEquals(new RevisionPresence(0, 0, 1, 0, 1), index.presence("r", "a"), "a BUSY report arriving late changes nothing");
         index.environment("a", "e1", "r", 128, Slot.WARM);
-        assertEquals(new RevisionPresence(1, 128, 0, 0, 0), index.presence("r", "a"), "the report replaces the hint");
+        assertEquals(new RevisionPresence(1, 128, 0, 0, 0), index.presence("r", "a"), "the idle report replaces the hint");
         assertFalse(index.answered("a", "e1"), "a warm environment is not finishing");
         assertFalse(index.answered("a", "gone"), "nor is one the index does not hold");
         index.environment("a", "e1", "r", 128, Slot.BUSY);

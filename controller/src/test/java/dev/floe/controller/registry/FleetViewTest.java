@@ -120,6 +120,23 @@ class FleetViewTest {
     }
 
     @Test
+    void anAnswerThatOvertakesTheBusyReportLeavesTheEnvironmentAvailable() {
+        RecordingConnection link = new RecordingConnection();
+        fleet.register(registration("w1", 128), link);
+        fleet.report("w1", link, env("e1", "r1", State.FROZEN, 128).toBuilder().setInvocations(3).build());
+
+        fleet.answered("w1", "e1"); // the 4th invocation, answered before the report that it started
+        fleet.report("w1", link, env("e1", "r1", State.BUSY, 128).toBuilder().setInvocations(4).build());
+        assertEquals(new RevisionPresence(0, 0, 1, 0, 1), fleet.snapshot("r1").presence("r1", "w1"),
+                "the late BUSY report is of an answered invocation: the environment takes the next one");
+
+        fleet.report("w1", link, env("e1", "r1", State.FROZEN, 128).toBuilder().setInvocations(4).build());
+        fleet.report("w1", link, env("e1", "r1", State.BUSY, 128).toBuilder().setInvocations(5).build());
+        assertEquals(new RevisionPresence(0, 0, 1, 0, 0), fleet.snapshot("r1").presence("r1", "w1"),
+                "the 5th invocation was not answered: busy");
+    }
+
+    @Test
     void aRetiredEnvironmentLeavesTheView() {
         RecordingConnection link = new RecordingConnection();
         fleet.register(registration("w1", 2048), link);

@@ -40,7 +40,7 @@ class ReleaseIT {
         for (String path : List.of("bin/floe", "runtime/bin/java", "runtime/bin/keytool", "deploy/install.sh")) {
             assertTrue(Files.isExecutable(release.home().resolve(path)), path);
         }
-        for (String path : List.of("lib", "examples/hello", "deploy/systemd", "deploy/kubernetes", "deploy/container", "docs")) {
+        for (String path : List.of("lib", "examples/hello", "deploy/systemd", "deploy/kubernetes", "deploy/container", "deploy/grafana", "docs")) {
             assertTrue(Files.isDirectory(release.home().resolve(path)), path);
         }
         assertTrue(release.home().getFileName().toString().equals("floe-" + BuildInfo.version()), release.home().toString());

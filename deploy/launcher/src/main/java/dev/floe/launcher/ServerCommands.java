@@ -71,7 +71,7 @@ final class ServerCommands {
                         .runs(ServerCommands::controller).build(),
                 FloeCommand.named("worker").section(FloeCommand.Section.FLEET)
                         .synopsis("worker --controller HOST:PORT[,HOST:PORT...] [--id ID] [--memory MB] [--data DIR] [--port P] [--listen HOST]"
-                                + " [--advertise HOST]")
+                                + " [--advertise HOST] [--cleanup]")
                         .summary("a worker alone, for another machine, until SIGINT/SIGTERM; it retires every environment on exit")
                         .options(Cli.connectionOptions(workerTuning(new Args.Spec()
                                 .value("controller", "HOST:PORT[,...]", "a controller's address (required); in a cluster of controllers"
@@ -82,7 +82,10 @@ final class ServerCommands {
                                 .value("data", "DIR", "where code, runtimes and environments are kept (default ~/.floe/worker)")
                                 .value("port", "P", "the port the controller calls (default: a free one)")
                                 .value("listen", "HOST", "the address to listen on (default: the one facing the controller)")
-                                .value("advertise", "HOST", "the address the controller calls (default: the one facing it)"))
+                                .value("advertise", "HOST", "the address the controller calls (default: the one facing it)")
+                                .flag("cleanup", "remove what workers no longer running on this machine left (processes, cgroups,"
+                                        + " loop devices, environments' files), whatever their ids and data directories, and exit;"
+                                        + " running workers' are untouched (a worker does this when it starts)"))
                                 .value("metrics-port", "P", "Prometheus metrics and /healthz over HTTP on P (0: a free port; default none)")
                                 .value("metrics-host", "H", "the metrics endpoint's address (default 127.0.0.1)")
                                 .value("log-format", "F", "text (default) or json: one JSON object per line with time, level, logger,"
@@ -219,6 +222,12 @@ final class ServerCommands {
 
     static int worker(Args args, Cli cli) throws Exception {
         args.positional(0, "no arguments");
+        if (args.flag("cleanup")) {
+            int removed = Sandbox.removeLeftoversOfDeadWorkers();
+            cli.out().println("removed " + removed + " environment" + (removed == 1 ? "" : "s")
+                    + " of workers no longer running on this machine");
+            return 0;
+        }
         logFormat(args);
         List<HostPort> controllers;
         try {
@@ -470,7 +479,9 @@ final class ServerCommands {
                 .value("freeze-grace", "MS", "freeze an environment MS after its invocation ends, 0..60000 (default 20)")
                 .value("freezer", "F", "auto (default), cgroup2, cgroup1 or signal: how environments are frozen")
                 .value("tmp", "T", "auto (default), disk, tmpfs or tmpdir: what backs each environment's /tmp")
-                .value("launcher", "L", "auto (default), native or script: what starts an environment");
+                .value("launcher", "L", "auto (default), native or script: what starts an environment")
+                .repeated("writable", "DIR", "a directory of this machine every function may write at its own path (default none:"
+                        + " as in Lambda, only /tmp; the rest of the machine is read-only to functions)");
     }
 
     private static Worker.Builder tune(Worker.Builder builder, Args args) {
@@ -515,7 +526,8 @@ final class ServerCommands {
         Sandbox.TmpChoice tmp = choice(args, "tmp", Sandbox.TmpChoice.class, Sandbox.TmpChoice.AUTO);
         Sandbox.LauncherChoice launcher = choice(args, "launcher", Sandbox.LauncherChoice.class, Sandbox.LauncherChoice.AUTO);
         Sandbox.Options defaults = Sandbox.Options.defaults();
-        return new Sandbox.Options(freezer, tmp, defaults.memoryLimits(), defaults.pidsMax(), launcher);
+        List<java.nio.file.Path> writable = args.all("writable").stream().map(d -> java.nio.file.Path.of(d).toAbsolutePath()).toList();
+        return new Sandbox.Options(freezer, tmp, defaults.memoryLimits(), defaults.pidsMax(), launcher, writable);
     }
 
     private static <E extends Enum<E>> E choice(Args args, String name, Class<E> type, E fallback) {

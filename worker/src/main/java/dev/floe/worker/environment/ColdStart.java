@@ -55,8 +55,9 @@ final class ColdStart {
             }
         }
         try {
-            Path runtimeRoot = runtime == ManagedRuntime.PROVIDED ? taskRoot
-                    : host.sandbox().runtimeRoot(host.runtimes().directoryOf(runtime));
+            // A custom runtime has no files of Floe's: /var/runtime with a mount namespace (empty), else the code's root.
+            Path runtimeRoot = host.sandbox().runtimeRoot(runtime == ManagedRuntime.PROVIDED ? code.root()
+                    : host.runtimes().directoryOf(runtime));
             return new Plan(host.runtimes().launch(runtime, runtimeRoot, taskRoot, function.getConfig().getHandler(),
                     function.getConfig().getMemoryMb()), null);
         } catch (RuntimeUnavailableException e) {

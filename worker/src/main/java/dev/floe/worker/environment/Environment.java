@@ -30,6 +30,10 @@ import java.util.concurrent.TimeUnit;
  * <p>One invocation at a time: the pool assigns an invocation only to an environment it took from
  * its idle set, and an environment returns itself there only when its runtime asks for the next
  * invocation.
+ *
+ * <p>Size: over 400 lines because the state machine's every transition and the fields it confines to
+ * the loop live here; the cold-start chain (code, sandbox, endpoint, launch) is the next part to move
+ * out, into a class owning the resources it acquires (issue 9).
  */
 public final class Environment implements RuntimeEndpoint {
     private static final System.Logger LOG = System.getLogger(Environment.class.getName());
@@ -44,7 +48,8 @@ public final class Environment implements RuntimeEndpoint {
     private Instant since;
     private Instant lastUsed;
     private long invocations;
-    private String retireReason = "";
+    /** Null until the environment is retired. */
+    private RetireReason retireReason;
 
     private Path dir;
     private CodeCache.Lease code;
@@ -59,7 +64,6 @@ public final class Environment implements RuntimeEndpoint {
     private Invocation pending;
     /** Delivered to the runtime; null between invocations. */
     private Invocation current;
-    private boolean answered;
     private long spawnedNanos;
     private boolean launching;
     /** A streamed response collected for a caller that takes no chunks. */
@@ -110,7 +114,7 @@ public final class Environment implements RuntimeEndpoint {
 
     EnvironmentView snapshot() {
         return new EnvironmentView(id, function.getName(), function.getRevision(), function.getRevisionId(),
-                state, cell == null ? 0 : cell.pid(), memoryMb(), since, lastUsed, invocations, retireReason, provisioned);
+                state, cell == null ? 0 : cell.runtimePid(), memoryMb(), since, lastUsed, invocations, retireReason == null ? "" : retireReason.wireName(), provisioned);
     }
 
     boolean provisioned() {
@@ -121,8 +125,8 @@ public final class Environment implements RuntimeEndpoint {
     void provisioned(boolean value) {
         provisioned = value;
         loop.execute(() -> {
-            if (state != EnvironmentState.RETIRED) {
-                pool.changed(snapshot());
+            if (!state.isEnding()) {
+                pool.changed(this, state, snapshot());
             }
         });
     }
@@ -136,7 +140,7 @@ public final class Environment implements RuntimeEndpoint {
             pending = first;
             startTimer = loop.schedule(this::startTimedOut, host.startTimeout().toNanos(), TimeUnit.NANOSECONDS);
             host.metrics().transition(null, EnvironmentState.STARTING);
-            pool.changed(snapshot());
+            pool.changed(this, null, snapshot());
             host.codeCache().acquire(function.getCodeSha256())
                     .thenAcceptAsync(lease -> {
                         code = lease;
@@ -151,14 +155,14 @@ public final class Environment implements RuntimeEndpoint {
     }
 
     private void prepare() {
-        if (state == EnvironmentState.RETIRED) {
+        if (state.isEnding()) {
             cleanUp();
             return;
         }
         ColdStart.Plan plan = coldStart.plan(code, pending.requestId());
         if (plan.initError() != null) {
             failInit(Failures.INVALID_ENTRYPOINT, Failures.document(Failures.INVALID_ENTRYPOINT, plan.initError()),
-                    "invalid-entrypoint");
+                    RetireReason.INVALID_ENTRYPOINT);
             return;
         }
         launchPlan = plan.launch();
@@ -175,7 +179,7 @@ public final class Environment implements RuntimeEndpoint {
     }
 
     private void bind() {
-        if (state == EnvironmentState.RETIRED) {
+        if (state.isEnding()) {
             cleanUp();
             return;
         }
@@ -185,7 +189,7 @@ public final class Environment implements RuntimeEndpoint {
                 return;
             }
             endpoint = binding;
-            if (state == EnvironmentState.RETIRED) {
+            if (state.isEnding()) {
                 cleanUp();
                 return;
             }
@@ -220,14 +224,14 @@ public final class Environment implements RuntimeEndpoint {
             launching = false;
             if (failure != null) {
                 failStart(new FloeException(ErrorType.SERVICE, "cannot start the runtime: " + rootMessage(failure), failure));
-                if (state == EnvironmentState.RETIRED) {
+                if (state.isEnding()) {
                     cleanUp();
                 }
                 return;
             }
             process = launched;
             process.onExit().thenRun(() -> loop.execute(this::exited));
-            if (state == EnvironmentState.RETIRED) {
+            if (state.isEnding()) {
                 cleanUp();
                 return;
             }
@@ -247,7 +251,7 @@ public final class Environment implements RuntimeEndpoint {
                 return;
             }
             // Its runtime hung up while it waited for work: it cannot take this invocation.
-            retireNow("runtime-disconnected");
+            retireNow(RetireReason.RUNTIME_DISCONNECTED);
             pool.reassign(invocation);
         });
     }
@@ -261,7 +265,6 @@ public final class Environment implements RuntimeEndpoint {
         become(EnvironmentState.BUSY);
         current = invocation;
         pending = null;
-        answered = false;
         invocations++;
         lastUsed = host.clock().instant();
         long timeoutMs = function.getConfig().getTimeoutSeconds() * 1000L;
@@ -286,7 +289,7 @@ public final class Environment implements RuntimeEndpoint {
 
     @Override
     public void next(NextWaiter next) {
-        if (state == EnvironmentState.RETIRED) {
+        if (state.isEnding()) {
             next.reject(Reply.containerError("the environment is shutting down"));
             return;
         }
@@ -314,12 +317,9 @@ public final class Environment implements RuntimeEndpoint {
                     }
                 }
             }
-            case BUSY -> {
-                if (current != null && !answered) {
-                    next.reject(Reply.forbidden("InvalidStateTransition",
-                            "invocation " + current.requestId() + " has no response or error yet"));
-                    return;
-                }
+            case BUSY -> next.reject(Reply.forbidden("InvalidStateTransition",
+                    "invocation " + current.requestId() + " has no response or error yet"));
+            case FINISHING -> {
                 current = null;
                 become(EnvironmentState.IDLE);
                 waiter = next;
@@ -337,7 +337,7 @@ public final class Environment implements RuntimeEndpoint {
         if (refusal != null) {
             return refusal;
         }
-        answered = true;
+        become(EnvironmentState.FINISHING);
         if (!failedForMemory()) {
             finish(current, body, "", "");
         }
@@ -376,7 +376,7 @@ public final class Environment implements RuntimeEndpoint {
         if (refusal != null) {
             return refusal;
         }
-        answered = true;
+        become(EnvironmentState.FINISHING);
         byte[] body = streamedBody == null ? new byte[0] : streamedBody.toByteArray();
         streamedBody = null;
         if (!failedForMemory()) {
@@ -401,7 +401,7 @@ public final class Environment implements RuntimeEndpoint {
         }
         String message = Failures.exited(current.requestId(), "signal: killed");
         finish(current, Failures.document(Failures.OUT_OF_MEMORY, message), Failures.UNHANDLED, Failures.OUT_OF_MEMORY);
-        loop.execute(() -> retireNow("out-of-memory"));
+        loop.execute(() -> retireNow(RetireReason.OUT_OF_MEMORY));
         return true;
     }
 
@@ -411,7 +411,7 @@ public final class Environment implements RuntimeEndpoint {
         if (refusal != null) {
             return refusal;
         }
-        answered = true;
+        become(EnvironmentState.FINISHING);
         if (!failedForMemory()) {
             String type = Failures.errorTypeOf(body, errorType);
             finish(current, Failures.errorBody(body, type), Failures.UNHANDLED, type);
@@ -426,14 +426,14 @@ public final class Environment implements RuntimeEndpoint {
         }
         String type = Failures.errorTypeOf(body, errorType);
         // The runtime should exit after reporting; the environment is retired either way.
-        loop.execute(() -> failInit(type, Failures.errorBody(body, type), "init-error"));
+        loop.execute(() -> failInit(type, Failures.errorBody(body, type), RetireReason.INIT_ERROR));
         return Reply.ACCEPTED;
     }
 
     @Override
     public void responseTooLarge(String requestId, long limitBytes) {
-        if (current != null && !answered && current.requestId().equals(requestId)) {
-            answered = true;
+        if (current != null && state == EnvironmentState.BUSY && current.requestId().equals(requestId)) {
+            become(EnvironmentState.FINISHING);
             String message = "Response payload size exceeded maximum allowed payload size (" + limitBytes + " bytes).";
             finish(current, Failures.document(Failures.RESPONSE_TOO_LARGE, message), Failures.UNHANDLED,
                     Failures.RESPONSE_TOO_LARGE);
@@ -447,7 +447,7 @@ public final class Environment implements RuntimeEndpoint {
 
     @Override
     public boolean expects(String requestId) {
-        return current != null && !answered && current.requestId().equals(requestId);
+        return current != null && state == EnvironmentState.BUSY && current.requestId().equals(requestId);
     }
 
     @Override
@@ -458,13 +458,13 @@ public final class Environment implements RuntimeEndpoint {
     }
 
     private Reply checkAnswerable(String requestId) {
-        if (state == EnvironmentState.RETIRED) {
+        if (state.isEnding()) {
             return Reply.containerError("the environment is shutting down");
         }
         if (current == null || !current.requestId().equals(requestId)) {
             return Reply.badRequest("InvalidRequestID", "no invocation " + requestId + " is running in this environment");
         }
-        if (answered) {
+        if (state == EnvironmentState.FINISHING) {
             return Reply.forbidden("InvalidStateTransition", "invocation " + requestId + " was already answered");
         }
         return null;
@@ -475,8 +475,7 @@ public final class Environment implements RuntimeEndpoint {
     /** Completes {@code invocation} with what the caller sees, and writes END and REPORT. */
     private void finish(Invocation invocation, byte[] payload, String functionError, String errorType) {
         InvocationResult result = meter.finished(invocation, payload, functionError, errorType, initDurationMs, cell, log);
-        // The pool hears of the answer before the caller: the caller's next invocation may then wait for this environment.
-        pool.answered(this);
+        // The pool heard of the answer (FINISHING) before the caller: the caller's next invocation may then wait for this environment.
         invocation.complete(result);
     }
 
@@ -493,24 +492,24 @@ public final class Environment implements RuntimeEndpoint {
         long left = deadlineNanos - host.ticker().getAsLong();
         if (left > 0) {
             timeoutCheck = loop.schedule(this::timeoutDue, left, TimeUnit.NANOSECONDS);
-        } else if (!answered) {
+        } else if (state == EnvironmentState.BUSY) {
             timedOut();
         } else {
             log.timedOut(host.clock().instant(), current.requestId(), function.getConfig().getTimeoutSeconds());
-            retireNow("timeout");
+            retireNow(RetireReason.TIMEOUT);
         }
     }
 
     private void timedOut() {
-        if (current == null || answered) {
+        if (current == null || state != EnvironmentState.BUSY) {
             return;
         }
-        answered = true;
+        become(EnvironmentState.FINISHING);
         double seconds = function.getConfig().getTimeoutSeconds();
         log.timedOut(host.clock().instant(), current.requestId(), seconds);
         String message = Failures.timedOut(current.requestId(), seconds);
         finish(current, Failures.document(Failures.TIMED_OUT, message), Failures.UNHANDLED, Failures.TIMED_OUT);
-        retireNow("timeout");
+        retireNow(RetireReason.TIMEOUT);
     }
 
     private void initTimedOut() {
@@ -520,12 +519,12 @@ public final class Environment implements RuntimeEndpoint {
         String requestId = pending == null ? "" : pending.requestId();
         String message = "RequestId: " + requestId + " Error: Init phase timed out after "
                 + String.format(java.util.Locale.ROOT, "%.2f", host.initTimeout().toMillis() / 1000.0) + " seconds";
-        failInit(Failures.TIMED_OUT, Failures.document(Failures.TIMED_OUT, message), "init-timeout");
+        failInit(Failures.TIMED_OUT, Failures.document(Failures.TIMED_OUT, message), RetireReason.INIT_TIMEOUT);
     }
 
     /** The runtime process ended; unless we retired it, that is a crash. */
     private void exited() {
-        if (state == EnvironmentState.RETIRED) {
+        if (state.isEnding()) {
             return;
         }
         boolean oom = cell != null && cell.oomKills() > oomKillsBefore;
@@ -533,19 +532,19 @@ public final class Environment implements RuntimeEndpoint {
         String exit = Failures.describeExit(process.exitValue());
         if (state == EnvironmentState.INITIALIZING || state == EnvironmentState.STARTING) {
             String requestId = pending == null ? "" : pending.requestId();
-            failInit(type, Failures.document(type, Failures.exited(requestId, exit)), oom ? "out-of-memory" : "exited");
+            failInit(type, Failures.document(type, Failures.exited(requestId, exit)), oom ? RetireReason.OUT_OF_MEMORY : RetireReason.EXITED);
             return;
         }
-        if (current != null && !answered) {
-            answered = true;
+        if (current != null && state == EnvironmentState.BUSY) {
+            become(EnvironmentState.FINISHING);
             finish(current, Failures.document(type, Failures.exited(current.requestId(), exit)), Failures.UNHANDLED, type);
         }
-        retireNow(oom ? "out-of-memory" : "exited");
+        retireNow(oom ? RetireReason.OUT_OF_MEMORY : RetireReason.EXITED);
     }
 
     /** The init phase failed: the first invocation fails with the init error, and the environment retires. */
-    private void failInit(String errorType, byte[] document, String reason) {
-        if (state == EnvironmentState.RETIRED) {
+    private void failInit(String errorType, byte[] document, RetireReason reason) {
+        if (state.isEnding()) {
             return;
         }
         Invocation first = pending;
@@ -571,18 +570,18 @@ public final class Environment implements RuntimeEndpoint {
         }
         LOG.log(System.Logger.Level.WARNING, "environment " + id + " of " + function.getName() + " failed to start: "
                 + failure.getMessage());
-        retireNow("start-failed");
+        retireNow(RetireReason.START_FAILED);
     }
 
     // ---- retirement ---------------------------------------------------------------------------
 
     /** Retires the environment: kills every process in it and releases what it holds. */
-    void retire(String reason) {
+    void retire(RetireReason reason) {
         loop.execute(() -> retireNow(reason));
     }
 
-    private void retireNow(String reason) {
-        if (state == EnvironmentState.RETIRED) {
+    private void retireNow(RetireReason reason) {
+        if (state.isEnding()) {
             return;
         }
         retireReason = reason;
@@ -603,7 +602,7 @@ public final class Environment implements RuntimeEndpoint {
             waiter.reject(Reply.containerError("the environment is shutting down"));
             waiter = null;
         }
-        become(EnvironmentState.RETIRED);
+        become(EnvironmentState.RETIRING);
         host.metrics().retired(reason);
         cleanUp();
     }
@@ -614,6 +613,12 @@ public final class Environment implements RuntimeEndpoint {
      */
     private void cleanUp() {
         if (launching) {
+            // What already runs in the cell dies now (the launch then ends, and the rest is released
+            // when it does); the stray audit catches a launch that never ends.
+            Cell c = cell;
+            if (c != null) {
+                CompletableFuture.runAsync(c::killAll, host.blocking());
+            }
             return;
         }
         Cell c = cell;
@@ -631,11 +636,14 @@ public final class Environment implements RuntimeEndpoint {
         if (e != null) {
             e.close();
         }
-        pool.cleanupStarted();
+        pool.cleanupStarted(this);
         CompletableFuture.runAsync(() -> {
             if (c != null) {
                 c.killAll();
                 if (p != null) {
+                    // The launcher is outside the cgroups; killing it also kills the environment's PID
+                    // namespace (its init dies with it), and it must end even if a signal freezer stopped it.
+                    p.destroyForcibly();
                     try {
                         p.onExit().get(5, TimeUnit.SECONDS);
                     } catch (Exception timeout) {
@@ -649,7 +657,17 @@ public final class Environment implements RuntimeEndpoint {
             if (k != null) {
                 k.close();
             }
-        }, host.blocking()).whenComplete((ok, failure) -> pool.cleanedUp(this, d));
+        }, host.blocking()).whenComplete((ok, failure) -> {
+            pool.cleanedUp(this, d);
+            loop.execute(this::cleanedUp);
+        });
+    }
+
+    /** A clean-up finished: the first one after the retirement leaves nothing of the environment (see {@link #cleanUp}). */
+    private void cleanedUp() {
+        if (state == EnvironmentState.RETIRING) {
+            become(EnvironmentState.RETIRED);
+        }
     }
 
     private void become(EnvironmentState next) {
@@ -657,10 +675,7 @@ public final class Environment implements RuntimeEndpoint {
         state = state.to(next);
         since = host.clock().instant();
         host.metrics().transition(previous, next);
-        if (next == EnvironmentState.RETIRED) {
-            pool.retired(this);
-        }
-        pool.changed(snapshot());
+        pool.changed(this, previous, snapshot());
     }
 
     EnvironmentState state() {

@@ -27,7 +27,7 @@ final class EnvironmentFreezer {
     private final EventLoop loop;
     private final BooleanSupplier idle;
     private final Runnable frozen;
-    private final Consumer<String> failed;
+    private final Consumer<RetireReason> failed;
 
     private Cell cell;
     private long idleSinceNanos;
@@ -41,7 +41,7 @@ final class EnvironmentFreezer {
      * @param failed called with a retirement reason when the freezer cannot do its job
      */
     EnvironmentFreezer(String environmentId, EnvironmentHost host, EventLoop loop, BooleanSupplier idle, Runnable frozen,
-                       Consumer<String> failed) {
+                       Consumer<RetireReason> failed) {
         this.environmentId = environmentId;
         this.host = host;
         this.loop = loop;
@@ -75,7 +75,7 @@ final class EnvironmentFreezer {
             return true;
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot thaw environment " + environmentId + ": " + e.getMessage());
-            failed.accept("thaw-failed");
+            failed.accept(RetireReason.THAW_FAILED);
             return false;
         }
     }
@@ -110,7 +110,7 @@ final class EnvironmentFreezer {
             confirm(started, FIRST_POLL_NANOS);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot freeze environment " + environmentId + ": " + e.getMessage());
-            failed.accept("freeze-failed");
+            failed.accept(RetireReason.FREEZE_FAILED);
         }
     }
 
@@ -136,7 +136,7 @@ final class EnvironmentFreezer {
         }
         if (host.ticker().getAsLong() - started > CONFIRM_LIMIT_NANOS) {
             LOG.log(System.Logger.Level.WARNING, "environment " + environmentId + " did not freeze within 5 s; retiring it");
-            failed.accept("freeze-failed");
+            failed.accept(RetireReason.FREEZE_FAILED);
             return;
         }
         if (pauseNanos >= REPEAT_NANOS) {

@@ -32,7 +32,12 @@ import java.util.concurrent.TimeUnit;
  * when the {@link KeepAlivePolicy} says so.
  *
  * <p>The pool's own bookkeeping (which environments are idle, how much memory is reserved) is under
- * one lock held only for map operations; environments run on their event loops.
+ * one lock held only for map operations; environments run on their event loops, and tell the pool of
+ * each transition through {@code changed}.
+ *
+ * <p>Size: over 400 lines because placement, the memory budget, the hand-off to finishing
+ * environments and provisioned concurrency share that one lock; provisioned concurrency is the next
+ * part to move out (issue 9).
  */
 public final class EnvironmentPool implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EnvironmentPool.class.getName());
@@ -69,6 +74,9 @@ public final class EnvironmentPool implements AutoCloseable {
     private int cleaningUp;
     private boolean closed;
     private final ScheduledFuture<?> sweeper;
+    private final StrayAudit audit;
+    /** Environments whose clean-up runs, by id (a clean-up may run more than once as late resources arrive). */
+    private final Map<String, Integer> cleaning = new HashMap<>();
 
     private EnvironmentPool(Builder b) {
         this.host = b.host;
@@ -80,6 +88,21 @@ public final class EnvironmentPool implements AutoCloseable {
         this.handoffWaitNanos = b.handoffWait.toNanos();
         long sweepNanos = b.sweepInterval.toNanos();
         this.sweeper = loops.next().scheduleAtFixedRate(this::sweep, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
+        this.audit = new StrayAudit(host, loops, b.auditInterval, this::knownIds);
+    }
+
+    /** The environments that may own cgroups: live ones and those being cleaned up. */
+    private Set<String> knownIds() {
+        synchronized (lock) {
+            Set<String> ids = new HashSet<>(live.keySet());
+            ids.addAll(cleaning.keySet());
+            return ids;
+        }
+    }
+
+    /** Audits the worker's cgroups now (see {@link StrayAudit}); returns how many strays were removed. */
+    int auditStrays() {
+        return audit.auditNow();
     }
 
     public static Builder builder() {
@@ -168,7 +191,7 @@ public final class EnvironmentPool implements AutoCloseable {
             return;
         }
         for (Environment victim : victims) {
-            victim.retire("memory-pressure");
+            victim.retire(RetireReason.MEMORY_PRESSURE);
         }
         if (warm != null) {
             warm.assign(invocation);
@@ -204,7 +227,7 @@ public final class EnvironmentPool implements AutoCloseable {
     }
 
     /** The environment answered its invocation; its runtime will soon ask for the next one. */
-    void answered(Environment env) {
+    private void answered(Environment env) {
         synchronized (lock) {
             if (finishing.add(env.id())) {
                 finishingByRevision.merge(env.function().getRevisionId(), 1, Integer::sum);
@@ -287,13 +310,13 @@ public final class EnvironmentPool implements AutoCloseable {
             }
         }
         if (retire) {
-            env.retire(closed ? "shutdown" : "revision");
+            env.retire(closed ? RetireReason.SHUTDOWN : RetireReason.REVISION);
         } else if (handoff != null) {
             env.assign(handoff);
         }
     }
 
-    void retired(Environment env) {
+    private void retired(Environment env) {
         Invocation orphan;
         boolean replace;
         synchronized (lock) {
@@ -390,7 +413,7 @@ public final class EnvironmentPool implements AutoCloseable {
                 held++;
             }
         }
-        victims.forEach(v -> v.retire("memory-pressure"));
+        victims.forEach(v -> v.retire(RetireReason.MEMORY_PRESSURE));
         release.forEach(e -> e.provisioned(false));
         keep.forEach(e -> e.provisioned(true));
         for (Environment env : started) {
@@ -410,9 +433,10 @@ public final class EnvironmentPool implements AutoCloseable {
         return held;
     }
 
-    void cleanupStarted() {
+    void cleanupStarted(Environment env) {
         synchronized (lock) {
             cleaningUp++;
+            cleaning.merge(env.id(), 1, Integer::sum);
         }
     }
 
@@ -421,6 +445,7 @@ public final class EnvironmentPool implements AutoCloseable {
         Path expired = null;
         synchronized (lock) {
             cleaningUp--;
+            cleaning.computeIfPresent(env.id(), (id, count) -> count == 1 ? null : count - 1);
             if (dir != null) {
                 retiredDirs.addLast(dir);
                 if (retiredDirs.size() > retainedLogs) {
@@ -434,8 +459,21 @@ public final class EnvironmentPool implements AutoCloseable {
         }
     }
 
-    void changed(EnvironmentView view) {
-        if (view.state() == EnvironmentState.RETIRED) {
+    /**
+     * The one way an environment tells the pool about itself: after each transition (and when its
+     * provisioned mark changes), on its event loop. The pool's indexes follow: an environment that
+     * answered (FINISHING) may take a waiting invocation of its revision soon; a retiring one leaves
+     * the live set and gives back its memory.
+     */
+    void changed(Environment env, EnvironmentState previous, EnvironmentView view) {
+        if (previous != view.state()) {
+            switch (view.state()) {
+                case FINISHING -> answered(env);
+                case RETIRING -> retired(env);
+                default -> { }
+            }
+        }
+        if (view.state().isEnding()) {
             latest.remove(view.id());
         } else {
             latest.put(view.id(), view);
@@ -490,7 +528,7 @@ public final class EnvironmentPool implements AutoCloseable {
                 }
             }
         }
-        expired.forEach(env -> env.retire("idle"));
+        expired.forEach(env -> env.retire(RetireReason.IDLE));
     }
 
     /**
@@ -515,7 +553,7 @@ public final class EnvironmentPool implements AutoCloseable {
                 }
             }
         }
-        now.forEach(env -> env.retire("revision"));
+        now.forEach(env -> env.retire(RetireReason.REVISION));
     }
 
     /** Every environment not yet retired, each as of a moment on its own loop. */
@@ -546,7 +584,8 @@ public final class EnvironmentPool implements AutoCloseable {
             all = new ArrayList<>(live.values());
         }
         sweeper.cancel(false);
-        all.forEach(env -> env.retire("shutdown"));
+        audit.close();
+        all.forEach(env -> env.retire(RetireReason.SHUTDOWN));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         synchronized (lock) {
             while ((!live.isEmpty() || cleaningUp > 0) && System.nanoTime() < deadline) {
@@ -582,6 +621,7 @@ public final class EnvironmentPool implements AutoCloseable {
         private KeepAlivePolicy keepAlive = KeepAlivePolicy.idleTimeout(Duration.ofMinutes(10));
         private Listener listener = view -> { };
         private Duration sweepInterval = Duration.ofSeconds(1);
+        private Duration auditInterval = Duration.ofSeconds(30);
         private int retainedLogs = 256;
         private Duration handoffWait = Duration.ofMillis(100);
 
@@ -613,6 +653,12 @@ public final class EnvironmentPool implements AutoCloseable {
         }
 
         /** How often idle environments are checked against the keep-alive policy. */
+        /** How often the worker's cgroups are compared with its environments (see {@link StrayAudit}); 30 s by default. */
+        public Builder auditInterval(Duration auditInterval) {
+            this.auditInterval = Check.positive("auditInterval", auditInterval);
+            return this;
+        }
+
         public Builder sweepInterval(Duration sweepInterval) {
             this.sweepInterval = Check.positive("sweepInterval", sweepInterval);
             return this;

@@ -10,10 +10,12 @@ import java.util.Set;
  * end. Every transition not in the table is a bug and throws.
  *
  * <pre>
- * STARTING -> INITIALIZING -> IDLE <-> BUSY
- *                             IDLE  -> FROZEN -> BUSY
- * any (but RETIRED) -> RETIRED
+ * STARTING -> INITIALIZING -> IDLE -> BUSY -> FINISHING -> IDLE
+ *                             IDLE -> FROZEN -> BUSY
+ * any live state -> RETIRING -> RETIRED
  * </pre>
+ *
+ * The environment owns its state; the pool indexes it from the transitions it is told of.
  */
 public enum EnvironmentState {
     /** Preparing the sandbox: code, cgroups, /tmp, the Runtime API endpoint. */
@@ -22,21 +24,27 @@ public enum EnvironmentState {
     INITIALIZING,
     /** The runtime waits for an invocation; not yet frozen (the freeze grace is running). */
     IDLE,
-    /** Running an invocation, from delivery until the runtime asks for the next one. */
+    /** Running an invocation, from delivery until its response or error. */
     BUSY,
+    /** Its invocation is answered; the runtime has not asked for the next one yet (it soon will). */
+    FINISHING,
     /** Every process of the environment is stopped; thawed when the next invocation comes. */
     FROZEN,
-    /** Its processes are killed and its resources released. Final. */
+    /** Given up on: its processes are being killed and its resources released; takes no work. */
+    RETIRING,
+    /** Nothing of it is left: no process, cgroup, mount or /tmp image. Final. */
     RETIRED;
 
     private Set<EnvironmentState> next;
 
     static {
-        STARTING.next = EnumSet.of(INITIALIZING, RETIRED);
-        INITIALIZING.next = EnumSet.of(IDLE, RETIRED);
-        IDLE.next = EnumSet.of(BUSY, FROZEN, RETIRED);
-        BUSY.next = EnumSet.of(IDLE, RETIRED);
-        FROZEN.next = EnumSet.of(BUSY, RETIRED);
+        STARTING.next = EnumSet.of(INITIALIZING, RETIRING);
+        INITIALIZING.next = EnumSet.of(IDLE, RETIRING);
+        IDLE.next = EnumSet.of(BUSY, FROZEN, RETIRING);
+        BUSY.next = EnumSet.of(FINISHING, RETIRING);
+        FINISHING.next = EnumSet.of(IDLE, RETIRING);
+        FROZEN.next = EnumSet.of(BUSY, RETIRING);
+        RETIRING.next = EnumSet.of(RETIRED);
         RETIRED.next = EnumSet.noneOf(EnvironmentState.class);
     }
 
@@ -57,14 +65,31 @@ public enum EnvironmentState {
         return this == IDLE || this == FROZEN;
     }
 
+    /** Whether the environment was given up on (retiring or retired): it takes no more work. */
+    public boolean isEnding() {
+        return this == RETIRING || this == RETIRED;
+    }
+
+    /**
+     * Whether entering this state changes what the fleet sees: not FINISHING (still BUSY on the wire)
+     * nor RETIRED (RETIRING already said RETIRED).
+     */
+    public boolean changesTheFleetView() {
+        return this != FINISHING && this != RETIRED;
+    }
+
+    /**
+     * The state the fleet sees: a finishing environment is still busy for placement, and a retiring one
+     * already gone.
+     */
     public Environment.State toProto() {
         return switch (this) {
             case STARTING -> Environment.State.STARTING;
             case INITIALIZING -> Environment.State.INITIALIZING;
             case IDLE -> Environment.State.IDLE;
-            case BUSY -> Environment.State.BUSY;
+            case BUSY, FINISHING -> Environment.State.BUSY;
             case FROZEN -> Environment.State.FROZEN;
-            case RETIRED -> Environment.State.RETIRED;
+            case RETIRING, RETIRED -> Environment.State.RETIRED;
         };
     }
 }

@@ -36,7 +36,8 @@ final class RuntimeVariables {
         vars.put("AWS_LAMBDA_RUNTIME_API", runtimeApi);
         vars.put("LAMBDA_TASK_ROOT", root);
         vars.put("LAMBDA_RUNTIME_DIR", root);
-        vars.put("TZ", "UTC");
+        // As Lambda sets it: the leading colon names a zone file (POSIX), not a rule.
+        vars.put("TZ", ":UTC");
         vars.put("LANG", "en_US.UTF-8");
         vars.put("PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin");
         vars.put("LD_LIBRARY_PATH", "/lib64:/usr/lib64:" + root + ":" + root + "/lib:/opt/lib");

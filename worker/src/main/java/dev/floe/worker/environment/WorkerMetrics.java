@@ -99,8 +99,8 @@ public final class WorkerMetrics {
         }
     }
 
-    void retired(String reason) {
-        Counter.builder("floe.worker.retirements").tag("worker", workerId).tag("reason", reason)
+    void retired(RetireReason reason) {
+        Counter.builder("floe.worker.retirements").tag("worker", workerId).tag("reason", reason.wireName())
                 .description("environments retired, by reason").register(registry).increment();
     }
 

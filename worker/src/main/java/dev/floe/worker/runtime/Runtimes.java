@@ -116,7 +116,8 @@ public final class Runtimes implements AutoCloseable {
      */
     public Launch launch(ManagedRuntime runtime, Path runtimeRoot, Path taskRoot, String handler, int memoryMb) {
         if (runtime == ManagedRuntime.PROVIDED) {
-            Map<String, String> vars = Map.of("LAMBDA_RUNTIME_DIR", taskRoot.toString());
+            // Lambda sets /var/runtime for custom runtimes too: the sandbox's (empty) mount point.
+            Map<String, String> vars = Map.of("LAMBDA_RUNTIME_DIR", runtimeRoot.toString());
             return new Launch(null, List.of(taskRoot.resolve("bootstrap").toString()), vars);
         }
         Path interpreter = interpreters.get(runtime);

@@ -24,6 +24,9 @@ public final class Cell implements AutoCloseable {
     private final Path v1Pids;
     private final MemoryControl memory;
     private volatile long pid;
+    /** Whether the launcher stays beside a PID namespace of the environment's own (its init, then the runtime). */
+    private volatile boolean namespaced;
+    private volatile long runtimePid;
     /** The user the environment's processes run as; 0 when they run as the worker's. */
     private final long uid;
     private final UserIds users;
@@ -52,17 +55,45 @@ public final class Cell implements AutoCloseable {
         return id;
     }
 
-    /** The runtime process; also the id of the environment's process group, which the launcher creates. */
+    /** The process the worker started (the launcher); also the id of the environment's process group, which it creates. */
     public long pid() {
         return pid;
+    }
+
+    /**
+     * The runtime as the machine numbers it: the launcher itself where it became the runtime, else
+     * the child of the environment's init (the launcher's child); the launcher until that one exists.
+     */
+    public long runtimePid() {
+        long known = runtimePid;
+        if (known > 0 || !namespaced || pid <= 0) {
+            return known > 0 ? known : pid;
+        }
+        long init = firstChild(pid);
+        long runtime = init > 0 ? firstChild(init) : 0;
+        if (runtime > 0) {
+            runtimePid = runtime;
+            return runtime;
+        }
+        return pid;
+    }
+
+    private static long firstChild(long parent) {
+        try {
+            String children = Files.readString(Path.of("/proc", Long.toString(parent), "task", Long.toString(parent), "children")).trim();
+            return children.isEmpty() ? 0 : Long.parseLong(children.split(" ")[0]);
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     public long uid() {
         return uid;
     }
 
-    void started(long runtimePid) {
-        this.pid = runtimePid;
+    void started(long launcherPid, boolean inPidNamespace) {
+        this.namespaced = inPidNamespace;
+        this.pid = launcherPid;
     }
 
     Path unified() {
@@ -256,10 +287,11 @@ public final class Cell implements AutoCloseable {
     }
 
     private long residentPeakOfRuntime() throws IOException {
-        if (pid <= 0) {
+        long runtime = runtimePid();
+        if (runtime <= 0) {
             return -1;
         }
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(runtime), "status"))) {
             if (line.startsWith("VmHWM:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
             }

@@ -1,31 +1,28 @@
 package dev.floe.worker.sandbox;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The machine's means of holding environments, found once when a worker starts: which freezer,
  * which memory limit, which kind of /tmp. It creates a {@link Cell} and a {@link TmpVolume} per
  * environment and launches runtimes into them. Its cgroups live under
  * {@code <worker's own cgroup>/floe/<worker id>-<hash of its data directory>/<environment id>} in each
- * hierarchy it uses: unique to one worker even if two fleets on a machine reuse worker ids. Leftovers of
- * a previous run of the same worker on the same data (one that was killed) are killed and removed
- * when it opens.
+ * hierarchy it uses: unique to one worker even if two fleets on a machine reuse worker ids. The worker
+ * registers in the machine's {@link WorkerRegistry} when it opens, after removing what dead workers
+ * left there (see {@link Leftovers}), whatever their ids and data directories.
  */
 public final class Sandbox implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Sandbox.class.getName());
@@ -97,10 +94,7 @@ public final class Sandbox implements AutoCloseable {
     /** Where an environment has its own /tmp: the machine's files under these are out of its sight. */
     private static final List<Path> PRIVATE_PLACES = List.of(Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/dev/shm"));
 
-    private final Path unifiedBase;
-    private final Path v1FreezerBase;
-    private final Path v1MemoryBase;
-    private final Path v1PidsBase;
+    private final CgroupTree tree;
     private final Cell.MemoryControl memory;
     private final FreezeDriver freezeDriver;
     private final TmpVolume.Kind tmpKind;
@@ -114,17 +108,16 @@ public final class Sandbox implements AutoCloseable {
     private final Path tmpDirs;
     private final java.util.concurrent.ScheduledExecutorService formatter;
     private final TmpImagePool tmpImages;
+    /** The worker's entry in the machine's registry of live workers, held until it closes. */
+    private WorkerRegistry.Lease lease;
     private final OutputPump outputs;
     /** Directories every function may write; the launcher's flags for them, empty without a mount namespace. */
     private final List<String> writableFlags;
 
-    private Sandbox(Path unifiedBase, Path v1FreezerBase, Path v1MemoryBase, Path v1PidsBase, Cell.MemoryControl memory,
+    private Sandbox(CgroupTree tree, Cell.MemoryControl memory,
                     FreezeDriver freezeDriver, TmpVolume.Kind tmpKind, int pidsMax, List<String> launcher, String workerId,
                     Path dataDir) throws IOException {
-        this.unifiedBase = unifiedBase;
-        this.v1FreezerBase = v1FreezerBase;
-        this.v1MemoryBase = v1MemoryBase;
-        this.v1PidsBase = v1PidsBase;
+        this.tree = tree;
         this.memory = memory;
         this.freezeDriver = freezeDriver;
         this.tmpKind = tmpKind;
@@ -140,7 +133,7 @@ public final class Sandbox implements AutoCloseable {
         this.tmpImages = new TmpImagePool(privateDirectory(dataDir.resolve("tmp-images")), formatter, 2);
         this.environments = privateDirectory(dataDir.resolve("envs"));
         // A root worker runs every environment as a user of its own, whatever its /tmp.
-        this.users = isRoot() ? UserIds.PROCESS : null;
+        this.users = HostProbe.isRoot() ? UserIds.PROCESS : null;
         this.tmpDirs = tmpKind == TmpVolume.Kind.TMPDIR ? traversableDirectory(dataDir.resolve("tmpdirs")) : null;
         this.outputs = new OutputPump(workerId);
         this.writableFlags = new ArrayList<>();
@@ -151,68 +144,67 @@ public final class Sandbox implements AutoCloseable {
      * what is missing when an explicitly chosen mechanism is unavailable.
      */
     public static Sandbox open(String workerId, Path dataDir, Options options) throws IOException {
+        return open(workerId, dataDir, options, WorkerRegistry.forThisUser());
+    }
+
+    /**
+     * As {@link #open(String, Path, Options)}, registered in {@code registry}: first removes what dead
+     * workers of the registry left (see {@link Leftovers}), a previous run of this one included.
+     */
+    public static Sandbox open(String workerId, Path dataDir, Options options, WorkerRegistry registry) throws IOException {
         CgroupMounts mounts = CgroupMounts.detect();
-        String leaf = "floe/" + cgroupName(workerId, dataDir);
-        Path unified = mounts.unifiedOwn().map(own -> tryBase(own, leaf)).orElse(null);
-        if (unified != null && !Files.exists(unified.resolve("cgroup.freeze"))) {
-            removeBase(unified);
-            unified = null;
+        Path data = dataDir.toAbsolutePath().normalize();
+        WorkerRegistry.Lease lease = registry.register(cgroupName(workerId, dataDir));
+        try {
+            if (lease.previous() != null) {
+                Leftovers.remove(lease.previous(), Set.of());
+            }
+            // Only what entries list: a subtree without one may be a running worker of an older Floe.
+            Leftovers.removeDead(registry, List.of());
+            for (Path live : Leftovers.liveDataDirs(registry)) {
+                if (live.equals(data)) {
+                    throw new IOException("the data directory " + data + " is used by another worker that is running");
+                }
+            }
+            Leftovers.removeEnvironmentDirs(data);
+            Sandbox sandbox = open(workerId, dataDir, options, mounts);
+            sandbox.lease = lease;
+            lease.record(new WorkerRegistry.Entry(cgroupName(workerId, dataDir), sandbox.tree.bases(), data));
+            return sandbox;
+        } catch (IOException | RuntimeException e) {
+            lease.close();
+            throw e;
         }
-        Path v1Freezer = null;
-        FreezeDriver driver = switch (options.freezer()) {
-            case CGROUP2 -> {
-                if (unified == null) {
-                    throw new IOException("freezer cgroup2 asked for, but no writable cgroup v2 hierarchy with cgroup.freeze was found");
-                }
-                yield FreezeDriver.cgroup2();
-            }
-            case CGROUP1 -> {
-                v1Freezer = mounts.v1Own("freezer").map(own -> tryBase(own, leaf)).orElse(null);
-                if (v1Freezer == null) {
-                    throw new IOException("freezer cgroup1 asked for, but no writable cgroup v1 freezer hierarchy was found");
-                }
-                yield FreezeDriver.cgroup1();
-            }
-            case SIGNAL -> FreezeDriver.signal();
-            case AUTO -> {
-                if (unified != null) {
-                    yield FreezeDriver.cgroup2();
-                }
-                v1Freezer = mounts.v1Own("freezer").map(own -> tryBase(own, leaf)).orElse(null);
-                yield v1Freezer != null ? FreezeDriver.cgroup1() : FreezeDriver.signal();
-            }
-        };
+    }
 
-        Cell.MemoryControl memory = Cell.MemoryControl.NONE;
-        Path v1Memory = null;
-        Path v1Pids = null;
-        boolean unifiedPids = false;
-        if (unified != null) {
-            List<String> enabled = enableControllers(unified, List.of("memory", "pids"));
-            if (options.memoryLimits() && enabled.contains("memory")) {
-                memory = Cell.MemoryControl.CGROUP2;
-            }
-            unifiedPids = enabled.contains("pids");
-        }
-        if (options.memoryLimits() && memory == Cell.MemoryControl.NONE) {
-            v1Memory = mounts.v1Own("memory").map(own -> tryBase(own, leaf)).orElse(null);
-            if (v1Memory != null) {
-                memory = Cell.MemoryControl.CGROUP1;
-            }
-        }
-        if (!unifiedPids && options.pidsMax() > 0) {
-            v1Pids = mounts.v1Own("pids").map(own -> tryBase(own, leaf)).orElse(null);
-        }
+    /**
+     * Removes what workers no longer running on this machine left (processes, cgroups, loop devices,
+     * environments' files), whatever their ids and data directories; live workers' are untouched.
+     * Also removes empty cgroups of worker subtrees no registry entry names, under this process's
+     * own cgroups. Returns how many environments were removed.
+     */
+    public static int removeLeftoversOfDeadWorkers() {
+        return removeLeftoversOfDeadWorkers(WorkerRegistry.forThisUser());
+    }
 
+    /** As {@link #removeLeftoversOfDeadWorkers()}, for the workers of {@code registry}. */
+    public static int removeLeftoversOfDeadWorkers(WorkerRegistry registry) {
+        return Leftovers.removeDead(registry, CgroupTree.floeDirs(CgroupMounts.detect()));
+    }
+
+
+
+    private static Sandbox open(String workerId, Path dataDir, Options options, CgroupMounts mounts) throws IOException {
+        CgroupTree.Chosen cgroups = CgroupTree.choose(mounts, "floe/" + cgroupName(workerId, dataDir), options);
         Path bin = Files.createDirectories(dataDir.resolve("bin"));
-        List<String> launcher = installLauncher(bin, options.launcher());
-        if (launcher.size() > 1 && isRoot()) {
+        List<String> launcher = HostProbe.installLauncher(bin, options.launcher());
+        if (launcher.size() > 1 && HostProbe.isRoot()) {
             // The script cannot keep the function's variables away from the programs it runs as root.
             throw new IOException("a worker running as root starts environments with the native launcher, which this"
                     + " machine cannot run (build Floe where a C compiler is installed, for " + System.getProperty("os.arch")
                     + "), or run the worker as an unprivileged user");
         }
-        TmpVolume.Kind tmp = chooseTmp(options.tmp());
+        TmpVolume.Kind tmp = HostProbe.chooseTmp(options.tmp());
         if (tmp != TmpVolume.Kind.TMPDIR) {
             // The mount point of every environment's code; empty on the machine itself.
             Files.createDirectories(TASK_ROOT);
@@ -220,7 +212,7 @@ public final class Sandbox implements AutoCloseable {
             Files.createDirectories(LANG_ROOT);
         }
         List<Path> writable = checkWritable(options.writable());
-        if (tmp != TmpVolume.Kind.TMPDIR && underTmp(dataDir)) {
+        if (tmp != TmpVolume.Kind.TMPDIR && HostProbe.underTmp(dataDir)) {
             // A private /tmp mounted in the environment would hide the worker's data there, code included.
             if (options.tmp() != TmpChoice.AUTO) {
                 throw new IOException("tmp " + options.tmp().name().toLowerCase() + " needs a data directory outside /tmp (got "
@@ -230,15 +222,15 @@ public final class Sandbox implements AutoCloseable {
                     + " private TMPDIR instead of their own /tmp; use a data directory outside /tmp (e.g. under /var/tmp)");
             tmp = TmpVolume.Kind.TMPDIR;
         }
-        Sandbox sandbox = new Sandbox(unified, v1Freezer, v1Memory, v1Pids, memory, driver, tmp,
-                unifiedPids || v1Pids != null ? options.pidsMax() : 0, launcher, workerId, dataDir);
+        Sandbox sandbox = new Sandbox(cgroups.tree(), cgroups.memory(), cgroups.driver(), tmp, cgroups.pidsMax(), launcher,
+                workerId, dataDir);
         if (tmp != TmpVolume.Kind.TMPDIR) {
             for (Path dir : writable) {
                 sandbox.writableFlags.add("--writable");
                 sandbox.writableFlags.add(dir.toString());
             }
         }
-        sandbox.removeLeftovers();
+        sandbox.tree.removeLeftovers();
         if (tmp == TmpVolume.Kind.DISK) {
             sandbox.tmpImages.refill(dev.floe.common.FunctionLimits.TMP_DEFAULT_MB);
         }
@@ -285,10 +277,11 @@ public final class Sandbox implements AutoCloseable {
 
     /** Creates the environment's cgroups with its memory and process limits. Blocking: call off the event loop. */
     public Cell createCell(String envId, int memoryMb) throws IOException {
-        Path unified = makeCgroup(unifiedBase, envId);
-        Path freezer = makeCgroup(v1FreezerBase, envId);
-        Path mem = makeCgroup(v1MemoryBase, envId);
-        Path pids = makeCgroup(v1PidsBase, envId);
+        Path[] dirs = tree.makeCell(envId);
+        Path unified = dirs[0];
+        Path freezer = dirs[1];
+        Path mem = dirs[2];
+        Path pids = dirs[3];
         Cell cell = users == null ? new Cell(envId, unified, freezer, mem, pids, memory)
                 : new Cell(envId, unified, freezer, mem, pids, memory, users.allocate(), users);
         try {
@@ -296,11 +289,11 @@ public final class Sandbox implements AutoCloseable {
             switch (memory) {
                 case CGROUP2 -> {
                     CgroupFiles.write(unified.resolve("memory.max"), Long.toString(bytes));
-                    writeIfPresent(unified.resolve("memory.swap.max"), "0");
+                    CgroupTree.writeIfPresent(unified.resolve("memory.swap.max"), "0");
                 }
                 case CGROUP1 -> {
                     CgroupFiles.write(mem.resolve("memory.limit_in_bytes"), Long.toString(bytes));
-                    writeIfPresent(mem.resolve("memory.memsw.limit_in_bytes"), Long.toString(bytes));
+                    CgroupTree.writeIfPresent(mem.resolve("memory.memsw.limit_in_bytes"), Long.toString(bytes));
                 }
                 case NONE -> { }
             }
@@ -336,11 +329,14 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * Starts {@code command} as the runtime of the cell: the launcher joins the cgroups, mounts the
-     * /tmp, the code at {@link #taskRoot} and a managed runtime's files ({@code runtime}, may be null)
-     * at {@link #runtimeRoot} read-only, becomes the environment's user, then execs the
-     * command, so the returned process is the runtime itself. Its stdout and stderr go to {@code output}
-     * (an {@link OutputPump.Output}'s pipe); {@code envDir} is the environment's own directory.
+     * Starts {@code command} as the runtime of the cell. With private mounts, the returned process is
+     * the launcher, which dies with the worker and exits with the runtime's status; its child, the
+     * environment's init, is pid 1 of a new PID namespace and joins the cgroups, mounts the /tmp, the
+     * code at {@link #taskRoot} and a managed runtime's files ({@code runtime}, may be null) at
+     * {@link #runtimeRoot} read-only, becomes the environment's user, and starts the command; when
+     * the init dies the kernel kills the whole namespace. Without private mounts the launcher execs
+     * the command itself. Its stdout and stderr go to {@code output} (an {@link OutputPump.Output}'s
+     * pipe); {@code envDir} is the environment's own directory. See floe-env-launch.c.
      */
     public Process launch(Cell cell, TmpVolume tmp, Path code, Path runtime, List<String> command,
                           Map<String, String> environment, Path envDir, Redirect output) throws IOException {
@@ -385,7 +381,7 @@ public final class Sandbox implements AutoCloseable {
         }
         try {
             Process process = spawner.submit(builder::start).get();
-            cell.started(process.pid());
+            cell.started(process.pid(), nativeLauncher && tmpKind != TmpVolume.Kind.TMPDIR);
             return process;
         } catch (ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
@@ -393,6 +389,21 @@ public final class Sandbox implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while launching " + cell.id(), e);
         }
+    }
+
+    /** The ids of the environments that have cgroups under this worker's, in any hierarchy. Blocking. */
+    public Set<String> cellIds() {
+        return tree.cellIds();
+    }
+
+    /** Kills every process in the cgroups of environment {@code envId} and removes them. Blocking. */
+    public void removeCell(String envId) {
+        tree.removeCell(envId);
+    }
+
+    /** The name of a worker's cgroup subtree, {@code <worker id>-<hash of its data directory>}, in every hierarchy. */
+    public static String cgroupName(String workerId, Path dataDir) {
+        return CgroupTree.cgroupName(workerId, dataDir);
     }
 
     /**
@@ -446,140 +457,21 @@ public final class Sandbox implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot remove the ready /tmp images: " + e.getMessage());
         }
-        removeLeftovers();
-        for (Path base : new Path[] {unifiedBase, v1FreezerBase, v1MemoryBase, v1PidsBase}) {
-            if (base != null) {
-                removeBase(base);
-            }
+        tree.removeLeftovers();
+        tree.remove();
+        if (lease != null) {
+            lease.close();
+            lease = null;
         }
     }
 
-    /** Kills and removes environments a previous run of this worker left behind. */
-    private void removeLeftovers() {
-        // The v1 freezer first: its frozen tasks only die once it thaws them.
-        for (Path base : new Path[] {v1FreezerBase, unifiedBase, v1MemoryBase, v1PidsBase}) {
-            if (base == null) {
-                continue;
-            }
-            try (Stream<Path> children = Files.list(base)) {
-                for (Path child : children.filter(Files::isDirectory).toList()) {
-                    String id = child.getFileName().toString();
-                    LOG.log(System.Logger.Level.INFO, "removing leftover environment cgroup " + child);
-                    Cell leftover = new Cell(id, base == unifiedBase ? child : null, base == v1FreezerBase ? child : null,
-                            base == v1MemoryBase ? child : null, base == v1PidsBase ? child : null, Cell.MemoryControl.NONE);
-                    leftover.killAll();
-                    leftover.close();
-                }
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot list " + base + ": " + e.getMessage());
-            }
-        }
-    }
 
-    /** The name of a worker's cgroup subtree, {@code <worker id>-<hash of its data directory>}, in every hierarchy. */
-    public static String cgroupName(String workerId, Path dataDir) {
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
-                    dataDir.toAbsolutePath().normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return workerId + "-" + java.util.HexFormat.of().formatHex(digest, 0, 4);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
-    private static Path makeCgroup(Path base, String envId) throws IOException {
-        if (base == null) {
-            return null;
-        }
-        Path dir = base.resolve(envId);
-        Files.createDirectory(dir);
-        return dir;
-    }
 
-    /** Creates {@code own/leaf}; null when the hierarchy is not writable here. */
-    private static Path tryBase(Path own, String leaf) {
-        try {
-            return Files.createDirectories(own.resolve(leaf));
-        } catch (IOException | UnsupportedOperationException e) {
-            return null;
-        }
-    }
 
-    private static void removeBase(Path base) {
-        try {
-            Files.deleteIfExists(base);
-            Path floe = base.getParent();
-            try (Stream<Path> rest = Files.list(floe)) {
-                if (rest.noneMatch(Files::isDirectory)) {
-                    Files.deleteIfExists(floe);
-                }
-            }
-        } catch (IOException e) {
-            // another worker's cgroups, or a busy one: leave it
-        }
-    }
 
-    /**
-     * Enables controllers for the environments below {@code base} where the parent already
-     * delegates them; returns those now available to children of {@code base}.
-     */
-    private static List<String> enableControllers(Path base, List<String> wanted) {
-        List<String> available = new ArrayList<>();
-        try {
-            String offered = CgroupFiles.read(base.getParent().resolve("cgroup.controllers"));
-            for (String controller : wanted) {
-                if (!(" " + offered + " ").contains(" " + controller + " ")) {
-                    continue;
-                }
-                try {
-                    CgroupFiles.write(base.getParent().resolve("cgroup.subtree_control"), "+" + controller);
-                    CgroupFiles.write(base.resolve("cgroup.subtree_control"), "+" + controller);
-                    available.add(controller);
-                } catch (IOException e) {
-                    // not delegated to us
-                }
-            }
-        } catch (IOException e) {
-            return List.of();
-        }
-        return available;
-    }
 
-    private static TmpVolume.Kind chooseTmp(TmpChoice choice) throws IOException {
-        boolean mounts = canMount();
-        boolean disk = mounts && Files.exists(Path.of("/dev/loop-control")) && onPath("mkfs.ext4");
-        return switch (choice) {
-            case DISK -> {
-                if (!disk) {
-                    throw new IOException("tmp disk asked for, but it needs root, /dev/loop-control and mkfs.ext4");
-                }
-                yield TmpVolume.Kind.DISK;
-            }
-            case TMPFS -> {
-                if (!mounts) {
-                    throw new IOException("tmp tmpfs asked for, but mounting in a private mount namespace is not permitted here");
-                }
-                yield TmpVolume.Kind.TMPFS;
-            }
-            case TMPDIR -> TmpVolume.Kind.TMPDIR;
-            case AUTO -> disk ? TmpVolume.Kind.DISK : mounts ? TmpVolume.Kind.TMPFS : TmpVolume.Kind.TMPDIR;
-        };
-    }
 
-    /** Whether this process may create a mount namespace and mount in it. */
-    private static boolean canMount() {
-        try {
-            Process probe = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "--",
-                    "mount", "-t", "tmpfs", "-o", "size=1m", "floe-probe", "/mnt")
-                    .redirectErrorStream(true).redirectOutput(Redirect.DISCARD).start();
-            return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 
     /**
      * The runtime's variables for the native launcher ({@link EnvironmentFile}), or, with {@code file}
@@ -618,90 +510,12 @@ public final class Sandbox implements AutoCloseable {
         return dir;
     }
 
-    /** Whether this process may switch users: only root may run environments as users of their own. */
-    private static boolean isRoot() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[2].equals("0");
-                }
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        return false;
-    }
 
-    private static boolean underTmp(Path dir) {
-        try {
-            return dir.toRealPath().startsWith(Path.of("/tmp"));
-        } catch (IOException e) {
-            return dir.toAbsolutePath().normalize().startsWith(Path.of("/tmp"));
-        }
-    }
 
-    private static boolean onPath(String program) {
-        for (String dir : Optional.ofNullable(System.getenv("PATH")).orElse("/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/sbin", program)) || Files.isExecutable(Path.of("/sbin", program));
-    }
 
-    /** The launcher's command: the native program if it was built and runs here, else the shell script. */
-    private static List<String> installLauncher(Path bin, LauncherChoice choice) throws IOException {
-        if (choice != LauncherChoice.SCRIPT) {
-            Path nativeLauncher = install(bin, "floe-env-launch-" + System.getProperty("os.arch"), "floe-env-launch");
-            if (nativeLauncher != null && runs(nativeLauncher)) {
-                return List.of(nativeLauncher.toString());
-            }
-            if (choice == LauncherChoice.NATIVE) {
-                throw new IOException("launcher native asked for, but this worker was built without it or it does not run"
-                        + " on this machine (" + System.getProperty("os.arch") + ")");
-            }
-        }
-        Path script = install(bin, "floe-env-launch.sh", "floe-env-launch.sh");
-        if (script == null) {
-            throw new IOException("the launcher script is missing from the worker's jar");
-        }
-        return List.of("/bin/sh", script.toString());
-    }
 
-    /** Copies a resource to {@code bin/name}, executable; null if the jar lacks it. */
-    private static Path install(Path bin, String resource, String name) throws IOException {
-        try (InputStream in = Sandbox.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                return null;
-            }
-            Path target = bin.resolve(name);
-            Path tmp = Files.createTempFile(bin, "launch", ".tmp");
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-xr-xr-x"));
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return target;
-        }
-    }
 
-    /** Whether a native launcher loads here: run without arguments, it prints its usage and exits 2. */
-    private static boolean runs(Path program) {
-        try {
-            Process probe = new ProcessBuilder(program.toString()).redirectErrorStream(true)
-                    .redirectOutput(Redirect.DISCARD).start();
-            return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 2;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 
-    private static void writeIfPresent(Path file, String value) throws IOException {
-        if (Files.exists(file)) {
-            CgroupFiles.write(file, value);
-        }
-    }
 
     @Override
     public String toString() {

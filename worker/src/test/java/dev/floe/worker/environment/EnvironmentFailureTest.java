@@ -37,7 +37,8 @@ class EnvironmentFailureTest {
         Function probe = fixture.probe("slow", FunctionConfig.newBuilder().setTimeoutSeconds(1));
         Path ticks = fixture.scratch.resolve("ticks");
         InvocationResult spawned = fixture.invoke(probe, "{\"op\":\"spawn\",\"path\":\"" + ticks + "\",\"new_session\":true}");
-        long backgroundPid = ((Number) fixture.json(spawned).get("pid")).longValue();
+        long backgroundPid = dev.floe.testing.Processes.hostPid(spawned.environmentId(),
+                ((Number) fixture.json(spawned).get("pid")).longValue());
 
         InvocationResult result = fixture.invoke(probe, "{\"op\":\"sleep\",\"seconds\":5}");
 

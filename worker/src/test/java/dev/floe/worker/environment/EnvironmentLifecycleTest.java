@@ -75,7 +75,10 @@ class EnvironmentLifecycleTest {
         assertEquals("/aws/lambda/vars", env.get("AWS_LAMBDA_LOG_GROUP_NAME"));
         assertTrue(((String) env.get("AWS_LAMBDA_LOG_STREAM_NAME")).contains("[1]"));
         assertEquals("us-east-1", env.get("AWS_REGION"));
-        assertEquals("UTC", env.get("TZ"));
+        assertEquals(":UTC", env.get("TZ"), "as Lambda sets it");
+        // Lambda's /var/runtime where the environment has a mount namespace; without one, the code's root.
+        assertTrue(java.util.List.of("/var/runtime", env.get("LAMBDA_TASK_ROOT")).contains(env.get("LAMBDA_RUNTIME_DIR")),
+                "LAMBDA_RUNTIME_DIR: " + env.get("LAMBDA_RUNTIME_DIR"));
         assertEquals("en_US.UTF-8", env.get("LANG"));
         assertTrue(((String) env.get("PATH")).startsWith("/usr/local/bin:"));
         assertTrue(((String) env.get("LD_LIBRARY_PATH")).contains((String) env.get("LAMBDA_TASK_ROOT")));

@@ -11,11 +11,13 @@ import org.junit.jupiter.api.Test;
 /** The lifecycle's transition table, checked for every pair of states. */
 class EnvironmentStateTest {
     private static final Map<EnvironmentState, Set<EnvironmentState>> ALLOWED = Map.of(
-            EnvironmentState.STARTING, EnumSet.of(EnvironmentState.INITIALIZING, EnvironmentState.RETIRED),
-            EnvironmentState.INITIALIZING, EnumSet.of(EnvironmentState.IDLE, EnvironmentState.RETIRED),
-            EnvironmentState.IDLE, EnumSet.of(EnvironmentState.BUSY, EnvironmentState.FROZEN, EnvironmentState.RETIRED),
-            EnvironmentState.BUSY, EnumSet.of(EnvironmentState.IDLE, EnvironmentState.RETIRED),
-            EnvironmentState.FROZEN, EnumSet.of(EnvironmentState.BUSY, EnvironmentState.RETIRED),
+            EnvironmentState.STARTING, EnumSet.of(EnvironmentState.INITIALIZING, EnvironmentState.RETIRING),
+            EnvironmentState.INITIALIZING, EnumSet.of(EnvironmentState.IDLE, EnvironmentState.RETIRING),
+            EnvironmentState.IDLE, EnumSet.of(EnvironmentState.BUSY, EnvironmentState.FROZEN, EnvironmentState.RETIRING),
+            EnvironmentState.BUSY, EnumSet.of(EnvironmentState.FINISHING, EnvironmentState.RETIRING),
+            EnvironmentState.FINISHING, EnumSet.of(EnvironmentState.IDLE, EnvironmentState.RETIRING),
+            EnvironmentState.FROZEN, EnumSet.of(EnvironmentState.BUSY, EnvironmentState.RETIRING),
+            EnvironmentState.RETIRING, EnumSet.of(EnvironmentState.RETIRED),
             EnvironmentState.RETIRED, EnumSet.noneOf(EnvironmentState.class));
 
     @Test
@@ -42,9 +44,29 @@ class EnvironmentStateTest {
     }
 
     @Test
-    void everyStateHasTheSameNameOnTheWire() {
+    void everyStateHasTheSameNameOnTheWireButFinishingIsBusyAndRetiringRetired() {
         for (EnvironmentState state : EnvironmentState.values()) {
-            assertEquals(state.name(), state.toProto().name());
+            String expected = switch (state) {
+                case FINISHING -> "BUSY";
+                case RETIRING -> "RETIRED";
+                default -> state.name();
+            };
+            assertEquals(expected, state.toProto().name());
+        }
+    }
+
+    @Test
+    void theFleetHearsOfEveryStateButFinishingAndRetired() {
+        for (EnvironmentState state : EnvironmentState.values()) {
+            assertEquals(state != EnvironmentState.FINISHING && state != EnvironmentState.RETIRED, state.changesTheFleetView(),
+                    state.name());
+        }
+    }
+
+    @Test
+    void onlyRetiringAndRetiredEnvironmentsAreEnding() {
+        for (EnvironmentState state : EnvironmentState.values()) {
+            assertEquals(state == EnvironmentState.RETIRING || state == EnvironmentState.RETIRED, state.isEnding(), state.name());
         }
     }
 }

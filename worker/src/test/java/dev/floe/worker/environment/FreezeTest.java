@@ -52,7 +52,8 @@ class FreezeTest {
             Function probe = fixture.probe("retiring", FunctionConfig.newBuilder());
             InvocationResult spawned = fixture.invoke(probe, "{\"op\":\"spawn\",\"path\":\""
                     + fixture.scratch.resolve("ticks-" + freezer) + "\"}");
-            long background = ((Number) fixture.json(spawned).get("pid")).longValue();
+            long background = dev.floe.testing.Processes.hostPid(spawned.environmentId(),
+                    ((Number) fixture.json(spawned).get("pid")).longValue());
             long runtime = fixture.lastView(spawned.environmentId()).pid();
             fixture.awaitState(spawned.environmentId(), EnvironmentState.FROZEN);
 

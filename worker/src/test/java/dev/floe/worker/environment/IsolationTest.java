@@ -63,14 +63,17 @@ class IsolationTest {
     @Test
     void aFunctionCannotHarmTheWorkerOrOtherEnvironments() {
         Function victim = fixture.probe("victim", FunctionConfig.newBuilder());
+        fixture.invoke(victim, "{\"op\":\"self\"}");
+        // The victim's runtime as the machine numbers it (inside, every runtime is pid 2 of its own namespace).
+        long victimPid = ProcessHandle.current().descendants().mapToLong(ProcessHandle::pid).max().orElseThrow();
         Function attacker = fixture.probe("attacker", FunctionConfig.newBuilder());
-        Map<String, Object> victimSelf = fixture.json(fixture.invoke(victim, "{\"op\":\"self\"}"));
-        long victimPid = ((Number) victimSelf.get("pid")).longValue();
         long worker = ProcessHandle.current().pid();
 
         assertRefused(attacker, "kill -9 " + worker, "signal the worker");
         assertRefused(attacker, "kill -9 " + victimPid, "signal another environment");
         assertRefused(attacker, "cat /proc/" + victimPid + "/environ", "read another environment's variables");
+        assertRefused(attacker, "find /sys/fs/cgroup -name 'floe*' | grep -q .", "list the environments' cgroups");
+        assertRefused(attacker, "test $(ls /proc | grep -c '^[0-9]') -gt 8", "see other processes");
         assertRefused(attacker, "echo $$ > /sys/fs/cgroup/unified/cgroup.procs || echo $$ > /sys/fs/cgroup/memory/cgroup.procs"
                 + " || exit 1", "leave its cgroups");
         assertRefused(attacker, "mount -o remount,rw /var/task", "make its code writable");

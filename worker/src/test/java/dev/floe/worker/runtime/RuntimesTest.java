@@ -58,6 +58,7 @@ class RuntimesTest {
         assertEquals("AWS_Lambda_python3", python.variables().get("AWS_EXECUTION_ENV"));
         assertEquals(List.of("/var/task/bootstrap"), provided.command());
         assertEquals(null, provided.directory());
+        assertEquals("/var/runtime", provided.variables().get("LAMBDA_RUNTIME_DIR"), "as Lambda sets it for custom runtimes too");
         assertTrue(java.command().contains("-XX:MaxHeapSize=850m"), java.command().toString());
         assertTrue(java.command().contains("-XX:TieredStopAtLevel=1"), java.command().toString());
         assertEquals(List.of("-cp", "/var/runtime/lib/*", Runtimes.JAVA_MAIN, "example.Handler::handle"),

@@ -47,6 +47,7 @@ class LauncherTest {
                         + " echo size=$(df -k --output=size /tmp | tail -1 | tr -d ' ');"
                         + " touch ./x 2>/dev/null && echo root=writable || echo root=readonly;"
                         + " cat /proc/self/cgroup;"
+                        + " echo cgroups=$(ls " + (cell.unified() == null ? "/nonexistent" : unifiedMount(cell.unified())) + ");"
                         + " touch /var/tmp/t /dev/shm/s && echo shared=$(ls /tmp | tr '\\n' ' ')";
                 Process process = sandbox.launch(cell, tmp, root, null, List.of("/bin/sh", "-c", script),
                         Map.of("PATH", "/usr/bin:/bin", "SECRET", "only-for-the-runtime"), out.getParent(),
@@ -55,8 +56,13 @@ class LauncherTest {
                 String output = Files.readString(out);
                 assertEquals(0, process.exitValue(), output);
                 long pid = process.pid();
-                assertTrue(output.contains("pid=" + pid), "the launcher becomes the runtime, same pid: " + output);
-                assertTrue(output.contains("sid=" + pid), "its own session: " + output);
+                boolean namespaces = !sandbox.info().tmp().equals("tmpdir");
+                if (namespaces) {
+                    assertTrue(output.contains("pid=2"), "the runtime follows the environment's init in its PID namespace: " + output);
+                } else {
+                    assertTrue(output.contains("pid=" + pid), "the launcher becomes the runtime, same pid: " + output);
+                    assertTrue(output.contains("sid=" + pid), "its own session: " + output);
+                }
                 assertTrue(output.contains("cwd=" + sandbox.taskRoot(root)), output);
                 assertTrue(output.contains("nofile=1024"), "Lambda's limit on open files: " + output);
                 assertTrue(output.contains("var=1"), "the runtime gets its variables: " + output);
@@ -75,7 +81,11 @@ class LauncherTest {
                     assertTrue(Integer.parseInt(output.replaceAll("(?s).*processes=(\\d+).*", "$1")) < 10,
                             "it sees its own processes only: " + output);
                 }
-                if (cell.unified() != null) {
+                if (cell.unified() != null && namespaces) {
+                    assertTrue(output.contains("0::/\n"), "in its cgroup, its namespace's root: " + output);
+                    assertTrue(output.contains("cgroups=" + String.join(" ", own(cell.unified()))),
+                            "only its own cgroup's files are listed: " + output);
+                } else if (cell.unified() != null) {
                     String cgroup = cell.unified().toString().replaceFirst("^/sys/fs/cgroup(/unified)?", "");
                     assertTrue(output.contains("0::" + cgroup), "in its cgroup " + cgroup + ": " + output);
                 }
@@ -122,6 +132,17 @@ class LauncherTest {
         assertTrue(refused.waitFor(30, TimeUnit.SECONDS));
         assertEquals(126, refused.exitValue(), "what it cannot do safely, it refuses: " + why);
         TestDirs.delete(dir);
+    }
+
+    /** The names in a cgroup directory, sorted as ls sorts them in the C locale. */
+    private static List<String> own(Path cgroup) throws IOException {
+        try (var names = Files.list(cgroup)) {
+            return names.map(name -> name.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private static String unifiedMount(Path cgroup) {
+        return cgroup.startsWith("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
     }
 
     /**
