@@ -84,14 +84,49 @@ final class SimulatedWorker {
         return env;
     }
 
-    /** The environment's invocation ended at {@code nowNanos}: it is idle, most recently used. */
-    void finished(Env env, long nowNanos) {
+    /**
+     * The environment's invocation ended at {@code nowNanos}: it is idle, most recently used; or, when
+     * the policy prewarms the function, it retires now and the returned time (else -1) is when a new
+     * one should start.
+     */
+    long finished(Env env, long nowNanos) {
         env.lastUsedNanos = nowNanos;
         env.invocations++;
         idle.computeIfAbsent(env.function.id(), f -> new ArrayDeque<>()).addFirst(env);
         idleMb(env.function.memoryMb());
         index.environment(id, env.id, env.function.id(), env.function.memoryMb(), FleetIndex.Slot.WARM);
         keepAlive.idle(env.forPolicy(), nowNanos);
+        long prewarm = keepAlive.prewarmDelayNanos(env.function.id());
+        if (prewarm <= 0) {
+            return -1;
+        }
+        ArrayDeque<Env> envs = idle.get(env.function.id());
+        envs.remove(env);
+        if (envs.isEmpty()) {
+            idle.remove(env.function.id());
+        }
+        retire(env);
+        return nowNanos + prewarm;
+    }
+
+    /**
+     * Starts a prewarmed environment of the function at {@code nowNanos}, idle from then on, unless
+     * one is idle here already or the worker has no free memory (a prewarm never retires another
+     * environment). Its init costs no invocation anything, so its first use is a warm start.
+     */
+    boolean prewarm(Trace.Function function, double initMs, long nowNanos) {
+        ArrayDeque<Env> envs = idle.get(function.id());
+        int need = function.memoryMb();
+        if ((envs != null && !envs.isEmpty()) || memoryMb - usedMb < need) {
+            return false;
+        }
+        usedMb += need;
+        Env env = new Env(id + "-" + next++, function, this, initMs);
+        env.lastUsedNanos = nowNanos;
+        idle.computeIfAbsent(function.id(), f -> new ArrayDeque<>()).addFirst(env);
+        idleMb(need);
+        index.environment(id, env.id, function.id(), need, FleetIndex.Slot.WARM);
+        return true;
     }
 
     /** Retires the idle environments whose keep-alive has expired. */

@@ -35,7 +35,7 @@ public final class Simulation {
 
     /** What one combination measured. */
     public record Result(String policy, String keepAlive, long invocations, long coldStarts, long rejected,
-                         double idleMemoryGbSeconds, double decisionsPerSecond) {
+                         double idleMemoryGbSeconds, double decisionsPerSecond, long prewarms) {
         public double coldStartRatio() {
             return invocations == 0 ? 0 : (double) coldStarts / invocations;
         }
@@ -70,8 +70,12 @@ public final class Simulation {
         List<SimulatedWorker> fleet = new ArrayList<>(workers);
         Map<String, SimulatedWorker> byId = new HashMap<>();
         long[] idleMb = new long[1];
+        // A policy that learns from the fleet's arrivals is one instance shared by every worker.
+        KeepAlivePolicy first = keepAlive.get();
+        KeepAlivePolicy shared = first.fleetWide() ? first : null;
         for (int i = 0; i < workers; i++) {
-            SimulatedWorker w = new SimulatedWorker(String.format("worker-%04d", i), workerMemoryMb, keepAlive.get(), index, idleMb);
+            KeepAlivePolicy policy = shared != null ? shared : i == 0 ? first : keepAlive.get();
+            SimulatedWorker w = new SimulatedWorker(String.format("worker-%04d", i), workerMemoryMb, policy, index, idleMb);
             fleet.add(w);
             byId.put(w.id, w);
         }
@@ -80,16 +84,13 @@ public final class Simulation {
         for (Trace.Function f : functions) {
             requests.put(f.id(), new PlacementRequest(f.id(), f.id(), f.memoryMb(), Set.of()));
         }
-        PriorityQueue<SimulatedWorker.Env> running = new PriorityQueue<>(
-                (a, b) -> Long.compare(a.busyUntilNanos, b.busyUntilNanos));
+        Events events = new Events(fleet, new Clock(idleMb));
         SplittableRandom random = new SplittableRandom(seed);
         int minutes = functions.stream().mapToInt(f -> f.perMinute().length).max().orElse(0);
         long invocations = 0;
         long cold = 0;
         long rejected = 0;
         long placementNanos = 0;
-        long nextSweep = SWEEP_NANOS;
-        Clock clock = new Clock(idleMb);
         long[] arrivals = new long[0];
         for (int m = 0; m < minutes; m++) {
             int count = 0;
@@ -112,9 +113,11 @@ public final class Simulation {
             for (int a = 0; a < k; a++) {
                 long now = m * MINUTE + (arrivals[a] >>> 20) * 1000;
                 Trace.Function f = functions.get((int) (arrivals[a] & 0xFFFFF));
-                nextSweep = until(now, running, fleet, clock, nextSweep);
-                clock.advance(now);
+                events.until(now);
                 invocations++;
+                if (shared != null) {
+                    shared.arrived(f.id(), now);
+                }
                 double runMs = f.runMs(random.nextDouble());
                 long t0 = System.nanoTime();
                 Optional<Placement.Decision> decision = placement.place(index, requests.get(f.id()));
@@ -136,35 +139,63 @@ public final class Simulation {
                     runMs += initMs;
                 }
                 env.busyUntilNanos = now + Math.max(1, (long) (runMs * 1_000_000));
-                running.add(env);
+                events.running.add(env);
             }
         }
-        until((long) minutes * MINUTE, running, fleet, clock, nextSweep);
-        clock.advance((long) minutes * MINUTE);
+        events.until((long) minutes * MINUTE);
         double decisionsPerSecond = placementNanos == 0 ? 0 : invocations / (placementNanos / 1e9);
-        return new Result(policyName, keepAliveName, invocations, cold, rejected, clock.idleMbNanos / 1024.0 / SECOND,
-                decisionsPerSecond);
+        return new Result(policyName, keepAliveName, invocations, cold, rejected, events.clock.idleMbNanos / 1024.0 / SECOND,
+                decisionsPerSecond, events.prewarms);
     }
 
-    /** Ends the invocations and runs the sweeps due by {@code now}, in time order; returns the next sweep's time. */
-    private static long until(long now, PriorityQueue<SimulatedWorker.Env> running, List<SimulatedWorker> fleet, Clock clock,
-            long nextSweep) {
-        while (true) {
-            SimulatedWorker.Env next = running.peek();
-            long completion = next == null ? Long.MAX_VALUE : next.busyUntilNanos;
-            if (Math.min(completion, nextSweep) > now) {
-                return nextSweep;
-            }
-            if (completion <= nextSweep) {
-                running.poll();
-                clock.advance(completion);
-                next.worker.finished(next, completion);
-            } else {
-                clock.advance(nextSweep);
-                for (SimulatedWorker w : fleet) {
-                    w.sweep(nextSweep);
+    /** A prewarm due at {@code atNanos}: the worker starts an environment of the function. */
+    private record Prewarm(long atNanos, SimulatedWorker worker, Trace.Function function) {}
+
+    /** What happens between arrivals: invocations ending, prewarms and sweeps, in time order. */
+    private static final class Events {
+        final PriorityQueue<SimulatedWorker.Env> running = new PriorityQueue<>(
+                (a, b) -> Long.compare(a.busyUntilNanos, b.busyUntilNanos));
+        final PriorityQueue<Prewarm> prewarming = new PriorityQueue<>((a, b) -> Long.compare(a.atNanos(), b.atNanos()));
+        final List<SimulatedWorker> fleet;
+        final Clock clock;
+        long nextSweep = SWEEP_NANOS;
+        long prewarms;
+
+        Events(List<SimulatedWorker> fleet, Clock clock) {
+            this.fleet = fleet;
+            this.clock = clock;
+        }
+
+        /** Runs what is due by {@code now}, then advances the clock to it. */
+        void until(long now) {
+            while (true) {
+                SimulatedWorker.Env next = running.peek();
+                long completion = next == null ? Long.MAX_VALUE : next.busyUntilNanos;
+                Prewarm p = prewarming.peek();
+                long prewarm = p == null ? Long.MAX_VALUE : p.atNanos();
+                long first = Math.min(completion, Math.min(prewarm, nextSweep));
+                if (first > now) {
+                    clock.advance(now);
+                    return;
                 }
-                nextSweep += SWEEP_NANOS;
+                clock.advance(first);
+                if (completion == first) {
+                    running.poll();
+                    long at = next.worker.finished(next, completion);
+                    if (at >= 0) {
+                        prewarming.add(new Prewarm(at, next.worker, next.function));
+                    }
+                } else if (prewarm == first) {
+                    prewarming.poll();
+                    if (p.worker().prewarm(p.function(), coldStartMs(p.function()), prewarm)) {
+                        prewarms++;
+                    }
+                } else {
+                    for (SimulatedWorker w : fleet) {
+                        w.sweep(nextSweep);
+                    }
+                    nextSweep += SWEEP_NANOS;
+                }
             }
         }
     }

@@ -132,4 +132,26 @@ class SimulationTest {
         assertTrue(gd.coldStarts() >= 20 && gd.coldStarts() <= 24, "f stays warm after its first minutes; g and h take turns: "
                 + gd.coldStarts());
     }
+
+    @Test
+    void hybridHistogramPrewarmsATimerFunctionThatAFixedKeepAliveLosesEveryTime() throws IOException {
+        // Called every 30 minutes for 12 hours: past a 10-minute keep-alive every time. Once 10 idle
+        // times of about 30 minutes are known (the 11th call), each end retires the environment and a
+        // prewarm at about 26 minutes brings one back before the next call.
+        int[] at = new int[24];
+        for (int i = 0; i < 24; i++) {
+            at[i] = 30 * i;
+        }
+        String prefix = write(dir, new Fn("timer", 512, 100, minutes(720, at)));
+
+        Simulation.Result fixed = run(prefix, 1, 2048, "floe", "fixed:10m");
+        assertEquals(24, fixed.coldStarts());
+        Simulation.Result hybrid = run(prefix, 1, 2048, "floe", "hybrid-histogram:10m");
+        assertEquals(24, hybrid.invocations());
+        assertEquals(11, hybrid.coldStarts(), "the prewarmed environments' first invocations are warm");
+        assertEquals(14, hybrid.prewarms(), "one after each of the last 14 calls, the last one unused when the trace ends");
+        // Idle: 11 fallback keep-alives of 10 minutes, then 14 prewarmed environments idle 3 to 9 minutes each.
+        assertTrue(hybrid.idleMemoryGbSeconds() < fixed.idleMemoryGbSeconds(), hybrid + " against " + fixed);
+        assertTrue(hybrid.idleMemoryGbSeconds() > 0.5 * (11 * 600 + 13 * 150), "prewarmed memory counts as idle: " + hybrid);
+    }
 }

@@ -105,6 +105,6 @@ class BaselinePlacementTest {
         assertEquals("floe", Placements.named("floe", 1).toString());
         assertEquals("openwhisk-hash", Placements.named("openwhisk-hash", 1).toString());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Placements.named("nearest", 1));
-        assertEquals("placement: \"nearest\" (expected one of: floe, random, least-loaded, openwhisk-hash)", e.getMessage());
+        assertEquals("placement: \"nearest\" (expected one of: floe, random, least-loaded, openwhisk-hash, warm-first, hermod)", e.getMessage());
     }
 }

@@ -287,7 +287,7 @@ final class ServerCommands {
                 .value("concurrency", "N", "invocations running at once, fleet-wide (default 1000)")
                 .value("queue", "N", "invocations waiting for a slot (default 10000)")
                 .value("queue-wait", "MS", "how long one waits for a slot or for room before TooManyRequestsException (default 1000)")
-                .value("placement", "P", "floe (default), random, least-loaded or openwhisk-hash")
+                .value("placement", "P", "floe (default), random, least-loaded, openwhisk-hash, warm-first or hermod")
                 .value("async-retries", "N", "retries of a failed asynchronous invocation, 0..2 (default 2, as Lambda)")
                 .value("async-retry-delay", "S", "seconds before the first retry, 1..3600 (default 60, as Lambda)")
                 .value("async-max-age", "S", "an event older than S seconds is dead-lettered, 60..21600 (default 21600)")
@@ -493,11 +493,18 @@ final class ServerCommands {
                 throw new UsageException("--keep-alive and --idle-timeout: both given (expected: one of them;"
                         + " --idle-timeout S is --keep-alive fixed:Ss)");
             }
+            KeepAlivePolicy policy;
             try {
-                builder.keepAlive(KeepAlivePolicy.parse(args.value("keep-alive", null)));
+                policy = KeepAlivePolicy.parse(args.value("keep-alive", null));
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--" + e.getMessage());
             }
+            if (policy.fleetWide()) {
+                // Its prewarming needs the fleet's arrivals, which a worker does not see yet (issue 16).
+                throw new UsageException("--keep-alive: \"" + args.value("keep-alive", null) + "\" runs only in floe simulate"
+                        + " for now (expected on a worker: fixed[:DURATION] or greedy-dual[:DURATION])");
+            }
+            builder.keepAlive(policy);
         }
         if (args.has("freeze-grace")) {
             builder.freezeGrace(Duration.ofMillis(args.integer("freeze-grace", 0, 60_000, null)));

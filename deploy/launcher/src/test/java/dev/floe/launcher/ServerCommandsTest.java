@@ -28,11 +28,16 @@ class ServerCommandsTest {
     void serverPolicyOptionsAreCheckedBeforeAnythingStarts() {
         assertEquals(2, floe("controller", "--placement", "nearest", "--data", dir.resolve("c").toString()));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains(
-                "--placement: \"nearest\" (expected one of: floe, random, least-loaded, openwhisk-hash)"), err.toString(StandardCharsets.UTF_8));
+                "--placement: \"nearest\" (expected one of: floe, random, least-loaded, openwhisk-hash, warm-first, hermod)"), err.toString(StandardCharsets.UTF_8));
 
         err.reset();
         assertEquals(2, floe("up", "--keep-alive", "lru", "--data", dir.resolve("u").toString()));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--keep-alive: \"lru\" (expected: fixed[:DURATION] or greedy-dual[:DURATION]"),
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--keep-alive: \"lru\" (expected: fixed[:DURATION], greedy-dual[:DURATION] or hybrid-histogram[:DURATION]"),
+                err.toString(StandardCharsets.UTF_8));
+
+        err.reset();
+        assertEquals(2, floe("up", "--keep-alive", "hybrid-histogram", "--data", dir.resolve("u").toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--keep-alive: \"hybrid-histogram\" runs only in floe simulate for now"),
                 err.toString(StandardCharsets.UTF_8));
 
         err.reset();

@@ -27,10 +27,32 @@ public interface KeepAlivePolicy {
     /** The environment retired for any reason; the policy may forget it. */
     default void retired(String environmentId, String revisionId) {}
 
+    /** An invocation of the revision starts at {@code nowNanos} (a policy that predicts arrivals learns here). */
+    default void arrived(String revisionId, long nowNanos) {}
+
+    /**
+     * Prewarming: when an environment of the revision goes idle after an invocation, a positive answer
+     * asks that it be retired at once and a new one started this many nanoseconds later, which then
+     * lives as any idle environment. 0 (the default) keeps the environment.
+     */
+    default long prewarmDelayNanos(String revisionId) {
+        return 0;
+    }
+
+    /**
+     * Whether one instance should learn from the whole fleet's invocations (the simulator then shares
+     * it among its workers) rather than one per worker.
+     */
+    default boolean fleetWide() {
+        return false;
+    }
+
     /**
      * The policy named {@code spec}, a new instance each call (a stateful policy is per worker):
      * {@code fixed:DURATION} (idle timeout; {@code fixed} alone is 10 minutes) or
-     * {@code greedy-dual:DURATION} (Greedy-Dual with that idle cap; alone, 10 minutes). A duration is
+     * {@code greedy-dual:DURATION} (Greedy-Dual with that idle cap; alone, 10 minutes) or
+     * {@code hybrid-histogram:DURATION} (the hybrid histogram policy, falling back to that fixed
+     * keep-alive; alone, 10 minutes). A duration is
      * a number with {@code s}, {@code m} or {@code h}.
      */
     static KeepAlivePolicy parse(String spec) {
@@ -41,8 +63,9 @@ public interface KeepAlivePolicy {
         return switch (name) {
             case "fixed" -> idleTimeout(limit);
             case "greedy-dual" -> new GreedyDualKeepAlive(limit);
+            case "hybrid-histogram" -> new HybridHistogramKeepAlive(limit);
             default -> throw new IllegalArgumentException("keep-alive: \"" + spec
-                    + "\" (expected: fixed[:DURATION] or greedy-dual[:DURATION], e.g. fixed:10m)");
+                    + "\" (expected: fixed[:DURATION], greedy-dual[:DURATION] or hybrid-histogram[:DURATION], e.g. fixed:10m)");
         };
     }
 

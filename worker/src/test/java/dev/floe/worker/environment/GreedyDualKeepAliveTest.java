@@ -85,7 +85,7 @@ class GreedyDualKeepAliveTest {
         assertEquals("greedy-dual:1h", KeepAlivePolicy.parse("greedy-dual:60m").toString());
         assertEquals("greedy-dual:10m", KeepAlivePolicy.parse("greedy-dual").toString());
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> KeepAlivePolicy.parse("lru"));
-        assertEquals("keep-alive: \"lru\" (expected: fixed[:DURATION] or greedy-dual[:DURATION], e.g. fixed:10m)",
+        assertEquals("keep-alive: \"lru\" (expected: fixed[:DURATION], greedy-dual[:DURATION] or hybrid-histogram[:DURATION], e.g. fixed:10m)",
                 unknown.getMessage());
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> KeepAlivePolicy.parse("fixed:10"));
         assertTrue(bad.getMessage().startsWith("keep-alive: \"fixed:10\" (expected a positive duration"), bad.getMessage());

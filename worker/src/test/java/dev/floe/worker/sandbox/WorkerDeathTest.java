@@ -49,7 +49,14 @@ class WorkerDeathTest {
             holder.onExit().join();
         }
         Sandbox.removeLeftoversOfDeadWorkers(registry);
-        dirs.forEach(TestDirs::delete);
+        for (Path dir : dirs) {
+            TestDirs.delete(dir);
+            try {
+                Files.deleteIfExists(dir.resolveSibling(dir.getFileName() + ".out"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     @Test
