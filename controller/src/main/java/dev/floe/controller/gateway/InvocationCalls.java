@@ -92,10 +92,19 @@ final class InvocationCalls {
         // deadline is explicit.
         Context.ROOT.run(() -> {
             ClientCall<Q, T> call = channel.newCall(method, CallOptions.DEFAULT.withDeadline(deadline).withStreamTracerFactory(sending));
-            if (method.getType() == MethodDescriptor.MethodType.UNARY) {
-                ClientCalls.asyncUnaryCall(call, request, observer);
-            } else {
-                ClientCalls.asyncServerStreamingCall(call, request, observer);
+            try {
+                if (method.getType() == MethodDescriptor.MethodType.UNARY) {
+                    ClientCalls.asyncUnaryCall(call, request, observer);
+                } else {
+                    ClientCalls.asyncServerStreamingCall(call, request, observer);
+                }
+            } catch (RuntimeException e) {
+                // A call that fails as it starts (nothing listens at the worker's port) can end the invocation,
+                // which cancels the call, before gRPC sends the request: sending then throws. The invocation
+                // already has its outcome; a throw with none is a failure to send.
+                if (!result.isDone()) {
+                    result.completeExceptionally(failed.apply(e, sent.get()));
+                }
             }
         });
         return result;
