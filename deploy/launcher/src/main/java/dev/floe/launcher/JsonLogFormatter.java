@@ -1,5 +1,6 @@
 package dev.floe.launcher;
 
+import dev.floe.common.JsonStrings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -54,8 +55,8 @@ public final class JsonLogFormatter extends Formatter {
             if (line.length() > 1) {
                 line.append(',');
             }
-            quote(line, k).append(':');
-            quote(line, v);
+            JsonStrings.quote(line, k).append(':');
+            JsonStrings.quote(line, v);
         });
         return line.append("}\n").toString();
     }
@@ -110,25 +111,4 @@ public final class JsonLogFormatter extends Formatter {
         return v >= Level.FINE.intValue() ? "DEBUG" : "TRACE";
     }
 
-    private static StringBuilder quote(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"');
-    }
 }

@@ -376,7 +376,7 @@ final class RuntimeApiHandler extends ChannelInboundHandlerAdapter {
 
     private static void writeError(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status,
                                    String errorType, String message) {
-        String json = "{\"errorMessage\":" + Json.quote(message) + ",\"errorType\":" + Json.quote(errorType) + "}\n";
+        String json = "{\"errorMessage\":" + dev.floe.common.JsonStrings.quote(message) + ",\"errorType\":" + dev.floe.common.JsonStrings.quote(errorType) + "}\n";
         send(ctx, keepAlive && status.code() != 500, status, json.getBytes(StandardCharsets.UTF_8));
     }
 

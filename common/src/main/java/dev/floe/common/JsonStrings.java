@@ -1,11 +1,17 @@
-package dev.floe.worker.runtimeapi;
+package dev.floe.common;
 
-/** The one JSON operation the Runtime API's own replies need: a string literal. */
-final class Json {
-    private Json() {}
+/** JSON string literals, for the few places that write JSON by hand (the Runtime API's replies, log lines). */
+public final class JsonStrings {
+    private JsonStrings() {}
 
-    static String quote(String s) {
-        StringBuilder out = new StringBuilder(s.length() + 2).append('"');
+    /** {@code s} as a JSON string literal. */
+    public static String quote(String s) {
+        return quote(new StringBuilder(s.length() + 2), s).toString();
+    }
+
+    /** Appends {@code s} as a JSON string literal to {@code out}, and returns {@code out}. */
+    public static StringBuilder quote(StringBuilder out, String s) {
+        out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
@@ -23,6 +29,6 @@ final class Json {
                 }
             }
         }
-        return out.append('"').toString();
+        return out.append('"');
     }
 }
